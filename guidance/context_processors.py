@@ -1,0 +1,6 @@
+from .publishing import guidance_current
+
+
+def current_guidance(request):
+    """The published version, for the footer; evaluated only if a template uses it."""
+    return {"current_guidance": guidance_current}

@@ -1,0 +1,221 @@
+"""The guidance engine: validated case facts + compiled guidance -> recommendations.
+
+Pure: no ORM, request, settings or clock. Rule conditions are CEL expressions
+(common-expression-language), compiled once per guidance version and checked
+against the case vocabulary before they may be saved.
+"""
+
+import difflib
+import itertools
+import re
+from dataclasses import dataclass, field
+
+import cel
+
+from .facts import ENUM_VALUES, FACTS
+
+KINDS = ("recommend", "consider", "caution", "info")
+
+_STRING_LITERAL = re.compile(r"""'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)\"""")
+_BOUND_NAME = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
+
+
+class ConditionError(ValueError):
+    """A rule condition that cannot be used; the message is for an editor."""
+
+
+class EvaluationError(RuntimeError):
+    """A rule failed while evaluating a case (never silently skipped)."""
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule as data, the way a guidance version stores it."""
+
+    rule_id: str
+    paragraph: str
+    kind: str
+    summary: str
+    condition: str
+    mentions: tuple = ()  # facts shown with the recommendation though not tested
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    rule: str
+    paragraph: str
+    kind: str
+    summary: str
+    reason: str
+    facts: dict = field(default_factory=dict, compare=False)
+
+    def as_dict(self):
+        return {
+            "paragraph": self.paragraph,
+            "kind": self.kind,
+            "summary": self.summary,
+            "rule": self.rule,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    spec: RuleSpec
+    program: object
+    variables: tuple  # fact names the condition reads, in vocabulary order
+    literals: frozenset  # enum values the condition names
+
+
+@dataclass(frozen=True)
+class CompiledGuidance:
+    slug: str
+    version: int
+    title: str
+    rules: tuple
+    variables: tuple  # every fact some rule reads: the only ones put in a context
+
+
+def _sample_facts():
+    """A spread of valid cases to dry-run a new condition against."""
+    base = {name: fact.default for name, fact in FACTS.items()}
+    every_symptom = tuple(FACTS["symptoms"].values)
+    yield dict(base, subtype="unknown")
+    for subtype, symptoms, tryptase, age in itertools.product(
+        FACTS["subtype"].values, ((), every_symptom), (None, 20.5), (None, 50)
+    ):
+        yield dict(
+            base,
+            subtype=subtype,
+            symptoms=symptoms,
+            serum_tryptase_ng_ml=tryptase,
+            age_years=age,
+            venom_allergy=bool(symptoms),
+            antihistamine_response="unresponsive" if symptoms else "responsive",
+            nsaid_tolerance="tolerant" if tryptase else "intolerant",
+            kit_d816v="positive" if age else "negative",
+            hct_eligible="yes" if age else "no",
+        )
+
+
+def _context(facts, names):
+    context = {}
+    for name in names:
+        value = facts[name]
+        context[name] = list(value) if isinstance(value, tuple) else value
+    return cel.Context(context)
+
+
+def compile_rule(spec):
+    """Compile and check one rule; raise ConditionError with an editor's message."""
+    if spec.kind not in KINDS:
+        raise ConditionError(f"Kind {spec.kind!r} is not one of {', '.join(KINDS)}.")
+    for name in spec.mentions:
+        if name not in FACTS:
+            raise ConditionError(f"Mentioned fact {name!r} is not a case fact; known facts are {', '.join(FACTS)}.")
+    source = spec.condition.strip()
+    if not source:
+        raise ConditionError('The condition is empty; write a CEL expression such as subtype == "ASM".')
+    try:
+        program = cel.compile(source)
+    except (ValueError, RuntimeError) as exc:
+        raise ConditionError(f"The condition is not valid CEL: {exc}") from None
+
+    bound = set(_BOUND_NAME.findall(source))
+    referenced = set(program.variables())
+    unknown = sorted(referenced - set(FACTS) - bound)
+    if unknown:
+        hints = [_did_you_mean(name, FACTS) for name in unknown]
+        raise ConditionError(
+            "Unknown fact name "
+            + ", ".join(f"{n!r}{h}" for n, h in zip(unknown, hints, strict=True))
+            + f". Known facts: {', '.join(FACTS)}."
+        )
+    literals = {a or b for a, b in _STRING_LITERAL.findall(source)}
+    misspelt = sorted(literals - ENUM_VALUES)
+    if misspelt:
+        hints = [_did_you_mean(value, ENUM_VALUES) for value in misspelt]
+        raise ConditionError(
+            "Unknown value "
+            + ", ".join(f"{v!r}{h}" for v, h in zip(misspelt, hints, strict=True))
+            + ": a quoted value must be one the case facts can take."
+        )
+    variables = tuple(name for name in FACTS if name in referenced)
+    for facts in _sample_facts():
+        try:
+            result = program.execute(_context(facts, variables))
+        except Exception as exc:  # noqa: BLE001 - the CEL runtime raises several types
+            raise ConditionError(
+                f"The condition fails for a valid case ({_describe(facts, variables)}): {exc}"
+            ) from None
+        if not isinstance(result, bool):
+            raise ConditionError(f"The condition must give true or false, but gave {result!r}.")
+    return CompiledRule(spec=spec, program=program, variables=variables, literals=frozenset(literals))
+
+
+def compile_guidance(*, slug, version, title, rules):
+    compiled = tuple(compile_rule(spec) for spec in rules)
+    needed = {name for rule in compiled for name in rule.variables}
+    return CompiledGuidance(
+        slug=slug,
+        version=version,
+        title=title,
+        rules=compiled,
+        variables=tuple(name for name in FACTS if name in needed),
+    )
+
+
+def evaluate(facts, guidance):
+    """Return the recommendations that fire for these (validated) facts, in rule order."""
+    context = _context(facts, guidance.variables)
+    fired = []
+    for rule in guidance.rules:
+        try:
+            hit = rule.program.execute(context)
+        except Exception as exc:  # noqa: BLE001
+            raise EvaluationError(f"Rule {rule.spec.rule_id!r} failed for this case: {exc}") from None
+        if hit is True:
+            fired.append(_recommendation(rule, facts))
+    return fired
+
+
+def _recommendation(rule, facts):
+    shown = rule.variables + tuple(name for name in rule.spec.mentions if name not in rule.variables)
+    return Recommendation(
+        rule=rule.spec.rule_id,
+        paragraph=rule.spec.paragraph,
+        kind=rule.spec.kind,
+        summary=rule.spec.summary,
+        reason=_reason(rule, facts, shown),
+        facts={name: facts[name] for name in shown},
+    )
+
+
+def _reason(rule, facts, names):
+    """Which facts made the rule fire, in words a clinician reads."""
+    parts = []
+    for name in names:
+        value = facts[name]
+        fact = FACTS[name]
+        if fact.kind == "enum_list":
+            named = [item for item in value if item in rule.literals] or list(value)
+            if named:
+                parts.append(", ".join(item.replace("_", " ") for item in named) + " present")
+            else:
+                parts.append(f"no {name.replace('_', ' ')}")
+        elif fact.kind == "bool":
+            parts.append(f"{name} = {'true' if value else 'false'}")
+        elif value is None:
+            parts.append(f"{name} not recorded")
+        else:
+            parts.append(f"{name} = {value:g}" if isinstance(value, float) else f"{name} = {value}")
+    return "; ".join(parts)
+
+
+def _describe(facts, names):
+    return ", ".join(f"{name}={facts[name]!r}" for name in names) or "any case"
+
+
+def _did_you_mean(word, candidates):
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,189 @@
+"""The case vocabulary (../shared/spec/case.schema.json) and its validator.
+
+Defined once here and reused by the rule checker, the engine, the case model
+choices, the web form and the `evaluate_case` command.
+"""
+
+import json
+import math
+from dataclasses import dataclass
+
+SUBTYPES = {
+    "BMM": "Bone marrow mastocytosis (BMM)",
+    "ISM": "Indolent systemic mastocytosis (ISM)",
+    "SSM": "Smoldering systemic mastocytosis (SSM)",
+    "ASM": "Aggressive systemic mastocytosis (ASM)",
+    "SM-AHN": "SM with an associated hematologic neoplasm (SM-AHN)",
+    "MCL": "Mast cell leukemia (MCL)",
+    "unknown": "Unknown (work-up pending)",
+}
+
+SYMPTOMS = {
+    "flushing": "Flushing",
+    "pruritus": "Pruritus (itching)",
+    "abdominal_pain": "Abdominal pain",
+    "heartburn": "Heartburn",
+    "cramping": "Abdominal cramping",
+    "diarrhea": "Diarrhea",
+    "recurrent_anaphylaxis": "Recurrent anaphylaxis",
+    "hemodynamic_instability": "Hemodynamic instability",
+    "osteoporosis": "Osteoporosis",
+    "fracture": "Fracture",
+    "malabsorption": "Malabsorption",
+    "ascites": "Ascites",
+}
+
+RESPONSES = {
+    "not_tried": "Not tried",
+    "responsive": "Responsive",
+    "unresponsive": "Unresponsive",
+}
+
+NSAID_TOLERANCE = {
+    "tolerant": "Known to tolerate NSAIDs",
+    "intolerant": "Intolerant of NSAIDs",
+    "unknown": "Unknown",
+}
+
+KIT_D816V = {"positive": "Positive", "negative": "Negative", "unknown": "Unknown / not tested"}
+
+HCT_ELIGIBLE = {"yes": "Eligible", "no": "Not eligible", "unknown": "Unknown / not assessed"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    label: str
+    kind: str  # "enum", "enum_list", "bool", "number", "integer"
+    choices: dict | None = None
+    default: object = None
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+
+    @property
+    def values(self):
+        return tuple(self.choices) if self.choices else ()
+
+
+FACTS = {
+    fact.name: fact
+    for fact in (
+        Fact("subtype", "Subtype", "enum", SUBTYPES, required=True),
+        Fact("symptoms", "Symptoms and complications", "enum_list", SYMPTOMS, default=()),
+        Fact("antihistamine_response", "Response to H1/H2 antihistamines", "enum", RESPONSES, "not_tried"),
+        Fact("antileukotriene_response", "Response to antileukotrienes", "enum", RESPONSES, "not_tried"),
+        Fact("omalizumab_response", "Response to omalizumab", "enum", RESPONSES, "not_tried"),
+        Fact("nsaid_tolerance", "NSAID (aspirin) tolerance", "enum", NSAID_TOLERANCE, "unknown"),
+        Fact("venom_allergy", "Venom allergy", "bool", default=False),
+        Fact("kit_d816v", "KIT D816V mutation", "enum", KIT_D816V, "unknown"),
+        Fact("hct_eligible", "Eligible for hematopoietic cell transplantation", "enum", HCT_ELIGIBLE, "unknown"),
+        Fact(
+            "serum_tryptase_ng_ml",
+            "Baseline serum tryptase",
+            "number",
+            minimum=0,
+            maximum=100000,
+            unit="ng/mL",
+        ),
+        Fact("age_years", "Age", "integer", minimum=0, maximum=120, unit="years"),
+    )
+}
+
+# Every enum value any fact can take: a string literal in a rule condition
+# must be one of these, so a misspelt value is caught when the rule is saved.
+ENUM_VALUES = frozenset(value for fact in FACTS.values() for value in fact.values)
+
+
+class CaseValidationError(ValueError):
+    """Bad case facts. `errors` maps each offending field to a sentence."""
+
+    def __init__(self, errors):
+        self.errors = dict(errors)
+        super().__init__(" ".join(f"{field}: {message}" for field, message in self.errors.items()))
+
+
+def _one_of(values):
+    return ", ".join(values)
+
+
+def _check_fact(fact, value):
+    """Return the clean value, or raise ValueError with a clinician's sentence."""
+    if fact.kind == "enum":
+        if not isinstance(value, str) or value not in fact.choices:
+            raise ValueError(f"{value!r} is not a known {fact.label.lower()}; use one of {_one_of(fact.values)}.")
+        return value
+    if fact.kind == "enum_list":
+        if not isinstance(value, list | tuple):
+            raise ValueError("must be a list of symptoms (an empty list means asymptomatic).")
+        unknown = [item for item in value if not isinstance(item, str) or item not in fact.choices]
+        if unknown:
+            shown = ", ".join(repr(item) for item in unknown)
+            verb = "is" if len(unknown) == 1 else "are"
+            raise ValueError(f"{shown} {verb} not a known symptom; use any of {_one_of(fact.values)}.")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a symptom more than once.")
+        # Keep the vocabulary's order so equal cases give equal snapshots.
+        return tuple(item for item in fact.choices if item in value)
+    if fact.kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false.")
+        return value
+    span = f"{fact.minimum:g} to {fact.maximum:g}"
+    if isinstance(value, bool) or not isinstance(value, int if fact.kind == "integer" else int | float):
+        noun = "a whole number of" if fact.kind == "integer" else "a number in"
+        raise ValueError(f"must be {noun} {fact.unit} ({span}).")
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number in {fact.unit} ({span}).")
+    if not fact.minimum <= value <= fact.maximum:
+        raise ValueError(
+            f"{value:g} {fact.unit} is out of range; enter {fact.minimum:g} to {fact.maximum:g} {fact.unit}."
+        )
+    return value
+
+
+def validate_case(data):
+    """Check raw case facts against the vocabulary; return the full, clean facts.
+
+    Missing optional facts take the schema's default (tryptase and age stay
+    None when not given). Raises CaseValidationError naming every bad field.
+    """
+    if not isinstance(data, dict):
+        raise CaseValidationError({"case": 'must be a JSON object of case facts, such as {"subtype": "ISM"}.'})
+    errors = {}
+    for name in data:
+        if name not in FACTS:
+            errors[name] = f"is not a case fact; known facts are {_one_of(FACTS)}."
+    facts = {}
+    for name, fact in FACTS.items():
+        if name not in data or (data[name] is None and not fact.required):
+            if fact.required:
+                errors[name] = f"is required; use one of {_one_of(fact.values)}."
+            facts[name] = fact.default
+            continue
+        try:
+            facts[name] = _check_fact(fact, data[name])
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise CaseValidationError(errors)
+    return facts
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_case_json(text):
+    """Parse JSON text into validated facts; bad JSON is a CaseValidationError too."""
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        raise CaseValidationError({"case": f"is not valid JSON ({exc})."}) from None
+    return validate_case(data)
+
+
+def facts_to_json(facts):
+    """Facts as plain JSON-able values (tuples become lists)."""
+    return {name: list(value) if isinstance(value, tuple) else value for name, value in facts.items()}

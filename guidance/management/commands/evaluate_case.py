@@ -1,0 +1,64 @@
+"""python manage.py evaluate_case PATH|- [--guidance-version N]"""
+
+import json
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from guidance.engine import EvaluationError
+from guidance.facts import CaseValidationError, parse_case_json
+from guidance.models import GuidanceVersion
+from guidance.publishing import evaluation_as_json, guidance_current
+
+
+class Command(BaseCommand):
+    help = "Evaluate one case (JSON of case facts) and print its recommendations as JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="A JSON file of case facts, or - to read standard input.")
+        parser.add_argument(
+            "--guidance-version",
+            type=int,
+            default=None,
+            metavar="N",
+            help="A published or retired guidance version number (default: the current one).",
+        )
+
+    def handle(self, *args, path, guidance_version, **options):
+        text = self._read(path)
+        try:
+            facts = parse_case_json(text)
+        except CaseValidationError as exc:
+            raise CommandError(f"invalid case: {exc}") from None
+        version = self._version(guidance_version)
+        try:
+            output = evaluation_as_json(facts=facts, version=version)
+        except EvaluationError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(json.dumps(output, indent=2))
+
+    def _read(self, path):
+        if path == "-":
+            return sys.stdin.read()
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"path: cannot read {path}: {exc}") from None
+
+    def _version(self, number):
+        if number is None:
+            version = guidance_current()
+            if version is None:
+                raise CommandError("guidance: no published guidance version; run `python manage.py migrate`.")
+            return version
+        version = (
+            GuidanceVersion.objects.select_related("guideline")
+            .exclude(status=GuidanceVersion.Status.DRAFT)
+            .filter(guideline__slug=settings.GUIDANCE_SLUG, number=number)
+            .first()
+        )
+        if version is None:
+            raise CommandError(f"--guidance-version: no published or retired guidance version {number}.")
+        return version

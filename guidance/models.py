@@ -1,0 +1,271 @@
+"""Versioned guidance: a guideline has numbered versions of text and rules.
+
+A version is a draft until it is published; a published or retired version is
+immutable. The database holds "one published version" and "one draft" per
+guideline; the models refuse any change to a frozen version's content.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.functional import cached_property
+
+from .engine import KINDS, ConditionError, RuleSpec, compile_rule
+from .facts import FACTS
+from .markdown import render_markdown
+
+
+class FrozenVersionError(ValidationError):
+    """A change to a published or retired guidance version."""
+
+
+class Guideline(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    source = models.TextField(blank=True, help_text="Where the guidance text comes from (attribution).")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def current_version(self):
+        return self.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first()
+
+
+class GuidanceVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    guideline = models.ForeignKey(Guideline, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    title = models.CharField(max_length=200)
+    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    change_note = models.TextField(blank=True, help_text="What changed and why; shown in the version history.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        permissions = [("publish_guidanceversion", "Can publish a guidance draft")]
+        constraints = [
+            models.UniqueConstraint(fields=["guideline", "number"], name="guidance_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["guideline"],
+                condition=models.Q(status="published"),
+                name="guidance_one_published_version",
+            ),
+            models.UniqueConstraint(
+                fields=["guideline"],
+                condition=models.Q(status="draft"),
+                name="guidance_one_draft_version",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(published_at__isnull=False),
+                name="guidance_published_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.guideline.slug} v{self.number} ({self.get_status_display().lower()})"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.status
+        return instance
+
+    @property
+    def is_draft(self):
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_frozen(self):
+        """Published or retired, as stored in the database."""
+        return getattr(self, "_loaded_status", self.Status.DRAFT) != self.Status.DRAFT
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.is_frozen:
+            self._check_frozen_change()
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
+    def _check_frozen_change(self):
+        """A frozen version may only go published -> retired; nothing else changes."""
+        stored = GuidanceVersion.objects.get(pk=self.pk)
+        changed = {
+            f.attname for f in self._meta.concrete_fields if getattr(stored, f.attname) != getattr(self, f.attname)
+        }
+        allowed = {"status", "retired_at"} if (stored.status, self.status) == ("published", "retired") else set()
+        if changed - allowed:
+            raise FrozenVersionError(
+                f"Guidance v{self.number} is {stored.get_status_display().lower()} and cannot be changed "
+                f"({', '.join(sorted(changed - allowed))}); create a new draft instead."
+            )
+
+    def delete(self, *args, **kwargs):
+        if self.is_frozen:
+            raise FrozenVersionError(f"Guidance v{self.number} is {self.status} and cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("guidance:version", kwargs={"number": self.number})
+
+    def rule_specs(self):
+        return [rule.spec for rule in self.rules.select_related("paragraph")]
+
+
+class FrozenAwareQuerySet(models.QuerySet):
+    """Bulk update/delete would skip save(): refuse them on frozen versions."""
+
+    def _check_not_frozen(self):
+        if self.exclude(version__status=GuidanceVersion.Status.DRAFT).exists():
+            raise FrozenVersionError("Published or retired guidance cannot be changed; create a new draft instead.")
+
+    def update(self, **kwargs):
+        self._check_not_frozen()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._check_not_frozen()
+        return super().delete()
+
+
+class VersionContent(models.Model):
+    """Content that belongs to one guidance version and freezes with it."""
+
+    objects = FrozenAwareQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def _check_version_is_draft(self, action):
+        version = GuidanceVersion.objects.only("status", "number").get(pk=self.version_id)
+        if version.status != GuidanceVersion.Status.DRAFT:
+            raise FrozenVersionError(
+                f"Guidance v{version.number} is {version.status}: its content cannot be {action}; "
+                "create a new draft instead."
+            )
+
+    def save(self, *args, **kwargs):
+        self._check_version_is_draft("changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._check_version_is_draft("deleted")
+        return super().delete(*args, **kwargs)
+
+
+class Section(VersionContent):
+    version = models.ForeignKey(GuidanceVersion, on_delete=models.CASCADE, related_name="sections")
+    slug = models.SlugField(help_text="Stable anchor; never changes between versions.")
+    title = models.CharField(max_length=200)
+    text = models.TextField(blank=True, help_text="Optional text under the heading (Markdown).")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["version", "slug"], name="guidance_section_slug_unique")]
+
+    def __str__(self):
+        return self.title
+
+    @cached_property
+    def html(self):
+        return render_markdown(self.text)
+
+
+class Paragraph(VersionContent):
+    version = models.ForeignKey(GuidanceVersion, on_delete=models.CASCADE, related_name="paragraphs")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="paragraphs")
+    slug = models.SlugField(help_text="Stable anchor that rules and links cite; never changes between versions.")
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField(help_text="Markdown. Rendered through a sanitiser: no scripts or event handlers.")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["section__order", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["version", "slug"], name="guidance_paragraph_slug_unique")]
+
+    def __str__(self):
+        return f"{self.slug} (v{self.version.number})" if self.version_id else self.slug
+
+    def clean(self):
+        if self.section_id and self.version_id and self.section.version_id != self.version_id:
+            raise ValidationError({"section": "The section belongs to another guidance version."})
+        if self.version_id and Section.objects.filter(version_id=self.version_id, slug=self.slug).exists():
+            raise ValidationError({"slug": "A section of this version already uses this slug as its anchor."})
+
+    @cached_property
+    def html(self):
+        return render_markdown(self.text)
+
+
+class Rule(VersionContent):
+    version = models.ForeignKey(GuidanceVersion, on_delete=models.CASCADE, related_name="rules")
+    rule_id = models.SlugField(max_length=80, help_text="Stable id shown with each recommendation.")
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.PROTECT, related_name="rules")
+    kind = models.CharField(max_length=10, choices=[(k, k.capitalize()) for k in KINDS])
+    summary = models.CharField(max_length=200, help_text="One line, as the clinician reads it.")
+    condition = models.TextField(
+        help_text=(
+            "CEL expression over the case facts, e.g. "
+            '"flushing" in symptoms && antihistamine_response == "unresponsive". '
+            f"Facts: {', '.join(FACTS)}."
+        )
+    )
+    mentions = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Facts shown with the recommendation though the condition does not test them (comma-separated).",
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["version", "rule_id"], name="guidance_rule_id_unique")]
+
+    def __str__(self):
+        return self.rule_id
+
+    @property
+    def mentioned_facts(self):
+        return tuple(name.strip() for name in self.mentions.split(",") if name.strip())
+
+    @property
+    def spec(self):
+        return RuleSpec(
+            rule_id=self.rule_id,
+            paragraph=self.paragraph.slug,
+            kind=self.kind,
+            summary=self.summary,
+            condition=self.condition,
+            mentions=self.mentioned_facts,
+        )
+
+    def clean(self):
+        errors = {}
+        if self.paragraph_id and self.version_id and self.paragraph.version_id != self.version_id:
+            errors["paragraph"] = "The paragraph belongs to another guidance version."
+        if self.paragraph_id and self.kind:
+            try:
+                compile_rule(self.spec)
+            except ConditionError as exc:
+                errors["mentions" if "Mentioned fact" in str(exc) else "condition"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # The model owns the invariant: no rule is stored that cannot run.
+        compile_rule(self.spec)
+        super().save(*args, **kwargs)

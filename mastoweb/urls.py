@@ -1,0 +1,20 @@
+import os
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from guidance import views as guidance_views
+
+ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="cases:list", permanent=False), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", guidance_views.healthz, name="healthz"),
+    path("guidance/", include("guidance.urls")),
+    path("cases/", include("cases.urls")),
+    path(ADMIN_URL, admin.site.urls),
+]

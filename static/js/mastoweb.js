@@ -1,0 +1,1 @@
+// Our own small behaviours; no inline script anywhere (CSP).

@@ -1,0 +1,52 @@
+"""Shared fixtures: a user for each role plus an outsider, and the guidance."""
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username, *, staff=False, superuser=False, perms=()):
+        user = django_user_model.objects.create_user(
+            username=username, password="correct-horse-battery-staple", is_staff=staff, is_superuser=superuser
+        )
+        if perms:
+            from django.contrib.auth.models import Permission
+
+            for perm in perms:
+                app_label, codename = perm.split(".")
+                user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def editor(make_user):
+    """A guidance editor: staff with the guidance permissions."""
+    perms = [
+        f"guidance.{action}_{model}"
+        for model in ("guidanceversion", "section", "paragraph", "rule")
+        for action in ("add", "change", "delete", "view")
+    ] + ["guidance.publish_guidanceversion", "guidance.view_guideline"]
+    return make_user("editor", staff=True, perms=perms)
+
+
+@pytest.fixture
+def clinician(make_user):
+    return make_user("clinician")
+
+
+@pytest.fixture
+def outsider(make_user):
+    return make_user("outsider")
+
+
+@pytest.fixture
+def version_one(db):
+    from guidance.publishing import guidance_current
+
+    return guidance_current()
