@@ -127,9 +127,20 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # The guideline this installation serves, and the source it was built from.
 GUIDANCE_SLUG = "sm-management"
 
+# JSON lines (mastoweb/logging.py: no query strings, request bodies or exception
+# messages, so no case facts or notes); LOG_FORMAT=text for plain lines.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "mastoweb.logging.JsonFormatter"},
+        "text": {"()": "mastoweb.logging.TextFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -1,0 +1,27 @@
+# ruff: noqa: N999 - gunicorn looks for this file name
+"""gunicorn settings: `gunicorn -c mastoweb/gunicorn.conf.py` (see docs/deploy.md).
+
+Environment: PORT (8000), BIND (overrides 127.0.0.1:$PORT, e.g. a private
+address when the reverse proxy is on another host), WEB_CONCURRENCY (workers,
+default 2 per core), GUNICORN_TIMEOUT (30 s), FORWARDED_ALLOW_IPS (addresses
+of the reverse proxy whose X-Forwarded-* headers are trusted; 127.0.0.1).
+"""
+
+import os
+
+wsgi_app = "mastoweb.wsgi:application"
+
+bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# JSON lines: access log on stdout (method, path, status, duration only), errors on stderr.
+logger_class = "mastoweb.logging.GunicornLogger"
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
