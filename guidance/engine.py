@@ -7,6 +7,8 @@ against the case vocabulary before they may be saved.
 
 import difflib
 import itertools
+import math
+import random
 import re
 from dataclasses import dataclass, field
 
@@ -76,26 +78,42 @@ class CompiledGuidance:
     variables: tuple  # every fact some rule reads: the only ones put in a context
 
 
-def _sample_facts():
-    """A spread of valid cases to dry-run a new condition against."""
+# A condition is dry-run against every combination of the values of the facts
+# it reads (a gate such as omalizumab_response == "unresponsive" must not hide a
+# comparison with a missing tryptase). Past this many combinations a fixed,
+# seeded selection stands in for the full product.
+_MAX_SAMPLES = 4096
+
+
+def _sample_values(fact, literals):
+    """The values of one fact worth trying in a dry run."""
+    if fact.kind == "enum":
+        return fact.values
+    if fact.kind == "bool":
+        return (False, True)
+    if fact.kind == "enum_list":
+        named = [value for value in fact.values if value in literals]
+        if len(named) <= 6:
+            subsets = [combo for size in range(len(named) + 1) for combo in itertools.combinations(named, size)]
+        else:
+            subsets = [(), *((v,) for v in named), *(tuple(n for n in named if n != v) for v in named)]
+        return (*subsets, fact.values)
+    if fact.kind == "number":
+        return (None, float(fact.minimum), 20.5, float(fact.maximum))
+    return (None, int(fact.minimum), 50, int(fact.maximum))
+
+
+def _sample_facts(names, literals):
+    """Valid cases to dry-run a new condition against, varying the facts it reads."""
     base = {name: fact.default for name, fact in FACTS.items()}
-    every_symptom = tuple(FACTS["symptoms"].values)
-    yield dict(base, subtype="unknown")
-    for subtype, symptoms, tryptase, age in itertools.product(
-        FACTS["subtype"].values, ((), every_symptom), (None, 20.5), (None, 50)
-    ):
-        yield dict(
-            base,
-            subtype=subtype,
-            symptoms=symptoms,
-            serum_tryptase_ng_ml=tryptase,
-            age_years=age,
-            venom_allergy=bool(symptoms),
-            antihistamine_response="unresponsive" if symptoms else "responsive",
-            nsaid_tolerance="tolerant" if tryptase else "intolerant",
-            kit_d816v="positive" if age else "negative",
-            hct_eligible="yes" if age else "no",
-        )
+    choices = [_sample_values(FACTS[name], literals) for name in names]
+    if math.prod(len(values) for values in choices) <= _MAX_SAMPLES:
+        combos = itertools.product(*choices)
+    else:
+        rng = random.Random(0)
+        combos = (tuple(rng.choice(values) for values in choices) for _ in range(_MAX_SAMPLES))
+    for combo in combos:
+        yield dict(base, **dict(zip(names, combo, strict=True)))
 
 
 def _context(facts, names):
@@ -141,7 +159,7 @@ def compile_rule(spec):
             + ": a quoted value must be one the case facts can take."
         )
     variables = tuple(name for name in FACTS if name in referenced)
-    for facts in _sample_facts():
+    for facts in _sample_facts(variables, literals):
         try:
             result = program.execute(_context(facts, variables))
         except Exception as exc:  # noqa: BLE001 - the CEL runtime raises several types
