@@ -131,16 +131,18 @@ def _check_fact(fact, value):
             raise ValueError("must be true or false.")
         return value
     span = f"{fact.minimum:g} to {fact.maximum:g}"
+    if fact.kind == "integer" and isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON Schema counts 50.0 as the integer 50
     if isinstance(value, bool) or not isinstance(value, int if fact.kind == "integer" else int | float):
         noun = "a whole number of" if fact.kind == "integer" else "a number in"
         raise ValueError(f"must be {noun} {fact.unit} ({span}).")
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"must be a finite number in {fact.unit} ({span}).")
     if not fact.minimum <= value <= fact.maximum:
-        raise ValueError(
-            f"{value:g} {fact.unit} is out of range; enter {fact.minimum:g} to {fact.maximum:g} {fact.unit}."
-        )
-    return value
+        shown = f"{value:g} {fact.unit}" if isinstance(value, float) or abs(value) < 10**15 else "the number given"
+        raise ValueError(f"{shown} is out of range; enter {span} {fact.unit}.")
+    # A number is always a double to the rule conditions (CEL does not mix int and double).
+    return float(value) if fact.kind == "number" else value
 
 
 def validate_case(data):
@@ -171,17 +173,50 @@ def validate_case(data):
     return facts
 
 
-def _reject_constant(name):
-    raise ValueError(f"{name} is not a number JSON allows")
+class _DuplicateFieldError(ValueError):
+    def __init__(self, name):
+        self.name = name
+        super().__init__(name)
+
+
+def _refuse_duplicates(pairs):
+    """json.loads would silently keep the last of two values for one field."""
+    data = {}
+    for name, value in pairs:
+        if name in data:
+            raise _DuplicateFieldError(name)
+        data[name] = value
+    return data
 
 
 def parse_case_json(text):
     """Parse JSON text into validated facts; bad JSON is a CaseValidationError too."""
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        # NaN and Infinity are not JSON; they parse to non-finite floats so that
+        # the validator refuses them naming the field they were given for.
+        data = json.loads(text, parse_constant=float, object_pairs_hook=_refuse_duplicates)
+    except _DuplicateFieldError as exc:
+        raise CaseValidationError({exc.name: "is given more than once; give each fact once."}) from None
     except ValueError as exc:
         raise CaseValidationError({"case": f"is not valid JSON ({exc})."}) from None
-    return validate_case(data)
+    except RecursionError:
+        raise CaseValidationError({"case": "is nested too deeply to be case facts."}) from None
+    # In Python a blank form field is None and means "not given"; JSON input follows
+    # the schema, which has no null: a fact that is not known is left out.
+    nulls = {}
+    if isinstance(data, dict):
+        nulls = {
+            name: "is empty (null); leave it out when it is not known."
+            for name, value in data.items()
+            if value is None and name in FACTS and not FACTS[name].required
+        }
+    try:
+        facts = validate_case(data)
+    except CaseValidationError as exc:
+        raise CaseValidationError({**exc.errors, **nulls}) from None
+    if nulls:
+        raise CaseValidationError(nulls)
+    return facts
 
 
 def facts_to_json(facts):

@@ -1,0 +1,304 @@
+"""The case vocabulary and its validator: case.schema.json, enforced exactly."""
+
+import json
+
+import pytest
+
+from guidance.facts import FACTS, CaseValidationError, facts_to_json, parse_case_json, validate_case
+from tests.conftest import SHARED
+
+SCHEMA_FILE = SHARED / "spec" / "case.schema.json"
+
+
+def refused(data):
+    with pytest.raises(CaseValidationError) as caught:
+        validate_case(data)
+    return caught.value
+
+
+def refused_json(text):
+    with pytest.raises(CaseValidationError) as caught:
+        parse_case_json(text)
+    return caught.value
+
+
+def test_it_fills_in_the_defaults_for_facts_left_out():
+    assert validate_case({"subtype": "ISM"}) == {
+        "subtype": "ISM",
+        "symptoms": (),
+        "antihistamine_response": "not_tried",
+        "antileukotriene_response": "not_tried",
+        "omalizumab_response": "not_tried",
+        "nsaid_tolerance": "unknown",
+        "venom_allergy": False,
+        "kit_d816v": "unknown",
+        "hct_eligible": "unknown",
+        "serum_tryptase_ng_ml": None,
+        "age_years": None,
+    }
+
+
+def test_it_keeps_every_fact_given():
+    data = {
+        "subtype": "ASM",
+        "symptoms": ["ascites", "flushing"],
+        "antihistamine_response": "unresponsive",
+        "antileukotriene_response": "responsive",
+        "omalizumab_response": "not_tried",
+        "nsaid_tolerance": "intolerant",
+        "venom_allergy": True,
+        "kit_d816v": "positive",
+        "hct_eligible": "yes",
+        "serum_tryptase_ng_ml": 187.5,
+        "age_years": 64,
+    }
+
+    facts = validate_case(data)
+
+    assert facts == {**data, "symptoms": ("flushing", "ascites")}
+
+
+def test_it_lists_symptoms_in_vocabulary_order_so_equal_cases_are_equal():
+    one = validate_case({"subtype": "ISM", "symptoms": ["diarrhea", "flushing", "fracture"]})
+    other = validate_case({"subtype": "ISM", "symptoms": ["fracture", "flushing", "diarrhea"]})
+
+    assert one == other
+    assert one["symptoms"] == ("flushing", "diarrhea", "fracture")
+
+
+def test_it_refuses_an_unknown_field():
+    error = refused({"subtype": "ISM", "colour": "red"})
+
+    assert list(error.errors) == ["colour"]
+    assert "is not a case fact" in error.errors["colour"]
+    assert "serum_tryptase_ng_ml" in error.errors["colour"]
+
+
+def test_it_refuses_a_missing_subtype():
+    error = refused({"symptoms": ["flushing"]})
+
+    assert error.errors["subtype"].startswith("is required; use one of BMM, ISM, SSM")
+
+
+@pytest.mark.parametrize("subtype", ["XYZ", "ism", "indolent", "", "SM AHN"])
+def test_it_refuses_an_unknown_subtype(subtype):
+    error = refused({"subtype": subtype})
+
+    assert f"{subtype!r} is not a known subtype" in error.errors["subtype"]
+    assert "SM-AHN" in error.errors["subtype"]
+
+
+def test_it_refuses_an_unknown_symptom_naming_it():
+    error = refused({"subtype": "ISM", "symptoms": ["flushing", "sneezing", "itching"]})
+
+    assert error.errors["symptoms"].startswith("'sneezing', 'itching' are not a known symptom")
+
+
+def test_it_refuses_a_symptom_given_twice():
+    error = refused({"subtype": "ISM", "symptoms": ["flushing", "pruritus", "flushing"]})
+
+    assert error.errors == {"symptoms": "lists a symptom more than once."}
+
+
+def test_it_refuses_a_field_given_twice_in_json():
+    error = refused_json('{"subtype": "ISM", "subtype": "ASM"}')
+
+    assert error.errors == {"subtype": "is given more than once; give each fact once."}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("age_years", True, "whole number of years"),
+        ("age_years", 45.5, "whole number of years"),
+        ("age_years", "45", "whole number of years"),
+        ("serum_tryptase_ng_ml", "25", "a number in ng/mL"),
+        ("serum_tryptase_ng_ml", False, "a number in ng/mL"),
+        ("serum_tryptase_ng_ml", [25], "a number in ng/mL"),
+        ("venom_allergy", "yes", "true or false"),
+        ("venom_allergy", 1, "true or false"),
+        ("symptoms", "flushing", "must be a list of symptoms"),
+        ("symptoms", {"flushing": True}, "must be a list of symptoms"),
+        ("symptoms", [["flushing"]], "not a known symptom"),
+        ("antihistamine_response", True, "not a known response"),
+        ("nsaid_tolerance", 0, "not a known nsaid"),
+        ("subtype", ["ISM"], "not a known subtype"),
+    ],
+)
+def test_it_refuses_a_wrong_type(field, value, words):
+    error = refused({"subtype": "ISM", field: value})
+
+    assert list(error.errors) == [field]
+    assert words in error.errors[field]
+
+
+@pytest.mark.parametrize("field", ["symptoms", "serum_tryptase_ng_ml", "age_years", "venom_allergy", "kit_d816v"])
+def test_json_null_is_refused_for_a_fact_which_is_left_out_instead(field):
+    error = refused_json(json.dumps({"subtype": "ISM", field: None}))
+
+    assert error.errors == {field: "is empty (null); leave it out when it is not known."}
+
+
+def test_json_null_is_reported_with_the_other_bad_fields():
+    error = refused_json('{"subtype": "XYZ", "age_years": null}')
+
+    assert set(error.errors) == {"subtype", "age_years"}
+
+
+@pytest.mark.parametrize("field", ["serum_tryptase_ng_ml", "age_years", "symptoms"])
+def test_none_from_a_blank_form_field_means_not_given(field):
+    assert validate_case({"subtype": "ISM", field: None}) == validate_case({"subtype": "ISM"})
+
+
+def test_it_refuses_null_for_the_subtype():
+    assert "subtype" in refused_json('{"subtype": null}').errors
+    assert "subtype" in refused({"subtype": None}).errors
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("field", ["serum_tryptase_ng_ml", "age_years"])
+def test_it_refuses_nan_and_infinity_naming_the_field(constant, field):
+    error = refused_json(f'{{"subtype": "ISM", "{field}": {constant}}}')
+
+    assert list(error.errors) == [field]
+    assert field in str(error)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("serum_tryptase_ng_ml", -0.1),
+        ("serum_tryptase_ng_ml", -1),
+        ("serum_tryptase_ng_ml", 100000.01),
+        ("serum_tryptase_ng_ml", 1e300),
+        ("age_years", -1),
+        ("age_years", 121),
+    ],
+)
+def test_it_refuses_a_value_out_of_range_at_either_end(field, value):
+    error = refused({"subtype": "ISM", field: value})
+
+    assert "is out of range; enter" in error.errors[field]
+
+
+def test_it_refuses_a_number_too_large_for_a_float_without_crashing():
+    error = refused_json('{"subtype": "ISM", "serum_tryptase_ng_ml": 1' + "0" * 400 + "}")
+
+    assert error.errors == {"serum_tryptase_ng_ml": "the number given is out of range; enter 0 to 100000 ng/mL."}
+
+
+def test_the_out_of_range_message_says_what_was_given_and_what_is_allowed():
+    error = refused({"subtype": "ISM", "age_years": 130})
+
+    assert error.errors == {"age_years": "130 years is out of range; enter 0 to 120 years."}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kept"),
+    [
+        ("serum_tryptase_ng_ml", 0, 0.0),
+        ("serum_tryptase_ng_ml", 100000, 100000.0),
+        ("serum_tryptase_ng_ml", 0.0, 0.0),
+        ("serum_tryptase_ng_ml", 11.4, 11.4),
+        ("age_years", 0, 0),
+        ("age_years", 120, 120),
+        ("age_years", 50.0, 50),
+    ],
+)
+def test_it_accepts_the_boundaries_and_numbers_in_between(field, value, kept):
+    facts = validate_case({"subtype": "ISM", field: value})
+
+    assert facts[field] == kept
+    assert type(facts[field]) is type(kept)
+
+
+def test_tryptase_is_always_a_float_and_age_always_an_int():
+    facts = parse_case_json('{"subtype": "ISM", "serum_tryptase_ng_ml": 25, "age_years": 40.0}')
+
+    assert isinstance(facts["serum_tryptase_ng_ml"], float)
+    assert isinstance(facts["age_years"], int)
+
+
+@pytest.mark.parametrize("data", [[], ["ISM"], "ISM", 7, None, True])
+def test_it_refuses_anything_but_an_object(data):
+    error = refused(data)
+
+    assert list(error.errors) == ["case"]
+    assert "must be a JSON object" in error.errors["case"]
+
+
+@pytest.mark.parametrize("text", ["", "{", "{subtype: 'ISM'}", '{"subtype": "ISM",}', "[" * 100000])
+def test_it_refuses_text_that_is_not_json(text):
+    error = refused_json(text)
+
+    assert list(error.errors) == ["case"]
+
+
+def test_it_reports_every_bad_field_at_once():
+    error = refused({"subtype": "XYZ", "symptoms": ["sneezing"], "age_years": -4, "colour": "red"})
+
+    assert set(error.errors) == {"subtype", "symptoms", "age_years", "colour"}
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"subtype": "XYZ"}, "subtype"),
+        ({"subtype": "ISM", "symptoms": ["sneezing"]}, "symptoms"),
+        ({"subtype": "ISM", "serum_tryptase_ng_ml": -5}, "serum_tryptase_ng_ml"),
+        ({"subtype": "ISM", "age_years": True}, "age_years"),
+        ({"subtype": "ISM", "venom_allergy": "no"}, "venom_allergy"),
+        ({"subtype": "ISM", "kit_d816v": "D816V"}, "kit_d816v"),
+        ({"subtype": "ISM", "hct_eligible": True}, "hct_eligible"),
+        ({"subtype": "ISM", "omalizumab_response": "failed"}, "omalizumab_response"),
+        ({"subtype": "ISM", "antileukotriene_response": "failed"}, "antileukotriene_response"),
+        ({"subtype": "ISM", "antihistamine_response": "failed"}, "antihistamine_response"),
+        ({"subtype": "ISM", "nsaid_tolerance": "yes"}, "nsaid_tolerance"),
+        ({"subtype": "ISM", "weight_kg": 70}, "weight_kg"),
+    ],
+)
+def test_every_error_message_names_the_field(data, field):
+    assert f"{field}: " in str(refused(data))
+
+
+def test_facts_as_json_are_plain_values_the_validator_accepts_again():
+    facts = validate_case({"subtype": "SSM", "symptoms": ["pruritus"], "serum_tryptase_ng_ml": 40})
+
+    as_json = facts_to_json(facts)
+
+    assert json.loads(json.dumps(as_json)) == as_json
+    assert as_json["symptoms"] == ["pruritus"]
+    assert as_json["age_years"] is None
+    assert validate_case(as_json) == facts
+
+
+@pytest.fixture(scope="module")
+def schema():
+    if not SCHEMA_FILE.exists():
+        pytest.skip(f"the shared spec is not checked out next to the project ({SCHEMA_FILE} is absent)")
+    return json.loads(SCHEMA_FILE.read_text())
+
+
+SCHEMA_KIND = {"enum": None, "enum_list": "array", "bool": "boolean", "number": "number", "integer": "integer"}
+
+
+def test_the_vocabulary_has_exactly_the_schemas_fields_and_required_list(schema):
+    assert list(FACTS) == list(schema["properties"])
+    assert [name for name, fact in FACTS.items() if fact.required] == schema["required"]
+    assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("name", list(FACTS))
+def test_each_fact_matches_the_schema(schema, name):
+    fact, prop = FACTS[name], schema["properties"][name]
+
+    assert prop.get("type") == SCHEMA_KIND[fact.kind]
+    if fact.kind == "enum":
+        assert list(fact.values) == prop["enum"]
+    if fact.kind == "enum_list":
+        assert list(fact.values) == prop["items"]["enum"]
+        assert prop["uniqueItems"] is True
+    default = list(fact.default) if isinstance(fact.default, tuple) else fact.default
+    assert default == prop.get("default")
+    assert fact.minimum == prop.get("minimum")
+    assert fact.maximum == prop.get("maximum")
