@@ -1,0 +1,159 @@
+"""Cases and their assessments.
+
+A case holds the clinical facts of one patient under a pseudonymous label. An
+assessment is what the guidance said for those facts at one moment: the facts,
+the guidance version and the recommendations exactly as shown. Assessments are
+never changed or deleted, so a reviewer can always see what was shown and why.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from guidance.facts import FACTS, HCT_ELIGIBLE, KIT_D816V, NSAID_TOLERANCE, RESPONSES, SUBTYPES, validate_case
+from guidance.models import GuidanceVersion
+
+
+def _choices(mapping):
+    return list(mapping.items())
+
+
+class Case(models.Model):
+    # Non-guessable ids in URLs: a case id reveals nothing about how many exist.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    label = models.CharField(
+        max_length=100,
+        help_text=(
+            "A pseudonym you will recognise, such as \u201cISM clinic 14\u201d. "
+            "Never a name, initials, date of birth or record number."
+        ),
+    )
+    age_years = models.SmallIntegerField("age", null=True, blank=True, help_text="Whole years, 0 to 120. Optional.")
+
+    subtype = models.CharField(FACTS["subtype"].label, max_length=10, choices=_choices(SUBTYPES))
+    symptoms = models.JSONField(
+        FACTS["symptoms"].label,
+        default=list,
+        blank=True,
+        help_text="Current symptoms and complications; tick none if the patient is asymptomatic.",
+    )
+    antihistamine_response = models.CharField(
+        FACTS["antihistamine_response"].label,
+        max_length=12,
+        choices=_choices(RESPONSES),
+        default="not_tried",
+        help_text="After an adequate trial of H1 and H2 antihistamines.",
+    )
+    antileukotriene_response = models.CharField(
+        FACTS["antileukotriene_response"].label, max_length=12, choices=_choices(RESPONSES), default="not_tried"
+    )
+    omalizumab_response = models.CharField(
+        FACTS["omalizumab_response"].label, max_length=12, choices=_choices(RESPONSES), default="not_tried"
+    )
+    nsaid_tolerance = models.CharField(
+        FACTS["nsaid_tolerance"].label,
+        max_length=10,
+        choices=_choices(NSAID_TOLERANCE),
+        default="unknown",
+        help_text="Whether the patient is known to tolerate NSAIDs such as aspirin.",
+    )
+    venom_allergy = models.BooleanField(
+        FACTS["venom_allergy"].label, default=False, help_text="Allergy to insect (hymenoptera) venom."
+    )
+    serum_tryptase_ng_ml = models.FloatField(
+        FACTS["serum_tryptase_ng_ml"].label,
+        null=True,
+        blank=True,
+        help_text="In ng/mL, 0 to 100000. Optional; it informs, it does not change the subtype.",
+    )
+    kit_d816v = models.CharField(
+        FACTS["kit_d816v"].label, max_length=10, choices=_choices(KIT_D816V), default="unknown"
+    )
+    hct_eligible = models.CharField(
+        FACTS["hct_eligible"].label, max_length=10, choices=_choices(HCT_ELIGIBLE), default="unknown"
+    )
+
+    notes = models.TextField(blank=True, help_text="Free text for you; not read by the guidance.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Bumped on every save; lets a save refuse to overwrite a change it did not see.
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        permissions = [("review_all_cases", "Can review every case")]
+        indexes = [models.Index(fields=["created_by", "-updated_at"], name="case_owner_updated_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(subtype__in=list(SUBTYPES)), name="case_subtype_known"),
+            models.CheckConstraint(
+                condition=models.Q(age_years__isnull=True) | models.Q(age_years__gte=0, age_years__lte=120),
+                name="case_age_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(serum_tryptase_ng_ml__isnull=True)
+                | models.Q(serum_tryptase_ng_ml__gte=0, serum_tryptase_ng_ml__lte=100000),
+                name="case_tryptase_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def get_absolute_url(self):
+        return reverse("cases:detail", kwargs={"case_id": self.pk})
+
+    @property
+    def facts(self):
+        """The case's facts, validated against the vocabulary."""
+        return validate_case({name: getattr(self, name) for name in FACTS})
+
+
+class ImmutableAssessmentError(ValidationError):
+    """An attempt to change or delete an assessment."""
+
+
+class AssessmentQuerySet(models.QuerySet):
+    """Bulk update and delete would skip the model's refusal: refuse them here too."""
+
+    def update(self, **kwargs):
+        raise ImmutableAssessmentError("Assessments cannot be changed; reassess the case instead.")
+
+    def delete(self):
+        raise ImmutableAssessmentError("Assessments cannot be deleted.")
+
+
+class Assessment(models.Model):
+    """What the guidance said for a case at one moment, exactly as it was shown."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
+    guidance_version = models.ForeignKey(GuidanceVersion, on_delete=models.PROTECT, related_name="+")
+    facts = models.JSONField(help_text="The case facts as evaluated.")
+    recommendations = models.JSONField(
+        help_text="The recommendations as shown: rule, paragraph, kind, summary, reason and the source text."
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["case", "-created_at"], name="assessment_case_created_idx")]
+
+    def __str__(self):
+        return f"{self.case} under guidance v{self.guidance_version.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableAssessmentError("Assessments cannot be changed; reassess the case instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableAssessmentError("Assessments cannot be deleted.")
+
+    def get_absolute_url(self):
+        return reverse("cases:assessment", kwargs={"case_id": self.case_id, "assessment_id": self.pk})

@@ -5,4 +5,10 @@ from . import views
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("new/", views.case_create, name="create"),
+    path("preview/", views.case_preview, name="preview"),
+    path("<uuid:case_id>/", views.case_detail, name="detail"),
+    path("<uuid:case_id>/edit/", views.case_update, name="update"),
+    path("<uuid:case_id>/reassess/", views.case_reassess, name="reassess"),
+    path("<uuid:case_id>/assessments/<int:assessment_id>/", views.assessment_detail, name="assessment"),
 ]

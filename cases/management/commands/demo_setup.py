@@ -1,9 +1,13 @@
-"""Development only: demo users (and their passwords, printed) for `make run`."""
+"""Development only: demo users in their role groups (passwords printed) and a few demo cases."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
+
+from cases.models import Case
+from cases.services import case_create
+from mastoweb.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER
 
 DEMO_PASSWORD = "mastoweb-demo"  # noqa: S105 - development only, refused when DEBUG is off
 
@@ -13,10 +17,41 @@ DEMO_USERS = {
     "editor": {"is_staff": True, "is_superuser": False},
     "admin": {"is_staff": True, "is_superuser": True},
 }
+DEMO_GROUPS = {"clinician": CLINICIAN, "reviewer": REVIEWER, "editor": GUIDANCE_EDITOR}
+
+# Made-up patients for trying the pages; labels are pseudonyms, as the form asks.
+DEMO_CASES = [
+    (
+        "Demo: ISM, refractory flushing",
+        {
+            "subtype": "ISM",
+            "age_years": 47,
+            "symptoms": ["flushing", "pruritus", "diarrhea"],
+            "antihistamine_response": "unresponsive",
+            "serum_tryptase_ng_ml": 32.5,
+        },
+    ),
+    (
+        "Demo: SSM, recurrent anaphylaxis",
+        {"subtype": "SSM", "age_years": 58, "symptoms": ["recurrent_anaphylaxis"], "venom_allergy": True},
+    ),
+    (
+        "Demo: ASM, KIT D816V positive",
+        {
+            "subtype": "ASM",
+            "age_years": 63,
+            "symptoms": ["malabsorption", "osteoporosis"],
+            "kit_d816v": "positive",
+            "hct_eligible": "yes",
+            "serum_tryptase_ng_ml": 180,
+        },
+    ),
+    ("Demo: ISM, asymptomatic", {"subtype": "ISM", "age_years": 39, "symptoms": []}),
+]
 
 
 class Command(BaseCommand):
-    help = "Create demo users for development (refused unless DEBUG is on)."
+    help = "Create demo users and cases for development (refused unless DEBUG is on)."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -27,8 +62,15 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-            if username == "editor":
-                user.user_permissions.set(Permission.objects.filter(content_type__app_label="guidance"))
+            if username in DEMO_GROUPS:
+                user.groups.add(Group.objects.get(name=DEMO_GROUPS[username]))
+        clinician = User.objects.get(username="clinician")
+        made = 0
+        for label, facts in DEMO_CASES:
+            if not Case.objects.filter(created_by=clinician, label=label).exists():
+                case_create(user=clinician, label=label, facts=facts, notes="Demo case (made up).")
+                made += 1
         self.stdout.write("Demo users (development only), password for each: " + DEMO_PASSWORD)
         for username in DEMO_USERS:
             self.stdout.write(f"  {username}")
+        self.stdout.write(f"Demo cases for clinician: {len(DEMO_CASES)} ({made} new).")

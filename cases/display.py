@@ -1,0 +1,173 @@
+"""How recommendations and facts are shown to a clinician.
+
+The live preview and the management page show the same lines: the snapshot an
+assessment stores is built here, and both pages group it here, so what was
+shown is what was saved.
+"""
+
+from dataclasses import dataclass, field
+
+from guidance.facts import FACTS
+from guidance.markdown import render_markdown
+from guidance.models import Paragraph
+from guidance.publishing import recommendations_diff
+
+KIND_LABELS = {"caution": "Caution", "recommend": "Recommended", "consider": "Consider", "info": "Information"}
+
+# Facts the source makes decisive for a treatment choice (a TKI by KIT status,
+# the transplant goal): shown on each line whose rule tested or mentioned them.
+KEY_FACTS = ("kit_d816v", "hct_eligible")
+
+# The source's symptom section; slugs are stable across guidance versions.
+SYMPTOM_SECTION = "symptom-specific"
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    title: str
+    lines: list = field(default_factory=list)
+
+
+GROUPS = (
+    ("safety", "Safety first"),
+    ("symptom", "Symptom-directed management"),
+    ("subtype", "Subtype-directed management"),
+    ("info", "Information"),
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One recommendation as shown, with the source paragraph it cites."""
+
+    rule: str
+    paragraph: str
+    kind: str
+    summary: str
+    reason: str
+    facts: dict
+    paragraph_title: str
+    paragraph_text: str
+    section: str
+
+    @classmethod
+    def from_snapshot(cls, data):
+        return cls(**{name: data.get(name, "") for name in cls.__dataclass_fields__})
+
+    def as_snapshot(self):
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    @property
+    def group(self):
+        if self.kind == "caution":
+            return "safety"
+        if self.kind == "info":
+            return "info"
+        return "symptom" if self.section == SYMPTOM_SECTION else "subtype"
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def paragraph_html(self):
+        return render_markdown(self.paragraph_text)
+
+    @property
+    def key_facts(self):
+        return [fact_shown(name, self.facts[name]) for name in KEY_FACTS if name in (self.facts or {})]
+
+
+def lines_from_recommendations(recommendations, *, version):
+    """Engine recommendations as lines, with the cited paragraphs of that version (one query)."""
+    paragraphs = {
+        p.slug: p
+        for p in Paragraph.objects.filter(version=version, slug__in={r.paragraph for r in recommendations})
+        .select_related("section")
+        .only("slug", "title", "text", "section__slug")
+    }
+    lines = []
+    for rec in recommendations:
+        paragraph = paragraphs.get(rec.paragraph)
+        lines.append(
+            Line(
+                rule=rec.rule,
+                paragraph=rec.paragraph,
+                kind=rec.kind,
+                summary=rec.summary,
+                reason=rec.reason,
+                facts={name: list(v) if isinstance(v, tuple) else v for name, v in rec.facts.items()},
+                paragraph_title=paragraph.title if paragraph else "",
+                paragraph_text=paragraph.text if paragraph else "",
+                section=paragraph.section.slug if paragraph else "",
+            )
+        )
+    return lines
+
+
+def lines_from_snapshot(snapshot):
+    return [Line.from_snapshot(item) for item in snapshot]
+
+
+def recommendation_groups(lines):
+    """Safety first, then symptom-directed, subtype-directed, information; empty groups left out."""
+    groups = {key: Group(key, title) for key, title in GROUPS}
+    for line in lines:
+        groups[line.group].lines.append(line)
+    return [group for group in groups.values() if group.lines]
+
+
+@dataclass(frozen=True)
+class FactShown:
+    name: str
+    label: str
+    value: str
+
+
+def fact_shown(name, value):
+    fact = FACTS[name]
+    if fact.kind == "enum":
+        text = fact.choices.get(value, value)
+    elif fact.kind == "enum_list":
+        text = ", ".join(fact.choices.get(item, item) for item in value) if value else "None (asymptomatic)"
+    elif fact.kind == "bool":
+        text = "Yes" if value else "No"
+    elif value is None:
+        text = "Not recorded"
+    else:
+        text = f"{value:g} {fact.unit}"
+    return FactShown(name=name, label=fact.label, value=text)
+
+
+def facts_shown(facts):
+    """Every fact of a case, in vocabulary order, in words."""
+    return [fact_shown(name, facts.get(name, fact.default)) for name, fact in FACTS.items()]
+
+
+def _key(line):
+    return (line.rule, line.paragraph, line.kind, line.summary)
+
+
+def lines_changes(*, old, new):
+    """What re-evaluation changes: lines added, removed, changed (same rule reworded or its
+    source text revised) and unchanged."""
+    added, removed = recommendations_diff(old, new)
+    removed_by_rule = {line.rule: line for line in removed}
+    changes = {"added": [], "removed": [], "changed": [], "unchanged": []}
+    for line in added:
+        if line.rule in removed_by_rule:
+            changes["changed"].append((removed_by_rule.pop(line.rule), line))
+        else:
+            changes["added"].append(line)
+    changes["removed"] = list(removed_by_rule.values())
+    old_by_key = {_key(line): line for line in old}
+    for line in new:
+        before = old_by_key.get(_key(line))
+        if before is None:
+            continue
+        if before.paragraph_text != line.paragraph_text:
+            changes["changed"].append((before, line))
+        else:
+            changes["unchanged"].append(line)
+    return changes
