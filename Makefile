@@ -29,6 +29,33 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+# The suite against PostgreSQL: $DATABASE_URL, or else a local server that
+# .ci/postgres.sh installs, starts and provisions (root or sudo needed once).
+test-postgres: install
+	@url="$${DATABASE_URL:-}"; if [ -z "$$url" ]; then url=$$(bash .ci/postgres.sh) || exit 1; fi; \
+	case "$$url" in postgres*) ;; *) echo "test-postgres: DATABASE_URL is not a postgres:// URL" >&2; exit 2;; esac; \
+	echo "DATABASE_URL=$${url%%:*}://…@$${url##*@} $(BIN)/python -m pytest"; \
+	DATABASE_URL="$$url" $(BIN)/python -m pytest
+
+# Production settings on this machine (docs/deploy.md): DEBUG off, static files
+# collected, gunicorn on 127.0.0.1:$(PORT). Without SECRET_KEY a throwaway one is
+# kept in .secret_key (git-ignored); SECURE_SSL_REDIRECT defaults to false here
+# because no TLS proxy is in front.
+serve: install
+	@test -n "$${SECRET_KEY:-}" -o -s .secret_key || \
+	  (umask 077; $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))" > .secret_key)
+	@export DJANGO_SETTINGS_MODULE=mastoweb.production DEBUG=false PORT=$(PORT) \
+	  SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	  SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}"; \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	echo "serving http://127.0.0.1:$(PORT)/ (mastoweb.production, DEBUG off)" && \
+	exec $(BIN)/gunicorn -c mastoweb/gunicorn.conf.py
+
+# Engine, page and load figures: prints a table, writes bench/results/<date>-<host>.md.
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

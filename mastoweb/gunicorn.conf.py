@@ -25,3 +25,8 @@ logger_class = "mastoweb.logging.GunicornLogger"
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+# gunicorn's control socket sits at one path per user: several instances on a
+# host (or a bench run beside `make serve`) would fight over it, and we use
+# signals (HUP to reload, TERM to stop) instead.
+control_socket_disable = True
