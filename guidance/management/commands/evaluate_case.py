@@ -39,13 +39,20 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(output, indent=2))
 
     def _read(self, path):
-        if path == "-":
-            return sys.stdin.read()
+        # Bytes, decoded here: stdin's own decoding would raise outside our error handling.
         try:
-            with open(path, encoding="utf-8") as fh:
-                return fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
+            if path == "-":
+                raw = sys.stdin.buffer.read()
+            else:
+                with open(path, "rb") as fh:
+                    raw = fh.read()
+        except OSError as exc:
             raise CommandError(f"path: cannot read {path}: {exc}") from None
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            source = "standard input" if path == "-" else path
+            raise CommandError(f"path: {source} is not UTF-8 text: {exc}") from None
 
     def _version(self, number):
         if number is None:
