@@ -8,12 +8,33 @@ from guidance.facts import FACTS, SYMPTOMS, CaseValidationError, validate_case
 from .models import Case
 
 
-class CaseForm(forms.ModelForm):
+def _from_model(name, **kwargs):
+    """The model field's form field: one label, help text and set of choices."""
+    return Case._meta.get_field(name).formfield(**kwargs)
+
+
+def _number(name, *, integer, **attrs):
+    """A number field whose range is checked by validate_case, so the message is the same everywhere."""
+    model_field = Case._meta.get_field(name)
+    field_class = forms.IntegerField if integer else forms.FloatField
+    return field_class(
+        label=model_field.verbose_name.capitalize(),
+        help_text=model_field.help_text,
+        required=False,
+        widget=forms.NumberInput(attrs=attrs),
+    )
+
+
+class CaseForm(forms.Form):
     """The case facts, checked by the same validator as `evaluate_case`.
 
     Field names are the fact names of case.schema.json, plus `label` and `notes`.
+    Saving is for the services; the form only reads and checks what was typed.
     """
 
+    label = _from_model("label", widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    age_years = _number("age_years", integer=True, min=0, max=120, step=1, inputmode="numeric")
+    subtype = _from_model("subtype")
     symptoms = forms.MultipleChoiceField(
         label=FACTS["symptoms"].label,
         choices=list(SYMPTOMS.items()),
@@ -21,27 +42,22 @@ class CaseForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=Case._meta.get_field("symptoms").help_text,
     )
+    antihistamine_response = _from_model("antihistamine_response", widget=forms.RadioSelect)
+    antileukotriene_response = _from_model("antileukotriene_response", widget=forms.RadioSelect)
+    omalizumab_response = _from_model("omalizumab_response", widget=forms.RadioSelect)
+    nsaid_tolerance = _from_model("nsaid_tolerance", widget=forms.RadioSelect)
+    venom_allergy = _from_model("venom_allergy")
+    serum_tryptase_ng_ml = _number("serum_tryptase_ng_ml", integer=False, min=0, max=100000, step="any")
+    kit_d816v = _from_model("kit_d816v", widget=forms.RadioSelect)
+    hct_eligible = _from_model("hct_eligible", widget=forms.RadioSelect)
+    notes = _from_model("notes", widget=forms.Textarea(attrs={"rows": 3}))
 
-    class Meta:
-        model = Case
-        fields = ["label", "age_years", *(name for name in FACTS if name != "age_years"), "notes"]
-        widgets = {
-            "age_years": forms.NumberInput(attrs={"min": 0, "max": 120, "step": 1, "inputmode": "numeric"}),
-            "serum_tryptase_ng_ml": forms.NumberInput(attrs={"min": 0, "max": 100000, "step": "any"}),
-            "antihistamine_response": forms.RadioSelect,
-            "antileukotriene_response": forms.RadioSelect,
-            "omalizumab_response": forms.RadioSelect,
-            "nsaid_tolerance": forms.RadioSelect,
-            "kit_d816v": forms.RadioSelect,
-            "hct_eligible": forms.RadioSelect,
-            "notes": forms.Textarea(attrs={"rows": 3}),
-        }
-
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, case=None, **kwargs):
+        if case is not None:
+            kwargs.setdefault("initial", {name: getattr(case, name) for name in self.base_fields})
         super().__init__(*args, **kwargs)
         self.facts = None
         self.fields["subtype"].choices = [("", "Choose a subtype"), *list(self.fields["subtype"].choices)[1:]]
-        self.fields["label"].widget.attrs["autocomplete"] = "off"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

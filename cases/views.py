@@ -17,7 +17,7 @@ CASES_PER_PAGE = 50
 @login_required
 def case_list(request):
     cases = Paginator(selectors.case_list_for_user(user=request.user), CASES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "cases/case_list.html", {"page": cases, "current": guidance_current()})
+    return render(request, "cases/case_list.html", {"page": cases, "current_guidance": guidance_current()})
 
 
 def _form_page(request, form, *, case=None):
@@ -66,7 +66,7 @@ def case_create(request):
 @require_http_methods(["GET", "POST"])
 def case_update(request, case_id):
     case = case_get_for_user(request.user, case_id, for_change=True)
-    form = CaseForm(request.POST or None, instance=case)
+    form = CaseForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         services.case_update(
             case=case,
@@ -106,6 +106,7 @@ def _assessment_page(request, case, assessment, *, history=None):
         "history": history,
         "can_change": case.created_by_id == request.user.pk,
         "guidance_shown": assessment.guidance_version,
+        "current_guidance": current,  # already fetched; spares the footer a query
     }
     return render(request, "cases/case_detail.html", context)
 

@@ -1,0 +1,77 @@
+"""Factories for cases, and readers for what a page shows."""
+
+import re
+from collections import Counter
+from html.parser import HTMLParser
+from itertools import count
+
+from cases.services import case_create
+from guidance.facts import FACTS
+
+_labels = count(1)
+
+
+def form_data(**facts):
+    """What the case form posts: every field as a browser sends it, defaults unless given."""
+    data = {"label": facts.pop("label", f"Case {next(_labels)}"), "notes": facts.pop("notes", "")}
+    for name, fact in FACTS.items():
+        value = facts.pop(name, fact.default)
+        if fact.kind == "enum_list":
+            data[name] = list(value)
+        elif fact.kind == "bool":
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = "" if value is None else value
+    assert not facts, f"not case facts: {sorted(facts)}"
+    return data
+
+
+def make_case(user, *, label=None, notes="", **facts):
+    facts.setdefault("subtype", "ISM")
+    return case_create(user=user, label=label or f"Case {next(_labels)}", facts=facts, notes=notes)
+
+
+class _RecommendationParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "data-paragraph" in attrs and "data-kind" in attrs:
+            self.found.append((attrs["data-paragraph"], attrs["data-kind"]))
+
+
+def shown_recommendations(html):
+    """The (paragraph, kind) pairs of every recommendation element on a page, in page order."""
+    parser = _RecommendationParser()
+    parser.feed(html if isinstance(html, str) else html.decode())
+    return parser.found
+
+
+def shown_multiset(html):
+    return Counter(shown_recommendations(html))
+
+
+def publish_revision(*, user, revise):
+    """Publish a new guidance version: a draft of the current one, changed by `revise(draft)`."""
+    from guidance import publishing
+
+    # Compiled rules are cached by version id for the process; a rolled-back test
+    # can leave an entry under an id the next test's version reuses.
+    publishing._compiled_cache.clear()
+    draft = publishing.draft_create(guideline=publishing.guidance_current().guideline, user=user)
+    revise(draft)
+    return publishing.draft_publish(draft=draft, user=user, change_note="Test revision.", confirm_changes=True)
+
+
+def input_tag(html, name, value=None):
+    """The one <input> tag with this name (and value), as rendered."""
+    tags = [
+        tag
+        for tag in re.findall(r"<input\b[^>]*>", html)
+        if f'name="{name}"' in tag and (value is None or f'value="{value}"' in tag)
+    ]
+    assert len(tags) == 1, f"{len(tags)} inputs named {name!r} with value {value!r}"
+    return tags[0]

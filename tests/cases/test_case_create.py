@@ -1,0 +1,153 @@
+import pytest
+from django.urls import reverse
+
+from cases.models import Assessment, Case
+
+from .factories import form_data, input_tag, shown_recommendations
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_requires_login(client):
+    response = client.get(reverse("cases:create"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_shows_the_form_in_clinical_sections(client, clinician, version_one, django_assert_max_num_queries):
+    client.force_login(clinician)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("cases:create"))
+    html = response.content.decode()
+    legends = [
+        "Diagnosis and subtype",
+        "Symptoms",
+        "Treatment history and responses",
+        "Safety",
+        "Labs and genetics",
+        "Transplant",
+    ]
+    positions = [html.index(f">{legend}<") for legend in legends]
+    assert positions == sorted(positions)
+    for name in ["label", "subtype", "symptoms", "antihistamine_response", "nsaid_tolerance", "venom_allergy"]:
+        assert f'name="{name}"' in html
+    assert "ng/mL" in html
+    assert "record number" in html  # the label's help says what it must never be
+
+
+def test_it_saves_a_case_with_its_first_assessment(client, clinician, version_one):
+    client.force_login(clinician)
+    data = form_data(
+        label="Clinic 7",
+        subtype="ISM",
+        symptoms=["flushing", "pruritus"],
+        antihistamine_response="unresponsive",
+        serum_tryptase_ng_ml="24.5",
+        age_years="51",
+        notes="Seen twice.",
+    )
+    response = client.post(reverse("cases:create"), data)
+
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == case.get_absolute_url()
+    assert (case.created_by, case.label, case.subtype, case.symptoms) == (
+        clinician,
+        "Clinic 7",
+        "ISM",
+        ["flushing", "pruritus"],
+    )
+    assert (case.serum_tryptase_ng_ml, case.age_years, case.notes) == (24.5, 51, "Seen twice.")
+    assessment = Assessment.objects.get(case=case)
+    assert assessment.guidance_version == version_one
+    assert assessment.created_by == clinician
+    assert assessment.facts["symptoms"] == ["flushing", "pruritus"]
+    assert assessment.facts["serum_tryptase_ng_ml"] == 24.5
+    rules = [line["rule"] for line in assessment.recommendations]
+    assert "h1-for-cutaneous-symptoms" in rules
+    h1 = next(line for line in assessment.recommendations if line["rule"] == "h1-for-cutaneous-symptoms")
+    assert h1["paragraph"] == "antihistamines"
+    assert h1["kind"] == "recommend"
+    assert h1["reason"] == "flushing, pruritus present"
+    assert h1["paragraph_text"].startswith("Initial pharmacologic treatment includes")
+
+
+def test_its_case_ids_are_not_sequential(client, clinician, version_one):
+    client.force_login(clinician)
+    client.post(reverse("cases:create"), form_data(subtype="ISM"))
+    case = Case.objects.get()
+    assert len(str(case.pk)) == 36
+    assert str(case.pk) in case.get_absolute_url()
+
+
+def test_it_keeps_everything_typed_when_a_fact_is_refused(client, clinician, version_one):
+    client.force_login(clinician)
+    data = form_data(
+        label="Clinic 8",
+        subtype="SSM",
+        symptoms=["diarrhea", "fracture"],
+        venom_allergy=True,
+        nsaid_tolerance="tolerant",
+        serum_tryptase_ng_ml="-5",
+        age_years="44",
+        notes="Keep this note.",
+    )
+    response = client.post(reverse("cases:create"), data)
+
+    assert response.status_code == 200
+    assert not Case.objects.exists()
+    form = response.context["form"]
+    assert list(form.errors) == ["serum_tryptase_ng_ml"]
+    assert "out of range" in form.errors["serum_tryptase_ng_ml"][0]
+    html = response.content.decode()
+    # The message sits beside its field, and the field is marked invalid.
+    field_at = html.index('id="id_serum_tryptase_ng_ml"')
+    assert "is-invalid" in html[html.rindex("<input", 0, field_at) : field_at + 200]
+    assert html.index("out of range", field_at) - field_at < 800
+    assert 'value="Clinic 8"' in html
+    assert 'value="44"' in html
+    assert 'value="-5"' in html
+    assert "Keep this note." in html
+    assert " checked" in input_tag(html, "symptoms", "diarrhea")
+    assert " checked" in input_tag(html, "symptoms", "fracture")
+    assert " checked" not in input_tag(html, "symptoms", "flushing")
+    assert " checked" in input_tag(html, "venom_allergy")
+    assert " checked" in input_tag(html, "nsaid_tolerance", "tolerant")
+    assert '<option value="SSM" selected>' in html
+
+
+def test_it_requires_a_label_and_a_subtype(client, clinician, version_one):
+    client.force_login(clinician)
+    response = client.post(reverse("cases:create"), form_data(label="", subtype=""))
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"label", "subtype"}
+    assert not Case.objects.exists()
+
+
+def test_it_refuses_an_unknown_symptom_by_name(client, clinician, version_one):
+    client.force_login(clinician)
+    data = form_data(subtype="ISM")
+    data["symptoms"] = ["flushing", "sneezing"]
+    response = client.post(reverse("cases:create"), data)
+    assert list(response.context["form"].errors) == ["symptoms"]
+    assert not Case.objects.exists()
+
+
+def test_it_ignores_posted_owner_and_lock_fields(client, clinician, outsider, version_one):
+    client.force_login(clinician)
+    data = form_data(subtype="MCL")
+    data.update(created_by=outsider.pk, lock_version=99, id="00000000-0000-0000-0000-000000000001")
+    client.post(reverse("cases:create"), data)
+    case = Case.objects.get()
+    assert case.created_by == clinician
+    assert case.lock_version == 0
+    assert str(case.pk) != data["id"]
+
+
+def test_the_saved_page_shows_what_the_preview_showed(client, clinician, version_one):
+    client.force_login(clinician)
+    data = form_data(subtype="ASM", symptoms=["ascites"], hct_eligible="yes")
+    preview = client.post(reverse("cases:preview"), data, headers={"HX-Request": "true"})
+    saved = client.post(reverse("cases:create"), data, follow=True)
+    assert shown_recommendations(saved.content)
+    assert shown_recommendations(saved.content) == shown_recommendations(preview.content)

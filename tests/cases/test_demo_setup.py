@@ -1,0 +1,41 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from cases.models import Assessment, Case
+from mastoweb.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER, ROLE_PERMISSIONS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_role_groups_exist_with_their_permissions():
+    for name, wanted in ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=name)
+        held = set(group.permissions.values_list("content_type__app_label", "codename"))
+        assert held == set(wanted), name
+    assert ("cases", "review_all_cases") in ROLE_PERMISSIONS[REVIEWER]
+
+
+def test_demo_setup_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("demo_setup")
+    assert not get_user_model().objects.exists()
+
+
+def test_demo_setup_puts_users_in_their_groups_and_makes_demo_cases_once(settings, version_one, capsys):
+    settings.DEBUG = True
+    call_command("demo_setup")
+    call_command("demo_setup")
+
+    users = get_user_model().objects
+    assert users.get(username="clinician").groups.filter(name=CLINICIAN).exists()
+    assert users.get(username="reviewer").groups.filter(name=REVIEWER).exists()
+    assert users.get(username="editor").groups.filter(name=GUIDANCE_EDITOR).exists()
+    assert users.get(username="clinician").has_perm("cases.add_case")
+    assert users.get(username="reviewer").has_perm("cases.review_all_cases")
+    cases = Case.objects.filter(created_by__username="clinician")
+    assert cases.count() >= 3
+    assert Assessment.objects.filter(case__in=cases).count() == cases.count()
+    assert "mastoweb-demo" in capsys.readouterr().out

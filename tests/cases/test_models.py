@@ -1,0 +1,48 @@
+import pytest
+from django.db import IntegrityError
+from django.db.models import ProtectedError
+
+from cases.models import Assessment, Case, ImmutableAssessmentError
+
+from .factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_assessment_cannot_be_changed_or_deleted(clinician, version_one):
+    assessment = make_case(clinician, subtype="MCL").assessments.get()
+    assessment.recommendations = []
+    with pytest.raises(ImmutableAssessmentError):
+        assessment.save()
+    with pytest.raises(ImmutableAssessmentError):
+        assessment.delete()
+    with pytest.raises(ImmutableAssessmentError):
+        Assessment.objects.filter(pk=assessment.pk).update(recommendations=[])
+    with pytest.raises(ImmutableAssessmentError):
+        Assessment.objects.filter(pk=assessment.pk).delete()
+    assert Assessment.objects.get(pk=assessment.pk).recommendations[0]["rule"] == "mcl-no-standard-treatment"
+
+
+def test_a_case_with_assessments_cannot_be_deleted(clinician, version_one):
+    case = make_case(clinician, subtype="ISM")
+    with pytest.raises(ProtectedError):
+        case.delete()
+
+
+def test_the_database_refuses_out_of_range_facts(clinician):
+    with pytest.raises(IntegrityError):
+        Case.objects.create(created_by=clinician, label="x", subtype="ISM", age_years=121)
+
+
+def test_the_database_refuses_an_unknown_subtype(clinician):
+    with pytest.raises(IntegrityError):
+        Case.objects.create(created_by=clinician, label="x", subtype="XYZ")
+
+
+def test_a_case_reads_back_as_validated_facts(clinician, version_one):
+    case = make_case(clinician, subtype="ASM", symptoms=["ascites", "flushing"], serum_tryptase_ng_ml=180)
+    case.refresh_from_db()
+    facts = case.facts
+    assert facts["symptoms"] == ("flushing", "ascites")  # vocabulary order
+    assert facts["serum_tryptase_ng_ml"] == 180.0
+    assert facts["kit_d816v"] == "unknown"

@@ -1,0 +1,97 @@
+import pytest
+from django.urls import reverse
+
+from cases.models import Assessment, Case
+
+from .factories import form_data, shown_recommendations
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_it_requires_login(client):
+    response = client.post(reverse("cases:preview"), form_data(subtype="ISM"), headers=HTMX)
+    assert response.status_code == 302
+
+
+def test_it_accepts_only_post(client, clinician):
+    client.force_login(clinician)
+    assert client.get(reverse("cases:preview")).status_code == 405
+
+
+def test_htmx_gets_only_the_preview_region(client, clinician, version_one, django_assert_max_num_queries):
+    client.force_login(clinician)
+    data = form_data(subtype="ISM", symptoms=["flushing"], antihistamine_response="unresponsive")
+    with django_assert_max_num_queries(5):
+        response = client.post(reverse("cases:preview"), data, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert "<form" not in html
+    assert ("antihistamines", "recommend") in shown_recommendations(html)
+    assert ("flushing", "caution") in shown_recommendations(html)
+    assert 'href="/guidance/v/1/#flushing"' in html
+
+
+def test_the_partial_and_the_full_page_agree(client, clinician, version_one):
+    client.force_login(clinician)
+    data = form_data(
+        subtype="SSM",
+        symptoms=["recurrent_anaphylaxis", "heartburn", "fracture"],
+        antihistamine_response="unresponsive",
+        omalizumab_response="unresponsive",
+        venom_allergy=True,
+    )
+    partial = client.post(reverse("cases:preview"), data, headers=HTMX)
+    page = client.post(reverse("cases:preview"), data)
+
+    assert "<html" in page.content.decode()
+    assert 'name="label"' in page.content.decode()  # the form comes back, filled in, to save
+    assert len(shown_recommendations(partial.content)) >= 8
+    assert shown_recommendations(page.content) == shown_recommendations(partial.content)
+
+
+def test_it_groups_safety_first(client, clinician, version_one):
+    client.force_login(clinician)
+    data = form_data(subtype="MCL", symptoms=["recurrent_anaphylaxis", "flushing"])
+    html = client.post(reverse("cases:preview"), data, headers=HTMX).content.decode()
+    order = [html.index(f"group-{key}") for key in ("safety", "symptom", "info")]
+    assert order == sorted(order)
+    kinds = [kind for _, kind in shown_recommendations(html)]
+    assert kinds[0] == "caution"
+    assert kinds[-1] == "info"
+
+
+def test_invalid_input_shows_the_field_errors_not_a_failure(client, clinician, version_one):
+    client.force_login(clinician)
+    data = form_data(subtype="ISM", serum_tryptase_ng_ml="-5", age_years="130")
+    response = client.post(reverse("cases:preview"), data, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert shown_recommendations(html) == []
+    assert 'href="#id_serum_tryptase_ng_ml"' in html
+    assert 'href="#id_age_years"' in html
+    assert "out of range" in html
+
+
+def test_a_missing_label_does_not_stop_the_preview(client, clinician, version_one):
+    client.force_login(clinician)
+    data = form_data(label="", subtype="SM-AHN")
+    html = client.post(reverse("cases:preview"), data, headers=HTMX).content.decode()
+    assert shown_recommendations(html) == [("sm-ahn", "recommend")]
+
+
+def test_it_says_plainly_when_nothing_applies(client, clinician, version_one):
+    client.force_login(clinician)
+    html = client.post(reverse("cases:preview"), form_data(subtype="ISM"), headers=HTMX).content.decode()
+    assert shown_recommendations(html) == []
+    assert "Nothing in guidance version 1 applies to this case" in html
+
+
+def test_it_saves_nothing(client, clinician, version_one):
+    client.force_login(clinician)
+    client.post(reverse("cases:preview"), form_data(subtype="ASM"), headers=HTMX)
+    client.post(reverse("cases:preview"), form_data(subtype="ASM"))
+    assert not Case.objects.exists()
+    assert not Assessment.objects.exists()
