@@ -1,0 +1,295 @@
+"""Admin for guidance editors: drafts edited inline, published history read-only.
+
+A draft is made from the current version ("Create draft"), edited here, previewed
+on the public page and published through its own screen, which shows the diff and
+the regression cases whose recommendations would change. Published and retired
+versions are frozen by the models; the admin shows them read-only.
+"""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import publishing
+from .engine import ConditionError, EvaluationError
+from .forms import ParagraphFormSet, PublishForm, RuleForm, RuleFormSet
+from .models import FrozenVersionError, GuidanceVersion, Guideline, Paragraph, Rule, Section
+
+
+class VersionContentInline(admin.StackedInline):
+    """Sections, paragraphs and rules: editable in a draft, read-only once frozen."""
+
+    extra = 0
+
+    def _frozen(self, obj):
+        return obj is not None and obj.is_frozen
+
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
+
+
+class SectionInline(VersionContentInline):
+    model = Section
+    fields = ["slug", "title", "text", "order"]
+
+
+class ParagraphInline(VersionContentInline):
+    model = Paragraph
+    formset = ParagraphFormSet
+    fields = ["section", "slug", "title", "text", "order"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("version", "section")
+
+
+class RuleInline(VersionContentInline):
+    model = Rule
+    form = RuleForm
+    formset = RuleFormSet
+    fieldsets = [
+        (None, {"fields": ["rule_id", "paragraph", "kind", "summary", "mentions", "order"]}),
+        # Django's admin sets textareas in a "monospace" fieldset in a fixed-width font.
+        ("Condition", {"fields": ["condition"], "classes": ["monospace"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("paragraph__version")
+
+
+@admin.register(GuidanceVersion)
+class GuidanceVersionAdmin(admin.ModelAdmin):
+    inlines = [SectionInline, ParagraphInline, RuleInline]
+    list_display = ["version", "status", "published_at", "published_by", "short_change_note", "links"]
+    list_display_links = ["version"]
+    list_filter = ["status"]
+    list_select_related = ["guideline", "published_by", "based_on"]
+    ordering = ["-number"]
+    view_on_site = False  # the change form links to the public page itself ("Preview" for a draft)
+    fieldsets = [
+        (None, {"fields": ["guideline", "number", "status", "title", "based_on", "change_note"]}),
+        ("History", {"fields": ["created_at", "created_by", "published_at", "published_by", "retired_at"]}),
+    ]
+    readonly_fields = [
+        "guideline",
+        "number",
+        "status",
+        "based_on",
+        "created_at",
+        "created_by",
+        "published_at",
+        "published_by",
+        "retired_at",
+    ]
+
+    # ------------------------------------------------------------ permissions
+
+    def has_add_permission(self, request):
+        # A version starts as a copy of the current one: "Create draft", never a blank "Add".
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_frozen) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_frozen) and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # Bulk delete would not ask each version whether it is frozen.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def _can_create_draft(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
+
+    def _can_publish(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.publish_{self.opts.model_name}")
+
+    # ------------------------------------------------------------ list
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("guideline", "based_on")
+
+    @admin.display(description="Version", ordering="number")
+    def version(self, obj):
+        return f"v{obj.number}"
+
+    @admin.display(description="Change note")
+    def short_change_note(self, obj):
+        return Truncator(obj.change_note).chars(120)
+
+    @admin.display(description="Pages")
+    def links(self, obj):
+        label = "Preview" if obj.is_draft else "View"
+        page = format_html('<a href="{}">{}</a>', reverse("guidance:version", args=[obj.number]), label)
+        if obj.based_on is None:
+            return page
+        diff_url = reverse("guidance:diff", args=[obj.based_on.number, obj.number])
+        return format_html('{} · <a href="{}">Changes from v{}</a>', page, diff_url, obj.based_on.number)
+
+    def changelist_view(self, request, extra_context=None):
+        draft = GuidanceVersion.objects.filter(
+            guideline__slug=settings.GUIDANCE_SLUG, status=GuidanceVersion.Status.DRAFT
+        ).first()
+        extra_context = {
+            **(extra_context or {}),
+            "draft": draft,
+            "can_create_draft": draft is None and self._can_create_draft(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    # ------------------------------------------------------------ change form
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_publish"] = obj is not None and obj.is_draft and self._can_publish(request)
+        context["can_create_draft"] = (
+            obj is not None
+            and obj.status == GuidanceVersion.Status.PUBLISHED
+            and self._can_create_draft(request)
+            and not obj.guideline.versions.filter(status=GuidanceVersion.Status.DRAFT).exists()
+        )
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            # An editor whose draft was published meanwhile gets the reason, not a bare 403.
+            if obj is not None and obj.is_frozen and super().has_change_permission(request, obj):
+                self.message_user(request, self._frozen_message(obj), messages.ERROR)
+                return redirect(request.path)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except FrozenVersionError as exc:
+            # Published between our check and the save; the transaction was rolled back.
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return redirect(request.path)
+
+    def _frozen_message(self, obj):
+        return (
+            f"Guidance v{obj.number} is {obj.get_status_display().lower()} and cannot be changed; "
+            "nothing was saved. Create a new draft to change the guidance."
+        )
+
+    # ------------------------------------------------------------ draft and publish
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "create-draft/",
+                self.admin_site.admin_view(require_POST(self.create_draft_view)),
+                name="{}_{}_create_draft".format(*info),
+            ),
+            path(
+                "<path:object_id>/publish/",
+                self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.publish_view)),
+                name="{}_{}_publish".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _change_url(self, obj):
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+
+    def _changelist_url(self):
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+
+    def create_draft_view(self, request):
+        if not self._can_create_draft(request):
+            raise PermissionDenied
+        guideline = get_object_or_404(Guideline, slug=settings.GUIDANCE_SLUG)
+        try:
+            draft = publishing.draft_create(guideline=guideline, user=request.user)
+        except publishing.PublishError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            existing = guideline.versions.filter(status=GuidanceVersion.Status.DRAFT).first()
+            return redirect(self._change_url(existing) if existing else self._changelist_url())
+        origin = f" as a copy of v{draft.based_on.number}" if draft.based_on else ""
+        self.message_user(
+            request, f"Draft v{draft.number} created{origin}. Edit it here, preview it, then publish.", messages.SUCCESS
+        )
+        return redirect(self._change_url(draft))
+
+    def publish_view(self, request, object_id):
+        if not self._can_publish(request):
+            raise PermissionDenied
+        draft = self.get_object(request, unquote(object_id))
+        if draft is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not draft.is_draft:
+            self.message_user(
+                request, f"Guidance v{draft.number} is already {draft.status}; nothing to publish.", messages.WARNING
+            )
+            return redirect(self._change_url(draft))
+
+        current = publishing.guidance_current(slug=draft.guideline.slug)
+        diff, changes = None, []
+        if current is not None:
+            diff = publishing.version_diff(old=current, new=draft)
+            try:
+                changes = publishing.regression_changes(old=current, new=draft)
+            except (ConditionError, EvaluationError) as exc:
+                self.message_user(request, f"The draft's rules cannot be run: {exc}", messages.ERROR)
+
+        form = PublishForm(
+            request.POST if request.method == "POST" else None,
+            initial={"change_note": draft.change_note},
+            regression_changes=changes,
+        )
+        if form.is_valid():
+            try:
+                published = publishing.draft_publish(
+                    draft=draft,
+                    user=request.user,
+                    change_note=form.cleaned_data["change_note"],
+                    confirm_changes=bool(form.cleaned_data.get("confirm_changes")),
+                )
+            except publishing.PublishError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                retired = f"; v{current.number} is retired" if current else ""
+                self.message_user(request, f"Guidance v{published.number} is published{retired}.", messages.SUCCESS)
+                return redirect(self._changelist_url())
+
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Publish guidance v{draft.number}",
+            "opts": self.opts,
+            "original": draft,
+            "current": current,
+            "diff": diff,
+            "changes": changes,
+            "regression_case_count": len(publishing.regression_cases()),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/guidance/guidanceversion/publish.html", context)
+
+
+@admin.register(Guideline)
+class GuidelineAdmin(admin.ModelAdmin):
+    """Shown for reference; the guideline's content lives in its versions."""
+
+    list_display = ["title", "slug"]
+    fields = ["slug", "title", "source"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
