@@ -1,0 +1,497 @@
+"""The guidance editors' admin: drafts, inline editing, read-only history, publishing."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.html import escape
+
+from guidance import publishing
+from guidance.models import GuidanceVersion, Paragraph, Rule
+
+pytestmark = pytest.mark.django_db
+
+CHANGE_NOTE = "Calcium and vitamin D only after a fracture (test change)."
+
+
+@pytest.fixture(autouse=True)
+def _no_two_factor_step(settings):
+    # Staff pass a two-factor step before the admin; that step has its own tests.
+    settings.OTP_REQUIRED = False
+
+
+def admin_url(name, *args):
+    return reverse(f"admin:guidance_guidanceversion_{name}", args=args)
+
+
+def make_draft(version, user):
+    return publishing.draft_create(guideline=version.guideline, user=user)
+
+
+def messages_of(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def post_data(response):
+    """The change form's current values as a browser posts them: fields, inline forms, management forms."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms.append(inline.formset.management_form)
+        forms.extend(inline.formset.forms)
+    data = {}
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is True:
+                data[form.add_prefix(name)] = "on"
+            elif value is not None and value is not False:
+                data[form.add_prefix(name)] = value
+    return data
+
+
+def inline_form(response, prefix, **match):
+    """(index, form) of the inline form in `prefix` whose instance matches, e.g. rule_id="..."."""
+    formset = next(i.formset for i in response.context["inline_admin_formsets"] if i.formset.prefix == prefix)
+    for index, form in enumerate(formset.forms):
+        if all(getattr(form.instance, key) == value for key, value in match.items()):
+            return index, form
+    raise AssertionError(f"no {prefix} form matching {match}")
+
+
+def test_it_refuses_plain_add(client, editor):
+    client.force_login(editor)
+    assert client.get(admin_url("add")).status_code == 403
+
+
+def test_it_creates_a_draft_from_the_current_version(client, editor, version_one):
+    client.force_login(editor)
+    response = client.post(admin_url("create_draft"))
+
+    draft = GuidanceVersion.objects.get(status=GuidanceVersion.Status.DRAFT)
+    assert response.status_code == 302
+    assert response.url == admin_url("change", draft.pk)
+    assert draft.number == version_one.number + 1
+    assert draft.based_on == version_one
+    assert draft.created_by == editor
+    assert draft.rules.count() == version_one.rules.count()
+    assert draft.paragraphs.count() == version_one.paragraphs.count()
+    assert any(f"Draft v{draft.number} created" in m for m in messages_of(response))
+
+
+def test_it_says_so_when_a_draft_already_exists(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    client.force_login(editor)
+
+    response = client.post(admin_url("create_draft"))
+
+    assert response.status_code == 302
+    assert response.url == admin_url("change", draft.pk)
+    assert GuidanceVersion.objects.filter(status=GuidanceVersion.Status.DRAFT).count() == 1
+    assert any("already a draft" in m for m in messages_of(response))
+
+
+def test_it_creates_drafts_only_by_post(client, editor, version_one):
+    client.force_login(editor)
+    assert client.get(admin_url("create_draft")).status_code == 405
+    assert not GuidanceVersion.objects.filter(status=GuidanceVersion.Status.DRAFT).exists()
+
+
+def test_it_requires_the_add_permission_to_create_a_draft(client, make_user, version_one):
+    client.force_login(make_user("staffer", staff=True, perms=["guidance.view_guidanceversion"]))
+    assert client.post(admin_url("create_draft")).status_code == 403
+    assert not GuidanceVersion.objects.filter(status=GuidanceVersion.Status.DRAFT).exists()
+
+
+def test_it_offers_create_draft_on_the_changelist_only_without_a_draft(client, editor, version_one):
+    client.force_login(editor)
+    response = client.get(admin_url("changelist"))
+    assert 'action="{}"'.format(admin_url("create_draft")) in response.text
+
+    draft = make_draft(version_one, editor)
+    response = client.get(admin_url("changelist"))
+    assert 'action="{}"'.format(admin_url("create_draft")) not in response.text
+    assert admin_url("change", draft.pk) in response.text
+
+
+def test_it_edits_a_paragraph_and_a_rule_of_the_draft(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    client.force_login(editor)
+    page = client.get(admin_url("change", draft.pk))
+    data = post_data(page)
+    p_index, _ = inline_form(page, "paragraphs", slug="osteoporosis")
+    r_index, _ = inline_form(page, "rules", rule_id="calcium-and-vitamin-d")
+    data[f"paragraphs-{p_index}-text"] = "Calcium and vitamin D after a fracture."
+    data[f"rules-{r_index}-condition"] = '"fracture" in symptoms'
+    data[f"rules-{r_index}-summary"] = "Calcium and vitamin D"
+
+    response = client.post(admin_url("change", draft.pk), data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert draft.paragraphs.get(slug="osteoporosis").text == "Calcium and vitamin D after a fracture."
+    rule = draft.rules.get(rule_id="calcium-and-vitamin-d")
+    assert (rule.condition, rule.summary) == ('"fracture" in symptoms', "Calcium and vitamin D")
+    # The published version keeps its own text and rule.
+    assert version_one.rules.get(rule_id="calcium-and-vitamin-d").condition != '"fracture" in symptoms'
+
+
+def test_it_offers_only_the_drafts_own_sections_and_paragraphs(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    client.force_login(editor)
+    page = client.get(admin_url("change", draft.pk))
+
+    _, rule_form = inline_form(page, "rules", rule_id="calcium-and-vitamin-d")
+    _, paragraph_form = inline_form(page, "paragraphs", slug="osteoporosis")
+    assert set(rule_form.fields["paragraph"].queryset) == set(draft.paragraphs.all())
+    assert {pk for pk, _ in rule_form.fields["paragraph"].choices if pk} == set(
+        draft.paragraphs.values_list("pk", flat=True)
+    )
+    assert set(paragraph_form.fields["section"].queryset) == set(draft.sections.all())
+
+    data = post_data(page)
+    r_index, _ = inline_form(page, "rules", rule_id="calcium-and-vitamin-d")
+    data[f"rules-{r_index}-paragraph"] = version_one.paragraphs.get(slug="osteoporosis").pk
+    response = client.post(admin_url("change", draft.pk), data)
+
+    assert response.status_code == 200
+    assert "paragraph" in response.context["inline_admin_formsets"][2].formset.forms[r_index].errors
+    assert draft.rules.get(rule_id="calcium-and-vitamin-d").paragraph.version == draft
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ('"fracture" in symptoms &&', "The condition is not valid CEL"),
+        ('"fracture" in symptom', "Unknown fact name 'symptom' (did you mean 'symptoms'?)"),
+        ('"flushng" in symptoms', "Unknown value 'flushng' (did you mean 'flushing'?)"),
+    ],
+    ids=["syntax-error", "unknown-fact", "misspelt-value"],
+)
+def test_it_refuses_a_bad_condition_with_its_message(client, editor, version_one, condition, message):
+    draft = make_draft(version_one, editor)
+    before = draft.rules.get(rule_id="calcium-and-vitamin-d").condition
+    client.force_login(editor)
+    page = client.get(admin_url("change", draft.pk))
+    data = post_data(page)
+    r_index, _ = inline_form(page, "rules", rule_id="calcium-and-vitamin-d")
+    p_index, _ = inline_form(page, "paragraphs", slug="osteoporosis")
+    data[f"rules-{r_index}-condition"] = condition
+    data[f"paragraphs-{p_index}-text"] = "This edit must not be saved either."
+    data["title"] = "Not saved"
+
+    response = client.post(admin_url("change", draft.pk), data)
+
+    assert response.status_code == 200
+    _, rule_form = inline_form(response, "rules", rule_id="calcium-and-vitamin-d")
+    assert any(message in error for error in rule_form.errors["condition"])
+    assert escape(message) in response.text
+    assert draft.rules.get(rule_id="calcium-and-vitamin-d").condition == before
+    assert draft.paragraphs.get(slug="osteoporosis").text != "This edit must not be saved either."
+    draft.refresh_from_db()
+    assert draft.title != "Not saved"
+
+
+def test_it_shows_a_published_version_read_only(client, editor, version_one):
+    client.force_login(editor)
+    response = client.get(admin_url("change", version_one.pk))
+
+    assert response.status_code == 200
+    assert "cannot be changed" in response.text
+    assert 'name="_save"' not in response.text
+    assert "<textarea" not in response.text
+    assert not response.context["has_delete_permission"]
+    for inline in response.context["inline_admin_formsets"]:
+        assert not inline.has_add_permission
+        assert not inline.has_change_permission
+        assert not inline.has_delete_permission
+    assert client.get(admin_url("delete", version_one.pk)).status_code == 403
+
+
+def test_it_changes_nothing_when_a_published_version_is_posted(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    client.force_login(editor)
+    # A complete, valid form, as posted from a draft's page that was published meanwhile.
+    page = client.get(admin_url("change", draft.pk))
+    data = post_data(page)
+    r_index, _ = inline_form(page, "rules", rule_id="calcium-and-vitamin-d")
+    data[f"rules-{r_index}-condition"] = '"fracture" in symptoms'
+    data["title"] = "Changed after publishing"
+    publishing.draft_publish(draft=draft, user=editor, change_note="Same content.")
+
+    response = client.post(admin_url("change", draft.pk), data)
+
+    assert response.status_code == 302
+    assert any("published and cannot be changed" in m for m in messages_of(response))
+    draft.refresh_from_db()
+    assert draft.title != "Changed after publishing"
+    assert draft.rules.get(rule_id="calcium-and-vitamin-d").condition != '"fracture" in symptoms'
+
+
+def test_it_rolls_back_an_edit_when_the_draft_is_published_during_the_save(client, editor, version_one, monkeypatch):
+    from guidance.admin import GuidanceVersionAdmin
+
+    draft = make_draft(version_one, editor)
+    client.force_login(editor)
+    page = client.get(admin_url("change", draft.pk))
+    data = post_data(page)
+    r_index, _ = inline_form(page, "rules", rule_id="calcium-and-vitamin-d")
+    data[f"rules-{r_index}-condition"] = '"fracture" in symptoms'
+    data["title"] = "Saved in the race"
+    save_model = GuidanceVersionAdmin.save_model
+
+    def published_meanwhile(self, request, obj, form, change):
+        save_model(self, request, obj, form, change)
+        publishing.draft_publish(draft=obj, user=editor, change_note="Published by a colleague.")
+
+    monkeypatch.setattr(GuidanceVersionAdmin, "save_model", published_meanwhile)
+
+    response = client.post(admin_url("change", draft.pk), data)
+
+    assert response.status_code == 302
+    assert any("cannot be changed" in m for m in messages_of(response))
+    draft.refresh_from_db()
+    assert draft.is_draft  # the whole request was rolled back
+    assert draft.title != "Saved in the race"
+    assert draft.rules.get(rule_id="calcium-and-vitamin-d").condition != '"fracture" in symptoms'
+
+
+def test_it_forbids_a_view_only_user_to_post_a_published_version(client, make_user, version_one):
+    client.force_login(make_user("viewer", staff=True, perms=["guidance.view_guidanceversion"]))
+    response = client.post(admin_url("change", version_one.pk), {"title": "Hacked"})
+    assert response.status_code == 403
+    version_one.refresh_from_db()
+    assert version_one.title != "Hacked"
+
+
+def test_it_links_a_draft_to_its_preview(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    client.force_login(editor)
+
+    response = client.get(admin_url("change", draft.pk))
+
+    preview = reverse("guidance:version", args=[draft.number])
+    assert f'href="{preview}"' in response.text
+    assert f'href="{admin_url("publish", draft.pk)}"' in response.text
+    assert client.get(preview).status_code == 200
+
+
+def test_it_publishes_a_draft_with_a_change_note(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    client.force_login(editor)
+
+    page = client.get(admin_url("publish", draft.pk))
+    assert page.status_code == 200
+    assert "confirm_changes" not in page.context["form"].fields  # nothing changes for the regression cases
+    response = client.post(admin_url("publish", draft.pk), {"change_note": "Reviewed; no change in wording."})
+
+    assert response.status_code == 302
+    assert response.url == admin_url("changelist")
+    draft.refresh_from_db()
+    version_one.refresh_from_db()
+    assert draft.status == GuidanceVersion.Status.PUBLISHED
+    assert (draft.published_by, draft.change_note) == (editor, "Reviewed; no change in wording.")
+    assert version_one.status == GuidanceVersion.Status.RETIRED
+    assert any(f"v{draft.number} is published" in m for m in messages_of(response))
+
+
+def test_it_requires_a_change_note(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    client.force_login(editor)
+
+    response = client.post(admin_url("publish", draft.pk), {"change_note": "   "})
+
+    assert response.status_code == 200
+    assert "change_note" in response.context["form"].errors
+    draft.refresh_from_db()
+    assert draft.is_draft
+
+
+def test_it_shows_the_diff_before_publishing(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    Paragraph.objects.filter(pk=draft.paragraphs.get(slug="osteoporosis").pk).update(text="Rewritten osteoporosis.")
+    client.force_login(editor)
+
+    response = client.get(admin_url("publish", draft.pk))
+
+    assert "<code>osteoporosis</code> (changed)" in response.text
+    assert "<ins>Rewritten osteoporosis.</ins>" in response.text
+    assert "No rule changed." in response.text
+
+
+def narrow_calcium_rule(draft):
+    rule = draft.rules.get(rule_id="calcium-and-vitamin-d")
+    rule.condition = '"fracture" in symptoms'
+    rule.save()
+
+
+def test_it_refuses_to_publish_regression_changes_without_confirmation(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    narrow_calcium_rule(draft)
+    client.force_login(editor)
+
+    response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE})
+
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    version_one.refresh_from_db()
+    assert draft.is_draft
+    assert version_one.status == GuidanceVersion.Status.PUBLISHED
+    changed = {change.name for change in response.context["changes"]}
+    assert "ISM osteoporosis" in changed
+    assert "ISM fracture" not in changed  # still fires there
+    removed = next(change.removed for change in response.context["changes"] if change.name == "ISM osteoporosis")
+    assert [r.rule for r in removed] == ["calcium-and-vitamin-d"]
+    assert "<h3>ISM osteoporosis</h3>" in response.text
+    assert f"<del>\N{MINUS SIGN} {removed[0].kind}: {escape(removed[0].summary)}</del>" in response.text
+    assert "confirm_changes" in response.context["form"].errors
+    assert escape(CHANGE_NOTE) in response.text  # the editor's note is kept
+
+
+def test_it_publishes_regression_changes_once_confirmed(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    narrow_calcium_rule(draft)
+    client.force_login(editor)
+
+    response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE, "confirm_changes": "on"})
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == GuidanceVersion.Status.PUBLISHED
+    assert draft.change_note == CHANGE_NOTE
+
+
+def test_it_shows_a_refused_publish_as_an_error_and_keeps_the_note(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    Rule.objects.filter(version=draft).delete()
+    client.force_login(editor)
+
+    response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE, "confirm_changes": "on"})
+
+    assert response.status_code == 200
+    assert any("no rules" in m for m in messages_of(response))
+    assert escape(CHANGE_NOTE) in response.text
+    draft.refresh_from_db()
+    assert draft.is_draft
+
+
+def test_it_does_not_publish_a_published_version_again(client, editor, version_one):
+    client.force_login(editor)
+    response = client.post(admin_url("publish", version_one.pk), {"change_note": "Again"})
+    assert response.status_code == 302
+    version_one.refresh_from_db()
+    assert version_one.change_note != "Again"
+
+
+@pytest.mark.parametrize(
+    "perms",
+    [
+        [],
+        [f"guidance.{action}_guidanceversion" for action in ("view", "add", "change", "delete")],
+    ],
+    ids=["plain-staff", "editor-without-publish"],
+)
+def test_it_forbids_publishing_without_the_publish_permission(client, make_user, editor, version_one, perms):
+    draft = make_draft(version_one, editor)
+    client.force_login(make_user("staffer", staff=True, perms=perms))
+
+    assert client.get(admin_url("publish", draft.pk)).status_code == 403
+    assert client.post(admin_url("publish", draft.pk), {"change_note": "Sneaky"}).status_code == 403
+    draft.refresh_from_db()
+    assert draft.is_draft
+
+
+def test_it_sends_non_staff_to_the_admin_login(client, clinician, editor, version_one):
+    draft = make_draft(version_one, editor)
+    client.force_login(clinician)
+    response = client.post(admin_url("publish", draft.pk), {"change_note": "Sneaky"})
+    assert response.status_code == 302
+    assert reverse("admin:login") in response.url
+    draft.refresh_from_db()
+    assert draft.is_draft
+
+
+def test_it_lists_the_history_with_links(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    publishing.draft_publish(draft=draft, user=editor, change_note="Second edition of the text.")
+    client.force_login(editor)
+
+    response = client.get(admin_url("changelist"))
+
+    text = response.text
+    assert "Second edition of the text." in text
+    assert "Published" in text and "Retired" in text
+    assert ">editor<" in text
+    assert f'href="{reverse("guidance:version", args=[draft.number])}"' in text
+    assert f'href="{reverse("guidance:version", args=[version_one.number])}"' in text
+    assert f'href="{reverse("guidance:diff", args=[version_one.number, draft.number])}"' in text
+
+
+def test_it_shows_the_guideline_read_only(client, editor, version_one):
+    client.force_login(editor)
+    guideline = version_one.guideline
+
+    assert client.get(reverse("admin:guidance_guideline_changelist")).status_code == 200
+    response = client.get(reverse("admin:guidance_guideline_change", args=[guideline.pk]))
+    assert response.status_code == 200
+    assert 'name="_save"' not in response.text
+    assert client.get(reverse("admin:guidance_guideline_add")).status_code == 403
+    assert client.post(reverse("admin:guidance_guideline_change", args=[guideline.pk]), {"title": "X"}).status_code == (
+        403
+    )
+
+
+# ---------------------------------------------------------------- query counts
+
+
+def test_it_bounds_the_queries_of_the_admin_pages(client, editor, version_one, django_assert_max_num_queries):
+    draft = make_draft(version_one, editor)
+    client.force_login(editor)
+    for url in (
+        admin_url("changelist"),
+        admin_url("change", draft.pk),
+        admin_url("change", version_one.pk),
+        admin_url("publish", draft.pk),
+    ):
+        with django_assert_max_num_queries(15):
+            assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("frozen", [False, True], ids=["draft", "published"])
+def test_it_does_not_query_per_paragraph_or_rule(client, editor, version_one, frozen):
+    version = make_draft(version_one, editor)
+    client.force_login(editor)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(admin_url("change", version.pk)).status_code == 200
+        return len(queries)
+
+    if frozen:
+        publishing.draft_publish(draft=version, user=editor, change_note="Same content.")
+        version.refresh_from_db()
+        before = count()
+        # Add content the only way a frozen version gets it: copied into the next published version.
+        extra = make_draft(version, editor)
+        add_rules(extra, 5)
+        publishing.draft_publish(draft=extra, user=editor, change_note="More rules.", confirm_changes=True)
+        version = extra
+        version.refresh_from_db()
+    else:
+        before = count()
+        add_rules(version, 5)
+    assert count() == before
+
+
+def add_rules(version, n):
+    paragraph = version.paragraphs.get(slug="osteoporosis")
+    section = paragraph.section
+    for i in range(n):
+        extra = Paragraph.objects.create(version=version, section=section, slug=f"extra-{i}", text="More.", order=99)
+        Rule.objects.create(
+            version=version,
+            rule_id=f"extra-rule-{i}",
+            paragraph=extra,
+            kind="info",
+            summary="Extra",
+            condition='"fracture" in symptoms',
+        )
