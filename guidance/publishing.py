@@ -22,6 +22,8 @@ class PublishError(Exception):
 
 # Published and retired versions never change, so their compiled rules are
 # cached for the life of the process (per app instance; nothing to invalidate).
+# The key carries the publication time too: a primary key alone can come back
+# for another version after a rolled-back transaction (SQLite reuses it).
 _compiled_cache = {}
 
 
@@ -36,13 +38,14 @@ def guidance_current(*, slug=None):
 
 def guidance_compiled(version):
     """Compiled rules of a version: cached when frozen, compiled afresh for a draft."""
-    if version.is_frozen and version.pk in _compiled_cache:
-        return _compiled_cache[version.pk]
+    key = (version.pk, version.published_at)
+    if version.is_frozen and key in _compiled_cache:
+        return _compiled_cache[key]
     compiled = engine.compile_guidance(
         slug=version.guideline.slug, version=version.number, title=version.title, rules=version.rule_specs()
     )
     if version.is_frozen:
-        _compiled_cache[version.pk] = compiled
+        _compiled_cache[key] = compiled
     return compiled
 
 
