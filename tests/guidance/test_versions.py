@@ -1,0 +1,390 @@
+"""Versioned guidance: frozen versions, one published at a time, drafts and publishing."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from guidance.facts import validate_case
+from guidance.models import FrozenVersionError, GuidanceVersion, Paragraph, Rule, Section
+from guidance.publishing import PublishError, draft_create, draft_publish, guidance_current, guidance_evaluate
+
+pytestmark = pytest.mark.django_db
+
+
+def make_draft(version_one, editor):
+    return draft_create(guideline=version_one.guideline, user=editor)
+
+
+def publish(draft, editor, note="Reworded the MCL rule", **options):
+    return draft_publish(draft=draft, user=editor, change_note=note, confirm_changes=True, **options)
+
+
+def content(version):
+    """Everything a version holds, without its ids."""
+    return {
+        "sections": [(s.slug, s.title, s.text, s.order) for s in version.sections.order_by("order", "pk")],
+        "paragraphs": [
+            (p.section.slug, p.slug, p.title, p.text, p.order)
+            for p in version.paragraphs.select_related("section").order_by("section__order", "order", "pk")
+        ],
+        "rules": [
+            (r.rule_id, r.paragraph.slug, r.kind, r.summary, r.condition, r.mentions, r.order)
+            for r in version.rules.select_related("paragraph").order_by("order", "pk")
+        ],
+    }
+
+
+def evaluate_case(*args, facts):
+    import sys
+
+    out = io.StringIO()
+    stdin = io.TextIOWrapper(io.BytesIO(json.dumps(facts).encode()))
+    real_stdin, sys.stdin = sys.stdin, stdin
+    try:
+        call_command("evaluate_case", "-", *args, stdout=out)
+    finally:
+        sys.stdin = real_stdin
+    return json.loads(out.getvalue())
+
+
+# ------------------------------------------------------------------ frozen
+
+
+@pytest.fixture
+def retired_one(version_one, editor):
+    """v1 retired by publishing v2."""
+    publish(make_draft(version_one, editor), editor)
+    version_one.refresh_from_db()
+    return version_one
+
+
+@pytest.fixture(params=["published", "retired"])
+def frozen(request, version_one):
+    if request.param == "published":
+        return version_one
+    return request.getfixturevalue("retired_one")
+
+
+def test_version_one_is_published_after_migrate(version_one):
+    assert version_one.number == 1
+    assert version_one.status == GuidanceVersion.Status.PUBLISHED
+    assert version_one.published_at is not None
+    assert version_one.rules.count() == 21
+
+
+def test_a_frozen_versions_paragraph_cannot_be_changed_or_deleted(frozen):
+    paragraph = frozen.paragraphs.get(slug="flushing")
+
+    paragraph.text = "Aspirin for everyone."
+    with pytest.raises(FrozenVersionError):
+        paragraph.save()
+    with pytest.raises(FrozenVersionError):
+        paragraph.delete()
+
+    assert Paragraph.objects.get(pk=paragraph.pk).text.startswith("In patients with prominent flushing")
+
+
+def test_a_frozen_versions_rule_cannot_be_changed_added_or_deleted(frozen):
+    rule = frozen.rules.get(rule_id="venom-immunotherapy")
+
+    rule.kind = "consider"
+    with pytest.raises(FrozenVersionError):
+        rule.save()
+    with pytest.raises(FrozenVersionError):
+        rule.delete()
+    with pytest.raises(FrozenVersionError):
+        Rule.objects.create(
+            version=frozen, rule_id="new", paragraph=rule.paragraph, kind="info", summary="s", condition="venom_allergy"
+        )
+
+    assert Rule.objects.get(pk=rule.pk).kind == "recommend"
+    assert frozen.rules.count() == 21
+
+
+def test_a_frozen_versions_section_cannot_be_changed_or_deleted(frozen):
+    section = frozen.sections.get(slug="overview")
+
+    section.title = "Summary"
+    with pytest.raises(FrozenVersionError):
+        section.save()
+    with pytest.raises(FrozenVersionError):
+        section.delete()
+    with pytest.raises(FrozenVersionError):
+        Section.objects.create(version=frozen, slug="new", title="New")
+
+    assert Section.objects.get(pk=section.pk).title == "Overview"
+
+
+@pytest.mark.parametrize("model", [Section, Paragraph, Rule])
+def test_bulk_update_and_delete_of_frozen_content_are_refused(frozen, model):
+    rows = model.objects.filter(version=frozen)
+    count = rows.count()
+
+    with pytest.raises(FrozenVersionError):
+        rows.update(order=99)
+    with pytest.raises(FrozenVersionError):
+        rows.delete()
+
+    assert model.objects.filter(version=frozen).count() == count
+    assert not model.objects.filter(version=frozen, order=99).exists()
+
+
+def test_bulk_changes_that_touch_any_frozen_row_are_refused(version_one, editor):
+    draft = make_draft(version_one, editor)
+
+    with pytest.raises(FrozenVersionError):
+        Paragraph.objects.filter(slug="flushing").update(text="changed")
+
+    assert not Paragraph.objects.filter(text="changed").exists()
+    assert Paragraph.objects.filter(version=draft, slug="flushing").update(text="changed") == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("title", "Another title"),
+        ("number", 42),
+        ("change_note", "rewritten history"),
+        ("published_at", timezone.now() - timedelta(days=400)),
+        ("status", "draft"),
+    ],
+)
+def test_a_frozen_versions_fields_cannot_be_changed(frozen, field, value):
+    setattr(frozen, field, value)
+
+    with pytest.raises(FrozenVersionError, match=field):
+        frozen.save()
+
+
+def test_a_retired_version_cannot_be_published_again(retired_one):
+    retired_one.status = GuidanceVersion.Status.PUBLISHED
+
+    with pytest.raises(FrozenVersionError):
+        retired_one.save()
+
+
+def test_a_published_version_may_only_be_retired(version_one):
+    version_one.status = GuidanceVersion.Status.RETIRED
+    version_one.retired_at = timezone.now()
+    version_one.save()
+
+    version_one.refresh_from_db()
+    assert version_one.status == GuidanceVersion.Status.RETIRED
+
+
+def test_a_frozen_version_cannot_be_deleted(frozen):
+    with pytest.raises(FrozenVersionError):
+        frozen.delete()
+
+    assert GuidanceVersion.objects.filter(pk=frozen.pk).exists()
+
+
+# ------------------------------------------------------- database invariants
+
+
+def test_the_database_refuses_a_second_published_version(version_one):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        GuidanceVersion.objects.create(
+            guideline=version_one.guideline, number=2, status="published", title="v2", published_at=timezone.now()
+        )
+
+    assert GuidanceVersion.objects.filter(status="published").count() == 1
+
+
+def test_the_database_refuses_a_second_draft(version_one, editor):
+    make_draft(version_one, editor)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        GuidanceVersion.objects.create(guideline=version_one.guideline, number=3, status="draft", title="v3")
+
+
+def test_the_database_refuses_a_published_version_without_a_date(version_one):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        GuidanceVersion.objects.filter(pk=version_one.pk).update(published_at=None)
+
+
+def test_there_is_one_draft_at_a_time(version_one, editor):
+    make_draft(version_one, editor)
+
+    with pytest.raises(PublishError, match="already a draft"):
+        make_draft(version_one, editor)
+
+
+# ------------------------------------------------------------------- drafts
+
+
+def test_a_draft_is_an_exact_copy_of_the_published_version(version_one, editor):
+    draft = make_draft(version_one, editor)
+
+    assert draft.number == 2
+    assert draft.status == GuidanceVersion.Status.DRAFT
+    assert draft.based_on == version_one
+    assert draft.created_by == editor
+    assert draft.title == version_one.title
+    assert content(draft) == content(version_one)
+    assert {p.version_id for p in draft.paragraphs.all()} == {draft.pk}
+    assert {r.paragraph.version_id for r in draft.rules.select_related("paragraph")} == {draft.pk}
+
+
+def test_a_draft_is_editable_while_the_published_version_is_not(version_one, editor):
+    draft = make_draft(version_one, editor)
+    paragraph = draft.paragraphs.get(slug="flushing")
+    rule = draft.rules.get(rule_id="venom-immunotherapy")
+
+    paragraph.text = "Reworded."
+    paragraph.save()
+    rule.summary = "Venom immunotherapy"
+    rule.save()
+    draft.paragraphs.get(slug="symptom-specific-intro").delete()
+
+    assert draft.paragraphs.get(slug="flushing").text == "Reworded."
+    assert version_one.paragraphs.get(slug="flushing").text.startswith("In patients with prominent flushing")
+    assert version_one.rules.get(rule_id="venom-immunotherapy").summary.startswith("Venom immunotherapy to reduce")
+    assert version_one.paragraphs.filter(slug="symptom-specific-intro").exists()
+
+
+def test_a_draft_rule_with_a_bad_condition_cannot_be_saved(version_one, editor):
+    from guidance.engine import ConditionError
+
+    rule = make_draft(version_one, editor).rules.get(rule_id="venom-immunotherapy")
+    rule.condition = 'subtype == "ISMM"'
+
+    with pytest.raises(ConditionError, match="ISMM"):
+        rule.save()
+
+
+# --------------------------------------------------------------- publishing
+
+
+def test_publishing_retires_the_previous_version_and_records_who_when_and_why(version_one, editor):
+    draft = make_draft(version_one, editor)
+    before = timezone.now()
+
+    published = draft_publish(draft=draft, user=editor, change_note="  Same text, new number.  ")
+
+    version_one.refresh_from_db()
+    published.refresh_from_db()
+    assert published.status == GuidanceVersion.Status.PUBLISHED
+    assert published.published_by == editor
+    assert published.published_at >= before
+    assert published.change_note == "Same text, new number."
+    assert version_one.status == GuidanceVersion.Status.RETIRED
+    assert version_one.retired_at == published.published_at
+    assert guidance_current() == published
+
+
+@pytest.mark.parametrize("note", ["", "   ", None])
+def test_publishing_needs_a_change_note(version_one, editor, note):
+    draft = make_draft(version_one, editor)
+
+    with pytest.raises(PublishError, match="change note"):
+        draft_publish(draft=draft, user=editor, change_note=note)
+
+    draft.refresh_from_db()
+    assert draft.status == GuidanceVersion.Status.DRAFT
+    assert guidance_current() == version_one
+
+
+def test_a_draft_cannot_be_published_twice(version_one, editor):
+    draft = make_draft(version_one, editor)
+    publish(draft, editor)
+
+    with pytest.raises(PublishError, match="already published"):
+        publish(draft, editor)
+
+
+def test_a_draft_based_on_a_retired_version_cannot_be_published(retired_one, editor):
+    stale = GuidanceVersion.objects.create(
+        guideline=retired_one.guideline, number=3, status="draft", title="stale", based_on=retired_one
+    )
+
+    with pytest.raises(PublishError, match="made from v1, but v2 is now published"):
+        publish(stale, editor)
+
+    assert guidance_current().number == 2
+
+
+def test_a_draft_without_rules_cannot_be_published(version_one, editor):
+    draft = make_draft(version_one, editor)
+    draft.rules.all().delete()
+
+    with pytest.raises(PublishError, match="no rules"):
+        publish(draft, editor)
+
+
+def test_a_draft_that_changes_regression_cases_needs_confirmation(version_one, editor):
+    draft = make_draft(version_one, editor)
+    Rule.objects.filter(version=draft, rule_id="venom-immunotherapy").delete()
+
+    with pytest.raises(PublishError, match="confirm"):
+        draft_publish(draft=draft, user=editor, change_note="Dropped venom immunotherapy")
+
+    assert guidance_current() == version_one
+    assert draft_publish(draft=draft, user=editor, change_note="Dropped it", confirm_changes=True).number == 2
+
+
+def test_a_draft_that_changes_no_regression_case_publishes_without_confirmation(version_one, editor):
+    draft = make_draft(version_one, editor)
+
+    assert draft_publish(draft=draft, user=editor, change_note="Text only").status == "published"
+
+
+def test_publishing_rolls_back_entirely_when_it_fails_midway(version_one, editor, monkeypatch):
+    draft = make_draft(version_one, editor)
+    real_save = GuidanceVersion.save
+
+    def fail_on_the_draft(self, *args, **kwargs):
+        if self.pk == draft.pk and self.status == GuidanceVersion.Status.PUBLISHED:
+            raise RuntimeError("disk full")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(GuidanceVersion, "save", fail_on_the_draft)
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        publish(draft, editor)
+
+    version_one.refresh_from_db()
+    draft.refresh_from_db()
+    assert version_one.status == GuidanceVersion.Status.PUBLISHED
+    assert version_one.retired_at is None
+    assert draft.status == GuidanceVersion.Status.DRAFT
+    assert draft.published_at is None
+
+
+def test_a_past_version_still_gives_its_own_answer_after_a_new_one_changes_a_rule(version_one, editor):
+    mcl = {"subtype": "MCL"}
+    before = evaluate_case(facts=mcl)
+    draft = make_draft(version_one, editor)
+    rule = draft.rules.get(rule_id="mcl-no-standard-treatment")
+    rule.kind = "caution"
+    rule.summary = "Refer to a specialist centre"
+    rule.save()
+    publish(draft, editor)
+
+    now = evaluate_case(facts=mcl)
+    then = evaluate_case("--guidance-version", "1", facts=mcl)
+
+    assert now["guidance"]["version"] == 2
+    assert [(r["kind"], r["summary"]) for r in now["recommendations"]] == [("caution", "Refer to a specialist centre")]
+    assert then == before
+    assert then["recommendations"][0]["kind"] == "info"
+
+
+def test_each_version_evaluates_with_its_own_rules_in_one_process(version_one, editor):
+    facts = validate_case({"subtype": "ISM", "venom_allergy": True})
+    assert [r.rule for r in guidance_evaluate(facts=facts, version=version_one)] == ["venom-immunotherapy"]
+    draft = make_draft(version_one, editor)
+    rule = draft.rules.get(rule_id="venom-immunotherapy")
+    rule.condition = 'venom_allergy && subtype == "ASM"'
+    rule.save()
+
+    v2 = publish(draft, editor)
+
+    version_one.refresh_from_db()
+    assert guidance_evaluate(facts=facts, version=v2) == []
+    assert [r.rule for r in guidance_evaluate(facts=facts, version=version_one)] == ["venom-immunotherapy"]
