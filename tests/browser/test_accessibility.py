@@ -1,0 +1,72 @@
+"""axe-core (bundled by axe-playwright-python, injected through the DevTools protocol) on each main page."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.cases.factories import make_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+axe = Axe()
+
+
+def assert_no_violations(page):
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_the_login_page_has_no_violations(page, live_server):
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert_no_violations(page)
+
+
+def test_the_case_form_with_its_preview_has_no_violations(page, live_server, clinician, log_in):
+    log_in(clinician)
+    page.goto(f"{live_server.url}/cases/new/")
+    assert_no_violations(page)
+    page.get_by_label("Subtype").select_option("SSM")
+    page.get_by_label("Recurrent anaphylaxis").check()
+    page.get_by_label("Flushing").check()
+    expect(page.locator('#preview [data-paragraph="recurrent-anaphylaxis"]').first).to_be_visible()
+    assert_no_violations(page)
+
+
+def test_the_form_with_errors_has_no_violations(page, live_server, clinician, log_in):
+    log_in(clinician)
+    page.goto(f"{live_server.url}/cases/new/")
+    page.get_by_label("Baseline serum tryptase").fill("-5")
+    page.get_by_role("button", name="Save and assess").click()
+    expect(page.locator("#form-errors")).to_be_visible()
+    expect(page.locator("#preview .preview-errors")).to_be_visible()
+    assert_no_violations(page)
+
+
+def test_the_management_page_has_no_violations(page, live_server, clinician, log_in):
+    case = make_case(
+        clinician,
+        subtype="ASM",
+        symptoms=["flushing", "recurrent_anaphylaxis", "malabsorption"],
+        antihistamine_response="unresponsive",
+        hct_eligible="yes",
+        venom_allergy=True,
+    )
+    log_in(clinician)
+    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    expect(page.locator("[data-kind=caution]").first).to_be_visible()
+    assert_no_violations(page)
+
+
+def test_the_case_list_has_no_violations(page, live_server, clinician, log_in):
+    make_case(clinician, label="Clinic A", subtype="ISM")
+    make_case(clinician, label="Clinic B", subtype="MCL", age_years=70)
+    log_in(clinician)
+    expect(page.get_by_role("link", name="Clinic A")).to_be_visible()
+    assert_no_violations(page)
+
+
+def test_the_guidance_page_has_no_violations(page, live_server, clinician, log_in):
+    log_in(clinician)
+    page.goto(f"{live_server.url}/guidance/")
+    expect(page.locator("#flushing")).to_be_visible()
+    assert_no_violations(page)

@@ -1,0 +1,81 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from cases.models import Case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _count_page_loads(page):
+    loads = []
+    page.on("load", lambda _: loads.append(page.url))
+    return loads
+
+
+def test_a_clinician_enters_a_case_sees_the_preview_saves_and_follows_a_source(page, live_server, clinician, log_in):
+    log_in(clinician)
+    page.get_by_role("link", name="New case").click()
+    page.wait_for_url("**/cases/new/")
+    loads = _count_page_loads(page)
+
+    page.get_by_label("Label").fill("Browser clinic 1")
+    page.get_by_label("Subtype").select_option("ISM")
+    page.get_by_label("Flushing").check()
+    page.locator("input[name=antihistamine_response][value=unresponsive]").check()
+
+    preview = page.locator("#preview")
+    expect(preview.locator('[data-paragraph="flushing"][data-kind="caution"]')).to_be_visible()
+    expect(preview.locator('[data-paragraph="antileukotrienes"][data-kind="consider"]')).to_be_visible()
+    assert loads == []  # the preview came in place, not by loading a page
+
+    page.get_by_role("button", name="Save and assess").click()
+    page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}/$"))
+    case = Case.objects.get(label="Browser clinic 1")
+    assert page.url.endswith(case.get_absolute_url())
+    expect(page.locator('[data-paragraph="flushing"][data-kind="caution"]')).to_be_visible()
+
+    page.locator('[data-paragraph="flushing"][data-kind="caution"] a.source-link').click()
+    page.wait_for_url("**/guidance/v/1/#flushing")
+    anchor = page.locator("#flushing")
+    expect(anchor).to_be_visible()
+    expect(anchor).to_be_in_viewport()
+    expect(anchor).to_contain_text("aspirin may be helpful")
+
+
+def _tab_to(page, selector, *, limit=80):
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_the_form_can_be_completed_with_the_keyboard_alone(page, live_server, clinician, log_in):
+    log_in(clinician)
+    _tab_to(page, "a[href='/cases/new/']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cases/new/")
+
+    _tab_to(page, "input[name=label]")
+    page.keyboard.type("Keyboard clinic")
+    _tab_to(page, "input[name=age_years]")
+    page.keyboard.type("61")
+    _tab_to(page, "select[name=subtype]")
+    page.keyboard.type("Aggressive")  # a closed select picks the option whose text is typed
+    _tab_to(page, "input[name=symptoms][value=ascites]")
+    page.keyboard.press("Space")
+    _tab_to(page, "input[name=venom_allergy]")
+    page.keyboard.press("Space")
+
+    expect(page.locator('#preview [data-paragraph="venom-allergy"]')).to_be_visible()
+    expect(page.locator('#preview [data-paragraph="gastrointestinal"]')).to_have_count(2)
+
+    _tab_to(page, "button[type=submit].btn-primary")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}/$"))
+
+    case = Case.objects.get(label="Keyboard clinic")
+    assert (case.subtype, case.symptoms, case.venom_allergy, case.age_years) == ("ASM", ["ascites"], True, 61)
+    expect(page.locator('[data-paragraph="aggressive-sm"][data-kind="caution"]')).to_be_visible()
