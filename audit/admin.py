@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from .models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is written by the app and never edited by anyone."""
+
+    list_display = ["created_at", "actor_username", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["actor_username", "object_id", "ip_address"]
+    date_hierarchy = "created_at"
+    fields = [*list_display, "details"]
+    readonly_fields = fields
+    show_full_result_count = False  # no COUNT(*) over the whole trail on every page
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

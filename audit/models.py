@@ -1,0 +1,92 @@
+"""The audit trail: one append-only row per audited action.
+
+Rows say who did what to which object, when and from where. They never hold
+case facts or notes: details carry identifiers and field names only. Nothing
+in the app may change or delete a row, so the model and its queryset refuse to.
+"""
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete an audit event."""
+
+
+class Action(models.TextChoices):
+    LOGIN = "login", "Logged in"
+    LOGOUT = "logout", "Logged out"
+    LOGIN_FAILED = "login_failed", "Failed login"
+    LOCKED_OUT = "locked_out", "Locked out after failed logins"
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Two-factor device set up"
+    TWO_FACTOR_VERIFIED = "two_factor_verified", "Two-factor code accepted"
+    TWO_FACTOR_FAILED = "two_factor_failed", "Two-factor code refused"
+    GUIDANCE_DRAFT_CREATED = "guidance_draft_created", "Guidance draft created"
+    GUIDANCE_DRAFT_EDITED = "guidance_draft_edited", "Guidance draft edited"
+    GUIDANCE_PUBLISHED = "guidance_published", "Guidance published"
+    # Case actions are recorded by the cases app.
+    CASE_CREATED = "case_created", "Case created"
+    CASE_CHANGED = "case_changed", "Case changed"
+    CASE_VIEWED = "case_viewed", "Case viewed"
+    CASE_EXPORTED = "case_exported", "Cases exported"
+    ASSESSMENT_CREATED = "assessment_created", "Assessment created"
+    CASE_REEVALUATED = "case_reevaluated", "Case re-evaluated"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
+class AuditEvent(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # PROTECT: a user with audit history is deactivated, never deleted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # covered by the (actor, created_at) index
+    )
+    # The name at the time, so the row reads the same if the user is renamed.
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    object_type = models.CharField(max_length=100, blank=True, help_text="app_label.model of the object acted on.")
+    object_id = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-created_at"], name="audit_event_created_idx"),
+            models.Index(fields=["action", "-created_at"], name="audit_event_action_idx"),
+            models.Index(fields=["actor", "-created_at"], name="audit_event_actor_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action}"
+
+    @property
+    def details_display(self):
+        return "; ".join(f"{key}: {value}" for key, value in sorted(self.details.items()))
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events cannot be deleted.")

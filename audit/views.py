@@ -1,0 +1,33 @@
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .forms import AuditFilterForm
+from .selectors import audit_cursor_decode, audit_cursor_encode, audit_event_list, audit_event_page
+
+
+@login_required
+@permission_required("audit.view_auditevent", raise_exception=True)
+@require_GET
+def event_list(request):
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events, cursor = audit_event_page(audit_event_list(**filters), after=audit_cursor_decode(request.GET.get("after")))
+    next_query = None
+    if cursor is not None:
+        query = request.GET.copy()
+        query["after"] = audit_cursor_encode(cursor)
+        next_query = query.urlencode()
+    first_query = request.GET.copy()
+    first_query.pop("after", None)
+    return render(
+        request,
+        "audit/event_list.html",
+        {
+            "form": form,
+            "events": events,
+            "next_query": next_query,
+            "first_query": first_query.urlencode(),
+            "paged": "after" in request.GET,
+        },
+    )
