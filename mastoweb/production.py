@@ -26,3 +26,5 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+# Two-factor login for staff and superusers cannot be switched off here.
+OTP_REQUIRED = True

@@ -7,14 +7,19 @@ from django.views.generic import RedirectView
 
 from guidance import views as guidance_views
 
+from . import twofactor
+
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:list", permanent=False), name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", twofactor.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", twofactor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", twofactor.setup, name="two_factor_setup"),
     path("healthz", guidance_views.healthz, name="healthz"),
     path("guidance/", include("guidance.urls")),
     path("cases/", include("cases.urls")),
+    path("audit/", include("audit.urls")),
     path(ADMIN_URL, admin.site.urls),
 ]

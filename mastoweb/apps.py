@@ -1,0 +1,21 @@
+"""The project's own app configs: the admin site it uses, and session bookkeeping."""
+
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+
+
+class MastowebAdminConfig(AdminConfig):
+    # Every admin.register() in the project lands on the two-factor-aware site.
+    default_site = "mastoweb.admin.MastowebAdminSite"
+
+
+class MastowebConfig(AppConfig):
+    name = "mastoweb"
+    verbose_name = "Mastoweb"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import stamp_login
+
+        user_logged_in.connect(stamp_login, dispatch_uid="mastoweb_stamp_login")

@@ -1,0 +1,158 @@
+"""Two-factor login (TOTP) for staff and superusers.
+
+Staff and superusers pass a second step after their password whenever
+settings.OTP_REQUIRED is on (always in production). A user without a device
+sets one up once: the page shows a QR code drawn on the server as inline SVG
+(no script), and the device counts only after it has produced a valid code.
+"""
+
+from base64 import b32encode
+from urllib.parse import urlencode
+from xml.etree import ElementTree
+
+import qrcode
+import qrcode.image.svg
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp import verify_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.services import Action, audit_record
+
+
+def two_factor_required(user):
+    return settings.OTP_REQUIRED and user.is_authenticated and (user.is_staff or user.is_superuser)
+
+
+def two_factor_pending(user):
+    """A user who must pass the two-factor step and has not yet in this session."""
+    is_verified = getattr(user, "is_verified", None)
+    return two_factor_required(user) and not (is_verified and is_verified())
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; staff and superusers continue to the two-factor step."""
+
+    def get_success_url(self):
+        url = super().get_success_url()
+        if two_factor_pending(self.request.user):
+            return f"{reverse('two_factor_verify')}?{urlencode({REDIRECT_FIELD_NAME: url})}"
+        return url
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="Code from your authenticator app",
+        min_length=6,
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].replace(" ", "")
+        if not token.isdigit():
+            raise forms.ValidationError("The code is the digits shown in your authenticator app.")
+        return token
+
+
+def _next_url(request):
+    url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
+    if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return url
+    return settings.LOGIN_REDIRECT_URL
+
+
+def _with_next(name, next_url):
+    return f"{reverse(name)}?{urlencode({REDIRECT_FIELD_NAME: next_url})}"
+
+
+def qr_code_svg(data):
+    """The QR code of `data` as an inline <svg> element (markup we generate, safe to embed)."""
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathFillImage).get_image()
+    image.set("role", "img")
+    image.set("aria-label", "QR code for your authenticator app")
+    image.set("class", "two-factor-qr")
+    ElementTree.register_namespace("", "http://www.w3.org/2000/svg")
+    return mark_safe(ElementTree.tostring(image, encoding="unicode"))  # noqa: S308 - no user input in the markup
+
+
+def _refuse_token(request, device, form):
+    allowed, info = device.verify_is_allowed()
+    if not allowed and info and info.get("locked_until"):
+        form.add_error("token", "Too many wrong codes. Wait a minute, then enter the current code.")
+    else:
+        form.add_error("token", "That code is not right or has expired. Enter the current code from your app.")
+    audit_record(actor=request.user, action=Action.TWO_FACTOR_FAILED, obj=device, request=request)
+
+
+@sensitive_post_parameters("token")
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    next_url = _next_url(request)
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if device is None:
+        return redirect(_with_next("two_factor_setup", next_url))
+    if request.user.is_verified():
+        return redirect(next_url)
+    form = TokenForm(request.POST or None)
+    if form.is_valid():
+        if verify_token(request.user, device.persistent_id, form.cleaned_data["token"]):
+            # A step up in privilege gets a new session id, as a login does.
+            request.session.cycle_key()
+            otp_login(request, device)
+            audit_record(actor=request.user, action=Action.TWO_FACTOR_VERIFIED, obj=device, request=request)
+            return redirect(next_url)
+        _refuse_token(request, device, form)
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+@sensitive_post_parameters("token")
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def setup(request):
+    next_url = _next_url(request)
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        # Replacing a device is an administrator's job: a stolen password must not enrol a new one.
+        messages.info(request, "Two-factor login is already set up for your account.")
+        return redirect(_with_next("two_factor_verify", next_url))
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
+    form = TokenForm(request.POST or None)
+    if form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            request.session.cycle_key()
+            otp_login(request, device)
+            audit_record(actor=request.user, action=Action.TWO_FACTOR_ENROLLED, obj=device, request=request)
+            messages.success(request, "Two-factor login is set up. You will be asked for a code at each login.")
+            return redirect(next_url)
+        _refuse_token(request, device, form)
+    secret = b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {
+            "form": form,
+            "next": next_url,
+            "qr_code": qr_code_svg(device.config_url),
+            # In groups of four, for typing into an app by hand.
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
+    )
