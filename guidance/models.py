@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
+from simple_history.models import HistoricalRecords
 
 from .engine import KINDS, ConditionError, RuleSpec, compile_rule
 from .facts import FACTS
@@ -55,6 +56,9 @@ class GuidanceVersion(models.Model):
     )
     retired_at = models.DateTimeField(null=True, blank=True)
 
+    # Field-level history of every change (django-simple-history), shown in admin.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-number"]
         permissions = [("publish_guidanceversion", "Can publish a guidance draft")]
@@ -95,14 +99,18 @@ class GuidanceVersion(models.Model):
         return getattr(self, "_loaded_status", self.Status.DRAFT) != self.Status.DRAFT
 
     def save(self, *args, **kwargs):
-        if self.pk and self.is_frozen:
+        # Checked against the stored row, not the loaded status: an instance
+        # rebuilt from a history record has no loaded status.
+        if self.pk:
             self._check_frozen_change()
         super().save(*args, **kwargs)
         self._loaded_status = self.status
 
     def _check_frozen_change(self):
         """A frozen version may only go published -> retired; nothing else changes."""
-        stored = GuidanceVersion.objects.get(pk=self.pk)
+        stored = GuidanceVersion.objects.filter(pk=self.pk).first()
+        if stored is None or stored.status == self.Status.DRAFT:
+            return
         changed = {
             f.attname for f in self._meta.concrete_fields if getattr(stored, f.attname) != getattr(self, f.attname)
         }
@@ -172,6 +180,7 @@ class Section(VersionContent):
     title = models.CharField(max_length=200)
     text = models.TextField(blank=True, help_text="Optional text under the heading (Markdown).")
     order = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -192,6 +201,7 @@ class Paragraph(VersionContent):
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField(help_text="Markdown. Rendered through a sanitiser: no scripts or event handlers.")
     order = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["section__order", "order", "pk"]
@@ -230,6 +240,7 @@ class Rule(VersionContent):
         help_text="Facts shown with the recommendation though the condition does not test them (comma-separated).",
     )
     order = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "pk"]

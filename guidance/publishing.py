@@ -8,6 +8,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from audit.services import Action, audit_covered, audit_record
 
 from . import engine
 from .facts import validate_case
@@ -83,7 +86,15 @@ def draft_create(*, guideline, user):
     except IntegrityError:
         raise PublishError("Another draft was created at the same moment; reload and edit that one.") from None
     if current:
-        _copy_content(source=current, target=draft)
+        with audit_covered():
+            _copy_content(source=current, target=draft)
+    audit_record(
+        actor=user,
+        action=Action.GUIDANCE_DRAFT_CREATED,
+        obj=draft,
+        number=draft.number,
+        based_on=current.number if current else None,
+    )
     return draft
 
 
@@ -103,18 +114,22 @@ def _copy_content(*, source, target):
             text=paragraph.text,
             order=paragraph.order,
         )
-    Rule.objects.bulk_create(
-        Rule(
-            version=target,
-            rule_id=rule.rule_id,
-            paragraph=paragraphs[rule.paragraph_id],
-            kind=rule.kind,
-            summary=rule.summary,
-            condition=rule.condition,
-            mentions=rule.mentions,
-            order=rule.order,
-        )
-        for rule in source.rules.all()
+    bulk_create_with_history(
+        [
+            Rule(
+                version=target,
+                rule_id=rule.rule_id,
+                paragraph=paragraphs[rule.paragraph_id],
+                kind=rule.kind,
+                summary=rule.summary,
+                condition=rule.condition,
+                mentions=rule.mentions,
+                order=rule.order,
+            )
+            for rule in source.rules.all()
+        ],
+        Rule,
+        default_user=target.created_by,
     )
 
 
@@ -148,15 +163,23 @@ def draft_publish(*, draft, user, change_note, confirm_changes=False):
         raise PublishError("This draft changes recommendations for regression cases; confirm to publish.")
 
     now = timezone.now()
-    if current:
-        current.status = GuidanceVersion.Status.RETIRED
-        current.retired_at = now
-        current.save()
-    draft.status = GuidanceVersion.Status.PUBLISHED
-    draft.published_at = now
-    draft.published_by = user
-    draft.change_note = change_note
-    draft.save()
+    with audit_covered():
+        if current:
+            current.status = GuidanceVersion.Status.RETIRED
+            current.retired_at = now
+            current.save()
+        draft.status = GuidanceVersion.Status.PUBLISHED
+        draft.published_at = now
+        draft.published_by = user
+        draft.change_note = change_note
+        draft.save()
+    audit_record(
+        actor=user,
+        action=Action.GUIDANCE_PUBLISHED,
+        obj=draft,
+        number=draft.number,
+        replaced=current.number if current else None,
+    )
     return draft
 
 
