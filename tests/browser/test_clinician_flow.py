@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cases.models import Case
+from tests.cases.factories import make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -79,3 +80,26 @@ def test_the_form_can_be_completed_with_the_keyboard_alone(page, live_server, cl
     case = Case.objects.get(label="Keyboard clinic")
     assert (case.subtype, case.symptoms, case.venom_allergy, case.age_years) == ("ASM", ["ascites"], True, 61)
     expect(page.locator('[data-paragraph="aggressive-sm"][data-kind="caution"]')).to_be_visible()
+
+
+def test_the_management_page_prints_on_one_page(page, live_server, clinician, log_in):
+    case = make_case(
+        clinician,
+        subtype="SSM",
+        symptoms=["flushing", "pruritus", "diarrhea", "recurrent_anaphylaxis", "fracture", "malabsorption"],
+        antihistamine_response="unresponsive",
+        antileukotriene_response="unresponsive",
+        omalizumab_response="unresponsive",
+        venom_allergy=True,
+        age_years=50,
+        serum_tryptase_ng_ml=80,
+    )
+    assert len(case.assessments.get().recommendations) >= 12  # about the most a case can draw
+    log_in(clinician)
+    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Main navigation")).to_be_hidden()
+    expect(page.locator(".assessment-history")).to_be_hidden()
+    expect(page.locator('[data-kind="caution"]').first).to_be_visible()
+    pdf = page.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
