@@ -40,7 +40,8 @@ def _render_version(request, version):
     return render(
         request,
         "guidance/version_detail.html",
-        {"version": version, "sections": sections, "current": current},
+        # guidance_shown: the footer names the version on the page, not the current one.
+        {"version": version, "sections": sections, "current": current, "guidance_shown": version},
     )
 
 
