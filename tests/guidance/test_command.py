@@ -18,6 +18,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from guidance.models import GuidanceVersion
+from guidance.publishing import draft_create
 from tests.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -254,8 +255,6 @@ def test_it_says_so_when_no_version_is_published(monkeypatch, version_one):
 
 @pytest.mark.django_db
 def test_it_does_not_evaluate_under_a_draft(monkeypatch, version_one, editor):
-    from guidance.publishing import draft_create
-
     draft = draft_create(guideline=version_one.guideline, user=editor)
 
     with pytest.raises(CommandError, match="--guidance-version"):

@@ -2,6 +2,7 @@
 
 import io
 import json
+import sys
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from guidance.engine import ConditionError
 from guidance.facts import validate_case
 from guidance.models import FrozenVersionError, GuidanceVersion, Paragraph, Rule, Section
 from guidance.publishing import PublishError, draft_create, draft_publish, guidance_current, guidance_evaluate
@@ -40,8 +42,6 @@ def content(version):
 
 
 def evaluate_case(*args, facts):
-    import sys
-
     out = io.StringIO()
     stdin = io.TextIOWrapper(io.BytesIO(json.dumps(facts).encode()))
     real_stdin, sys.stdin = sys.stdin, stdin
@@ -249,8 +249,6 @@ def test_a_draft_is_editable_while_the_published_version_is_not(version_one, edi
 
 
 def test_a_draft_rule_with_a_bad_condition_cannot_be_saved(version_one, editor):
-    from guidance.engine import ConditionError
-
     rule = make_draft(version_one, editor).rules.get(rule_id="venom-immunotherapy")
     rule.condition = 'subtype == "ISMM"'
 
