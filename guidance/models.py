@@ -34,6 +34,14 @@ class Guideline(models.Model):
         return self.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first()
 
 
+class GuidanceVersionQuerySet(models.QuerySet):
+    def delete(self):
+        # Bulk delete skips GuidanceVersion.delete(): only drafts may go.
+        if self.exclude(status="draft").exists():
+            raise FrozenVersionError("Published or retired guidance cannot be deleted.")
+        return super().delete()
+
+
 class GuidanceVersion(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -55,6 +63,8 @@ class GuidanceVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GuidanceVersionQuerySet.as_manager()
 
     # Field-level history of every change (django-simple-history), shown in admin.
     history = HistoricalRecords()
@@ -224,7 +234,9 @@ class Paragraph(VersionContent):
 class Rule(VersionContent):
     version = models.ForeignKey(GuidanceVersion, on_delete=models.CASCADE, related_name="rules")
     rule_id = models.SlugField(max_length=80, help_text="Stable id shown with each recommendation.")
-    paragraph = models.ForeignKey(Paragraph, on_delete=models.PROTECT, related_name="rules")
+    # RESTRICT, not PROTECT: a cited paragraph cannot be deleted on its own, but a
+    # draft can be discarded whole (its rules go with it through the version).
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.RESTRICT, related_name="rules")
     kind = models.CharField(max_length=10, choices=[(k, k.capitalize()) for k in KINDS])
     summary = models.CharField(max_length=200, help_text="One line, as the clinician reads it.")
     condition = models.TextField(

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.db.models import RestrictedError
 from django.utils import timezone
 
 from guidance.engine import ConditionError
@@ -184,6 +185,17 @@ def test_a_frozen_version_cannot_be_deleted(frozen):
     assert GuidanceVersion.objects.filter(pk=frozen.pk).exists()
 
 
+def test_bulk_delete_of_versions_refuses_a_frozen_one(version_one, editor):
+    make_draft(version_one, editor)
+    paragraphs = version_one.paragraphs.count()
+
+    with pytest.raises(FrozenVersionError):
+        GuidanceVersion.objects.all().delete()
+
+    assert GuidanceVersion.objects.count() == 2
+    assert version_one.paragraphs.count() == paragraphs > 0
+
+
 # ------------------------------------------------------- database invariants
 
 
@@ -246,6 +258,28 @@ def test_a_draft_is_editable_while_the_published_version_is_not(version_one, edi
     assert version_one.paragraphs.get(slug="flushing").text.startswith("In patients with prominent flushing")
     assert version_one.rules.get(rule_id="venom-immunotherapy").summary.startswith("Venom immunotherapy to reduce")
     assert version_one.paragraphs.filter(slug="symptom-specific-intro").exists()
+
+
+def test_a_draft_can_be_discarded_with_all_its_content(version_one, editor):
+    draft = make_draft(version_one, editor)
+
+    draft.delete()
+
+    assert not GuidanceVersion.objects.filter(number=2).exists()
+    assert not Paragraph.objects.exclude(version=version_one).exists()
+    assert not Rule.objects.exclude(version=version_one).exists()
+    assert content(version_one)["rules"]
+    assert make_draft(version_one, editor).number == 2
+
+
+def test_a_paragraph_that_rules_cite_cannot_be_deleted_from_a_draft(version_one, editor):
+    draft = make_draft(version_one, editor)
+
+    with pytest.raises(RestrictedError):
+        draft.paragraphs.get(slug="flushing").delete()
+
+    assert draft.paragraphs.filter(slug="flushing").exists()
+    assert draft.rules.filter(paragraph__slug="flushing").count() == 2
 
 
 def test_a_draft_rule_with_a_bad_condition_cannot_be_saved(version_one, editor):
