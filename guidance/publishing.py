@@ -74,7 +74,7 @@ def draft_create(*, guideline, user):
     current = guideline.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first()
     last_number = guideline.versions.order_by("-number").values_list("number", flat=True).first() or 0
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit_covered():
             draft = GuidanceVersion.objects.create(
                 guideline=guideline,
                 number=last_number + 1,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 from .twofactor import two_factor_pending
 
@@ -28,16 +29,22 @@ def stamp_login(sender, request, user, **kwargs):
     request.session[SEEN_AT] = now
 
 
+def _htmx(request):
+    # These middlewares run before django-htmx's, which sets request.htmx.
+    return HtmxDetails(request)
+
+
 def _redirect(request, url):
     # htmx would swap the login page into a fragment; make it load the whole page.
-    if getattr(request, "htmx", False):
+    if _htmx(request):
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
 
 def _return_path(request):
-    if getattr(request, "htmx", False) and request.htmx.current_url:
-        return urlsplit(request.htmx.current_url)._replace(scheme="", netloc="").geturl()
+    htmx = _htmx(request)
+    if htmx and htmx.current_url:
+        return urlsplit(htmx.current_url)._replace(scheme="", netloc="").geturl()
     return request.get_full_path()
 
 

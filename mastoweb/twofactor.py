@@ -88,13 +88,18 @@ def qr_code_svg(data):
     return mark_safe(ElementTree.tostring(image, encoding="unicode"))  # noqa: S308 - no user input in the markup
 
 
-def _refuse_token(request, device, form):
-    allowed, info = device.verify_is_allowed()
-    if not allowed and info and info.get("locked_until"):
-        form.add_error("token", "Too many wrong codes. Wait a minute, then enter the current code.")
-    else:
+def _token_accepted(request, device, form, check):
+    """Run `check(token)` unless the device is throttled; explain a refusal on the form."""
+    allowed, _ = device.verify_is_allowed()
+    if allowed and check(form.cleaned_data["token"]):
+        return True
+    if allowed:
         form.add_error("token", "That code is not right or has expired. Enter the current code from your app.")
+    else:
+        # django-otp doubles the wait after each wrong code.
+        form.add_error("token", "Too many wrong codes. Wait a little, then enter the current code.")
     audit_record(actor=request.user, action=Action.TWO_FACTOR_FAILED, obj=device, request=request)
+    return False
 
 
 @sensitive_post_parameters("token")
@@ -109,14 +114,14 @@ def verify(request):
     if request.user.is_verified():
         return redirect(next_url)
     form = TokenForm(request.POST or None)
-    if form.is_valid():
-        if verify_token(request.user, device.persistent_id, form.cleaned_data["token"]):
-            # A step up in privilege gets a new session id, as a login does.
-            request.session.cycle_key()
-            otp_login(request, device)
-            audit_record(actor=request.user, action=Action.TWO_FACTOR_VERIFIED, obj=device, request=request)
-            return redirect(next_url)
-        _refuse_token(request, device, form)
+    if form.is_valid() and _token_accepted(
+        request, device, form, lambda token: verify_token(request.user, device.persistent_id, token)
+    ):
+        # A step up in privilege gets a new session id, as a login does.
+        request.session.cycle_key()
+        otp_login(request, device)
+        audit_record(actor=request.user, action=Action.TWO_FACTOR_VERIFIED, obj=device, request=request)
+        return redirect(next_url)
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
 
 
@@ -134,16 +139,14 @@ def setup(request):
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
     form = TokenForm(request.POST or None)
-    if form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            request.session.cycle_key()
-            otp_login(request, device)
-            audit_record(actor=request.user, action=Action.TWO_FACTOR_ENROLLED, obj=device, request=request)
-            messages.success(request, "Two-factor login is set up. You will be asked for a code at each login.")
-            return redirect(next_url)
-        _refuse_token(request, device, form)
+    if form.is_valid() and _token_accepted(request, device, form, device.verify_token):
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        request.session.cycle_key()
+        otp_login(request, device)
+        audit_record(actor=request.user, action=Action.TWO_FACTOR_ENROLLED, obj=device, request=request)
+        messages.success(request, "Two-factor login is set up. You will be asked for a code at each login.")
+        return redirect(next_url)
     secret = b32encode(device.bin_key).decode()
     return render(
         request,
