@@ -1,0 +1,251 @@
+"""The audit trail: append-only rows for each audited action, read-only everywhere."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.ip import client_ip
+from audit.models import Action, AppendOnlyError, AuditEvent
+from audit.selectors import PAGE_SIZE
+from audit.services import audit_record
+from guidance import publishing
+from guidance.models import Paragraph
+
+pytestmark = pytest.mark.django_db
+
+
+def events(action):
+    return list(AuditEvent.objects.filter(action=action))
+
+
+# ---------------------------------------------------------------- append-only
+
+
+@pytest.fixture
+def event(clinician):
+    return audit_record(actor=clinician, action=Action.CASE_VIEWED, note_free="ids only")
+
+
+def test_it_refuses_to_change_a_saved_event(event):
+    event.action = Action.LOGIN
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    assert AuditEvent.objects.get(pk=event.pk).action == Action.CASE_VIEWED
+
+
+def test_it_refuses_to_delete_an_event(event):
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_it_refuses_bulk_changes_and_deletes(event):
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(action=Action.LOGIN)
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    event.action = Action.LOGIN
+    # bulk_update joins the surrounding transaction; give it a savepoint to spoil.
+    with pytest.raises(AppendOnlyError), transaction.atomic():
+        AuditEvent.objects.bulk_update([event], ["action"])
+    assert AuditEvent.objects.get(pk=event.pk).action == Action.CASE_VIEWED
+
+
+def test_a_user_with_audit_history_cannot_be_deleted(event, clinician):
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        clinician.delete()
+
+
+def test_it_records_who_what_and_from_where(clinician, version_one):
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.44")
+    recorded = audit_record(actor=clinician, action=Action.CASE_EXPORTED, obj=version_one, request=request, rows=3)
+    recorded.refresh_from_db()
+    assert recorded.actor == clinician
+    assert recorded.actor_username == "clinician"
+    assert (recorded.object_type, recorded.object_id) == ("guidance.guidanceversion", str(version_one.pk))
+    assert recorded.details == {"rows": 3}
+    assert recorded.ip_address == "192.0.2.44"
+    assert timezone.now() - recorded.created_at < timedelta(seconds=5)
+
+
+def test_it_refuses_an_unknown_action(clinician):
+    with pytest.raises(ValueError):
+        audit_record(actor=clinician, action="case_deleted")
+
+
+# ---------------------------------------------------------------- client address
+
+
+@pytest.mark.parametrize(
+    ("proxies", "remote", "forwarded", "expected"),
+    [
+        (0, "192.0.2.1", "198.51.100.9", "192.0.2.1"),  # no proxy trusted: the header is ignored
+        (1, "10.0.0.2", "6.6.6.6, 198.51.100.9", "198.51.100.9"),  # the proxy's entry, not the forged one
+        (2, "10.0.0.2", "6.6.6.6, 198.51.100.9, 10.0.0.1", "198.51.100.9"),
+        (2, "10.0.0.2", "198.51.100.9", "10.0.0.2"),  # fewer hops than proxies: not trusted
+        (1, "10.0.0.2", "not-an-address", "10.0.0.2"),
+    ],
+)
+def test_it_trusts_forwarded_addresses_only_from_our_proxies(settings, proxies, remote, forwarded, expected):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+# ---------------------------------------------------------------- guidance
+
+
+def test_it_records_a_draft_created_and_published_as_one_event_each(editor, version_one):
+    draft = publishing.draft_create(guideline=version_one.guideline, user=editor)
+    publishing.draft_publish(draft=draft, user=editor, change_note="Test publication.")
+
+    (created,) = events(Action.GUIDANCE_DRAFT_CREATED)
+    assert (created.actor, created.object_id, created.details) == (editor, str(draft.pk), {"number": 2, "based_on": 1})
+    (published,) = events(Action.GUIDANCE_PUBLISHED)
+    assert (published.actor, published.object_id, published.details) == (
+        editor,
+        str(draft.pk),
+        {"number": 2, "replaced": 1},
+    )
+    # Copying the text and retiring v1 are part of those two events, not edits.
+    assert events(Action.GUIDANCE_DRAFT_EDITED) == []
+
+
+def test_it_records_an_edit_of_a_draft_with_the_fields_changed(editor, version_one):
+    draft = publishing.draft_create(guideline=version_one.guideline, user=editor)
+    paragraph = Paragraph.objects.filter(version=draft).first()
+    paragraph.text += "\n\nAn added sentence."
+    paragraph._history_user = editor
+    paragraph.save()
+
+    (edited,) = events(Action.GUIDANCE_DRAFT_EDITED)
+    assert edited.actor == editor
+    assert (edited.object_type, edited.object_id) == ("guidance.paragraph", str(paragraph.pk))
+    assert edited.details["change"] == "changed"
+    assert edited.details["fields"] == ["text"]
+    assert edited.details["version_id"] == draft.pk
+    # The edit points at the field-level history record.
+    assert paragraph.history.get(history_id=edited.details["history_id"]).text.endswith("An added sentence.")
+
+
+def test_the_draft_copy_keeps_a_history_record_of_every_rule(editor, version_one):
+    draft = publishing.draft_create(guideline=version_one.guideline, user=editor)
+    rules = draft.rules.all()
+    assert rules.exists()
+    for rule in rules:
+        assert rule.history.filter(history_type="+").exists()
+
+
+# ---------------------------------------------------------------- admin
+
+
+def test_the_audit_admin_allows_no_add_change_or_delete(rf, superuser):
+    model_admin = admin.site._registry[AuditEvent]
+    request = rf.get("/")
+    request.user = superuser
+    assert model_admin.has_view_permission(request)
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
+
+
+def test_the_audit_admin_pages_refuse_changes(client, superuser, login_two_factor, event):
+    login_two_factor(client, superuser)
+    assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 200
+    assert client.get(reverse("admin:audit_auditevent_add")).status_code == 403
+    change = reverse("admin:audit_auditevent_change", args=[event.pk])
+    page = client.get(change)
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert client.post(change, {"action": "login"}).status_code == 403
+    assert client.post(reverse("admin:audit_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert AuditEvent.objects.get(pk=event.pk).action == Action.CASE_VIEWED
+
+
+# ---------------------------------------------------------------- the /audit/ view
+
+
+def test_the_audit_view_requires_login(client):
+    response = client.get(reverse("audit:list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_audit_view_is_refused_to_clinicians(client, clinician):
+    client.force_login(clinician)
+    assert client.get(reverse("audit:list")).status_code == 403
+
+
+def test_reviewers_see_the_trail_newest_first(client, reviewer, clinician, django_assert_max_num_queries):
+    audit_record(actor=clinician, action=Action.CASE_CREATED)
+    audit_record(actor=clinician, action=Action.CASE_EXPORTED)
+    client.force_login(reviewer)
+    # Session, user, permissions (2), the events, the footer's guidance version.
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("audit:list"))
+    assert response.status_code == 200
+    shown = [e.action for e in response.context["events"]]
+    assert shown[:2] == [Action.LOGIN, Action.CASE_EXPORTED]  # the reviewer's own login comes last
+    assert Action.CASE_CREATED in shown
+
+
+def test_the_audit_view_filters_by_action_user_and_dates(client, reviewer, clinician, outsider):
+    now = timezone.now()
+    audit_record(actor=clinician, action=Action.CASE_VIEWED)
+    AuditEvent.objects.create(
+        actor=clinician, actor_username="clinician", action=Action.CASE_VIEWED, created_at=now - timedelta(days=10)
+    )
+    audit_record(actor=outsider, action=Action.CASE_VIEWED)
+    audit_record(actor=clinician, action=Action.CASE_CHANGED)
+    client.force_login(reviewer)
+
+    def shown(**query):
+        response = client.get(reverse("audit:list"), query)
+        assert response.status_code == 200
+        return [(e.actor_username, e.action) for e in response.context["events"]]
+
+    assert shown(action="case_viewed", actor="clinician") == [("clinician", "case_viewed")] * 2
+    assert shown(action="case_viewed", actor="clinician", date_from=(now - timedelta(days=1)).date().isoformat()) == [
+        ("clinician", "case_viewed")
+    ]
+    assert shown(actor="outsider") == [("outsider", "case_viewed")]
+    assert shown(action="case_changed") == [("clinician", "case_changed")]
+    ten_days_ago = (now - timedelta(days=10)).date().isoformat()
+    assert shown(date_from=ten_days_ago, date_to=ten_days_ago) == [("clinician", "case_viewed")]
+
+
+def test_the_audit_view_finds_failed_logins_by_the_name_tried(client, reviewer):
+    audit_record(actor=None, action=Action.LOGIN_FAILED, username="clinician")
+    client.force_login(reviewer)
+    response = client.get(reverse("audit:list"), {"actor": "clinician"})
+    assert [e.action for e in response.context["events"]] == [Action.LOGIN_FAILED]
+
+
+def test_the_audit_view_pages_without_gaps_or_repeats(client, reviewer, clinician, django_assert_max_num_queries):
+    for _ in range(PAGE_SIZE + 10):
+        audit_record(actor=clinician, action=Action.CASE_VIEWED)
+    client.force_login(reviewer)
+    with django_assert_max_num_queries(6):  # as for two events: nothing per row
+        first = client.get(reverse("audit:list"), {"action": "case_viewed"})
+    assert len(first.context["events"]) == PAGE_SIZE
+    assert first.context["next_query"]
+    second = client.get(reverse("audit:list") + "?" + first.context["next_query"])
+    assert len(second.context["events"]) == 10
+    assert second.context["next_query"] is None
+    seen = [e.pk for e in first.context["events"]] + [e.pk for e in second.context["events"]]
+    assert sorted(seen, reverse=True) == seen
+    assert len(set(seen)) == PAGE_SIZE + 10
+
+
+def test_the_audit_view_ignores_a_forged_cursor(client, reviewer):
+    client.force_login(reviewer)
+    response = client.get(reverse("audit:list"), {"after": "2020-01-01_drop-table"})
+    assert response.status_code == 200
+    assert [e.action for e in response.context["events"]] == [Action.LOGIN]

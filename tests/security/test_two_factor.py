@@ -1,0 +1,163 @@
+"""Two-factor login (TOTP) for staff and superusers."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import Action, AuditEvent
+
+from .conftest import PASSWORD, current_code, wrong_code
+
+pytestmark = pytest.mark.django_db
+
+ADMIN = "admin:index"
+
+
+def session_key(client):
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def test_it_is_required_by_default():
+    assert settings.OTP_REQUIRED is True
+
+
+def test_staff_without_a_device_cannot_reach_the_admin(client, editor):
+    client.force_login(editor)
+    response = client.get(reverse(ADMIN), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("two_factor_setup"))
+    assert response.templates[0].name == "registration/two_factor_setup.html"
+
+
+def test_staff_with_an_unverified_session_cannot_reach_the_admin(client, editor, totp_device):
+    totp_device(editor)
+    client.force_login(editor)
+    response = client.get(reverse(ADMIN), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("two_factor_verify"))
+    assert "Two-factor login" in response.content.decode()
+    assert 'id="site-name"' not in response.content.decode()
+
+
+def test_verified_staff_reach_the_admin(client, editor, login_two_factor):
+    login_two_factor(client, editor)
+    assert client.get(reverse(ADMIN)).status_code == 200
+
+
+def test_an_unconfirmed_device_does_not_count(client, editor, totp_device):
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = totp_device(editor, confirmed=False)
+    client.force_login(editor)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    assert client.get(reverse(ADMIN)).status_code == 302
+
+
+def test_the_admin_can_do_without_it_only_when_switched_off(client, editor, settings):
+    settings.OTP_REQUIRED = False
+    client.force_login(editor)
+    assert client.get(reverse(ADMIN)).status_code == 200
+
+
+def test_clinicians_are_not_asked_for_a_code(client, clinician, version_one):
+    response = client.post(reverse("login"), {"username": "clinician", "password": PASSWORD})
+    assert response["Location"] == settings.LOGIN_REDIRECT_URL
+    assert client.get(reverse("guidance:current")).status_code == 200
+
+
+def test_superusers_pass_the_step_before_any_page(client, superuser, version_one):
+    client.force_login(superuser)
+    response = client.get(reverse("guidance:current"))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('two_factor_verify')}?next=%2Fguidance%2F"
+
+
+def test_login_leads_staff_to_the_code_then_where_they_were_going(client, editor, totp_device):
+    device = totp_device(editor)
+    admin_index = reverse(ADMIN)
+    response = client.post(
+        reverse("login") + f"?next={admin_index}",
+        {"username": "editor", "password": PASSWORD, "next": admin_index},
+    )
+    verify_url = response["Location"]
+    assert verify_url.startswith(reverse("two_factor_verify"))
+
+    refused = client.post(verify_url, {"token": wrong_code(device), "next": admin_index})
+    assert refused.status_code == 200
+    assert "That code is not right" in refused.content.decode()
+    assert client.get(admin_index).status_code == 302
+
+    device.throttle_reset()  # the wait django-otp imposes after a wrong code
+    before = session_key(client)
+    accepted = client.post(verify_url, {"token": current_code(device), "next": admin_index})
+    assert accepted["Location"] == admin_index
+    assert session_key(client) != before
+    assert client.get(admin_index).status_code == 200
+    assert [e.action for e in AuditEvent.objects.filter(actor=editor).order_by("pk")] == [
+        Action.LOGIN,
+        Action.TWO_FACTOR_FAILED,
+        Action.TWO_FACTOR_VERIFIED,
+    ]
+
+
+def test_it_refuses_a_next_address_on_another_site(client, editor, totp_device):
+    device = totp_device(editor)
+    client.force_login(editor)
+    response = client.post(
+        reverse("two_factor_verify"), {"token": current_code(device), "next": "https://evil.example/"}
+    )
+    assert response["Location"] == settings.LOGIN_REDIRECT_URL
+
+
+def test_setting_up_shows_a_qr_code_drawn_on_the_server(client, editor):
+    client.force_login(editor)
+    response = client.get(reverse("two_factor_setup"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(r'<svg [^>]*role="img"', html)
+    assert "<script" not in html.split("<main", 1)[1]
+    assert "style=" not in html
+    device = TOTPDevice.objects.get(user=editor)
+    assert not device.confirmed
+    # Reloading shows the same key rather than making another device.
+    client.get(reverse("two_factor_setup"))
+    assert TOTPDevice.objects.filter(user=editor).count() == 1
+
+
+def test_setting_up_confirms_the_device_with_a_valid_code(client, editor):
+    client.force_login(editor)
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=editor)
+
+    refused = client.post(reverse("two_factor_setup"), {"token": wrong_code(device)})
+    assert "That code is not right" in refused.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+
+    device.throttle_reset()
+    response = client.post(reverse("two_factor_setup"), {"token": current_code(device), "next": reverse(ADMIN)})
+    assert response["Location"] == reverse(ADMIN)
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get(reverse(ADMIN)).status_code == 200
+    assert AuditEvent.objects.filter(actor=editor, action=Action.TWO_FACTOR_ENROLLED).exists()
+
+
+def test_a_password_alone_cannot_replace_a_device(client, editor, totp_device):
+    totp_device(editor)
+    client.force_login(editor)
+    response = client.get(reverse("two_factor_setup"))
+    assert response["Location"].startswith(reverse("two_factor_verify"))
+    assert TOTPDevice.objects.filter(user=editor).count() == 1
+
+
+def test_wrong_codes_are_throttled(client, editor, totp_device):
+    device = totp_device(editor)
+    client.force_login(editor)
+    client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+    response = client.post(reverse("two_factor_verify"), {"token": current_code(device)})
+    assert "Too many wrong codes" in response.content.decode()
+    assert client.get(reverse(ADMIN)).status_code == 302
