@@ -204,8 +204,8 @@ class Command(BaseCommand):
         cases, assessments = _Table(Case, CASE_COLUMNS), _Table(Assessment, ASSESSMENT_COLUMNS)
         profiles = self._profiles(rng, min(count, PROFILES), version, cases, assessments)
         owners = self._clinicians(clinicians)
-        # A few clinicians hold many cases, most hold few (Zipf-like).
-        weights = [1 / (rank + 1) for rank in range(len(owners))]
+        # A few clinicians hold many cases, most hold few (Zipf-like, exponent 1/2).
+        weights = [1 / math.sqrt(rank + 1) for rank in range(len(owners))]
         now = timezone.now()
         progress = None if no_progress else Progress(count)
         made = assessed = 0

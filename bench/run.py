@@ -1,0 +1,692 @@
+"""`make bench`: engine speed, page server times and gunicorn under load, as one table.
+
+    .venv/bin/python bench/run.py            # 10k and 1M cases, 30 s of load per page (about 30 min)
+    .venv/bin/python bench/run.py --quick    # 1k and 10k cases, 5 s of load per page: a smoke run
+
+Prints a Markdown table and writes it to bench/results/<date>-<host>.md. The
+database is bench/bench.sqlite3, rebuilt each run, or BENCH_DATABASE_URL (a
+PostgreSQL database whose name contains "bench"; it is dropped and created
+again). Every step is bounded in time; the only server is on 127.0.0.1.
+"""
+
+import argparse
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.client import HTTPConnection
+from pathlib import Path
+from random import Random
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS_DIR = BASE_DIR / "bench" / "results"
+SQLITE_FILE = BASE_DIR / "bench" / "bench.sqlite3"
+VENV_BIN = Path(sys.executable).parent
+
+ENGINE_TARGET = 50_000  # cases/s
+PAGE_TARGET = 3.0  # x the trivial view
+GROWTH_TARGET = 1.5  # reviewer list at the largest level ÷ at the smallest
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def fresh_database():
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    if not url:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
+        return
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    name = config["NAME"]
+    if "bench" not in name:
+        sys.exit(f"BENCH_DATABASE_URL names database {name!r}; the bench drops it, so its name must contain 'bench'.")
+    admin = {
+        "host": config["HOST"],
+        "port": config["PORT"] or 5432,
+        "user": config["USER"],
+        "password": config["PASSWORD"],
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**admin) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(*, keep_db):
+    sys.path.insert(0, str(BASE_DIR))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    if not keep_db:
+        fresh_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def machine():
+    from django import get_version
+    from django.db import connection
+
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        cpu = found.group(1).strip() if found else cpu
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        database = f"SQLite {sqlite3.sqlite_version}"
+    else:
+        database = f"{connection.display_name} {connection.pg_version // 10000}.{connection.pg_version % 10000}"
+    return {
+        "host": socket.gethostname(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "django": get_version(),
+        "database": database,
+    }
+
+
+def load_average():
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+# ---------------------------------------------------------------- (a) engine
+
+
+@dataclass
+class EngineResult:
+    cases: int
+    passes: list  # cases/s of each timed pass
+    context_us: float
+    execute_us: float
+    string_us: float
+    with_validation: float  # cases/s, validate_case + evaluate
+    rules: int
+    recommendations: float  # per case
+
+    @property
+    def rate(self):
+        return statistics.median(self.passes)
+
+
+def _timed(function, items):
+    started = time.perf_counter()
+    for item in items:
+        function(item)
+    return time.perf_counter() - started
+
+
+def bench_engine(*, cases, passes, seed=1):
+    import cel
+
+    from cases.management.commands.seed_cases import random_case_facts
+    from guidance import engine
+    from guidance.facts import validate_case
+    from guidance.publishing import guidance_compiled, guidance_current
+
+    rng = Random(seed)
+    raw = [random_case_facts(rng) for _ in range(cases)]
+    facts = [validate_case(item) for item in raw]
+    compiled = guidance_compiled(guidance_current())
+
+    # One core: the engine is single-threaded, and pinning keeps the scheduler from moving it.
+    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    if cpus:
+        os.sched_setaffinity(0, {min(cpus)})
+    try:
+        _timed(lambda f: engine.evaluate(f, compiled), facts)  # warm-up
+        rates = [cases / _timed(lambda f: engine.evaluate(f, compiled), facts) for _ in range(passes)]
+        context = _timed(lambda f: engine._context(f, compiled.variables), facts) / cases
+        contexts = [engine._context(f, compiled.variables) for f in facts]
+        execute = _timed(lambda c: [rule.program.execute(c) for rule in compiled.rules], contexts) / cases
+        strings = {f"v{i}": "unresponsive" for i in range(10)}
+        rounds = range(5000)
+        string = (_timed(lambda _: cel.Context(strings), rounds) - _timed(lambda _: cel.Context({}), rounds)) / (
+            len(rounds) * len(strings)
+        )
+        validated = cases / _timed(lambda r: engine.evaluate(validate_case(r), compiled), raw)
+    finally:
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+    fired = sum(len(engine.evaluate(f, compiled)) for f in facts)
+    return EngineResult(
+        cases=cases,
+        passes=rates,
+        context_us=context * 1e6,
+        execute_us=execute * 1e6,
+        string_us=string * 1e6,
+        with_validation=validated,
+        rules=len(compiled.rules),
+        recommendations=fired / cases,
+    )
+
+
+# ---------------------------------------------------------------- (b) pages
+
+
+@dataclass
+class Page:
+    name: str
+    path: object  # callable(people) -> URL path, or None when the page does not exist yet
+    user: str | None = "clinician"  # whose session: "clinician", "reviewer" or None
+    method: str = "get"
+    htmx: bool = False
+    data: object = None  # callable(people) -> POST data
+    baseline: bool = False
+    grows: bool = False  # may cost more with more cases
+    load: bool = True  # included in the load test
+    note: str = ""
+
+
+@dataclass
+class People:
+    clinician: object
+    reviewer: object
+    case_id: object
+    clinician_cases: int
+
+
+PREVIEW_FORM = {
+    "label": "ISM clinic 14",
+    "subtype": "ISM",
+    "age_years": "47",
+    "symptoms": ["flushing", "pruritus", "diarrhea"],
+    "antihistamine_response": "unresponsive",
+    "antileukotriene_response": "not_tried",
+    "omalizumab_response": "not_tried",
+    "nsaid_tolerance": "unknown",
+    "serum_tryptase_ng_ml": "32.5",
+    "kit_d816v": "positive",
+    "hct_eligible": "unknown",
+    "notes": "",
+}
+
+
+def _reverse(name, **kwargs):
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+PAGES = [
+    Page("bare HttpResponse (no session)", lambda p: "/bench/hello/", user=None, load=False),
+    Page("trivial view (baseline)", lambda p: "/bench/trivial/", baseline=True),
+    Page("/healthz", lambda p: "/healthz", user=None),
+    Page("guidance page", lambda p: _reverse("guidance:current")),
+    Page(
+        "htmx preview",
+        lambda p: _reverse("cases:preview"),
+        method="post",
+        htmx=True,
+        data=lambda p: PREVIEW_FORM,
+        load=False,  # a POST with a CSRF token: not a wrk target
+    ),
+    Page("management page", lambda p: _reverse("cases:detail", case_id=p.case_id), grows=True),
+    Page("case list (busiest clinician)", lambda p: _reverse("cases:list"), grows=True),
+    # TODO(issue 4): the reviewer list is not built yet. When it is, put its URL
+    # name here; the row, its load test and the 1M ÷ 10k target follow.
+    Page("reviewer list", lambda p: _reverse("cases:review"), user="reviewer", grows=True),
+]
+
+
+@dataclass
+class PageResult:
+    page: Page
+    cases: int
+    median_ms: float | None = None
+    p95_ms: float | None = None
+    queries: int | None = None
+    status: int | None = None
+    missing: str = ""
+
+
+def seed_to(level, *, seed):
+    from django.core.management import call_command
+    from django.db import connection
+
+    from cases.models import Case
+
+    have = Case.objects.count()
+    if level > have:
+        # Clinicians grow with the case count: about 500 cases each on average.
+        call_command("seed_cases", count=level - have, clinicians=max(20, level // 500), seed=seed)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def people():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from cases.management.commands.seed_cases import SEED_USER_PREFIX
+    from cases.models import Case
+    from mastoweb.roles import REVIEWER
+
+    User = get_user_model()  # noqa: N806
+    clinician = User.objects.get(username=f"{SEED_USER_PREFIX}0001")
+    reviewer, _ = User.objects.get_or_create(username="bench-reviewer")
+    reviewer.groups.add(Group.objects.get(name=REVIEWER))
+    latest = Case.objects.filter(created_by=clinician).order_by("-updated_at").values_list("pk", flat=True).first()
+    return People(
+        clinician=clinician,
+        reviewer=reviewer,
+        case_id=latest,
+        clinician_cases=Case.objects.filter(created_by=clinician).count(),
+    )
+
+
+def _client_for(user):
+    from django.test import Client
+
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _request(client, page, path, data):
+    headers = {"HX-Request": "true"} if page.htmx else {}
+    if page.method == "post":
+        return client.post(path, data, headers=headers)
+    return client.get(path, headers=headers)
+
+
+def bench_pages(level, *, requests, warmup=10):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    who = people()
+    results = []
+    for page in PAGES:
+        path = page.path(who)
+        result = PageResult(page=page, cases=level)
+        if path is None:
+            result.missing = "not built yet"
+            results.append(result)
+            continue
+        client = _client_for(getattr(who, page.user) if page.user else None)
+        data = page.data(who) if page.data else None
+        for _ in range(warmup):
+            response = _request(client, page, path, data)
+        result.status = response.status_code
+        if response.status_code != 200:
+            result.missing = f"answered {response.status_code}"
+            results.append(result)
+            continue
+        with CaptureQueriesContext(connection) as captured:
+            _request(client, page, path, data)
+        # Read now: the next request clears the connection's query log.
+        result.queries = len(captured.captured_queries)
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            _request(client, page, path, data)
+            times.append(time.perf_counter() - started)
+        times.sort()
+        result.median_ms = statistics.median(times) * 1000
+        result.p95_ms = times[min(len(times) - 1, math.ceil(0.95 * len(times)) - 1)] * 1000
+        results.append(result)
+    return results, who
+
+
+# ---------------------------------------------------------------- (c) load
+
+
+@dataclass
+class LoadResult:
+    page: Page
+    requests_per_s: float | None = None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    requests: int | None = None
+    errors: int | None = None
+    missing: str = ""
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return True
+    if os.geteuid() != 0:
+        return False
+    print("installing wrk (Debian package)", file=sys.stderr)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+        subprocess.run(command, env=env, check=False, timeout=600, stdout=subprocess.DEVNULL)  # noqa: S603
+    return bool(shutil.which("wrk"))
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(port, path, cookie, timeout=10):
+    connection = HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def _wait_until_up(port, process, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            if _get(port, "/healthz", None, timeout=2) == 200:
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+_LATENCY = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(output):
+    found = {
+        "rps": re.search(r"Requests/sec:\s+([\d.]+)", output),
+        "total": re.search(r"(\d+) requests in", output),
+        "non2xx": re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output),
+        "socket": re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output),
+    }
+    latency = {pct: float(value) * _UNITS[unit] for pct, value, unit in _LATENCY.findall(output)}
+    errors = int(found["non2xx"].group(1)) if found["non2xx"] else 0
+    if found["socket"]:
+        errors += sum(int(n) for n in found["socket"].groups())
+    return {
+        "requests_per_s": float(found["rps"].group(1)) if found["rps"] else None,
+        "requests": int(found["total"].group(1)) if found["total"] else None,
+        "errors": errors,
+        "p50_ms": latency.get("50"),
+        "p99_ms": latency.get("99"),
+    }
+
+
+def _session_cookie(user):
+    from django.conf import settings
+
+    client = _client_for(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def bench_load(who, *, seconds, connections, workers=2):
+    results = []
+    pages = [page for page in PAGES if page.load]
+    if not ensure_wrk():
+        return [LoadResult(page=page, missing="wrk not installed (apt-get install wrk)") for page in pages]
+    port = free_port()
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        PORT=str(port),
+        WEB_CONCURRENCY=str(workers),
+        PYTHONPATH=str(BASE_DIR),
+    )
+    env.pop("BIND", None)
+    server = subprocess.Popen(  # noqa: S603 - our own gunicorn and config
+        [str(VENV_BIN / "gunicorn"), "-c", str(BASE_DIR / "mastoweb" / "gunicorn.conf.py")],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        if not _wait_until_up(port, server):
+            return [LoadResult(page=page, missing="gunicorn did not start") for page in pages]
+        cookies = {name: _session_cookie(getattr(who, name)) for name in ("clinician", "reviewer")}
+        for page in pages:
+            path = page.path(who)
+            if path is None:
+                results.append(LoadResult(page=page, missing="not built yet"))
+                continue
+            cookie = cookies[page.user] if page.user else None
+            status = _get(port, path, cookie)
+            if status != 200:
+                results.append(LoadResult(page=page, missing=f"answered {status} before the run"))
+                continue
+            command = [
+                "wrk",
+                f"-t{min(2, connections)}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "--latency",
+                *(["-H", f"Cookie: {cookie}"] if cookie else []),
+                f"http://127.0.0.1:{port}{path}",
+            ]
+            run = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)  # noqa: S603
+            results.append(LoadResult(page=page, **parse_wrk(run.stdout)))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+    return results
+
+
+# ---------------------------------------------------------------- report
+
+
+def _ms(value):
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _x(value):
+    return "—" if value is None else f"{value:.1f}x"
+
+
+def _verdict(ok):
+    return "meets" if ok else "**misses**"
+
+
+@dataclass
+class Report:
+    started: datetime
+    machine: dict
+    args: argparse.Namespace
+    load_before: str
+    engine: EngineResult | None = None
+    pages: dict = field(default_factory=dict)  # level -> [PageResult]
+    clinician_cases: dict = field(default_factory=dict)  # level -> n
+    load: list = field(default_factory=list)
+    load_level: int | None = None
+    load_after: str = ""
+    missed: list = field(default_factory=list)
+
+    def markdown(self):
+        m = self.machine
+        out = [
+            f"# Mastoweb benchmark, {self.started:%Y-%m-%d %H:%M} UTC, {m['host']}",
+            "",
+            f"- Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, Django {m['django']}, {m['database']}.",
+            f"- Load average (1/5/15 min) before: {self.load_before}; after: {self.load_after}."
+            " Other work on the machine slows every figure; compare runs with similar load.",
+            f"- Command: `bench/run.py {' '.join(sys.argv[1:])}`".rstrip() + ".",
+            "",
+        ]
+        if self.engine:
+            e = self.engine
+            out += [
+                f"## (a) Engine: version-1 rules ({e.rules}), one core, {e.cases:,} synthetic cases",
+                "",
+                "| measure | value | target |",
+                "|---|---|---|",
+                f"| `engine.evaluate`, cases/s (median of {len(e.passes)} passes) | {e.rate:,.0f}"
+                f" | ≥ {ENGINE_TARGET:,}: {_verdict(e.rate >= ENGINE_TARGET)} |",
+                f"| … best and worst pass | {max(e.passes):,.0f} / {min(e.passes):,.0f} | |",
+                f"| … µs per case | {1e6 / e.rate:.1f} | ≤ {1e6 / ENGINE_TARGET:.0f} |",
+                f"| of which: building the CEL context (µs per case) | {e.context_us:.1f} | |",
+                f"| of which: executing the {e.rules} programs (µs per case) | {e.execute_us:.1f} | |",
+                f"| CEL cost of one string value in a context (µs) | {e.string_us:.2f} | |",
+                f"| `validate_case` + `evaluate`, cases/s | {e.with_validation:,.0f} | |",
+                f"| recommendations per case (mean) | {e.recommendations:.1f} | |",
+                "",
+            ]
+        if self.pages:
+            trivial_name = next(p.name for p in PAGES if p.baseline)
+            out += [
+                f"## (b) Server time per page (Django test client, in-process, {self.args.requests} requests each)",
+                "",
+                "Ratios are to the trivial view (logged in, base template, one sentence) measured in the same run;"
+                f" target: each page ≤ {PAGE_TARGET:g}x the trivial view.",
+                "",
+                "| page | cases | median ms | p95 ms | queries | median x trivial | p95 x trivial"
+                " | queries x trivial | target |",
+                "|---|---|---|---|---|---|---|---|---|",
+            ]
+            for level, results in self.pages.items():
+                trivial = next(r for r in results if r.page.name == trivial_name)
+                for r in results:
+                    if r.missing:
+                        out.append(f"| {r.page.name} | {level:,} | {r.missing} | | | | | | |")
+                        continue
+                    ratio = r.median_ms / trivial.median_ms
+                    p95_ratio = r.p95_ms / trivial.p95_ms
+                    q_ratio = r.queries / trivial.queries if trivial.queries else None
+                    judged = not (r.page.baseline or r.page.user is None)
+                    verdict = _verdict(ratio <= PAGE_TARGET) if judged else ""
+                    if judged and ratio > PAGE_TARGET:
+                        self.missed.append(f"{r.page.name} at {level:,} cases: {ratio:.1f}x the trivial view")
+                    out.append(
+                        f"| {r.page.name} | {level:,} | {_ms(r.median_ms)} | {_ms(r.p95_ms)} | {r.queries}"
+                        f" | {_x(ratio)} | {_x(p95_ratio)} | {_x(q_ratio)} | {verdict} |"
+                    )
+            out.append("")
+            out.append(
+                "Busiest clinician's cases (the case list shows theirs): "
+                + ", ".join(f"{n:,} at {level:,}" for level, n in self.clinician_cases.items())
+                + "."
+            )
+            out.append("")
+            levels = list(self.pages)
+            if len(levels) > 1:
+                low, high = levels[0], levels[-1]
+                out += [
+                    f"### Growth from {low:,} to {high:,} cases",
+                    "",
+                    f"| page | median ms at {low:,} | at {high:,} | ratio | queries | target |",
+                    "|---|---|---|---|---|---|",
+                ]
+                for before, after in zip(self.pages[low], self.pages[high], strict=True):
+                    if not before.page.grows:
+                        continue
+                    if before.missing or after.missing:
+                        out.append(f"| {before.page.name} | {before.missing or after.missing} | | | | |")
+                        continue
+                    ratio = after.median_ms / before.median_ms
+                    target = ""
+                    if before.page.name == "reviewer list":
+                        target = f"≤ {GROWTH_TARGET:g}x: {_verdict(ratio <= GROWTH_TARGET)}"
+                        if ratio > GROWTH_TARGET:
+                            self.missed.append(f"reviewer list grows {ratio:.1f}x from {low:,} to {high:,} cases")
+                    out.append(
+                        f"| {before.page.name} | {_ms(before.median_ms)} | {_ms(after.median_ms)} | {_x(ratio)}"
+                        f" | {before.queries} → {after.queries} | {target} |"
+                    )
+                out.append("")
+        if self.load:
+            a = self.args
+            out += [
+                f"## (c) Under load: gunicorn, 2 sync workers, wrk -c{a.load_connections}, {a.load_seconds} s per page,"
+                f" loopback, {self.load_level:,} cases",
+                "",
+                "| page | requests/s | p50 ms | p99 ms | requests | errors | target |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for r in self.load:
+                if r.missing:
+                    out.append(f"| {r.page.name} | {r.missing} | | | | | |")
+                    continue
+                if r.errors:
+                    self.missed.append(f"{r.page.name} under load: {r.errors} errors")
+                out.append(
+                    f"| {r.page.name} | {r.requests_per_s:,.1f} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)}"
+                    f" | {r.requests:,} | {r.errors} | 0 errors: {_verdict(not r.errors)} |"
+                )
+            out.append("")
+        if self.engine and self.engine.rate < ENGINE_TARGET:
+            self.missed.insert(0, f"engine: {self.engine.rate:,.0f} cases/s (target {ENGINE_TARGET:,})")
+        out += ["## Targets missed", ""]
+        out += [f"- {item}" for item in self.missed] or ["- none"]
+        return "\n".join(out) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1k and 10k cases, 50 requests, 5 s of load")
+    parser.add_argument("--levels", help="comma-separated case counts (default 10000,1000000)")
+    parser.add_argument("--engine-cases", type=int, default=5000)
+    parser.add_argument("--engine-passes", type=int, default=7)
+    parser.add_argument("--requests", type=int, help="requests per page and level (default 200)")
+    parser.add_argument("--load-seconds", type=int, help="wrk duration per page (default 30)")
+    parser.add_argument("--load-connections", type=int, default=8)
+    parser.add_argument("--skip", action="append", default=[], choices=["engine", "pages", "load"])
+    parser.add_argument("--keep-db", action="store_true", help="reuse the bench database (and its cases)")
+    parser.add_argument("--out", type=Path, help="where to write the table (default bench/results/<date>-<host>.md)")
+    args = parser.parse_args()
+    args.levels = [int(n) for n in (args.levels or ("1000,10000" if args.quick else "10000,1000000")).split(",")]
+    args.requests = args.requests or (50 if args.quick else 200)
+    args.load_seconds = args.load_seconds or (5 if args.quick else 30)
+
+    started = datetime.now(UTC)
+    load_before = load_average()
+    setup_django(keep_db=args.keep_db)
+    report = Report(started=started, machine=machine(), args=args, load_before=load_before)
+
+    if "engine" not in args.skip:
+        print("== (a) engine", file=sys.stderr)
+        report.engine = bench_engine(cases=args.engine_cases, passes=args.engine_passes)
+    who = None
+    for level in args.levels:
+        print(f"== seeding to {level:,} cases", file=sys.stderr)
+        seed_to(level, seed=level)
+        if "pages" not in args.skip:
+            print(f"== (b) pages at {level:,} cases", file=sys.stderr)
+            report.pages[level], who = bench_pages(level, requests=args.requests)
+            report.clinician_cases[level] = who.clinician_cases
+    if "load" not in args.skip:
+        report.load_level = args.levels[-1]
+        print(f"== (c) gunicorn under load at {report.load_level:,} cases", file=sys.stderr)
+        report.load = bench_load(who or people(), seconds=args.load_seconds, connections=args.load_connections)
+    report.load_after = load_average()
+
+    text = report.markdown()
+    print(text)
+    out = args.out or RESULTS_DIR / f"{started:%Y-%m-%d}-{report.machine['host']}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print(f"written to {out.relative_to(BASE_DIR) if out.is_relative_to(BASE_DIR) else out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
