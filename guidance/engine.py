@@ -19,6 +19,15 @@ from .facts import ENUM_VALUES, FACTS
 KINDS = ("recommend", "consider", "caution", "info")
 
 _STRING_LITERAL = re.compile(r"""'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)\"""")
+_QUOTED = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+# The usual ways a condition ties a quoted value to one fact; each pair found
+# must name a value that fact can take (subtype == "flushing" never fires).
+_FACT_VALUE_PAIRS = (
+    re.compile(rf"\b([a-z_][a-z0-9_]*)\s*(?:==|!=)\s*({_QUOTED})"),
+    re.compile(rf"({_QUOTED})\s*(?:==|!=)\s*([a-z_][a-z0-9_]*)\b"),
+    re.compile(rf"({_QUOTED})\s+in\s+([a-z_][a-z0-9_]*)\b"),
+    re.compile(r"\b([a-z_][a-z0-9_]*)\s+in\s+\[([^\]]*)\]"),
+)
 _BOUND_NAME = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 
 
@@ -158,6 +167,7 @@ def compile_rule(spec):
             + ", ".join(f"{v!r}{h}" for v, h in zip(misspelt, hints, strict=True))
             + ": a quoted value must be one the case facts can take."
         )
+    _check_values_fit_facts(source)
     variables = tuple(name for name in FACTS if name in referenced)
     for facts in _sample_facts(variables, literals):
         try:
@@ -169,6 +179,22 @@ def compile_rule(spec):
         if not isinstance(result, bool):
             raise ConditionError(f"The condition must give true or false, but gave {result!r}.")
     return CompiledRule(spec=spec, program=program, variables=variables, literals=frozenset(literals))
+
+
+def _check_values_fit_facts(source):
+    for pattern in _FACT_VALUE_PAIRS:
+        for first, second in pattern.findall(source):
+            name, quoted = (first, second) if first in FACTS else (second, first)
+            fact = FACTS.get(name)
+            if fact is None or not fact.choices:
+                continue
+            for a, b in _STRING_LITERAL.findall(quoted):
+                value = a or b
+                if value not in fact.choices:
+                    raise ConditionError(
+                        f"{value!r} is not a value of {name}{_did_you_mean(value, fact.values)}; "
+                        f"use one of {', '.join(fact.values)}."
+                    )
 
 
 def compile_guidance(*, slug, version, title, rules):

@@ -189,3 +189,31 @@ def test_it_reads_only_the_facts_a_condition_names_in_vocabulary_order():
 
 def test_it_accepts_a_plain_boolean_fact():
     assert compile_rule(rule("venom_allergy")).variables == ("venom_allergy",)
+
+
+@pytest.mark.parametrize(
+    ("condition", "value", "fact"),
+    [
+        ('subtype == "flushing"', "flushing", "subtype"),
+        ('"ISM" in symptoms', "ISM", "symptoms"),
+        ('subtype in ["ISM", "flushing"]', "flushing", "subtype"),
+        ('nsaid_tolerance != "yes"', "yes", "nsaid_tolerance"),
+        ('"unresponsive" == kit_d816v', "unresponsive", "kit_d816v"),
+    ],
+)
+def test_it_refuses_a_value_that_belongs_to_another_fact(condition, value, fact):
+    message = refusal(condition)
+    assert f"{value!r} is not a value of {fact}" in message
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        '"ISM" == subtype',
+        'subtype in ["ISM", "SSM"] && "recurrent_anaphylaxis" in symptoms',
+        'hct_eligible == "yes" && kit_d816v == "positive"',
+        'symptoms.exists(s, s == "flushing")',
+    ],
+)
+def test_it_accepts_values_that_fit_the_fact_they_are_compared_with(condition):
+    assert compile_rule(rule(condition)).spec.condition == condition
