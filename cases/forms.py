@@ -2,6 +2,7 @@ from crispy_forms.bootstrap import AppendedText, InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from guidance.facts import FACTS, SYMPTOMS, CaseValidationError, validate_case
 
@@ -94,5 +95,14 @@ class CaseForm(forms.Form):
 
     @property
     def fact_errors(self):
-        """Errors of the facts only: what the preview shows (a missing label does not matter there)."""
-        return {name: errors for name, errors in self.errors.items() if name in FACTS or name == "__all__"}
+        """The refused facts, each with its field's id and label: what the preview lists.
+
+        A missing label or note does not stop a preview, so only facts (and errors of no field) count.
+        """
+        refused = []
+        for name, messages in self.errors.items():
+            if name in FACTS:
+                refused.append({"id": self[name].id_for_label, "label": self[name].label, "messages": messages})
+            elif name == NON_FIELD_ERRORS:
+                refused.append({"id": "", "label": "", "messages": messages})
+        return refused

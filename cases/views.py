@@ -33,17 +33,7 @@ def _preview(form, version, *, facts=None):
     if form.is_bound:
         facts = form.facts
         if facts is None:
-            errors = []
-            for name, texts in form.fact_errors.items():
-                field = form[name] if name in form.fields else None
-                errors.append(
-                    {
-                        "id": field.id_for_label if field else "",
-                        "label": field.label if field else "",
-                        "messages": texts,
-                    }
-                )
-            return {"errors": errors}
+            return {"errors": form.fact_errors}
     if facts is None:
         return None
     return {"groups": recommendation_groups(services.case_evaluate(facts=facts, version=version)), "version": version}

@@ -4,12 +4,26 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
-# tests make beside it are still plain synchronous calls.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# tests (and their fixtures) make beside it are still plain synchronous calls.
+# Allowed only around browser tests: a process started by another test (such as
+# `check --deploy`) must not inherit the switch.
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    os.environ[ASYNC_UNSAFE] = "true"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    os.environ.pop(ASYNC_UNSAFE, None)
+
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -18,6 +32,21 @@ PASSWORD = "correct-horse-battery-staple"
 def _chromium_installed():
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); .ci/run installs it.")
+
+
+@pytest.fixture(scope="session")
+def _database_snapshot(django_db_setup):
+    """The snapshot Django took for serialized_rollback, read before Playwright starts."""
+    return getattr(connections[DEFAULT_DB_ALIAS], "_test_serialized_contents", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_snapshot_under_playwright(_database_snapshot, playwright):
+    # Once Playwright runs, this thread looks async to asgiref, so the ORM hands
+    # the tests a new connection object (same database) that lacks the snapshot:
+    # serialized_rollback would then restore nothing after the first flush.
+    if _database_snapshot is not None:
+        connections[DEFAULT_DB_ALIAS]._test_serialized_contents = _database_snapshot
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.cases.factories import make_case
+from guidance.models import Rule
+from tests.cases.factories import make_case, publish_revision
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -69,4 +70,22 @@ def test_the_guidance_page_has_no_violations(page, live_server, clinician, log_i
     log_in(clinician)
     page.goto(f"{live_server.url}/guidance/")
     expect(page.locator("#flushing")).to_be_visible()
+    assert_no_violations(page)
+
+
+def test_the_reevaluation_page_has_no_violations(page, live_server, clinician, editor, log_in):
+    case = make_case(clinician, subtype="ISM", symptoms=["flushing"], antihistamine_response="unresponsive")
+
+    def revise(draft):
+        Rule.objects.filter(version=draft, rule_id="h1-for-cutaneous-symptoms").update(summary="Reworded in v2")
+        Rule.objects.filter(version=draft, rule_id="antileukotriene-after-antihistamines").delete()
+
+    publish_revision(user=editor, revise=revise)
+    log_in(clinician)
+    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    page.get_by_role("link", name="See what would change for this patient").click()
+    expect(page.locator('[data-change="removed"]')).to_be_visible()
+    assert_no_violations(page)
+    page.get_by_role("button", name="Save a new assessment under version 2").click()
+    expect(page.get_by_text("Case reassessed under guidance version 2")).to_be_visible()
     assert_no_violations(page)
