@@ -13,8 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_with_production_settings(*args, **env):
+    # Not this test run's own switches (the browser tests allow async-unsafe calls).
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "OTP_REQUIRED", "SECURE_SSL_REDIRECT"}
+    }
     environment = {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "mastoweb.production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "example.org",
