@@ -61,6 +61,8 @@ def test_it_groups_safety_first(client, clinician, version_one):
     kinds = [kind for _, kind in shown_recommendations(html)]
     assert kinds[0] == "caution"
     assert kinds[-1] == "info"
+    safety = html[html.index("group-safety") : html.index("group-symptom")]
+    assert 'data-rule="carry-epinephrine"' in safety
 
 
 def test_invalid_input_shows_the_field_errors_not_a_failure(client, clinician, version_one):
