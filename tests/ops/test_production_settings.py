@@ -29,7 +29,11 @@ def test_it_refuses_to_start_without_a_real_secret_key(load_production):
 
 
 def test_it_redirects_to_https_and_uses_the_compressed_manifest(load_production):
+    from mastoweb import settings as base
+
     production = load_production(SECRET_KEY=SECRET)
+
+    assert base.STORAGES["staticfiles"]["BACKEND"] != production.STORAGES["staticfiles"]["BACKEND"]
 
     assert production.DEBUG is False
     assert production.SECURE_SSL_REDIRECT is True
