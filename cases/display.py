@@ -171,3 +171,28 @@ def lines_changes(*, old, new):
         else:
             changes["unchanged"].append(line)
     return changes
+
+
+@dataclass(frozen=True)
+class FieldDifference:
+    """One field where a refused edit differs from the case as saved: both values in words."""
+
+    name: str
+    label: str
+    yours: str
+    saved: str
+
+
+def case_differences(case, *, label, facts, notes):
+    """The fields where this input differs from the saved case, compared as they are shown."""
+    differences = []
+    for name, yours in (("label", label), *facts.items(), ("notes", notes)):
+        saved = getattr(case, name)
+        if name in FACTS:
+            yours, saved = fact_shown(name, yours), fact_shown(name, saved)
+            if yours.value != saved.value:
+                differences.append(FieldDifference(name, yours.label, yours.value, saved.value))
+        elif yours != saved:
+            field_label = case._meta.get_field(name).verbose_name.capitalize()
+            differences.append(FieldDifference(name, field_label, yours, saved))
+    return differences

@@ -106,3 +106,24 @@ class CaseForm(forms.Form):
             elif name == NON_FIELD_ERRORS:
                 refused.append({"id": "", "label": "", "messages": messages})
         return refused
+
+
+class CaseUpdateForm(CaseForm):
+    """The case form for an existing case, carrying the version of the case the edit started from."""
+
+    lock_version = forms.IntegerField(
+        label="Version of the case",
+        min_value=0,
+        max_value=2**31 - 1,  # PositiveIntegerField's range on every database
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "is missing from the form; reload the case and make your changes again.",
+            "invalid": "is damaged in the form; reload the case and make your changes again.",
+            "min_value": "is damaged in the form; reload the case and make your changes again.",
+            "max_value": "is damaged in the form; reload the case and make your changes again.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout.append(Field("lock_version"))

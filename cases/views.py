@@ -9,7 +9,7 @@ from guidance.publishing import guidance_current
 from . import selectors, services
 from .access import case_get_for_user
 from .display import facts_shown, lines_changes, lines_from_snapshot, recommendation_groups
-from .forms import CaseForm
+from .forms import CaseForm, CaseUpdateForm
 
 CASES_PER_PAGE = 50
 
@@ -20,12 +20,12 @@ def case_list(request):
     return render(request, "cases/case_list.html", {"page": cases, "current_guidance": guidance_current()})
 
 
-def _form_page(request, form, *, case=None):
+def _form_page(request, form, *, case=None, conflict=None):
     """The case form with its preview: on entry, on errors, and from the preview without htmx."""
     version = services.guidance_for_assessment()
     preview = _preview(form, version, facts=case.facts if case and not form.is_bound else None)
-    context = {"form": form, "case": case, "guidance_shown": version, "preview": preview}
-    return render(request, "cases/case_form.html", context)
+    context = {"form": form, "case": case, "guidance_shown": version, "preview": preview, "conflict": conflict}
+    return render(request, "cases/case_form.html", context, status=409 if conflict else 200)
 
 
 def _preview(form, version, *, facts=None):
@@ -56,15 +56,24 @@ def case_create(request):
 @require_http_methods(["GET", "POST"])
 def case_update(request, case_id):
     case = case_get_for_user(request.user, case_id, for_change=True)
-    form = CaseForm(request.POST or None, case=case)
+    form = CaseUpdateForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
-        services.case_update(
-            case=case,
-            user=request.user,
-            label=form.cleaned_data["label"],
-            facts=form.facts,
-            notes=form.cleaned_data["notes"],
-        )
+        try:
+            services.case_update(
+                case=case,
+                user=request.user,
+                label=form.cleaned_data["label"],
+                facts=form.facts,
+                notes=form.cleaned_data["notes"],
+                lock_version=form.cleaned_data["lock_version"],
+            )
+        except services.CaseChangedError as conflict:
+            # Their input stays; the saved version is offered, so saving again overwrites on purpose.
+            data = request.POST.copy()
+            data["lock_version"] = conflict.saved.lock_version
+            form = CaseUpdateForm(data, case=conflict.saved)
+            form.is_valid()
+            return _form_page(request, form, case=conflict.saved, conflict=conflict)
         messages.success(request, "Changes saved and assessed afresh.")
         return redirect(case)
     return _form_page(request, form, case=case)

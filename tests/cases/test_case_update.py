@@ -25,6 +25,7 @@ def test_editing_saves_a_new_assessment_and_keeps_the_old_one(client, clinician,
     first = case.assessments.get()
     client.force_login(clinician)
     data = form_data(label=case.label, subtype="ISM", symptoms=["flushing"], venom_allergy=True)
+    data["lock_version"] = case.lock_version
     response = client.post(reverse("cases:update", args=[case.pk]), data)
 
     assert response.status_code == 302
@@ -44,7 +45,8 @@ def test_editing_saves_a_new_assessment_and_keeps_the_old_one(client, clinician,
 def test_a_refused_edit_changes_nothing(client, clinician, version_one):
     case = make_case(clinician, subtype="ISM")
     client.force_login(clinician)
-    response = client.post(reverse("cases:update", args=[case.pk]), form_data(subtype="ISM", age_years="121"))
+    data = {**form_data(subtype="ISM", age_years="121"), "lock_version": case.lock_version}
+    response = client.post(reverse("cases:update", args=[case.pk]), data)
     assert response.status_code == 200
     assert "age_years" in response.context["form"].errors
     assert 'value="121"' in response.content.decode()
