@@ -16,6 +16,7 @@ ROLE_PERMISSIONS = {
         ("cases", "view_case"),
         ("cases", "view_assessment"),
         ("cases", "review_all_cases"),
+        ("audit", "view_auditevent"),
     ],
     GUIDANCE_EDITOR: [
         (app, f"{action}_{model}")
@@ -35,3 +36,19 @@ def ensure_roles(Group, Permission):  # noqa: N803 - model classes (historical i
         for app_label, codename in wanted:
             perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         group.permissions.set(perms)
+
+
+def sync_roles(apps):
+    """For data migrations: create missing permissions, then the groups.
+
+    Permissions are normally created after all migrations (post_migrate); the
+    groups need them now, so they are made from the historical models. A
+    migration calling this must depend on every app named in ROLE_PERMISSIONS.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
