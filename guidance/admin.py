@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import publishing
 from .engine import ConditionError, EvaluationError
 from .forms import ParagraphFormSet, PublishForm, RuleForm, RuleFormSet
+from .history import version_history
 from .models import FrozenVersionError, GuidanceVersion, Guideline, Paragraph, Rule, Section
 
 
@@ -200,6 +201,20 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Field-level history of the version and every section, paragraph and rule in it."""
+        version = self.get_object(request, unquote(object_id))
+        if version is None or not self.has_view_or_change_permission(request, version):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History of guidance v{version.number}",
+            "opts": self.opts,
+            "original": version,
+            "entries": version_history(version),
+        }
+        return TemplateResponse(request, "admin/guidance/guidanceversion/history.html", context)
 
     def _change_url(self, obj):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])

@@ -495,3 +495,40 @@ def add_rules(version, n):
             summary="Extra",
             condition='"fracture" in symptoms',
         )
+
+
+def test_it_shows_field_level_history_of_a_drafts_content(client, editor, version_one, django_assert_max_num_queries):
+    draft = make_draft(version_one, editor)
+    paragraph = draft.paragraphs.get(slug="flushing")
+    paragraph.text = "Aspirin may help flushing, provided NSAIDs are known to be tolerated."
+    paragraph._history_user = editor
+    paragraph.save()
+    rule = draft.rules.get(rule_id="venom-immunotherapy")
+    rule.summary = "Venom immunotherapy"
+    rule.save()
+    client.force_login(editor)
+
+    with django_assert_max_num_queries(15):
+        response = client.get(admin_url("history", draft.pk))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "provided NSAIDs are known to be tolerated." in html
+    assert "<dt>summary</dt>" in html
+    assert "Venom immunotherapy to reduce further episodes of anaphylaxis" in html  # the value before
+    assert "<code>flushing</code>" in html
+
+
+def test_history_query_count_does_not_grow_with_edits(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    client.force_login(editor)
+    url = admin_url("history", draft.pk)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for paragraph in draft.paragraphs.all():
+        paragraph.text += " Edited."
+        paragraph.save()
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert response.content.decode().count("Edited.") >= draft.paragraphs.count()
+    assert len(many) == len(few)
