@@ -225,6 +225,22 @@ class Paragraph(VersionContent):
             raise ValidationError({"section": "The section belongs to another guidance version."})
         if self.version_id and Section.objects.filter(version_id=self.version_id, slug=self.slug).exists():
             raise ValidationError({"slug": "A section of this version already uses this slug as its anchor."})
+        if self.pk:
+            stored_slug = Paragraph.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            if stored_slug not in (None, self.slug) and self._slug_published_before(stored_slug):
+                raise ValidationError(
+                    {
+                        "slug": f"{stored_slug!r} was published in an earlier version: links and past "
+                        "assessments cite it, so it never changes. Add a new paragraph instead."
+                    }
+                )
+
+    def _slug_published_before(self, slug):
+        return (
+            Paragraph.objects.filter(slug=slug, version__guideline_id=self.version.guideline_id)
+            .exclude(version__status=GuidanceVersion.Status.DRAFT)
+            .exists()
+        )
 
     @cached_property
     def html(self):

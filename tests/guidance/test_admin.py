@@ -532,3 +532,19 @@ def test_history_query_count_does_not_grow_with_edits(client, editor, version_on
         response = client.get(url)
     assert response.content.decode().count("Edited.") >= draft.paragraphs.count()
     assert len(many) == len(few)
+
+
+def test_it_refuses_to_rename_a_published_paragraph_slug(client, editor, version_one):
+    draft = make_draft(version_one, editor)
+    client.force_login(editor)
+    url = admin_url("change", draft.pk)
+    data = post_data(client.get(url))
+    index, _ = inline_form(client.get(url), "paragraphs", slug="flushing")
+    data[f"paragraphs-{index}-slug"] = "aspirin-for-flushing"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "was published in an earlier version" in response.content.decode()
+    assert draft.paragraphs.filter(slug="flushing").exists()
+    assert not draft.paragraphs.filter(slug="aspirin-for-flushing").exists()
