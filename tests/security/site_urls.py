@@ -1,0 +1,97 @@
+"""Every URL of the site, read from the URL conf, and a signed-in client for each kind of user.
+
+Shared by the permission matrix and the CSRF tests, so both see the same URLs:
+a URL added to the URL conf shows up in both without anyone listing it.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.shortcuts import resolve_url
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from mastoweb import roles
+
+ROOT_URLCONF = "mastoweb.urls"
+
+ANONYMOUS, OWNER, OTHER_CLINICIAN, REVIEWER, EDITOR = (
+    "anonymous",
+    "owner",
+    "other clinician",
+    "reviewer",
+    "guidance editor",
+)
+PEOPLE = (ANONYMOUS, OWNER, OTHER_CLINICIAN, REVIEWER, EDITOR)
+
+# Outcomes besides a plain status code.
+LOGIN = "to login"  # 302 to the login page
+ADMIN_LOGIN = "to admin login"  # 302 to the admin's login, which sends non-staff away
+REDIRECT = "redirect"  # 302 anywhere else
+
+
+@dataclass(frozen=True)
+class SiteUrl:
+    name: str  # "namespace:name"
+    route: str
+    params: tuple  # the URL's keyword arguments, by name
+
+
+def _walk(patterns, *, route="", namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # the admin is checked at a few chosen URLs, not all of Django's
+            inner = ":".join(filter(None, [namespace, pattern.namespace])) or None
+            yield from _walk(pattern.url_patterns, route=route + str(pattern.pattern), namespace=inner)
+        elif isinstance(pattern, URLPattern):
+            name = ":".join(filter(None, [namespace, pattern.name])) if pattern.name else None
+            converters = getattr(pattern.pattern, "converters", {}) or pattern.pattern.regex.groupindex
+            yield SiteUrl(name=name, route=route + str(pattern.pattern), params=tuple(converters))
+
+
+def site_urls():
+    """Every URL of the app outside the admin, in URL conf order."""
+    return list(_walk(get_resolver(ROOT_URLCONF).url_patterns))
+
+
+def url_for(site_url, values):
+    """The path of a URL with its keyword arguments taken from `values` (by parameter name)."""
+    return reverse(site_url.name, kwargs={param: values[param] for param in site_url.params})
+
+
+def outcome(response):
+    """The status code, or where a redirect goes: LOGIN, ADMIN_LOGIN or REDIRECT."""
+    if response.status_code != 302:
+        return response.status_code
+    path = urlsplit(response["Location"]).path
+    if path == resolve_url(settings.LOGIN_URL):
+        return LOGIN
+    if path == reverse("admin:login"):
+        return ADMIN_LOGIN
+    return REDIRECT
+
+
+def role_user(make_user, username, role, *, staff=False):
+    user = make_user(username, staff=staff)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def everyone(make_user, login_two_factor, **client_options):
+    """{person: (user or None, client)}: each role's user, signed in; staff past the two-factor step."""
+    owner = role_user(make_user, "matrix-owner", roles.CLINICIAN)
+    other = role_user(make_user, "matrix-other", roles.CLINICIAN)
+    reviewer = role_user(make_user, "matrix-reviewer", roles.REVIEWER)
+    editor = role_user(make_user, "matrix-editor", roles.GUIDANCE_EDITOR, staff=True)
+    people = {ANONYMOUS: (None, Client(**client_options))}
+    for person, user in ((OWNER, owner), (OTHER_CLINICIAN, other), (REVIEWER, reviewer), (EDITOR, editor)):
+        client = Client(**client_options)
+        if user.is_staff:
+            login_two_factor(client, user)
+        else:
+            client.force_login(user)
+        people[person] = (user, client)
+    return people

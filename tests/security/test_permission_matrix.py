@@ -1,0 +1,198 @@
+"""Who may open which URL: every URL of the app x each kind of user -> the expected answer.
+
+The URLs come from the URL conf, so a URL added without a row here fails
+`test_every_url_has_a_row`. Outside the admin every URL is checked; the admin
+at its index and the guidance screens an editor uses, plus the case and audit
+lists an editor must not see.
+"""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from guidance.publishing import draft_create
+from tests.cases.factories import form_data, make_case
+
+from .site_urls import (
+    ADMIN_LOGIN,
+    EDITOR,
+    LOGIN,
+    OWNER,
+    PEOPLE,
+    REDIRECT,
+    everyone,
+    outcome,
+    site_urls,
+    url_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def row(anonymous, owner, other_clinician, reviewer, editor):
+    return dict(zip(PEOPLE, (anonymous, owner, other_clinician, reviewer, editor), strict=True))
+
+
+EVERYONE_200 = row(200, 200, 200, 200, 200)
+SIGNED_IN_200 = row(LOGIN, 200, 200, 200, 200)
+
+# GET of every URL outside the admin. `number` and `new` name a draft, which only
+# guidance editors may preview; the case URLs name the owner's case.
+EXPECTED = {
+    "home": row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),  # each role to its own start page
+    "login": EVERYONE_200,
+    "logout": row(405, 405, 405, 405, 405),  # POST only
+    "two_factor_verify": row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "two_factor_setup": row(LOGIN, 200, 200, 200, REDIRECT),  # the editor already has a device
+    "healthz": EVERYONE_200,
+    "guidance:current": SIGNED_IN_200,
+    "guidance:versions": SIGNED_IN_200,
+    "guidance:version": row(LOGIN, 404, 404, 404, 200),
+    "guidance:diff": row(LOGIN, 404, 404, 404, 200),
+    "cases:list": row(LOGIN, 200, 200, 200, 403),
+    "cases:create": row(LOGIN, 200, 200, 403, 403),
+    "cases:preview": row(LOGIN, 405, 405, 403, 403),
+    # A role without case rights is refused (403) before any case is looked up; another
+    # clinician's case is missing (404): neither answer tells whether the case exists.
+    "cases:detail": row(LOGIN, 200, 404, 200, 403),
+    "cases:update": row(LOGIN, 200, 404, 403, 403),
+    "cases:reassess": row(LOGIN, REDIRECT, 404, 403, 403),  # already under the current guidance
+    "cases:assessment": row(LOGIN, 200, 404, 200, 403),
+    "cases:review": row(LOGIN, 403, 403, 200, 403),
+    "cases:review_export": row(LOGIN, 403, 403, 200, 403),
+    "cases:review_detail": row(LOGIN, 403, 403, 200, 403),
+    "audit:list": row(LOGIN, 403, 403, 200, 403),
+}
+
+NOT_STAFF = ADMIN_LOGIN  # the admin sends anyone but signed-in staff to its login
+
+# The admin, at chosen URLs: {name: (kwargs from the fixtures' values, expected)}.
+ADMIN_EXPECTED = {
+    "admin:index": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200)),
+    "admin:guidance_guidanceversion_changelist": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200)),
+    "admin:guidance_guidanceversion_change": (("object_id",), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200)),
+    "admin:guidance_guidanceversion_publish": (("object_id",), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200)),
+    "admin:guidance_guidanceversion_create_draft": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405)),
+    # Guidance editors hold no case data and no audit trail.
+    "admin:cases_case_changelist": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403)),
+    "admin:cases_assessment_changelist": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403)),
+    "admin:audit_auditevent_changelist": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403)),
+}
+
+URLS = site_urls()
+
+
+@pytest.fixture
+def people(make_user, login_two_factor):
+    return everyone(make_user, login_two_factor)
+
+
+@pytest.fixture
+def values(people, version_one):
+    """The URL keyword arguments, by name: the owner's case, its assessment, a draft guidance version."""
+    owner, _ = people[OWNER]
+    editor, _ = people[EDITOR]
+    case = make_case(owner, subtype="ISM", symptoms=["flushing"])
+    draft = draft_create(guideline=version_one.guideline, user=editor)
+    return {
+        "case_id": case.pk,
+        "assessment_id": case.assessments.get().pk,
+        "number": draft.number,
+        "old": version_one.number,
+        "new": draft.number,
+        "object_id": draft.pk,
+    }
+
+
+def answers(people, path, *, method="get", data=None):
+    return {person: outcome(getattr(client, method)(path, data or {})) for person, (_, client) in people.items()}
+
+
+def mismatches(expected, got):
+    """The people whose answer differs, as readable lines; empty when all match."""
+    return [
+        f"{person}: expected {expected[person]!r}, got {got[person]!r}"
+        for person in PEOPLE
+        if expected[person] != got[person]
+    ]
+
+
+def test_every_url_has_a_row():
+    names = [url.name for url in URLS]
+    assert None not in names, f"unnamed URL patterns: {[u.route for u in URLS if u.name is None]}"
+    missing = sorted(set(names) - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - set(names))
+    assert not missing, f"URLs with no row in the permission matrix (add one to EXPECTED): {missing}"
+    assert not stale, f"rows for URLs that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("site_url", [u for u in URLS if u.name in EXPECTED], ids=lambda u: u.name)
+def test_each_url_answers_each_kind_of_user_as_expected(site_url, people, values):
+    got = answers(people, url_for(site_url, values))
+    assert not mismatches(EXPECTED[site_url.name], got), "\n".join(mismatches(EXPECTED[site_url.name], got))
+
+
+@pytest.mark.parametrize("name", list(ADMIN_EXPECTED))
+def test_each_chosen_admin_url_answers_each_kind_of_user_as_expected(name, people, values):
+    params, expected = ADMIN_EXPECTED[name]
+    got = answers(people, reverse(name, kwargs={param: values[param] for param in params}))
+    assert not mismatches(expected, got), "\n".join(mismatches(expected, got))
+
+
+CASE_URLS = [u for u in URLS if "case_id" in u.params]
+
+
+@pytest.mark.parametrize("site_url", CASE_URLS, ids=lambda u: u.name)
+def test_a_case_url_does_not_reveal_whether_the_case_exists(site_url, people, values):
+    """A case that does not exist gets the refusal an existing case gets (the matrix checks those)."""
+    missing = answers(people, url_for(site_url, {**values, "case_id": uuid.uuid4()}))
+    for person, real in EXPECTED[site_url.name].items():
+        expected = 404 if real in (200, REDIRECT) else real
+        assert missing[person] == expected, f"{person}: {missing[person]!r} for a missing case, {real!r} for a real one"
+
+
+def test_the_case_urls_are_all_in_the_matrix():
+    # The guard above is only as good as its coverage: every URL naming a case is a case URL.
+    assert {u.name for u in CASE_URLS} >= {"cases:detail", "cases:update", "cases:reassess", "cases:assessment"}
+
+
+# POST to the URLs that change something (without CSRF: tests/security/test_csrf.py checks that).
+# Only the person allowed to may change anything, so one person's POST cannot
+# change what the next one meets.
+POST_EXPECTED = {
+    "cases:create": row(LOGIN, REDIRECT, REDIRECT, 403, 403),
+    "cases:preview": row(LOGIN, 200, 200, 403, 403),
+    "cases:update": row(LOGIN, REDIRECT, 404, 403, 403),
+    "cases:reassess": row(LOGIN, REDIRECT, 404, 403, 403),
+    "logout": row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    "admin:guidance_guidanceversion_create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "admin:guidance_guidanceversion_publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+}
+
+
+def _post_data(name, values):
+    if name.startswith("cases:"):
+        return {**form_data(subtype="SSM"), "lock_version": 0}
+    if name.endswith("_publish"):
+        return {"change_note": "Matrix publish.", "confirm_changes": "on"}
+    return {}
+
+
+def _post_path(name, values):
+    site_url = next((u for u in URLS if u.name == name), None)
+    if site_url is not None:
+        return url_for(site_url, values)
+    params = ADMIN_EXPECTED[name][0]
+    return reverse(name, kwargs={param: values[param] for param in params})
+
+
+@pytest.mark.parametrize("name", list(POST_EXPECTED))
+def test_each_change_answers_each_kind_of_user_as_expected(name, people, values):
+    got = answers(people, _post_path(name, values), method="post", data=_post_data(name, values))
+    assert not mismatches(POST_EXPECTED[name], got), "\n".join(mismatches(POST_EXPECTED[name], got))
+
+
+def test_the_post_rows_name_real_urls():
+    for name in POST_EXPECTED:
+        assert name in EXPECTED or name in ADMIN_EXPECTED, name
