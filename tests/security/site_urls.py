@@ -13,7 +13,9 @@ from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from guidance.publishing import draft_create
 from mastoweb import roles
+from tests.cases.factories import form_data, make_case
 
 ROOT_URLCONF = "mastoweb.urls"
 
@@ -57,9 +59,53 @@ def site_urls():
     return list(_walk(get_resolver(ROOT_URLCONF).url_patterns))
 
 
+# The admin is checked at these URLs (with their keyword arguments), not at all of Django's.
+ADMIN_URLS = {
+    "admin:index": (),
+    "admin:guidance_guidanceversion_changelist": (),
+    "admin:guidance_guidanceversion_change": ("object_id",),
+    "admin:guidance_guidanceversion_publish": ("object_id",),
+    "admin:guidance_guidanceversion_create_draft": (),
+    "admin:cases_case_changelist": (),
+    "admin:cases_assessment_changelist": (),
+    "admin:audit_auditevent_changelist": (),
+}
+
+
 def url_for(site_url, values):
     """The path of a URL with its keyword arguments taken from `values` (by parameter name)."""
     return reverse(site_url.name, kwargs={param: values[param] for param in site_url.params})
+
+
+def path_for(name, values):
+    """The path of a URL by name, from the URL conf or the chosen admin URLs."""
+    params = ADMIN_URLS[name] if name in ADMIN_URLS else next(u.params for u in site_urls() if u.name == name)
+    return reverse(name, kwargs={param: values[param] for param in params})
+
+
+def url_values(people, guidance_version):
+    """The URL keyword arguments, by name: the owner's case, its assessment, a draft guidance version."""
+    owner, _ = people[OWNER]
+    editor, _ = people[EDITOR]
+    case = make_case(owner, subtype="ISM", symptoms=["flushing"])
+    draft = draft_create(guideline=guidance_version.guideline, user=editor)
+    return {
+        "case_id": case.pk,
+        "assessment_id": case.assessments.get().pk,
+        "number": draft.number,
+        "old": guidance_version.number,
+        "new": draft.number,
+        "object_id": draft.pk,
+    }
+
+
+def post_data(name):
+    """What a person's form would post to this URL (a case starting from its first version)."""
+    if name.startswith("cases:"):
+        return {**form_data(subtype="SSM"), "lock_version": 0}
+    if name == "admin:guidance_guidanceversion_publish":
+        return {"change_note": "Published in a test.", "confirm_changes": "on"}
+    return {}
 
 
 def outcome(response):

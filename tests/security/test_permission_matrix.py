@@ -9,22 +9,20 @@ lists an editor must not see.
 import uuid
 
 import pytest
-from django.urls import reverse
-
-from guidance.publishing import draft_create
-from tests.cases.factories import form_data, make_case
 
 from .site_urls import (
     ADMIN_LOGIN,
-    EDITOR,
+    ADMIN_URLS,
     LOGIN,
-    OWNER,
     PEOPLE,
     REDIRECT,
     everyone,
     outcome,
+    path_for,
+    post_data,
     site_urls,
     url_for,
+    url_values,
 )
 
 pytestmark = pytest.mark.django_db
@@ -67,17 +65,17 @@ EXPECTED = {
 
 NOT_STAFF = ADMIN_LOGIN  # the admin sends anyone but signed-in staff to its login
 
-# The admin, at chosen URLs: {name: (kwargs from the fixtures' values, expected)}.
+# The admin, at the URLs site_urls.ADMIN_URLS chooses.
 ADMIN_EXPECTED = {
-    "admin:index": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200)),
-    "admin:guidance_guidanceversion_changelist": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200)),
-    "admin:guidance_guidanceversion_change": (("object_id",), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200)),
-    "admin:guidance_guidanceversion_publish": (("object_id",), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200)),
-    "admin:guidance_guidanceversion_create_draft": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405)),
+    "admin:index": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "admin:guidance_guidanceversion_changelist": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "admin:guidance_guidanceversion_change": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "admin:guidance_guidanceversion_publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "admin:guidance_guidanceversion_create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
     # Guidance editors hold no case data and no audit trail.
-    "admin:cases_case_changelist": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403)),
-    "admin:cases_assessment_changelist": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403)),
-    "admin:audit_auditevent_changelist": ((), row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403)),
+    "admin:cases_case_changelist": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403),
+    "admin:cases_assessment_changelist": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403),
+    "admin:audit_auditevent_changelist": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403),
 }
 
 URLS = site_urls()
@@ -90,19 +88,7 @@ def people(make_user, login_two_factor):
 
 @pytest.fixture
 def values(people, version_one):
-    """The URL keyword arguments, by name: the owner's case, its assessment, a draft guidance version."""
-    owner, _ = people[OWNER]
-    editor, _ = people[EDITOR]
-    case = make_case(owner, subtype="ISM", symptoms=["flushing"])
-    draft = draft_create(guideline=version_one.guideline, user=editor)
-    return {
-        "case_id": case.pk,
-        "assessment_id": case.assessments.get().pk,
-        "number": draft.number,
-        "old": version_one.number,
-        "new": draft.number,
-        "object_id": draft.pk,
-    }
+    return url_values(people, version_one)
 
 
 def answers(people, path, *, method="get", data=None):
@@ -135,8 +121,8 @@ def test_each_url_answers_each_kind_of_user_as_expected(site_url, people, values
 
 @pytest.mark.parametrize("name", list(ADMIN_EXPECTED))
 def test_each_chosen_admin_url_answers_each_kind_of_user_as_expected(name, people, values):
-    params, expected = ADMIN_EXPECTED[name]
-    got = answers(people, reverse(name, kwargs={param: values[param] for param in params}))
+    expected = ADMIN_EXPECTED[name]
+    got = answers(people, path_for(name, values))
     assert not mismatches(expected, got), "\n".join(mismatches(expected, got))
 
 
@@ -171,26 +157,14 @@ POST_EXPECTED = {
 }
 
 
-def _post_data(name, values):
-    if name.startswith("cases:"):
-        return {**form_data(subtype="SSM"), "lock_version": 0}
-    if name.endswith("_publish"):
-        return {"change_note": "Matrix publish.", "confirm_changes": "on"}
-    return {}
-
-
-def _post_path(name, values):
-    site_url = next((u for u in URLS if u.name == name), None)
-    if site_url is not None:
-        return url_for(site_url, values)
-    params = ADMIN_EXPECTED[name][0]
-    return reverse(name, kwargs={param: values[param] for param in params})
-
-
 @pytest.mark.parametrize("name", list(POST_EXPECTED))
 def test_each_change_answers_each_kind_of_user_as_expected(name, people, values):
-    got = answers(people, _post_path(name, values), method="post", data=_post_data(name, values))
+    got = answers(people, path_for(name, values), method="post", data=post_data(name))
     assert not mismatches(POST_EXPECTED[name], got), "\n".join(mismatches(POST_EXPECTED[name], got))
+
+
+def test_the_admin_rows_are_the_chosen_admin_urls():
+    assert list(ADMIN_EXPECTED) == list(ADMIN_URLS)
 
 
 def test_the_post_rows_name_real_urls():
