@@ -19,8 +19,8 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import Assessment, Case
 from cases import services
+from cases.models import Assessment, Case
 from cases.services import CaseChangedError
 from guidance.models import GuidanceVersion
 from guidance.publishing import PublishError, draft_create, draft_publish, guidance_current
