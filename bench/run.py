@@ -101,7 +101,35 @@ def machine():
         "python": platform.python_version(),
         "django": get_version(),
         "database": database,
+        "code": code_version(),
     }
+
+
+def code_version():
+    """The commit measured, and whether the work tree differed from it."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown (no git)"
+    try:
+        commit = subprocess.run(  # noqa: S603
+            [git, "rev-parse", "--short", "HEAD"],
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(  # noqa: S603
+            [git, "status", "--porcelain", "--untracked-files=no"],
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return f"commit {commit}" + (" with uncommitted changes" if changed else "")
 
 
 def load_average():
@@ -535,6 +563,7 @@ class Report:
             f"# Mastoweb benchmark, {self.started:%Y-%m-%d %H:%M} UTC, {m['host']}",
             "",
             f"- Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, Django {m['django']}, {m['database']}.",
+            f"- Code: {m['code']}.",
             f"- Load average (1/5/15 min) before: {self.load_before}; after: {self.load_after}."
             " Other work on the machine slows every figure; compare runs with similar load.",
             f"- Command: `{' '.join(['bench/run.py', *sys.argv[1:]])}`.",
