@@ -102,7 +102,10 @@ class CaseForm(forms.Form):
         refused = []
         for name, messages in self.errors.items():
             if name in FACTS:
-                refused.append({"id": self[name].id_for_label, "label": self[name].label, "messages": messages})
+                field = self[name]
+                # A radio or checkbox group has no id of its own (id_for_label is ""); link its first box.
+                field_id = field.id_for_label or f"{field.auto_id}_0"
+                refused.append({"id": field_id, "label": field.label, "messages": messages})
             elif name == NON_FIELD_ERRORS:
                 refused.append({"id": "", "label": "", "messages": messages})
         return refused

@@ -42,7 +42,7 @@ def _preview(form, version, *, facts=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_create(request):
-    form = CaseForm(request.POST or None)
+    form = CaseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         case = services.case_create(
             user=request.user, label=form.cleaned_data["label"], facts=form.facts, notes=form.cleaned_data["notes"]
@@ -56,7 +56,7 @@ def case_create(request):
 @require_http_methods(["GET", "POST"])
 def case_update(request, case_id):
     case = case_get_for_user(request.user, case_id, for_change=True)
-    form = CaseUpdateForm(request.POST or None, case=case)
+    form = CaseUpdateForm(request.POST if request.method == "POST" else None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
             services.case_update(
