@@ -1,23 +1,30 @@
-"""Case reads: lists and histories, each in a fixed number of queries."""
+"""Case reads: lists, histories and the reviewer's pages, each in a fixed number of queries."""
 
-from django.db.models import OuterRef, Subquery
+import json
+import uuid
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import JSONField, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from .models import Assessment, Case
 
 
-def _latest_assessment(field):
-    return Subquery(Assessment.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-pk").values(field)[:1])
+def _latest_assessment(field, **kwargs):
+    return Subquery(
+        Assessment.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-pk").values(field)[:1], **kwargs
+    )
 
 
 def case_list_for_user(*, user):
     """The user's own cases, most recently changed first, with their last assessment's version."""
     return (
         Case.objects.filter(created_by=user)
-        .annotate(
-            assessed_version=_latest_assessment("guidance_version__number"),
-            assessed_at=_latest_assessment("created_at"),
-        )
-        .only("id", "label", "subtype", "age_years", "updated_at")
+        .annotate(assessed_at=_latest_assessment("created_at"))
+        .only("id", "label", "subtype", "age_years", "updated_at", "assessed_version")
         .order_by("-updated_at", "-pk")
     )
 
@@ -29,3 +36,195 @@ def case_assessments(*, case):
 
 def assessment_latest(*, case):
     return case_assessments(case=case).first()
+
+
+# ---------------------------------------------------------------- reviewers
+
+REVIEW_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ReviewSort:
+    label: str
+    field: str
+    descending: bool
+
+    @property
+    def order(self):
+        sign = "-" if self.descending else ""
+        return [f"{sign}{self.field}", f"{sign}pk"]
+
+
+# Each sort walks an index on (field, id): see Case.Meta.indexes.
+REVIEW_SORTS = {
+    "changed_desc": ReviewSort("Last changed, newest first", "updated_at", descending=True),
+    "changed_asc": ReviewSort("Last changed, oldest first", "updated_at", descending=False),
+    "created_desc": ReviewSort("Created, newest first", "created_at", descending=True),
+    "created_asc": ReviewSort("Created, oldest first", "created_at", descending=False),
+    "label_asc": ReviewSort("Label, A to Z", "label", descending=False),
+    "label_desc": ReviewSort("Label, Z to A", "label", descending=True),
+}
+REVIEW_DEFAULT_SORT = "changed_desc"
+
+# Against the current guidance version: what the "current" filter offers.
+OUTLOOK_CURRENT = "current"
+OUTLOOK_OLDER = "older"
+OUTLOOK_WOULD_CHANGE = "would_change"
+OUTLOOK_UNCHANGED = "unchanged"
+OUTLOOK_UNCHECKED = "unchecked"
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def case_review_list(
+    *,
+    current_version,
+    subtype="",
+    symptom="",
+    clinician="",
+    version=None,
+    outlook="",
+    date_from=None,
+    date_to=None,
+    q="",
+):
+    """Every case matching the reviewer's filters (unordered; see case_review_page).
+
+    `current_version` is the number of the published guidance version, or None;
+    `outlook` compares the latest assessment with it. Dates bound the last
+    change, in whole days of the site's time zone.
+    """
+    cases = Case.objects.all()
+    if subtype:
+        cases = cases.filter(subtype=subtype)
+    if symptom:
+        if connection.features.supports_json_field_contains:
+            cases = cases.filter(symptoms__contains=[symptom])
+        else:
+            # SQLite has no JSON containment: match the quoted code in the stored
+            # list. Codes come from the vocabulary, so none is part of another.
+            cases = cases.filter(symptoms__icontains=f'"{symptom}"')
+    if clinician:
+        cases = cases.filter(created_by__username=clinician)
+    if version is not None:
+        cases = cases.filter(assessed_version=version)
+    if outlook and current_version is not None:
+        cases = cases.filter(_outlook_condition(outlook, current_version))
+    if date_from:
+        cases = cases.filter(updated_at__gte=_day_start(date_from))
+    if date_to:
+        cases = cases.filter(updated_at__lt=_day_start(date_to + timedelta(days=1)))
+    if q:
+        cases = cases.filter(Q(label__icontains=q) | Q(notes__icontains=q))
+    return cases
+
+
+def _outlook_condition(outlook, current):
+    checked = Q(assessed_version__lt=current, checked_version=current)
+    return {
+        OUTLOOK_CURRENT: Q(assessed_version=current),
+        OUTLOOK_OLDER: Q(assessed_version__lt=current),
+        OUTLOOK_WOULD_CHANGE: checked & Q(would_change=True),
+        OUTLOOK_UNCHANGED: checked & Q(would_change=False),
+        OUTLOOK_UNCHECKED: Q(assessed_version__lt=current) & (Q(checked_version__lt=current) | Q(checked_version=None)),
+    }[outlook]
+
+
+def case_outlook(case, *, current_version):
+    """Where the case stands against the current guidance: one of the OUTLOOK_* values, or ""."""
+    if current_version is None or case.assessed_version is None:
+        return ""
+    if case.assessed_version >= current_version:
+        return OUTLOOK_CURRENT
+    if case.checked_version != current_version:
+        return OUTLOOK_UNCHECKED
+    return OUTLOOK_WOULD_CHANGE if case.would_change else OUTLOOK_UNCHANGED
+
+
+def case_review_unchecked_exists(*, current_version):
+    """Whether some case on older guidance has not yet been compared with the current version."""
+    if current_version is None:
+        return False
+    return Case.objects.filter(_outlook_condition(OUTLOOK_UNCHECKED, current_version)).exists()
+
+
+REVIEW_LIST_FIELDS = (
+    "id",
+    "label",
+    "subtype",
+    "age_years",
+    "created_at",
+    "updated_at",
+    "assessed_version",
+    "checked_version",
+    "would_change",
+    "created_by__username",
+)
+
+
+def case_review_page(cases, *, sort=REVIEW_DEFAULT_SORT, after=None, size=None):
+    """One page of cases after the cursor, in the sort's order, and the next page's cursor (or None).
+
+    Keyset paging on (sort field, id): OFFSET over a million cases reads and
+    throws away every row before the page; a cursor seeks straight to it.
+    """
+    spec = REVIEW_SORTS[sort]
+    size = size or REVIEW_PAGE_SIZE
+    if after is not None:
+        value, pk = after
+        beyond = "lt" if spec.descending else "gt"
+        # The redundant bound on the field alone lets the database range-scan the index.
+        cases = cases.filter(
+            Q(**{f"{spec.field}__{beyond}": value}) | Q(**{spec.field: value, f"pk__{beyond}": pk}),
+            **{f"{spec.field}__{beyond}e": value},
+        )
+    rows = list(cases.select_related("created_by").only(*REVIEW_LIST_FIELDS).order_by(*spec.order)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    cursor = (getattr(rows[-1], spec.field), rows[-1].pk) if more else None
+    return rows, cursor
+
+
+def review_cursor_encode(cursor):
+    value, pk = cursor
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([value, str(pk)], separators=(",", ":")).encode()
+    return urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def review_cursor_decode(text, *, sort=REVIEW_DEFAULT_SORT):
+    """The cursor from a query string for this sort, or None if it is missing or malformed."""
+    if not text:
+        return None
+    try:
+        value, pk = json.loads(urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        pk = uuid.UUID(pk)
+        if REVIEW_SORTS[sort].field == "label":
+            if not isinstance(value, str):
+                return None
+        else:
+            value = datetime.fromisoformat(value)
+            if timezone.is_naive(value):
+                return None
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return value, pk
+
+
+def case_review_export(cases, *, sort=REVIEW_DEFAULT_SORT):
+    """The filtered cases in the sort's order, with their latest assessment's time and lines.
+
+    For streaming: every column the export needs comes in this one query.
+    """
+    return cases_with_latest_lines(cases.select_related("created_by")).order_by(*REVIEW_SORTS[sort].order)
+
+
+def cases_with_latest_lines(cases):
+    """The cases with their latest assessment's time and lines as shown (assessed_at, assessed_lines)."""
+    return cases.annotate(
+        assessed_at=_latest_assessment("created_at"),
+        assessed_lines=_latest_assessment("recommendations", output_field=JSONField()),
+    )

@@ -1,14 +1,21 @@
-"""Case writes: create, update and reassess. Each one saves a new, immutable assessment."""
+"""Case writes: create, update and reassess. Each one saves a new, immutable assessment.
+
+Each write is one audit event (ids and field names, never facts or notes).
+"""
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
+from audit.services import Action, audit_record
 from guidance.facts import facts_to_json, validate_case
+from guidance.models import Paragraph
 from guidance.publishing import guidance_current, guidance_evaluate
 
-from .display import case_differences, lines_from_recommendations
+from .display import case_differences, lines_from_recommendations, lines_from_snapshot
 from .models import Assessment, Case
+from .selectors import cases_with_latest_lines
 
 
 class NoGuidanceError(LookupError):
@@ -27,16 +34,29 @@ def case_evaluate(*, facts, version):
     return lines_from_recommendations(guidance_evaluate(facts=facts, version=version), version=version)
 
 
+def _audit(user, action, obj, **details):
+    # "From where": the request simple-history's middleware keeps for this thread (None outside one).
+    request = getattr(HistoricalRecords.context, "request", None)
+    audit_record(actor=user, action=action, obj=obj, request=request, **details)
+
+
 def _assess(*, case, user, facts):
     version = guidance_for_assessment()
     lines = case_evaluate(facts=facts, version=version)
-    return Assessment.objects.create(
+    assessment = Assessment.objects.create(
         case=case,
         guidance_version=version,
         facts=facts_to_json(facts),
         recommendations=[line.as_snapshot() for line in lines],
         created_by=user,
     )
+    # The reviewer's columns: assessed under the current version, so nothing to compare yet.
+    columns = {"assessed_version": version.number, "checked_version": version.number, "would_change": False}
+    Case.objects.filter(pk=case.pk).update(**columns)
+    for name, value in columns.items():
+        setattr(case, name, value)
+    _audit(user, Action.ASSESSMENT_CREATED, assessment, case_id=str(case.pk), guidance_version=version.number)
+    return assessment
 
 
 def _apply(case, *, label, facts, notes):
@@ -53,6 +73,7 @@ def case_create(*, user, label, facts, notes=""):
     case = Case(created_by=user)
     _apply(case, label=label, facts=facts, notes=notes)
     case.save()
+    _audit(user, Action.CASE_CREATED, case)
     _assess(case=case, user=user, facts=facts)
     return case
 
@@ -89,8 +110,10 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
         saved = Case.objects.select_related("created_by").get(pk=case.pk)
         differences = case_differences(saved, label=label, facts=facts, notes=notes)
         raise CaseChangedError(saved=saved, differences=differences)
+    changed = sorted(name for name, value in values.items() if getattr(case, name) != value)
     _apply(case, label=label, facts=facts, notes=notes)
     case.lock_version, case.updated_at = seen + 1, now
+    _audit(user, Action.CASE_CHANGED, case, fields=changed)
     _assess(case=case, user=user, facts=facts)
     return case
 
@@ -98,4 +121,46 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
 @transaction.atomic
 def case_reassess(*, case, user):
     """A new assessment of the unchanged facts under the current guidance."""
-    return _assess(case=case, user=user, facts=case.facts)
+    before = case.assessed_version
+    assessment = _assess(case=case, user=user, facts=case.facts)
+    _audit(user, Action.CASE_REEVALUATED, case, from_version=before, to_version=case.assessed_version)
+    return assessment
+
+
+def _line_keys(lines):
+    """What a reader sees change between two sets of lines: the line itself and its source text."""
+    return {(line.rule, line.paragraph, line.kind, line.summary, line.paragraph_text) for line in lines}
+
+
+def cases_check_guidance(*, version, batch_size=1000):
+    """Compare every case last assessed under an older version with `version`.
+
+    Marks each one would_change when re-evaluation would show other lines (added,
+    removed, reworded, or their source text revised), as the re-evaluation page
+    would. Cases reassessed meanwhile are left alone. Returns (checked, would change).
+    """
+    texts = dict(Paragraph.objects.filter(version=version).values_list("slug", "text"))
+    pending = Case.objects.filter(assessed_version__lt=version.number).filter(
+        Q(checked_version__lt=version.number) | Q(checked_version=None)
+    )
+    checked = changing = 0
+    after = None
+    while True:
+        batch = pending.filter(pk__gt=after) if after else pending
+        cases = list(cases_with_latest_lines(batch).order_by("pk")[:batch_size])
+        if not cases:
+            return checked, changing
+        after = cases[-1].pk
+        differ, same = [], []
+        for case in cases:
+            new = guidance_evaluate(facts=case.facts, version=version)
+            new_keys = {(r.rule, r.paragraph, r.kind, r.summary, texts.get(r.paragraph, "")) for r in new}
+            old_keys = _line_keys(lines_from_snapshot(case.assessed_lines or []))
+            (differ if new_keys != old_keys else same).append(case.pk)
+        for ids, flag in ((differ, True), (same, False)):
+            if ids:
+                Case.objects.filter(pk__in=ids, assessed_version__lt=version.number).update(
+                    checked_version=version.number, would_change=flag
+                )
+        checked += len(cases)
+        changing += len(differ)

@@ -175,7 +175,19 @@ class _Table:
             cursor.executemany(self.sql, rows)
 
 
-CASE_COLUMNS = ("id", "label", "notes", "created_by", "created_at", "updated_at", "lock_version", *FACTS)
+CASE_COLUMNS = (
+    "id",
+    "label",
+    "notes",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "lock_version",
+    "assessed_version",
+    "checked_version",
+    "would_change",
+    *FACTS,
+)
 ASSESSMENT_COLUMNS = ("case", "guidance_version", "facts", "recommendations", "created_by", "created_at")
 
 # Distinct synthetic patients; cases draw from them with their own ids, owners,
@@ -226,6 +238,9 @@ class Command(BaseCommand):
                         cases.prep("created_at", created_at),
                         cases.prep("updated_at", updated_at),
                         len(profile.assessments) - 1,
+                        version.number,
+                        version.number,
+                        False,
                         *profile.fact_values,
                     )
                 )

@@ -1,0 +1,43 @@
+"""After a guidance version is published, mark which cases it would change.
+
+The comparison runs once the publication is committed, in the publishing
+request, while few enough cases are waiting; past that it is left to
+`manage.py check_cases_against_guidance`, and the reviewer's page says that
+some cases are not yet compared.
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from guidance.models import GuidanceVersion
+
+from .selectors import OUTLOOK_UNCHECKED, case_review_list
+from .services import cases_check_guidance
+
+logger = logging.getLogger(__name__)
+
+# A second or two of engine work; more would keep an editor's publish request waiting.
+CHECK_IN_REQUEST_LIMIT = 10_000
+
+
+@receiver(post_save, sender=GuidanceVersion, dispatch_uid="cases_check_on_publish")
+def check_cases_on_publish(sender, instance, **kwargs):
+    if instance.status == GuidanceVersion.Status.PUBLISHED:
+        transaction.on_commit(lambda: check_cases_now(instance))
+
+
+def check_cases_now(version):
+    pending = case_review_list(current_version=version.number, outlook=OUTLOOK_UNCHECKED)
+    if pending[CHECK_IN_REQUEST_LIMIT:].exists():
+        logger.warning(
+            "Guidance v%s published: more than %s cases to compare with it; "
+            "run `manage.py check_cases_against_guidance`.",
+            version.number,
+            CHECK_IN_REQUEST_LIMIT,
+        )
+        return
+    checked, changing = cases_check_guidance(version=version)
+    logger.info("Guidance v%s published: %s cases compared, %s would change.", version.number, checked, changing)
