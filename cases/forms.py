@@ -2,11 +2,22 @@ from crispy_forms.bootstrap import AppendedText, InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from guidance.facts import FACTS, SYMPTOMS, CaseValidationError, validate_case
+from guidance.facts import FACTS, SUBTYPES, SYMPTOMS, CaseValidationError, validate_case
+from guidance.models import GuidanceVersion
 
 from .models import Case
+from .selectors import (
+    OUTLOOK_CURRENT,
+    OUTLOOK_OLDER,
+    OUTLOOK_UNCHANGED,
+    OUTLOOK_UNCHECKED,
+    OUTLOOK_WOULD_CHANGE,
+    REVIEW_DEFAULT_SORT,
+    REVIEW_SORTS,
+)
 
 
 def _from_model(name, **kwargs):
@@ -130,3 +141,62 @@ class CaseUpdateForm(CaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper.layout.append(Field("lock_version"))
+
+
+def _guidance_versions():
+    """Every version cases can have been assessed under: the published one and those it replaced."""
+    numbers = (
+        GuidanceVersion.objects.filter(guideline__slug=settings.GUIDANCE_SLUG)
+        .exclude(status=GuidanceVersion.Status.DRAFT)
+        .order_by("-number")
+        .values_list("number", flat=True)
+    )
+    return [("", "Any version"), *((number, f"Version {number}") for number in numbers)]
+
+
+class CaseReviewForm(forms.Form):
+    """The reviewer's filters and sort, read from the query string."""
+
+    q = forms.CharField(label="Search", max_length=100, required=False, help_text="Words in the label or notes.")
+    subtype = forms.ChoiceField(label="Subtype", choices=[("", "Any subtype"), *SUBTYPES.items()], required=False)
+    symptom = forms.ChoiceField(label="Symptom", choices=[("", "Any symptom"), *SYMPTOMS.items()], required=False)
+    clinician = forms.CharField(label="Clinician", max_length=150, required=False, help_text="Exact username.")
+    version = forms.TypedChoiceField(
+        label="Latest assessment under", choices=_guidance_versions, coerce=int, empty_value=None, required=False
+    )
+    outlook = forms.ChoiceField(
+        label="Against the current guidance",
+        choices=[
+            ("", "Any"),
+            (OUTLOOK_CURRENT, "Assessed under the current version"),
+            (OUTLOOK_OLDER, "Assessed under an older version"),
+            (OUTLOOK_WOULD_CHANGE, "Would change under the current version"),
+            (OUTLOOK_UNCHANGED, "Older version, same lines under the current one"),
+            (OUTLOOK_UNCHECKED, "Older version, not yet compared"),
+        ],
+        required=False,
+    )
+    date_from = forms.DateField(label="Changed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="Changed to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(
+        label="Sort by", choices=[(key, spec.label) for key, spec in REVIEW_SORTS.items()], required=False
+    )
+
+    def clean_sort(self):
+        return self.cleaned_data["sort"] or REVIEW_DEFAULT_SORT
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    @property
+    def filters(self):
+        """The cleaned filters as case_review_list's keyword arguments (call after is_valid)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "sort"}
+
+    @property
+    def used(self):
+        """The names of the filters in use: what an audit event may say about an export."""
+        return sorted(name for name, value in self.filters.items() if value not in ("", None))

@@ -1,20 +1,30 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.services import Action, audit_record
 from guidance.publishing import guidance_current
 
-from . import selectors, services
-from .access import case_get_for_user
+from . import export, selectors, services
+from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
 from .display import facts_shown, lines_changes, lines_from_snapshot, recommendation_groups
-from .forms import CaseForm, CaseUpdateForm
+from .forms import CaseForm, CaseReviewForm, CaseUpdateForm
 
 CASES_PER_PAGE = 50
+EXPORT_CHUNK_SIZE = 2000
+
+
+def _record_view(request, case, **details):
+    audit_record(actor=request.user, action=Action.CASE_VIEWED, obj=case, request=request, **details)
 
 
 @login_required
+@permission_required(VIEW_PERMISSION, raise_exception=True)
 def case_list(request):
     cases = Paginator(selectors.case_list_for_user(user=request.user), CASES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "cases/case_list.html", {"page": cases, "current_guidance": guidance_current()})
@@ -40,6 +50,7 @@ def _preview(form, version, *, facts=None):
 
 
 @login_required
+@permission_required(ADD_PERMISSION, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def case_create(request):
     form = CaseForm(request.POST if request.method == "POST" else None)
@@ -80,6 +91,7 @@ def case_update(request, case_id):
 
 
 @login_required
+@permission_required(ADD_PERMISSION, raise_exception=True)
 @require_POST
 def case_preview(request):
     """The recommendations for the facts typed so far; nothing is saved.
@@ -103,7 +115,7 @@ def _assessment_page(request, case, assessment, *, history=None):
         "facts": facts_shown(assessment.facts),
         "newer_guidance": current if current and current.number > assessment.guidance_version.number else None,
         "history": history,
-        "can_change": case.created_by_id == request.user.pk,
+        "can_change": case_can_change(request.user, case),
         "guidance_shown": assessment.guidance_version,
         "current_guidance": current,  # already fetched; spares the footer a query
     }
@@ -114,6 +126,7 @@ def _assessment_page(request, case, assessment, *, history=None):
 def case_detail(request, case_id):
     case = case_get_for_user(request.user, case_id)
     history = list(selectors.case_assessments(case=case))
+    _record_view(request, case, assessment_id=history[0].pk)
     return _assessment_page(request, case, history[0], history=history)
 
 
@@ -121,6 +134,7 @@ def case_detail(request, case_id):
 def assessment_detail(request, case_id, assessment_id):
     case = case_get_for_user(request.user, case_id)
     assessment = get_object_or_404(selectors.case_assessments(case=case), pk=assessment_id)
+    _record_view(request, case, assessment_id=assessment.pk)
     return _assessment_page(request, case, assessment)
 
 
@@ -147,3 +161,86 @@ def case_reassess(request, case_id):
         "guidance_shown": version,
     }
     return render(request, "cases/case_reassess.html", context)
+
+
+# ---------------------------------------------------------------- reviewers
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+@require_GET
+def case_review(request):
+    """Every case, filtered, sorted and paged by a cursor; the filters travel in the query string."""
+    current = guidance_current()
+    current_number = current.number if current else None
+    form = CaseReviewForm(request.GET)
+    rows, cursor, unchecked = [], None, False
+    if form.is_valid():
+        sort = form.cleaned_data["sort"]
+        cases = selectors.case_review_list(current_version=current_number, **form.filters)
+        after = selectors.review_cursor_decode(request.GET.get("after"), sort=sort)
+        rows, cursor = selectors.case_review_page(cases, sort=sort, after=after)
+        for row in rows:
+            row.outlook = selectors.case_outlook(row, current_version=current_number)
+        if form.cleaned_data["outlook"] in (selectors.OUTLOOK_WOULD_CHANGE, selectors.OUTLOOK_UNCHANGED):
+            unchecked = selectors.case_review_unchecked_exists(current_version=current_number)
+    query = request.GET.copy()
+    query.pop("after", None)
+    next_query = None
+    if cursor is not None:
+        following = query.copy()
+        following["after"] = selectors.review_cursor_encode(cursor)
+        next_query = following.urlencode()
+    context = {
+        "form": form,
+        "cases": rows,
+        "next_query": next_query,
+        "first_query": query.urlencode(),
+        "paged": "after" in request.GET,
+        "unchecked": unchecked,
+        "current_guidance": current,
+    }
+    return render(request, "cases/case_review.html", context)
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+@require_GET
+def case_review_detail(request, case_id):
+    """The case with every assessment in full, each exactly as it was shown."""
+    case = case_get_for_user(request.user, case_id)
+    assessments = [
+        {
+            "assessment": assessment,
+            "groups": recommendation_groups(lines_from_snapshot(assessment.recommendations)),
+            "facts": facts_shown(assessment.facts),
+            "id_prefix": f"assessment-{assessment.pk}-",  # headings' ids, unique on the page
+        }
+        for assessment in selectors.case_assessments(case=case)
+    ]
+    _record_view(request, case, page="review")
+    return render(request, "cases/case_review_detail.html", {"case": case, "assessments": assessments})
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+@require_GET
+def case_review_export(request):
+    """The filtered list as CSV, streamed: rows go out as the database hands them over."""
+    form = CaseReviewForm(request.GET)
+    if not form.is_valid():
+        return redirect(f"{reverse('cases:review')}?{request.GET.urlencode()}")
+    current = guidance_current()
+    current_number = current.number if current else None
+    sort = form.cleaned_data["sort"]
+    cases = selectors.case_review_export(
+        selectors.case_review_list(current_version=current_number, **form.filters), sort=sort
+    )
+    # Which filters, never their values: a search term could quote a note.
+    audit_record(actor=request.user, action=Action.CASE_EXPORTED, request=request, filters=form.used, sort=sort)
+    response = StreamingHttpResponse(
+        export.csv_lines(cases.iterator(chunk_size=EXPORT_CHUNK_SIZE), current_version=current_number),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="mastoweb-cases-{timezone.now():%Y%m%d-%H%M}.csv"'
+    return response

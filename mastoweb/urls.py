@@ -3,16 +3,15 @@ import os
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from guidance import views as guidance_views
 
-from . import twofactor
+from . import twofactor, views
 
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="cases:list", permanent=False), name="home"),
+    path("", views.home, name="home"),
     path("accounts/login/", twofactor.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/", twofactor.verify, name="two_factor_verify"),

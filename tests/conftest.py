@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from mastoweb import roles
+
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
@@ -15,10 +17,15 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def make_user(django_user_model):
-    def make(username, *, staff=False, superuser=False, perms=()):
+    def make(username, *, staff=False, superuser=False, perms=(), groups=()):
         user = django_user_model.objects.create_user(
             username=username, password="correct-horse-battery-staple", is_staff=staff, is_superuser=superuser
         )
+        if groups:
+            from django.contrib.auth.models import Group
+
+            user.groups.add(*Group.objects.filter(name__in=groups))
+            assert user.groups.count() == len(set(groups)), f"unknown role group in {groups}"
         if perms:
             from django.contrib.auth.models import Permission
 
@@ -32,23 +39,29 @@ def make_user(django_user_model):
 
 @pytest.fixture
 def editor(make_user):
-    """A guidance editor: staff with the guidance permissions."""
+    """A guidance editor: staff in the Guidance editor group, and its permissions given directly too."""
     perms = [
         f"guidance.{action}_{model}"
         for model in ("guidanceversion", "section", "paragraph", "rule")
         for action in ("add", "change", "delete", "view")
     ] + ["guidance.publish_guidanceversion", "guidance.view_guideline"]
-    return make_user("editor", staff=True, perms=perms)
+    return make_user("editor", staff=True, perms=perms, groups=[roles.GUIDANCE_EDITOR])
 
 
 @pytest.fixture
 def clinician(make_user):
-    return make_user("clinician")
+    return make_user("clinician", groups=[roles.CLINICIAN])
 
 
 @pytest.fixture
 def outsider(make_user):
-    return make_user("outsider")
+    """Another clinician: the owner of nothing the tests' clinician made."""
+    return make_user("outsider", groups=[roles.CLINICIAN])
+
+
+@pytest.fixture
+def reviewer(make_user):
+    return make_user("reviewer", groups=[roles.REVIEWER])
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 def test_it_shows_the_management_grouped_safety_first(client, clinician, version_one, django_assert_max_num_queries):
     case = make_case(clinician, subtype="ASM", symptoms=["flushing", "diarrhea"], venom_allergy=True)
     client.force_login(clinician)
-    with django_assert_max_num_queries(7):
+    # Session, user, role permissions (2), case, assessments, the audit row, current guidance.
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("cases:detail", args=[case.pk]))
     html = response.content.decode()
     assert response.status_code == 200

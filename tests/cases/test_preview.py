@@ -23,7 +23,7 @@ def test_it_accepts_only_post(client, clinician):
 def test_htmx_gets_only_the_preview_region(client, clinician, version_one, django_assert_max_num_queries):
     client.force_login(clinician)
     data = form_data(subtype="ISM", symptoms=["flushing"], antihistamine_response="unresponsive")
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = client.post(reverse("cases:preview"), data, headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 200

@@ -59,7 +59,7 @@ def test_newer_guidance_is_announced_on_the_case_page_and_list(client, clinician
 def test_it_shows_what_would_change_for_this_patient(client, clinician, editor, case, django_assert_max_num_queries):
     publish_revision(user=editor, revise=_revise)
     client.force_login(clinician)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("cases:reassess", args=[case.pk]))
     changes = response.context["changes"]
     assert [line.rule for line in changes["added"]] == ["flushing-triggers"]
