@@ -98,3 +98,17 @@ def test_a_payload_sent_as_a_choice_comes_back_in_the_error_as_text(site, name):
             html = response.content.decode()
             assert not markup_offences(html), (url, name, payload, markup_offences(html))
             assert markup_shows(html, payload), (url, name, payload)  # reflected, as text
+
+
+def test_an_edit_conflict_shows_both_versions_as_text(site):
+    people, clients, _, _ = site
+    case = people["owner"].cases.filter(notes__contains="\n").first()
+    data = {"label": PAYLOADS[4], "subtype": "ASM", "notes": PAYLOADS[1], "lock_version": case.lock_version + 7}
+    for name, fact in FACTS.items():
+        if fact.kind == "enum" and name != "subtype":
+            data[name] = fact.default
+    response = clients["owner"].post(reverse("cases:update", args=[case.pk]), data)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert not markup_offences(html), markup_offences(html)
+    assert markup_shows(html, PAYLOADS[4]) and markup_shows(html, PAYLOADS[1]) and markup_shows(html, RUN)
