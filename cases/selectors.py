@@ -219,12 +219,13 @@ def case_review_export(cases, *, sort=REVIEW_DEFAULT_SORT):
 
     For streaming: every column the export needs comes in this one query.
     """
-    return cases_with_latest_lines(cases.select_related("created_by")).order_by(*REVIEW_SORTS[sort].order)
-
-
-def cases_with_latest_lines(cases):
-    """The cases with their latest assessment's time and lines as shown (assessed_at, assessed_lines)."""
-    return cases.annotate(
-        assessed_at=_latest_assessment("created_at"),
-        assessed_lines=_latest_assessment("recommendations", output_field=JSONField()),
+    return (
+        cases.select_related("created_by")
+        .annotate(assessed_at=_latest_assessment("created_at"), assessed_lines=latest_assessment_lines())
+        .order_by(*REVIEW_SORTS[sort].order)
     )
+
+
+def latest_assessment_lines():
+    """An annotation: the lines the case's latest assessment showed, as stored."""
+    return _latest_assessment("recommendations", output_field=JSONField())

@@ -9,13 +9,13 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from audit.services import Action, audit_record
-from guidance.facts import facts_to_json, validate_case
+from guidance.facts import FACTS, facts_to_json, validate_case
 from guidance.models import Paragraph
 from guidance.publishing import guidance_current, guidance_evaluate
 
 from .display import case_differences, lines_from_recommendations, lines_from_snapshot
 from .models import Assessment, Case
-from .selectors import cases_with_latest_lines
+from .selectors import latest_assessment_lines
 
 
 class NoGuidanceError(LookupError):
@@ -147,7 +147,7 @@ def cases_check_guidance(*, version, batch_size=1000):
     after = None
     while True:
         batch = pending.filter(pk__gt=after) if after else pending
-        cases = list(cases_with_latest_lines(batch).order_by("pk")[:batch_size])
+        cases = list(batch.annotate(assessed_lines=latest_assessment_lines()).only(*FACTS).order_by("pk")[:batch_size])
         if not cases:
             return checked, changing
         after = cases[-1].pk
