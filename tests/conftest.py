@@ -69,3 +69,13 @@ def version_one(db):
     from guidance.publishing import guidance_current
 
     return guidance_current()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last.
+
+    Playwright keeps an event loop running in the main thread for the rest of
+    the session; Django then takes any later ORM call there for async code and
+    refuses it. Running them last keeps every other test out of that loop.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
