@@ -5,6 +5,8 @@ markup below, with safe link schemes. Raw HTML in the text is escaped by the
 Markdown step and anything that survives is cleaned by nh3.
 """
 
+from functools import lru_cache
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import mark_safe
@@ -45,6 +47,9 @@ class _EscapeHtml(markdown_lib.Extension):
         md.inlinePatterns.deregister("html")
 
 
+# Rendering is a pure function of the text, and published text never changes:
+# each distinct paragraph is parsed and sanitised once per process.
+@lru_cache(maxsize=4096)
 def render_markdown(text):
     html = markdown_lib.markdown(text or "", extensions=[_EscapeHtml()], output_format="html")
     clean = nh3.clean(
