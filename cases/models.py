@@ -113,6 +113,8 @@ class Case(models.Model):
             models.Index(
                 fields=["updated_at", "id"], condition=models.Q(would_change=True), name="case_would_change_idx"
             ),
+            # Finds the few cases not yet compared with a new version without reading them all.
+            models.Index(fields=["checked_version"], name="case_checked_version_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(subtype__in=list(SUBTYPES)), name="case_subtype_known"),
