@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= mastoweb.settings
 
-.PHONY: install run serve test test-postgres lint format bench clean
+.PHONY: install db run serve test test-postgres lint format bench clean
 
 # Idempotent: re-installs only when a requirements or lock file changed.
 install: $(VENV)/.installed node_modules/.installed
@@ -21,12 +21,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-run: install
+# The database of this checkout (db.sqlite3, or DATABASE_URL): migrated, so
+# guidance v1 is published and `manage.py evaluate_case` answers.
+db: install
 	$(BIN)/python manage.py migrate --noinput
+
+run: db
 	DEBUG=true $(BIN)/python manage.py demo_setup
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+test: db
 	$(BIN)/python -m pytest
 
 # The suite against PostgreSQL: $DATABASE_URL, or else a local server that

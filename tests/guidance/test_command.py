@@ -259,3 +259,17 @@ def test_it_does_not_evaluate_under_a_draft(monkeypatch, version_one, editor):
 
     with pytest.raises(CommandError, match="--guidance-version"):
         call("-", "--guidance-version", str(draft.number), stdin='{"subtype": "MCL"}', monkeypatch=monkeypatch)
+
+
+def test_it_says_how_to_set_up_a_database_that_was_never_migrated(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}", "CONN_MAX_AGE": "0"}
+    process = subprocess.run(
+        [sys.executable, "manage.py", "evaluate_case", "-"],
+        cwd=ROOT,
+        env=env,
+        input='{"subtype": "ISM"}',
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert_refused(process, naming="manage.py migrate")

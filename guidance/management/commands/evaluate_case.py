@@ -5,6 +5,7 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from guidance.engine import EvaluationError
 from guidance.facts import CaseValidationError, parse_case_json
@@ -31,7 +32,13 @@ class Command(BaseCommand):
             facts = parse_case_json(text)
         except CaseValidationError as exc:
             raise CommandError(f"invalid case: {exc}") from None
-        version = self._version(guidance_version)
+        try:
+            version = self._version(guidance_version)
+        except DatabaseError as exc:
+            raise CommandError(
+                f"guidance: the database is not set up ({exc.__class__.__name__}); "
+                "run `python manage.py migrate` (make run and make test do it)."
+            ) from None
         try:
             output = evaluation_as_json(facts=facts, version=version)
         except EvaluationError as exc:
