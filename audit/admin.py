@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from mastoweb.admin import ReadOnlyModelAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyModelAdmin):
     """Read-only: the trail is written by the app and never edited by anyone."""
 
     list_display = ["created_at", "actor_username", "action", "object_type", "object_id", "ip_address"]
@@ -14,12 +16,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     fields = [*list_display, "details"]
     readonly_fields = fields
     show_full_result_count = False  # no COUNT(*) over the whole trail on every page
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,22 +2,13 @@
 
 from django.contrib import admin
 
+from mastoweb.admin import ReadOnlyModelAdmin
+
 from .models import Assessment, Case
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin):
+class CaseAdmin(ReadOnlyModelAdmin):
     list_display = ["label", "subtype", "created_by", "updated_at"]
     list_filter = ["subtype"]
     list_select_related = ["created_by"]
@@ -25,6 +16,6 @@ class CaseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyAdmin):
+class AssessmentAdmin(ReadOnlyModelAdmin):
     list_display = ["case", "guidance_version", "created_by", "created_at"]
     list_select_related = ["case", "guidance_version__guideline", "created_by"]

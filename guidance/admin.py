@@ -17,6 +17,8 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mastoweb.admin import ReadOnlyModelAdmin
+
 from . import publishing
 from .engine import ConditionError, EvaluationError
 from .forms import ParagraphFormSet, PublishForm, RuleForm, RuleFormSet
@@ -294,17 +296,8 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Guideline)
-class GuidelineAdmin(admin.ModelAdmin):
+class GuidelineAdmin(ReadOnlyModelAdmin):
     """Shown for reference; the guideline's content lives in its versions."""
 
     list_display = ["title", "slug"]
     fields = ["slug", "title", "source"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

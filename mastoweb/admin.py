@@ -13,6 +13,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from .twofactor import two_factor_pending
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """For records written only by the app (audit rows, assessments): view, never add, change or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MastowebAdminSite(admin.AdminSite):
     site_header = "Mastoweb administration"
     site_title = "Mastoweb admin"
