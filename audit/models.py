@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     GUIDANCE_DRAFT_CREATED = "guidance_draft_created", "Guidance draft created"
     GUIDANCE_DRAFT_EDITED = "guidance_draft_edited", "Guidance draft edited"
     GUIDANCE_PUBLISHED = "guidance_published", "Guidance published"
+    REGRESSION_CASE_ADDED = "regression_case_added", "Regression case added"
     # Case actions are recorded by the cases app.
     CASE_CREATED = "case_created", "Case created"
     CASE_CHANGED = "case_changed", "Case changed"

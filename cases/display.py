@@ -11,6 +11,7 @@ from guidance.facts import FACTS
 from guidance.markdown import render_markdown
 from guidance.models import Paragraph
 from guidance.publishing import recommendations_diff
+from guidance.quotes import mark_quote, quote_anchor
 
 KIND_LABELS = {"caution": "Caution", "recommend": "Recommended", "consider": "Consider", "info": "Information"}
 
@@ -39,7 +40,11 @@ GROUPS = (
 
 @dataclass(frozen=True)
 class Line:
-    """One recommendation as shown, with the source paragraph it cites."""
+    """One recommendation as shown, with the source paragraph it cites.
+
+    `quote` and `confirm` are None on lines stored before guidance v2 (format 1
+    of cases.snapshot): they were not part of what was shown then.
+    """
 
     rule: str
     paragraph: str
@@ -50,13 +55,8 @@ class Line:
     paragraph_title: str
     paragraph_text: str
     section: str
-
-    @classmethod
-    def from_snapshot(cls, data):
-        return cls(**{name: data.get(name, "") for name in cls.__dataclass_fields__})
-
-    def as_snapshot(self):
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+    quote: str | None = None
+    confirm: tuple | None = None
 
     @property
     def group(self):
@@ -72,7 +72,14 @@ class Line:
 
     @property
     def paragraph_html(self):
-        return render_markdown(self.paragraph_text)
+        """The source paragraph, with the words the rule rests on marked."""
+        html = render_markdown(self.paragraph_text)
+        return mark_quote(html, self.quote) if self.quote else html
+
+    @property
+    def anchor(self):
+        """Where the source link lands on the guidance page: the quoted sentence, else the paragraph."""
+        return quote_anchor(self.paragraph, self.paragraph_text, self.quote) if self.quote else self.paragraph
 
     @property
     def key_facts(self):
@@ -101,13 +108,11 @@ def lines_from_recommendations(recommendations, *, version):
                 paragraph_title=paragraph.title if paragraph else "",
                 paragraph_text=paragraph.text if paragraph else "",
                 section=paragraph.section.slug if paragraph else "",
+                quote=rec.quote,
+                confirm=tuple(rec.confirm),
             )
         )
     return lines
-
-
-def lines_from_snapshot(snapshot):
-    return [Line.from_snapshot(item) for item in snapshot]
 
 
 def recommendation_groups(lines):
@@ -149,6 +154,15 @@ def _key(line):
     return (line.rule, line.paragraph, line.kind, line.summary)
 
 
+def _source_changed(before, after):
+    """The same line with other source words: its paragraph text, quote or items to confirm."""
+    return (before.paragraph_text, before.quote or "", tuple(before.confirm or ())) != (
+        after.paragraph_text,
+        after.quote or "",
+        tuple(after.confirm or ()),
+    )
+
+
 def lines_changes(*, old, new):
     """What re-evaluation changes: lines added, removed, changed (same rule reworded or its
     source text revised) and unchanged."""
@@ -166,7 +180,7 @@ def lines_changes(*, old, new):
         before = old_by_key.get(_key(line))
         if before is None:
             continue
-        if before.paragraph_text != line.paragraph_text:
+        if _source_changed(before, line):
             changes["changed"].append((before, line))
         else:
             changes["unchanged"].append(line)

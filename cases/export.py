@@ -8,6 +8,7 @@ import csv
 
 from guidance.facts import FACTS
 
+from . import snapshot
 from .selectors import OUTLOOK_CURRENT, OUTLOOK_UNCHANGED, OUTLOOK_UNCHECKED, OUTLOOK_WOULD_CHANGE, case_outlook
 
 OUTLOOK_WORDS = {
@@ -52,14 +53,12 @@ def csv_cell(value):
 
 
 def _recommendations(lines):
-    return "; ".join(
-        f"{line.get('kind', '')}: {line.get('summary', '')} [{line.get('paragraph', '')}]" for line in lines
-    )
+    return "; ".join(f"{line.kind}: {line.summary} [{line.paragraph}]" for line in lines)
 
 
 def case_row(case, *, current_version):
     """One case as export cells (case_review_export's rows)."""
-    lines = case.assessed_lines or []
+    lines = snapshot.from_dict(case.assessed_lines) if case.assessed_lines is not None else []
     row = [
         case.pk,
         case.label,
@@ -72,7 +71,7 @@ def case_row(case, *, current_version):
         OUTLOOK_WORDS[case_outlook(case, current_version=current_version)],
         *(getattr(case, name) for name in FACTS),
         len(lines),
-        [line.get("rule", "") for line in lines],
+        [line.rule for line in lines],
         _recommendations(lines),
     ]
     return [csv_cell(value) for value in row]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from guidance.facts import FACTS, HCT_ELIGIBLE, KIT_D816V, NSAID_TOLERANCE, RESPONSES, SUBTYPES, validate_case
 from guidance.models import GuidanceVersion
@@ -162,7 +163,8 @@ class Assessment(models.Model):
     guidance_version = models.ForeignKey(GuidanceVersion, on_delete=models.PROTECT, related_name="+")
     facts = models.JSONField(help_text="The case facts as evaluated.")
     recommendations = models.JSONField(
-        help_text="The recommendations as shown: rule, paragraph, kind, summary, reason and the source text."
+        help_text="The lines as shown, in a versioned format (cases.snapshot): rule, paragraph, kind, summary, "
+        "reason, the source text, quote and items to confirm."
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -186,3 +188,10 @@ class Assessment(models.Model):
 
     def get_absolute_url(self):
         return reverse("cases:assessment", kwargs={"case_id": self.case_id, "assessment_id": self.pk})
+
+    @cached_property
+    def lines(self):
+        """The lines as they were shown, read in the format they were stored in (cases.snapshot)."""
+        from .snapshot import from_dict  # snapshot -> display -> guidance; kept out of model import time
+
+        return from_dict(self.recommendations)

@@ -13,7 +13,8 @@ from guidance.facts import FACTS, facts_to_json, validate_case
 from guidance.models import Paragraph
 from guidance.publishing import guidance_current, guidance_evaluate
 
-from .display import case_differences, lines_from_recommendations, lines_from_snapshot
+from . import snapshot
+from .display import case_differences, lines_from_recommendations
 from .models import Assessment, Case
 from .selectors import latest_assessment_lines
 
@@ -47,7 +48,7 @@ def _assess(*, case, user, facts):
         case=case,
         guidance_version=version,
         facts=facts_to_json(facts),
-        recommendations=[line.as_snapshot() for line in lines],
+        recommendations=snapshot.to_dict(lines),
         created_by=user,
     )
     # The reviewer's columns: assessed under the current version, so nothing to compare yet.
@@ -128,8 +129,11 @@ def case_reassess(*, case, user):
 
 
 def _line_keys(lines):
-    """What a reader sees change between two sets of lines: the line itself and its source text."""
-    return {(line.rule, line.paragraph, line.kind, line.summary, line.paragraph_text) for line in lines}
+    """What a reader sees change between two sets of lines: the line itself and its source words."""
+    return {
+        (line.rule, line.paragraph, line.kind, line.summary, line.paragraph_text, line.quote or "", line.confirm or ())
+        for line in lines
+    }
 
 
 def cases_check_guidance(*, version, batch_size=1000):
@@ -154,8 +158,11 @@ def cases_check_guidance(*, version, batch_size=1000):
         differ, same = [], []
         for case in cases:
             new = guidance_evaluate(facts=case.facts, version=version)
-            new_keys = {(r.rule, r.paragraph, r.kind, r.summary, texts.get(r.paragraph, "")) for r in new}
-            old_keys = _line_keys(lines_from_snapshot(case.assessed_lines or []))
+            new_keys = {
+                (r.rule, r.paragraph, r.kind, r.summary, texts.get(r.paragraph, ""), r.quote, tuple(r.confirm))
+                for r in new
+            }
+            old_keys = _line_keys(snapshot.from_dict(case.assessed_lines or []))
             (differ if new_keys != old_keys else same).append(case.pk)
         for ids, flag in ((differ, True), (same, False)):
             if ids:

@@ -9,10 +9,11 @@ some cases are not yet compared.
 import logging
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
 from guidance.models import GuidanceVersion
+from guidance.publishing import guidance_current
 
 from .selectors import OUTLOOK_UNCHECKED, case_review_list
 from .services import cases_check_guidance
@@ -27,6 +28,17 @@ CHECK_IN_REQUEST_LIMIT = 10_000
 def check_cases_on_publish(sender, instance, **kwargs):
     if instance.status == GuidanceVersion.Status.PUBLISHED:
         transaction.on_commit(lambda: check_cases_now(instance))
+
+
+@receiver(post_migrate, dispatch_uid="cases_check_after_migrate")
+def check_cases_after_migrate(sender, plan=None, **kwargs):
+    """A data migration can publish guidance (v2 did): compare the cases then, as a publish does."""
+    # Only after migrating forwards: backwards the tables may be gone, and nothing was published.
+    if sender.name != "cases" or not plan or any(backwards for _, backwards in plan):
+        return
+    version = guidance_current()
+    if version is not None and case_review_list(current_version=version.number, outlook=OUTLOOK_UNCHECKED).exists():
+        check_cases_now(version)
 
 
 def check_cases_now(version):

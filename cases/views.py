@@ -12,7 +12,7 @@ from guidance.publishing import guidance_current
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
-from .display import facts_shown, lines_changes, lines_from_snapshot, recommendation_groups
+from .display import facts_shown, lines_changes, recommendation_groups
 from .forms import CaseForm, CaseReviewForm, CaseUpdateForm
 
 CASES_PER_PAGE = 50
@@ -111,7 +111,7 @@ def _assessment_page(request, case, assessment, *, history=None):
     context = {
         "case": case,
         "assessment": assessment,
-        "groups": recommendation_groups(lines_from_snapshot(assessment.recommendations)),
+        "groups": recommendation_groups(assessment.lines),
         "facts": facts_shown(assessment.facts),
         "newer_guidance": current if current and current.number > assessment.guidance_version.number else None,
         "history": history,
@@ -157,7 +157,7 @@ def case_reassess(request, case_id):
         "case": case,
         "latest": latest,
         "version": version,
-        "changes": lines_changes(old=lines_from_snapshot(latest.recommendations), new=new),
+        "changes": lines_changes(old=latest.lines, new=new),
         "guidance_shown": version,
     }
     return render(request, "cases/case_reassess.html", context)
@@ -212,7 +212,7 @@ def case_review_detail(request, case_id):
     assessments = [
         {
             "assessment": assessment,
-            "groups": recommendation_groups(lines_from_snapshot(assessment.recommendations)),
+            "groups": recommendation_groups(assessment.lines),
             "facts": facts_shown(assessment.facts),
             "id_prefix": f"assessment-{assessment.pk}-",  # headings' ids, unique on the page
         }

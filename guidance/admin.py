@@ -6,10 +6,12 @@ the regression cases whose recommendations would change. Published and retired
 versions are frozen by the models; the admin shows them read-only.
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,9 +23,18 @@ from mastoweb.admin import ReadOnlyModelAdmin
 
 from . import publishing
 from .engine import ConditionError, EvaluationError
-from .forms import ParagraphFormSet, PublishForm, RuleForm, RuleFormSet
+from .forms import ParagraphFormSet, PublishForm, RuleForm, RuleFormSet, SafetyPropertyForm
 from .history import version_history
-from .models import FrozenVersionError, GuidanceVersion, Guideline, Paragraph, Rule, Section
+from .models import (
+    FrozenVersionError,
+    GuidanceVersion,
+    Guideline,
+    Paragraph,
+    RegressionCase,
+    Rule,
+    SafetyProperty,
+    Section,
+)
 
 
 class VersionContentInline(admin.StackedInline):
@@ -63,7 +74,7 @@ class RuleInline(VersionContentInline):
     form = RuleForm
     formset = RuleFormSet
     fieldsets = [
-        (None, {"fields": ["rule_id", "paragraph", "kind", "summary", "mentions", "order"]}),
+        (None, {"fields": ["rule_id", "paragraph", "kind", "summary", "quote", "confirm", "mentions", "order"]}),
         # Django's admin sets textareas in a "monospace" fieldset in a fixed-width font.
         ("Condition", {"fields": ["condition"], "classes": ["monospace"]}),
     ]
@@ -72,9 +83,18 @@ class RuleInline(VersionContentInline):
         return super().get_queryset(request).select_related("paragraph__version")
 
 
+class SafetyPropertyInline(VersionContentInline):
+    model = SafetyProperty
+    form = SafetyPropertyForm
+    fieldsets = [
+        (None, {"fields": ["property_id", "statement", "order"]}),
+        ("Condition (must be true for every case)", {"fields": ["condition"], "classes": ["monospace"]}),
+    ]
+
+
 @admin.register(GuidanceVersion)
 class GuidanceVersionAdmin(admin.ModelAdmin):
-    inlines = [SectionInline, ParagraphInline, RuleInline]
+    inlines = [SectionInline, ParagraphInline, RuleInline, SafetyPropertyInline]
     list_display = ["version", "status", "published_at", "published_by", "short_change_note", "links"]
     list_display_links = ["version"]
     list_filter = ["status"]
@@ -83,6 +103,14 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
     view_on_site = False  # the change form links to the public page itself ("Preview" for a draft)
     fieldsets = [
         (None, {"fields": ["guideline", "number", "status", "title", "based_on", "change_note"]}),
+        (
+            "Source provenance",
+            {
+                "fields": list(GuidanceVersion.PROVENANCE_FIELDS),
+                "description": "The source this version reproduces, as the source itself records it. "
+                "Leave a field blank rather than guess: pages then say the record was not supplied.",
+            },
+        ),
         ("History", {"fields": ["created_at", "created_by", "published_at", "published_by", "retired_at"]}),
     ]
     readonly_fields = [
@@ -180,6 +208,18 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return redirect(request.path)
 
+    def _create_formsets(self, request, obj, change):
+        # Rules quote their paragraphs: check them against the paragraph texts of
+        # the same submission, so a paragraph and its rules can be edited together.
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        paragraphs = next((f for f in formsets if isinstance(f, ParagraphFormSet)), None)
+        for formset in formsets:
+            if isinstance(formset, RuleFormSet):
+                formset.paragraph_formset = paragraphs
+                for form in formset.forms:
+                    form.paragraph_formset = paragraphs
+        return formsets, inline_instances
+
     def _frozen_message(self, obj):
         return (
             f"Guidance v{obj.number} is {obj.get_status_display().lower()} and cannot be changed; "
@@ -195,6 +235,11 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 "create-draft/",
                 self.admin_site.admin_view(require_POST(self.create_draft_view)),
                 name="{}_{}_create_draft".format(*info),
+            ),
+            path(
+                "<path:object_id>/publish/add-regression-case/",
+                self.admin_site.admin_view(require_POST(self.add_regression_case_view)),
+                name="{}_{}_add_regression_case".format(*info),
             ),
             path(
                 "<path:object_id>/publish/",
@@ -253,7 +298,11 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             return redirect(self._change_url(draft))
 
         current = publishing.guidance_current(slug=draft.guideline.slug)
-        diff, changes = None, []
+        diff, changes, proofs = None, [], []
+        try:
+            proofs = publishing.guidance_prove(version=draft)
+        except (ConditionError, EvaluationError) as exc:
+            self.message_user(request, f"The safety properties cannot be proven: {exc}", messages.ERROR)
         if current is not None:
             diff = publishing.version_diff(old=current, new=draft)
             try:
@@ -276,6 +325,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 )
             except publishing.PublishError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
+                proofs = exc.proofs or proofs
             else:
                 retired = f"; v{current.number} is retired" if current else ""
                 self.message_user(request, f"Guidance v{published.number} is published{retired}.", messages.SUCCESS)
@@ -289,10 +339,51 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             "current": current,
             "diff": diff,
             "changes": changes,
-            "regression_case_count": len(publishing.regression_cases()),
+            "proofs": proofs,
+            "proofs_fail": any(not proof.holds for proof in proofs),
+            "regression_case_count": RegressionCase.objects.filter(guideline_id=draft.guideline_id).count(),
             "form": form,
         }
         return TemplateResponse(request, "admin/guidance/guidanceversion/publish.html", context)
+
+    def add_regression_case_view(self, request, object_id):
+        """Keep a counterexample (or any case the publish screen shows) as a regression case, in one step."""
+        if not request.user.has_perm("guidance.add_regressioncase"):
+            raise PermissionDenied
+        draft = self.get_object(request, unquote(object_id))
+        if draft is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        publish_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_publish", args=[draft.pk])
+        try:
+            case = json.loads(request.POST.get("case", ""))
+            regression = publishing.regression_case_add(
+                guideline=draft.guideline,
+                case=case,
+                name=request.POST.get("name", ""),
+                note=request.POST.get("note", ""),
+                user=request.user,
+            )
+        except (ValueError, ValidationError) as exc:
+            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            self.message_user(request, f"The case was not added: {message}", messages.ERROR)
+        else:
+            self.message_user(request, f"Added regression case \u201c{regression.name}\u201d.", messages.SUCCESS)
+        return redirect(publish_url)
+
+
+@admin.register(RegressionCase)
+class RegressionCaseAdmin(admin.ModelAdmin):
+    """Worked cases every publish re-runs; editors add them here or from the publish screen."""
+
+    list_display = ["name", "note", "added_by", "added_at"]
+    search_fields = ["name", "note"]
+    fields = ["guideline", "name", "case", "note", "added_by", "added_at"]
+    readonly_fields = ["added_by", "added_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Guideline)

@@ -49,6 +49,8 @@ class RuleSpec:
     summary: str
     condition: str
     mentions: tuple = ()  # facts shown with the recommendation though not tested
+    quote: str = ""  # the words of its paragraph the rule rests on (from guidance v2 on)
+    confirm: tuple = ()  # the source's qualifiers no case fact captures, for the clinician to confirm
 
 
 @dataclass(frozen=True)
@@ -59,15 +61,22 @@ class Recommendation:
     summary: str
     reason: str
     facts: dict = field(default_factory=dict, compare=False)
+    quote: str = ""
+    confirm: tuple = ()
 
     def as_dict(self):
-        return {
+        """The contract's output line. Quote and confirm come with rules that quote their
+        paragraph (every rule from guidance v2 on); version 1 answers as it always did."""
+        line = {
             "paragraph": self.paragraph,
             "kind": self.kind,
             "summary": self.summary,
             "rule": self.rule,
             "reason": self.reason,
         }
+        if self.quote:
+            line.update(quote=self.quote, confirm=list(self.confirm))
+        return line
 
 
 @dataclass(frozen=True)
@@ -125,8 +134,8 @@ def _sample_facts(names, literals):
         yield dict(base, **dict(zip(names, combo, strict=True)))
 
 
-def _context(facts, names):
-    context = {}
+def _context(facts, names, extra=None):
+    context = dict(extra or {})
     for name in names:
         value = facts[name]
         context[name] = list(value) if isinstance(value, tuple) else value
@@ -140,7 +149,22 @@ def compile_rule(spec):
     for name in spec.mentions:
         if name not in FACTS:
             raise ConditionError(f"Mentioned fact {name!r} is not a case fact; known facts are {', '.join(FACTS)}.")
-    source = spec.condition.strip()
+    for item in spec.confirm:
+        if not isinstance(item, str) or not item.strip():
+            raise ConditionError("Each item to confirm is a phrase of the source, such as 'prominent flushing'.")
+    program, variables, literals = compile_condition(spec.condition)
+    return CompiledRule(spec=spec, program=program, variables=variables, literals=frozenset(literals))
+
+
+def compile_condition(source, *, names=(), values=frozenset(), values_hint=""):
+    """Compile a CEL condition over the case facts and check it against the vocabulary.
+
+    `names` are further variables it may read (a safety property reads `fired`);
+    `values` further quoted strings it may name (a property names rule ids), and
+    `values_hint` says what those are in the error for a misspelt one.
+    Returns (program, the facts it reads in vocabulary order, the quoted strings).
+    """
+    source = source.strip()
     if not source:
         raise ConditionError('The condition is empty; write a CEL expression such as subtype == "ASM".')
     try:
@@ -150,35 +174,39 @@ def compile_rule(spec):
 
     bound = set(_BOUND_NAME.findall(source))
     referenced = set(program.variables())
-    unknown = sorted(referenced - set(FACTS) - bound)
+    known = [*FACTS, *names]
+    unknown = sorted(referenced - set(known) - bound)
     if unknown:
-        hints = [_did_you_mean(name, FACTS) for name in unknown]
+        hints = [_did_you_mean(name, known) for name in unknown]
         raise ConditionError(
             "Unknown fact name "
             + ", ".join(f"{n!r}{h}" for n, h in zip(unknown, hints, strict=True))
-            + f". Known facts: {', '.join(FACTS)}."
+            + f". Known facts: {', '.join(known)}."
         )
     literals = {a or b for a, b in _STRING_LITERAL.findall(source)}
-    misspelt = sorted(literals - ENUM_VALUES)
+    allowed = ENUM_VALUES | set(values)
+    misspelt = sorted(literals - allowed)
     if misspelt:
-        hints = [_did_you_mean(value, ENUM_VALUES) for value in misspelt]
+        hints = [_did_you_mean(value, allowed) for value in misspelt]
         raise ConditionError(
             "Unknown value "
             + ", ".join(f"{v!r}{h}" for v, h in zip(misspelt, hints, strict=True))
-            + ": a quoted value must be one the case facts can take."
+            + ": a quoted value must be one the case facts can take"
+            + (f" or {values_hint}." if values_hint else ".")
         )
     _check_values_fit_facts(source)
     variables = tuple(name for name in FACTS if name in referenced)
+    extra = {name: [] for name in names if name in referenced}
     for facts in _sample_facts(variables, literals):
         try:
-            result = program.execute(_context(facts, variables))
+            result = program.execute(_context(facts, variables, extra))
         except Exception as exc:  # noqa: BLE001 - the CEL runtime raises several types
             raise ConditionError(
                 f"The condition fails for a valid case ({_describe(facts, variables)}): {exc}"
             ) from None
         if not isinstance(result, bool):
             raise ConditionError(f"The condition must give true or false, but gave {result!r}.")
-    return CompiledRule(spec=spec, program=program, variables=variables, literals=frozenset(literals))
+    return program, variables, literals
 
 
 def _check_values_fit_facts(source):
@@ -232,6 +260,8 @@ def _recommendation(rule, facts):
         summary=rule.spec.summary,
         reason=_reason(rule, facts, shown),
         facts={name: facts[name] for name in shown},
+        quote=rule.spec.quote,
+        confirm=rule.spec.confirm,
     )
 
 

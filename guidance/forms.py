@@ -4,7 +4,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
 
-from .models import Rule
+from .models import Rule, SafetyProperty
 
 
 class SameVersionFormSet(BaseInlineFormSet):
@@ -34,16 +34,73 @@ class SameVersionFormSet(BaseInlineFormSet):
 class ParagraphFormSet(SameVersionFormSet):
     limited_field = "section"
 
+    def submitted_texts(self):
+        """Paragraph pk -> its text as this submission would save it (valid forms only)."""
+        texts = {}
+        for form in self.forms:
+            if form.instance.pk and form.is_valid() and "text" in form.cleaned_data:
+                texts[form.instance.pk] = form.cleaned_data["text"]
+        return texts
+
 
 class RuleFormSet(SameVersionFormSet):
     limited_field = "paragraph"
+    # The version's paragraph formset in the same submission (set by the admin), so
+    # quotes are checked against the paragraphs as they will be saved.
+    paragraph_formset = None
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "paragraph_formset": self.paragraph_formset}
+
+
+class ConfirmField(forms.CharField):
+    """The qualifiers to confirm, one per line, stored as a list."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "cols": 60})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
 class RuleForm(forms.ModelForm):
+    confirm = ConfirmField(
+        required=False,
+        label="Check before acting",
+        help_text="The source's own qualifiers that no case fact captures, one per line "
+        "(e.g. \u201cprominent flushing\u201d).",
+    )
+
     class Meta:
         model = Rule
-        fields = ["rule_id", "paragraph", "kind", "summary", "condition", "mentions", "order"]
+        fields = ["rule_id", "paragraph", "kind", "summary", "quote", "confirm", "condition", "mentions", "order"]
         widgets = {
+            "summary": forms.TextInput(attrs={"size": 100}),
+            "quote": forms.Textarea(attrs={"rows": 2, "cols": 90}),
+            "condition": forms.Textarea(attrs={"rows": 3, "cols": 90, "spellcheck": "false", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, paragraph_formset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.paragraph_formset = paragraph_formset
+
+    def clean(self):
+        cleaned = super().clean()
+        paragraph = cleaned.get("paragraph")
+        if self.paragraph_formset is not None and paragraph is not None:
+            # The paragraph's text as this same submission saves it (the formset validated first).
+            self.instance.paragraph_text_override = self.paragraph_formset.submitted_texts().get(paragraph.pk)
+        return cleaned
+
+
+class SafetyPropertyForm(forms.ModelForm):
+    class Meta:
+        model = SafetyProperty
+        fields = ["property_id", "statement", "condition", "order"]
+        widgets = {
+            "statement": forms.TextInput(attrs={"size": 100}),
             "condition": forms.Textarea(attrs={"rows": 3, "cols": 90, "spellcheck": "false", "autocomplete": "off"}),
         }
 

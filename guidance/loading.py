@@ -13,11 +13,14 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from .engine import RuleSpec, compile_rule
+from .engine import RuleSpec, compile_guidance, compile_rule
+from .properties import PropertySpec, compile_property, prove
+from .quotes import quote_in_text
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SOURCE_FILE = DATA_DIR / "source-sm-management.md"
 RULES_FILE = DATA_DIR / "rules-v1.json"
+VERSION_TWO_FILE = DATA_DIR / "version-2.json"
 
 GUIDELINE_SLUG = "sm-management"
 ATTRIBUTION = (
@@ -96,7 +99,10 @@ def _section(sections, name):
 
 
 def read_rules(path=RULES_FILE):
-    data = json.loads(Path(path).read_text())
+    return rules_from_data(json.loads(Path(path).read_text()))
+
+
+def rules_from_data(data):
     return [
         RuleSpec(
             rule_id=item["rule"],
@@ -105,9 +111,24 @@ def read_rules(path=RULES_FILE):
             summary=item["summary"],
             condition=item["condition"],
             mentions=tuple(item.get("mentions", ())),
+            quote=item.get("quote", ""),
+            confirm=tuple(item.get("confirm", ())),
         )
         for item in data["rules"]
     ]
+
+
+def properties_from_data(data):
+    return [
+        PropertySpec(property_id=item["property"], statement=item["statement"], condition=item["condition"])
+        for item in data.get("properties", ())
+    ]
+
+
+def read_version_two(path=VERSION_TWO_FILE):
+    """Version 2's rules, properties and change note (../shared/spec/evaluation-contract.md)."""
+    data = json.loads(Path(path).read_text())
+    return rules_from_data(data), properties_from_data(data), data["change_note"]
 
 
 def load_version_one(*, Guideline, GuidanceVersion, Section, Paragraph, Rule):  # noqa: N803 - model classes
@@ -161,3 +182,162 @@ def load_version_one(*, Guideline, GuidanceVersion, Section, Paragraph, Rule):  
         for order, spec in enumerate(specs)
     )
     return version
+
+
+# ---------------------------------------------------------------- version 2
+
+SYSTEM_ACTOR = "system (data migration guidance.0007)"
+OVERVIEW = "overview"
+
+
+class VersionTwoRefusedError(RuntimeError):
+    """Version 2 did not pass the checks every publish must pass; nothing was written."""
+
+
+def publish_version_two(*, models, now=None):
+    """Draft version 2 from the published version 1, change its rules, add its properties, publish.
+
+    The editor's steps, done with the models given (historical ones in the data
+    migration): the draft copies version 1's text; the overview sentence becomes
+    the overview section's lead paragraph, wording unchanged, so a rule can cite
+    it; the rules and safety properties come from data/version-2.json. As any
+    publish, it is refused unless every rule compiles and quotes its paragraph
+    and every property is proven. Version 1 retires; history and audit record
+    each step, by the system.
+    """
+    now = now or timezone.now()
+    GuidanceVersion, Section, Paragraph, Rule, SafetyProperty = (  # noqa: N806 - model classes
+        models[name] for name in ("GuidanceVersion", "Section", "Paragraph", "Rule", "SafetyProperty")
+    )
+    current = GuidanceVersion.objects.select_related("guideline").get(
+        guideline__slug=GUIDELINE_SLUG, status="published"
+    )
+    if GuidanceVersion.objects.filter(guideline=current.guideline, number__gte=2).exists():
+        raise VersionTwoRefusedError("guidance: a version 2 exists already; this migration publishes it only once")
+    specs, property_specs, change_note = read_version_two()
+    # The supplied text names itself and nothing more: its title is its provenance record.
+    if not current.source_title:
+        current.source_title = source_title()
+        current.save()
+    draft = GuidanceVersion.objects.create(
+        guideline=current.guideline,
+        number=current.number + 1,
+        status="draft",
+        title=current.title,
+        based_on=current,
+        created_at=now,
+        **{name: getattr(current, name) for name in _provenance_fields(GuidanceVersion)},
+    )
+    reason = "guidance v2 (system)"
+    _record_history(models, draft, "+", when=now, reason=reason)
+    created = []
+    paragraphs = {}
+    for section in Section.objects.filter(version=current).order_by("order", "pk"):
+        copy = Section.objects.create(
+            version=draft, slug=section.slug, title=section.title, text=section.text, order=section.order
+        )
+        created.append(copy)
+        for paragraph in Paragraph.objects.filter(section=section).order_by("order", "pk"):
+            paragraphs[paragraph.slug] = Paragraph.objects.create(
+                version=draft,
+                section=copy,
+                slug=paragraph.slug,
+                title=paragraph.title,
+                text=paragraph.text,
+                order=paragraph.order + 1,
+            )
+            created.append(paragraphs[paragraph.slug])
+        if copy.slug == OVERVIEW and copy.text:
+            paragraphs[OVERVIEW] = Paragraph.objects.create(
+                version=draft, section=copy, slug=OVERVIEW, title="", text=copy.text, order=0
+            )
+            created.append(paragraphs[OVERVIEW])
+            copy.text = ""
+            copy.save()
+
+    problems = []
+    for spec in specs:
+        paragraph = paragraphs.get(spec.paragraph)
+        if paragraph is None:
+            problems.append(f"rule {spec.rule_id}: no paragraph {spec.paragraph!r}")
+        elif not quote_in_text(spec.quote, paragraph.text):
+            problems.append(f"rule {spec.rule_id}: its quote is not in paragraph {spec.paragraph!r}")
+    compiled = compile_guidance(slug=GUIDELINE_SLUG, version=draft.number, title=draft.title, rules=specs)
+    rule_ids = [spec.rule_id for spec in specs]
+    for proof in (prove(compile_property(spec, rule_ids=rule_ids), compiled) for spec in property_specs):
+        if not proof.holds:
+            problems.append(f"property {proof.property_id} fails for {proof.counterexample} (fired: {proof.fired})")
+    if problems:
+        raise VersionTwoRefusedError("guidance v2 cannot be published: " + "; ".join(problems))
+
+    created += Rule.objects.bulk_create(
+        Rule(
+            version=draft,
+            rule_id=spec.rule_id,
+            paragraph=paragraphs[spec.paragraph],
+            kind=spec.kind,
+            summary=spec.summary,
+            condition=spec.condition,
+            mentions=",".join(spec.mentions),
+            quote=spec.quote,
+            confirm=list(spec.confirm),
+            order=order,
+        )
+        for order, spec in enumerate(specs)
+    )
+    created += SafetyProperty.objects.bulk_create(
+        SafetyProperty(
+            version=draft, property_id=spec.property_id, statement=spec.statement, condition=spec.condition, order=order
+        )
+        for order, spec in enumerate(property_specs)
+    )
+
+    current.status, current.retired_at = "retired", now
+    current.save()
+    draft.status, draft.published_at, draft.change_note = "published", now, change_note
+    draft.save()
+
+    for obj in created:
+        _record_history(models, obj, "+", when=now, reason=reason)
+    _record_history(models, current, "~", when=now, reason=reason)
+    _record_history(models, draft, "~", when=now, reason=reason)
+    AuditEvent = models["AuditEvent"]  # noqa: N806
+    for action, details in (
+        ("guidance_draft_created", {"number": draft.number, "based_on": current.number}),
+        ("guidance_published", {"number": draft.number, "replaced": current.number}),
+    ):
+        AuditEvent.objects.create(
+            created_at=now,
+            actor=None,
+            actor_username=SYSTEM_ACTOR,
+            action=action,
+            object_type="guidance.guidanceversion",
+            object_id=str(draft.pk),
+            details=details,
+        )
+    return draft
+
+
+def source_title():
+    """The title the supplied source gives itself, on its first line."""
+    first = SOURCE_FILE.read_text().splitlines()[0]
+    return first.lstrip("#").strip()
+
+
+def _provenance_fields(GuidanceVersion):  # noqa: N803
+    return [f.name for f in GuidanceVersion._meta.fields if f.name.startswith("source_")]
+
+
+def _record_history(models, obj, history_type, *, when, reason):
+    """A django-simple-history record of obj, written with the (historical) history model."""
+    history = models.get(f"Historical{obj.__class__.__name__}")
+    if history is None:
+        return
+    values = {
+        field.attname: getattr(obj, field.attname)
+        for field in history._meta.fields
+        if not field.name.startswith("history_") and hasattr(obj, field.attname)
+    }
+    history.objects.create(
+        **values, history_date=when, history_type=history_type, history_change_reason=reason, history_user=None
+    )

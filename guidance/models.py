@@ -13,8 +13,10 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from .engine import KINDS, ConditionError, RuleSpec, compile_rule
-from .facts import FACTS
+from .facts import FACTS, validate_case
 from .markdown import render_markdown
+from .properties import PropertySpec, compile_property
+from .quotes import mark_sentences, quote_anchor, quote_in_text
 
 
 class FrozenVersionError(ValidationError):
@@ -63,6 +65,24 @@ class GuidanceVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     retired_at = models.DateTimeField(null=True, blank=True)
+
+    # Provenance of the source text this version reproduces. Left blank when the
+    # source came without a bibliographic record: nothing is invented.
+    source_title = models.CharField("source title", max_length=300, blank=True)
+    source_authors = models.CharField(
+        "source authors or publisher", max_length=300, blank=True, help_text="As the source names them."
+    )
+    source_identifier = models.CharField(
+        "source URL or identifier", max_length=500, blank=True, help_text="A URL, DOI, ISBN or other identifier."
+    )
+    source_date = models.CharField(
+        "source's own date",
+        max_length=50,
+        blank=True,
+        help_text="The date the source gives for itself (publication or last review), as it gives it.",
+    )
+    source_retrieved_on = models.DateField("date retrieved", null=True, blank=True)
+    source_licence = models.CharField("source licence", max_length=200, blank=True)
 
     objects = GuidanceVersionQuerySet.as_manager()
 
@@ -141,6 +161,22 @@ class GuidanceVersion(models.Model):
 
     def rule_specs(self):
         return [rule.spec for rule in self.rules.select_related("paragraph")]
+
+    def property_specs(self):
+        return [prop.spec for prop in self.safety_properties.all()]
+
+    PROVENANCE_FIELDS = (
+        "source_title",
+        "source_authors",
+        "source_identifier",
+        "source_date",
+        "source_retrieved_on",
+        "source_licence",
+    )
+
+    @property
+    def has_bibliographic_record(self):
+        return any(getattr(self, name) for name in self.PROVENANCE_FIELDS if name != "source_title")
 
 
 class FrozenAwareQuerySet(models.QuerySet):
@@ -223,7 +259,10 @@ class Paragraph(VersionContent):
     def clean(self):
         if self.section_id and self.version_id and self.section.version_id != self.version_id:
             raise ValidationError({"section": "The section belongs to another guidance version."})
-        if self.version_id and Section.objects.filter(version_id=self.version_id, slug=self.slug).exists():
+        # A section's lead paragraph may carry the section's own slug (the source
+        # puts one slug on a heading and the sentence under it); no other may.
+        clash = Section.objects.filter(version_id=self.version_id, slug=self.slug).exclude(pk=self.section_id)
+        if self.version_id and clash.exists():
             raise ValidationError({"slug": "A section of this version already uses this slug as its anchor."})
         if self.pk:
             stored_slug = Paragraph.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
@@ -246,6 +285,21 @@ class Paragraph(VersionContent):
     def html(self):
         return render_markdown(self.text)
 
+    @cached_property
+    def quoted_html(self):
+        """The text with every sentence a rule quotes marked and anchored (rules prefetched by the page)."""
+        quotes = tuple(rule.quote for rule in self.rules.all() if rule.quote)
+        return mark_sentences(self.html, self.text, self.slug, quotes) if quotes else self.html
+
+    @property
+    def is_lead(self):
+        """The section's lead paragraph: the section's anchor is its anchor."""
+        return self.section_id is not None and self.slug == self.section.slug
+
+
+class QuoteError(ValidationError):
+    """A rule's quote that its paragraph does not hold."""
+
 
 class Rule(VersionContent):
     version = models.ForeignKey(GuidanceVersion, on_delete=models.CASCADE, related_name="rules")
@@ -267,8 +321,23 @@ class Rule(VersionContent):
         blank=True,
         help_text="Facts shown with the recommendation though the condition does not test them (comma-separated).",
     )
+    quote = models.TextField(
+        blank=True,
+        help_text="The words of the paragraph this rule rests on, copied exactly (line breaks aside). "
+        "Shown to clinicians as the source's words; required to publish.",
+    )
+    confirm = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The source's own qualifiers that no case fact captures (e.g. \u201cprominent flushing\u201d), "
+        "shown as \u201cCheck before acting\u201d.",
+    )
     order = models.PositiveIntegerField(default=0)
     history = HistoricalRecords()
+
+    # Set by a form that edits the paragraph in the same request: the quote is
+    # checked against the text as it will be saved, not as it is stored.
+    paragraph_text_override = None
 
     class Meta:
         ordering = ["order", "pk"]
@@ -276,6 +345,11 @@ class Rule(VersionContent):
 
     def __str__(self):
         return self.rule_id
+
+    @property
+    def anchor(self):
+        """The sentence the quote starts in, on the guidance page (the paragraph without a quote)."""
+        return quote_anchor(self.paragraph.slug, self.paragraph.text, self.quote) if self.quote else self.paragraph.slug
 
     @property
     def mentioned_facts(self):
@@ -290,21 +364,122 @@ class Rule(VersionContent):
             summary=self.summary,
             condition=self.condition,
             mentions=self.mentioned_facts,
+            quote=self.quote,
+            confirm=tuple(self.confirm or ()),
+        )
+
+    def quote_problem(self):
+        """Why the quote cannot stand (a sentence for the editor), or None."""
+        if not self.quote.strip() or not self.paragraph_id:
+            return None
+        text = self.paragraph.text if self.paragraph_text_override is None else self.paragraph_text_override
+        if quote_in_text(self.quote, text):
+            return None
+        return (
+            f"The quote is not in paragraph {self.paragraph.slug!r}"
+            f"{' as edited' if self.paragraph_text_override is not None else ''}: a rule can only quote words "
+            "its paragraph holds (line breaks aside). Copy them from the paragraph exactly."
         )
 
     def clean(self):
         errors = {}
         if self.paragraph_id and self.version_id and self.paragraph.version_id != self.version_id:
             errors["paragraph"] = "The paragraph belongs to another guidance version."
-        if self.paragraph_id and self.kind:
+        if not isinstance(self.confirm, list) or not all(isinstance(i, str) and i.strip() for i in self.confirm):
+            errors["confirm"] = "List the qualifiers to confirm as phrases of the source, one per line."
+        elif self.paragraph_id and self.kind:
             try:
                 compile_rule(self.spec)
             except ConditionError as exc:
                 errors["mentions" if "Mentioned fact" in str(exc) else "condition"] = str(exc)
+        problem = self.quote_problem()
+        if problem:
+            errors["quote"] = problem
         if errors:
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        # The model owns the invariant: no rule is stored that cannot run.
+        # The model owns the invariants: no rule is stored that cannot run, or
+        # that cites words its paragraph does not hold.
         compile_rule(self.spec)
+        problem = self.quote_problem()
+        if problem:
+            raise QuoteError({"quote": problem})
         super().save(*args, **kwargs)
+
+
+class SafetyProperty(VersionContent):
+    """A statement that must hold for every case under this version's rules, proven before publishing."""
+
+    version = models.ForeignKey(GuidanceVersion, on_delete=models.CASCADE, related_name="safety_properties")
+    property_id = models.SlugField(max_length=80, help_text="Stable id, named in proofs and counterexamples.")
+    statement = models.CharField(
+        max_length=300, help_text="One sentence for clinicians: what the property guarantees for every patient."
+    )
+    condition = models.TextField(
+        help_text=(
+            "CEL over the case facts and fired (the ids of the rules that fire), true for every case, e.g. "
+            '!("aspirin-for-refractory-flushing" in fired) || nsaid_tolerance == "tolerant". '
+            f"Facts: {', '.join(FACTS)}."
+        )
+    )
+    order = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name_plural = "safety properties"
+        constraints = [models.UniqueConstraint(fields=["version", "property_id"], name="guidance_property_id_unique")]
+
+    def __str__(self):
+        return self.property_id
+
+    @property
+    def spec(self):
+        return PropertySpec(property_id=self.property_id, statement=self.statement, condition=self.condition)
+
+    def _rule_ids(self):
+        return list(Rule.objects.filter(version_id=self.version_id).values_list("rule_id", flat=True))
+
+    def clean(self):
+        if self.version_id and self.condition:
+            try:
+                compile_property(self.spec, rule_ids=self._rule_ids())
+            except ConditionError as exc:
+                raise ValidationError({"statement" if "one sentence" in str(exc) else "condition": str(exc)}) from None
+
+    def save(self, *args, **kwargs):
+        compile_property(self.spec, rule_ids=self._rule_ids())
+        super().save(*args, **kwargs)
+
+
+class RegressionCase(models.Model):
+    """A worked case the publish screen re-runs: a draft that changes its lines needs confirming."""
+
+    guideline = models.ForeignKey(Guideline, on_delete=models.CASCADE, related_name="regression_cases")
+    name = models.CharField(max_length=200)
+    case = models.JSONField(help_text="Case facts, as evaluate_case takes them.")
+    note = models.CharField(max_length=300, blank=True, help_text="Why this case is kept, e.g. a counterexample.")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["guideline", "name"], name="guidance_regression_case_name_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def facts(self):
+        return validate_case(self.case)
+
+    def clean(self):
+        try:
+            validate_case(self.case)
+        except ValueError as exc:
+            raise ValidationError({"case": str(exc)}) from None

@@ -1,7 +1,8 @@
 """Guidance services: compile, evaluate, draft, publish and compare versions."""
 
+import dataclasses
 import difflib
-import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,15 +13,22 @@ from simple_history.utils import bulk_create_with_history
 
 from audit.services import Action, audit_covered, audit_record
 
-from . import engine
-from .facts import validate_case
-from .models import GuidanceVersion, Guideline, Paragraph, Rule, Section
+from . import engine, properties
+from .models import GuidanceVersion, Guideline, Paragraph, RegressionCase, Rule, SafetyProperty, Section
+from .quotes import quote_in_text
 
 REGRESSION_CASES_FILE = Path(__file__).resolve().parent / "data" / "regression-cases.json"
 
 
 class PublishError(Exception):
-    """A publish or draft request that cannot go ahead; the message says why."""
+    """A publish or draft request that cannot go ahead; the message says why.
+
+    `proofs` holds the safety-property proofs when one of them failed.
+    """
+
+    def __init__(self, message, *, proofs=()):
+        super().__init__(message)
+        self.proofs = list(proofs)
 
 
 # Published and retired versions never change, so their compiled rules are
@@ -82,6 +90,7 @@ def draft_create(*, guideline, user):
                 title=current.title if current else guideline.title,
                 based_on=current,
                 created_by=user,
+                **{name: getattr(current, name) for name in GuidanceVersion.PROVENANCE_FIELDS if current},
             )
     except IntegrityError:
         raise PublishError("Another draft was created at the same moment; reload and edit that one.") from None
@@ -124,11 +133,27 @@ def _copy_content(*, source, target):
                 summary=rule.summary,
                 condition=rule.condition,
                 mentions=rule.mentions,
+                quote=rule.quote,
+                confirm=rule.confirm,
                 order=rule.order,
             )
             for rule in source.rules.all()
         ],
         Rule,
+        default_user=target.created_by,
+    )
+    bulk_create_with_history(
+        [
+            SafetyProperty(
+                version=target,
+                property_id=prop.property_id,
+                statement=prop.statement,
+                condition=prop.condition,
+                order=prop.order,
+            )
+            for prop in source.safety_properties.all()
+        ],
+        SafetyProperty,
         default_user=target.created_by,
     )
 
@@ -159,6 +184,20 @@ def draft_publish(*, draft, user, change_note, confirm_changes=False):
         raise PublishError(f"A rule cannot be used: {exc}") from None
     if not compiled.rules:
         raise PublishError("The draft has no rules; a version without rules would recommend nothing.")
+    unquoted = rules_without_quote(draft)
+    if unquoted:
+        raise PublishError(
+            "Every rule must quote the words of its paragraph it rests on; these do not: " + ", ".join(unquoted) + "."
+        )
+    proofs = guidance_prove(version=draft)
+    failing = [proof for proof in proofs if not proof.holds]
+    if failing:
+        raise PublishError(
+            "A safety property fails, so the draft cannot be published: "
+            + ", ".join(proof.property_id for proof in failing)
+            + ". Change the rules (or the property) until every property holds.",
+            proofs=proofs,
+        )
     if current and not confirm_changes and regression_changes(old=current, new=draft):
         raise PublishError("This draft changes recommendations for regression cases; confirm to publish.")
 
@@ -193,9 +232,55 @@ class RegressionChange:
     removed: list
 
 
-def regression_cases():
-    data = json.loads(REGRESSION_CASES_FILE.read_text())
-    return [(item["name"], validate_case(item["case"])) for item in data["cases"]]
+def regression_cases(*, guideline_id):
+    """(name, validated facts) of the guideline's regression cases, oldest first."""
+    return [(case.name, case.facts) for case in RegressionCase.objects.filter(guideline_id=guideline_id)]
+
+
+@transaction.atomic
+def regression_case_add(*, guideline, case, name, user, note=""):
+    """Keep a case (facts as evaluate_case takes them) for every later publish to re-run."""
+    name = name.strip()[:200] or "case"
+    taken = set(RegressionCase.objects.filter(guideline=guideline).values_list("name", flat=True))
+    unique, n = name, 1
+    while unique in taken:
+        n += 1
+        unique = f"{name} ({n})"
+    regression = RegressionCase(guideline=guideline, name=unique, case=case, note=note[:300], added_by=user)
+    regression.full_clean()
+    regression.save()
+    audit_record(actor=user, action=Action.REGRESSION_CASE_ADDED, obj=regression)
+    return regression
+
+
+# ---------------------------------------------------------------- proving
+
+
+def rules_without_quote(version):
+    """Rule ids whose quote is missing or not in their paragraph."""
+    return [
+        rule.rule_id
+        for rule in version.rules.select_related("paragraph")
+        if not quote_in_text(rule.quote, rule.paragraph.text)
+    ]
+
+
+def guidance_prove(*, version, properties_from=None):
+    """Prove the safety properties of `properties_from` (default: the version itself) for its rules.
+
+    Each proof is exhaustive over its case space (guidance.properties); the
+    time each took is measured here, outside the pure checker.
+    """
+    source = properties_from or version
+    rule_ids = list(source.rules.values_list("rule_id", flat=True))
+    compiled = guidance_compiled(version)
+    proofs = []
+    for spec in source.property_specs():
+        prop = properties.compile_property(spec, rule_ids=rule_ids)
+        started = time.perf_counter()
+        proof = properties.prove(prop, compiled)
+        proofs.append(dataclasses.replace(proof, seconds=time.perf_counter() - started))
+    return proofs
 
 
 def _keys(recommendations):
@@ -215,7 +300,7 @@ def regression_changes(*, old, new):
     """The project's regression cases whose recommendations differ between versions."""
     old_compiled, new_compiled = guidance_compiled(old), guidance_compiled(new)
     changes = []
-    for name, facts in regression_cases():
+    for name, facts in regression_cases(guideline_id=new.guideline_id):
         added, removed = recommendations_diff(
             engine.evaluate(facts, old_compiled), engine.evaluate(facts, new_compiled)
         )
@@ -250,15 +335,39 @@ def version_diff(*, old, new):
         if a and b and a.spec == b.spec:
             continue
         fields = []
-        for name in ("paragraph", "kind", "summary", "condition", "mentions"):
-            before = getattr(a.spec, name) if a else ""
-            after = getattr(b.spec, name) if b else ""
+        for name in ("paragraph", "kind", "summary", "quote", "confirm", "condition", "mentions"):
+            before = _shown(getattr(a.spec, name)) if a else ""
+            after = _shown(getattr(b.spec, name)) if b else ""
             if before != after:
                 fields.append({"name": name, "before": before, "after": after})
         rules.append(
             {"rule_id": rule_id, "status": "added" if not a else "removed" if not b else "changed", "fields": fields}
         )
-    return {"text": text, "rules": rules}
+    old_props = {p.property_id: p.spec for p in old.safety_properties.all()}
+    new_props = {p.property_id: p.spec for p in new.safety_properties.all()}
+    props = []
+    for property_id in list(old_props) + [p for p in new_props if p not in old_props]:
+        a, b = old_props.get(property_id), new_props.get(property_id)
+        if a == b:
+            continue
+        fields = [
+            {"name": name, "before": getattr(a, name) if a else "", "after": getattr(b, name) if b else ""}
+            for name in ("statement", "condition")
+            if (getattr(a, name) if a else "") != (getattr(b, name) if b else "")
+        ]
+        props.append(
+            {
+                "property_id": property_id,
+                "status": "added" if not a else "removed" if not b else "changed",
+                "fields": fields,
+            }
+        )
+    return {"text": text, "rules": rules, "properties": props}
+
+
+def _shown(value):
+    """A rule field as an editor reads it in a diff (lists one item after another)."""
+    return "; ".join(value) if isinstance(value, tuple | list) else value
 
 
 def _word_diff(a, b):

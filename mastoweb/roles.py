@@ -20,7 +20,9 @@ ROLE_PERMISSIONS = {
     ],
     GUIDANCE_EDITOR: [
         (app, f"{action}_{model}")
-        for app, models in (("guidance", ("guidanceversion", "section", "paragraph", "rule")),)
+        for app, models in (
+            ("guidance", ("guidanceversion", "section", "paragraph", "rule", "safetyproperty", "regressioncase")),
+        )
         for model in models
         for action in ("add", "change", "delete", "view")
     ]
@@ -28,14 +30,30 @@ ROLE_PERMISSIONS = {
 }
 
 
-def ensure_roles(Group, Permission):  # noqa: N803 - model classes (historical in migrations)
-    """Create or refresh the groups; missing permissions raise so a typo cannot pass silently."""
+def ensure_roles(Group, Permission, *, model_exists=None):  # noqa: N803 - model classes (historical in migrations)
+    """Create or refresh the groups; missing permissions raise so a typo cannot pass silently.
+
+    `model_exists(app_label, model_name)`, in a migration, leaves out the
+    permissions of models that do not exist yet at that point of the history
+    (a later migration refreshes the groups once they do).
+    """
     for name, wanted in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
         perms = []
         for app_label, codename in wanted:
+            if model_exists and not model_exists(app_label, _model_of(codename)):
+                continue
             perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         group.permissions.set(perms)
+
+
+# Custom permissions (Meta.permissions) whose codename does not end in their model's name.
+_CUSTOM_PERMISSION_MODELS = {"review_all_cases": "case"}
+
+
+def _model_of(codename):
+    """The model a permission is about: add_rule -> rule, publish_guidanceversion -> guidanceversion."""
+    return _CUSTOM_PERMISSION_MODELS.get(codename, codename.partition("_")[2])
 
 
 def sync_roles(apps):
@@ -51,4 +69,12 @@ def sync_roles(apps):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+    def model_exists(app_label, model_name):
+        try:
+            apps.get_model(app_label, model_name)
+        except LookupError:
+            return False
+        return True
+
+    ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), model_exists=model_exists)

@@ -42,7 +42,7 @@ def editor(make_user):
     """A guidance editor: staff in the Guidance editor group, and its permissions given directly too."""
     perms = [
         f"guidance.{action}_{model}"
-        for model in ("guidanceversion", "section", "paragraph", "rule")
+        for model in ("guidanceversion", "section", "paragraph", "rule", "safetyproperty", "regressioncase")
         for action in ("add", "change", "delete", "view")
     ] + ["guidance.publish_guidanceversion", "guidance.view_guideline"]
     return make_user("editor", staff=True, perms=perms, groups=[roles.GUIDANCE_EDITOR])
@@ -65,10 +65,19 @@ def reviewer(make_user):
 
 
 @pytest.fixture
-def version_one(db):
+def published_version(db):
+    """The published guidance version after migrate (version 2)."""
     from guidance.publishing import guidance_current
 
     return guidance_current()
+
+
+@pytest.fixture
+def version_one(db):
+    """Guidance version 1, retired by version 2 and still answering as it did."""
+    from guidance.selectors import guidance_version_by_number
+
+    return guidance_version_by_number(number=1)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -108,8 +108,8 @@ def _session(user):
 
 
 @pytest.fixture
-def site(make_user, version_one):
-    return build_draft(make_user=make_user, version_one=version_one)
+def site(make_user, published_version):
+    return build_draft(make_user=make_user, published_version=published_version)
 
 
 @pytest.fixture
@@ -136,13 +136,13 @@ def test_the_harness_sees_a_payload_that_runs(visitor_for, make_user):
     assert visitor.dialogs
 
 
-def test_no_payload_runs_on_any_page_that_shows_free_text(visitor_for, site, version_one):
+def test_no_payload_runs_on_any_page_that_shows_free_text(visitor_for, site, published_version):
     people, draft, draft_pages = site
     visitors = {person: visitor_for(user) for person, user in people.items()}
     problems = []
     for page in draft_pages:
         problems += visitors[page.person].visit(page.url, page.what)
-    for page in publish_draft(people=people, draft=draft, version_one=version_one):
+    for page in publish_draft(people=people, draft=draft, published_version=published_version):
         problems += visitors[page.person].visit(page.url, page.what)
 
     dialogs = [dialog for visitor in visitors.values() for dialog in visitor.dialogs]
@@ -150,9 +150,11 @@ def test_no_payload_runs_on_any_page_that_shows_free_text(visitor_for, site, ver
     assert not problems, "\n".join(problems)
 
 
-def test_payloads_typed_into_the_case_form_stay_text_through_preview_save_and_refusal(visitor_for, site, version_one):
+def test_payloads_typed_into_the_case_form_stay_text_through_preview_save_and_refusal(
+    visitor_for, site, published_version
+):
     people, draft, _ = site
-    publish_draft(people=people, draft=draft, version_one=version_one)
+    publish_draft(people=people, draft=draft, published_version=published_version)
     visitor = visitor_for(people["owner"])
     page = visitor.page
     page.goto("/cases/new/")

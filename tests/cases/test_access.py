@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def case(clinician, version_one):
+def case(clinician, published_version):
     return make_case(clinician, label="Clinic 1", subtype="ISM", symptoms=["flushing"])
 
 

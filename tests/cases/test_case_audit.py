@@ -32,11 +32,11 @@ def _case_text_absent():
 
 
 @pytest.fixture
-def case(clinician, version_one):
+def case(clinician, published_version):
     return make_case(clinician, label=LABEL, subtype="ASM", symptoms=["flushing"], notes=NOTES)
 
 
-def test_creating_a_case_records_the_case_and_its_first_assessment(client, clinician, version_one):
+def test_creating_a_case_records_the_case_and_its_first_assessment(client, clinician, published_version):
     client.force_login(clinician)
     data = form_data(label=LABEL, subtype="ASM", symptoms=["flushing"], notes=NOTES)
     response = client.post(reverse("cases:create"), data, REMOTE_ADDR=ADDRESS)
@@ -54,7 +54,7 @@ def test_creating_a_case_records_the_case_and_its_first_assessment(client, clini
         "cases.assessment",
         str(case.assessments.get().pk),
     )
-    assert assessed.details == {"case_id": str(case.pk), "guidance_version": 1}
+    assert assessed.details == {"case_id": str(case.pk), "guidance_version": 2}
     assert created.ip_address == assessed.ip_address == ADDRESS
     _case_text_absent()
 
@@ -111,15 +111,16 @@ def test_a_refused_read_records_no_view(client, outsider, editor, case):
     assert _events(Action.CASE_VIEWED) == []
 
 
-def test_reevaluation_records_the_versions_and_the_new_assessment(client, clinician, editor, case):
+def test_reevaluation_records_the_versions_and_the_new_assessment(client, clinician, editor, case, published_version):
+    assert published_version.number == 2
     publish_revision(user=editor, revise=lambda draft: None)
     client.force_login(clinician)
     response = client.post(reverse("cases:reassess", args=[case.pk]), REMOTE_ADDR=ADDRESS)
     assert response.status_code == 302
     [reevaluated] = _events(Action.CASE_REEVALUATED)
     assert (reevaluated.actor, reevaluated.object_id, reevaluated.ip_address) == (clinician, str(case.pk), ADDRESS)
-    assert reevaluated.details == {"from_version": 1, "to_version": 2}
-    assert _events(Action.ASSESSMENT_CREATED)[-1].details == {"case_id": str(case.pk), "guidance_version": 2}
+    assert reevaluated.details == {"from_version": 2, "to_version": 3}
+    assert _events(Action.ASSESSMENT_CREATED)[-1].details == {"case_id": str(case.pk), "guidance_version": 3}
     assert client.get(reverse("cases:reassess", args=[case.pk])).status_code == 302  # nothing more to do
     assert len(_events(Action.CASE_REEVALUATED)) == 1
 

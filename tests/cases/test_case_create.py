@@ -14,7 +14,7 @@ def test_it_requires_login(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_it_shows_the_form_in_clinical_sections(client, clinician, version_one, django_assert_max_num_queries):
+def test_it_shows_the_form_in_clinical_sections(client, clinician, published_version, django_assert_max_num_queries):
     client.force_login(clinician)
     with django_assert_max_num_queries(6):
         response = client.get(reverse("cases:create"))
@@ -35,7 +35,7 @@ def test_it_shows_the_form_in_clinical_sections(client, clinician, version_one, 
     assert "record number" in html  # the label's help says what it must never be
 
 
-def test_it_saves_a_case_with_its_first_assessment(client, clinician, version_one):
+def test_it_saves_a_case_with_its_first_assessment(client, clinician, published_version):
     client.force_login(clinician)
     data = form_data(
         label="Clinic 7",
@@ -59,20 +59,23 @@ def test_it_saves_a_case_with_its_first_assessment(client, clinician, version_on
     )
     assert (case.serum_tryptase_ng_ml, case.age_years, case.notes) == (24.5, 51, "Seen twice.")
     assessment = Assessment.objects.get(case=case)
-    assert assessment.guidance_version == version_one
+    assert assessment.guidance_version == published_version
     assert assessment.created_by == clinician
     assert assessment.facts["symptoms"] == ["flushing", "pruritus"]
     assert assessment.facts["serum_tryptase_ng_ml"] == 24.5
-    rules = [line["rule"] for line in assessment.recommendations]
+    assert assessment.recommendations["format"] == 2
+    rules = [line.rule for line in assessment.lines]
     assert "h1-for-cutaneous-symptoms" in rules
-    h1 = next(line for line in assessment.recommendations if line["rule"] == "h1-for-cutaneous-symptoms")
-    assert h1["paragraph"] == "antihistamines"
-    assert h1["kind"] == "recommend"
-    assert h1["reason"] == "flushing, pruritus present"
-    assert h1["paragraph_text"].startswith("Initial pharmacologic treatment includes")
+    h1 = next(line for line in assessment.lines if line.rule == "h1-for-cutaneous-symptoms")
+    assert h1.paragraph == "antihistamines"
+    assert h1.kind == "recommend"
+    assert h1.reason == "flushing, pruritus present"
+    assert h1.paragraph_text.startswith("Initial pharmacologic treatment includes")
+    assert h1.quote == "H1 antihistamines are administered to prevent flushing and itching."
+    assert h1.confirm == ()
 
 
-def test_its_case_ids_are_not_sequential(client, clinician, version_one):
+def test_its_case_ids_are_not_sequential(client, clinician, published_version):
     client.force_login(clinician)
     client.post(reverse("cases:create"), form_data(subtype="ISM"))
     case = Case.objects.get()
@@ -80,7 +83,7 @@ def test_its_case_ids_are_not_sequential(client, clinician, version_one):
     assert str(case.pk) in case.get_absolute_url()
 
 
-def test_it_keeps_everything_typed_when_a_fact_is_refused(client, clinician, version_one):
+def test_it_keeps_everything_typed_when_a_fact_is_refused(client, clinician, published_version):
     client.force_login(clinician)
     data = form_data(
         label="Clinic 8",
@@ -116,7 +119,7 @@ def test_it_keeps_everything_typed_when_a_fact_is_refused(client, clinician, ver
     assert '<option value="SSM" selected>' in html
 
 
-def test_it_requires_a_label_and_a_subtype(client, clinician, version_one):
+def test_it_requires_a_label_and_a_subtype(client, clinician, published_version):
     client.force_login(clinician)
     response = client.post(reverse("cases:create"), form_data(label="", subtype=""))
     assert response.status_code == 200
@@ -124,7 +127,7 @@ def test_it_requires_a_label_and_a_subtype(client, clinician, version_one):
     assert not Case.objects.exists()
 
 
-def test_it_refuses_an_unknown_symptom_by_name(client, clinician, version_one):
+def test_it_refuses_an_unknown_symptom_by_name(client, clinician, published_version):
     client.force_login(clinician)
     data = form_data(subtype="ISM")
     data["symptoms"] = ["flushing", "sneezing"]
@@ -133,7 +136,7 @@ def test_it_refuses_an_unknown_symptom_by_name(client, clinician, version_one):
     assert not Case.objects.exists()
 
 
-def test_it_ignores_posted_owner_and_lock_fields(client, clinician, outsider, version_one):
+def test_it_ignores_posted_owner_and_lock_fields(client, clinician, outsider, published_version):
     client.force_login(clinician)
     data = form_data(subtype="MCL")
     data.update(created_by=outsider.pk, lock_version=99, id="00000000-0000-0000-0000-000000000001")
@@ -144,7 +147,7 @@ def test_it_ignores_posted_owner_and_lock_fields(client, clinician, outsider, ve
     assert str(case.pk) != data["id"]
 
 
-def test_the_saved_page_shows_what_the_preview_showed(client, clinician, version_one):
+def test_the_saved_page_shows_what_the_preview_showed(client, clinician, published_version):
     client.force_login(clinician)
     data = form_data(subtype="ASM", symptoms=["ascites"], hct_eligible="yes")
     preview = client.post(reverse("cases:preview"), data, headers={"HX-Request": "true"})

@@ -10,7 +10,7 @@ from .factories import make_case
 pytestmark = pytest.mark.django_db
 
 
-def test_it_lists_own_cases_most_recently_changed_first(client, clinician, version_one):
+def test_it_lists_own_cases_most_recently_changed_first(client, clinician, published_version):
     older = make_case(clinician, label="Older", subtype="ASM")
     make_case(clinician, label="Newer", subtype="MCL")
     case_update(case=older, user=clinician, label="Older, edited", facts={"subtype": "ASM"})
@@ -18,11 +18,11 @@ def test_it_lists_own_cases_most_recently_changed_first(client, clinician, versi
     html = client.get(reverse("cases:list")).content.decode()
     assert html.index("Older, edited") < html.index("Newer")
     assert "Aggressive systemic mastocytosis (ASM)" in html
-    assert "guidance version 1" in html
+    assert "guidance version 2" in html
     assert "Newer guidance" not in html
 
 
-def test_it_invites_the_first_case(client, clinician, version_one):
+def test_it_invites_the_first_case(client, clinician, published_version):
     client.force_login(clinician)
     html = client.get(reverse("cases:list")).content.decode()
     assert "You have no cases yet" in html
@@ -36,7 +36,9 @@ def _queries_for_list(client):
     return len(queries)
 
 
-def test_its_query_count_does_not_grow_with_the_cases(client, clinician, version_one, django_assert_max_num_queries):
+def test_its_query_count_does_not_grow_with_the_cases(
+    client, clinician, published_version, django_assert_max_num_queries
+):
     client.force_login(clinician)
     make_case(clinician, subtype="ISM")
     few = _queries_for_list(client)

@@ -8,7 +8,7 @@ from .factories import form_data, make_case, shown_recommendations
 pytestmark = pytest.mark.django_db
 
 
-def test_the_form_comes_filled_in_with_its_preview(client, clinician, version_one):
+def test_the_form_comes_filled_in_with_its_preview(client, clinician, published_version):
     case = make_case(clinician, label="Clinic 3", subtype="ASM", symptoms=["malabsorption"], kit_d816v="positive")
     client.force_login(clinician)
     response = client.get(reverse("cases:update", args=[case.pk]))
@@ -20,7 +20,7 @@ def test_the_form_comes_filled_in_with_its_preview(client, clinician, version_on
     assert ("aggressive-sm", "recommend") in shown_recommendations(html)
 
 
-def test_editing_saves_a_new_assessment_and_keeps_the_old_one(client, clinician, version_one):
+def test_editing_saves_a_new_assessment_and_keeps_the_old_one(client, clinician, published_version):
     case = make_case(clinician, subtype="ISM", symptoms=["flushing"])
     first = case.assessments.get()
     client.force_login(clinician)
@@ -35,14 +35,14 @@ def test_editing_saves_a_new_assessment_and_keeps_the_old_one(client, clinician,
     assert case.assessments.count() == 2
     latest = case.assessments.first()
     assert latest != first
-    assert "venom-immunotherapy" in [line["rule"] for line in latest.recommendations]
+    assert "venom-immunotherapy" in [line.rule for line in latest.lines]
     first_again = Assessment.objects.get(pk=first.pk)
     assert first_again.facts == first.facts
     assert first_again.recommendations == first.recommendations
-    assert "venom-immunotherapy" not in [line["rule"] for line in first_again.recommendations]
+    assert "venom-immunotherapy" not in [line.rule for line in first_again.lines]
 
 
-def test_a_refused_edit_changes_nothing(client, clinician, version_one):
+def test_a_refused_edit_changes_nothing(client, clinician, published_version):
     case = make_case(clinician, subtype="ISM")
     client.force_login(clinician)
     data = {**form_data(subtype="ISM", age_years="121"), "lock_version": case.lock_version}

@@ -24,7 +24,7 @@ def test_demo_setup_refuses_without_debug(settings):
     assert not get_user_model().objects.exists()
 
 
-def test_demo_setup_puts_users_in_their_groups_and_makes_demo_cases_once(settings, version_one, capsys):
+def test_demo_setup_puts_users_in_their_groups_and_makes_demo_cases_once(settings, published_version, capsys):
     settings.DEBUG = True
     call_command("demo_setup")
     call_command("demo_setup")

@@ -36,14 +36,14 @@ def _edit(case, *, lock_version, **changes):
     return data
 
 
-def test_the_edit_form_carries_the_version_it_was_loaded_at(client, clinician, version_one):
+def test_the_edit_form_carries_the_version_it_was_loaded_at(client, clinician, published_version):
     case = make_case(clinician)
     case_update(case=case, user=clinician, label=case.label, facts={"subtype": "SSM"})
     client.force_login(clinician)
     assert _loaded_form(client, case) == 1
 
 
-def test_a_save_from_an_outdated_form_is_refused_showing_what_differs(client, clinician, version_one):
+def test_a_save_from_an_outdated_form_is_refused_showing_what_differs(client, clinician, published_version):
     case = make_case(clinician, label="Clinic 7", subtype="ISM", notes="Seen in March.")
     client.force_login(clinician)
     seen = _loaded_form(client, case)  # tab one opens the form
@@ -75,7 +75,7 @@ def test_a_save_from_an_outdated_form_is_refused_showing_what_differs(client, cl
     assert "Clinic 7<" in row
 
 
-def test_the_refused_input_stays_in_the_form_with_the_saved_version_offered(client, clinician, version_one):
+def test_the_refused_input_stays_in_the_form_with_the_saved_version_offered(client, clinician, published_version):
     case = make_case(clinician, label="Clinic 8", subtype="ISM")
     client.force_login(clinician)
     seen = _loaded_form(client, case)
@@ -94,7 +94,7 @@ def test_the_refused_input_stays_in_the_form_with_the_saved_version_offered(clie
     assert 'data-paragraph="mast-cell-leukemia"' in html
 
 
-def test_saving_again_from_the_refusal_replaces_the_saved_case(client, clinician, version_one):
+def test_saving_again_from_the_refusal_replaces_the_saved_case(client, clinician, published_version):
     case = make_case(clinician, label="Clinic 9", subtype="ISM")
     client.force_login(clinician)
     seen = _loaded_form(client, case)
@@ -111,7 +111,7 @@ def test_saving_again_from_the_refusal_replaces_the_saved_case(client, clinician
     assert case.assessments.first().facts["subtype"] == "ASM"
 
 
-def test_the_refusal_says_so_when_the_input_matches_the_saved_case(client, clinician, version_one):
+def test_the_refusal_says_so_when_the_input_matches_the_saved_case(client, clinician, published_version):
     case = make_case(clinician, label="Clinic 10", subtype="ISM")
     client.force_login(clinician)
     seen = _loaded_form(client, case)
@@ -125,7 +125,7 @@ def test_the_refusal_says_so_when_the_input_matches_the_saved_case(client, clini
 
 
 def test_the_refusal_page_has_a_bounded_number_of_queries(
-    client, clinician, version_one, django_assert_max_num_queries
+    client, clinician, published_version, django_assert_max_num_queries
 ):
     case = make_case(clinician, subtype="ISM", symptoms=["flushing", "diarrhea"])
     client.force_login(clinician)
@@ -147,7 +147,7 @@ def test_the_refusal_page_has_a_bounded_number_of_queries(
         pytest.param("99999999999999999999", 200, id="beyond-the-column"),
     ],
 )
-def test_a_forged_lock_version_never_saves(client, clinician, version_one, posted, status):
+def test_a_forged_lock_version_never_saves(client, clinician, published_version, posted, status):
     case = make_case(clinician, label="Clinic 11", subtype="ISM")
     client.force_login(clinician)
     data = _edit(case, lock_version=posted, label="Forged", subtype="MCL")
@@ -165,7 +165,7 @@ def test_a_forged_lock_version_never_saves(client, clinician, version_one, poste
     assert case.assessments.count() == 1
 
 
-def test_posted_owner_status_and_ids_are_ignored_on_edit(client, clinician, outsider, version_one):
+def test_posted_owner_status_and_ids_are_ignored_on_edit(client, clinician, outsider, published_version):
     case = make_case(clinician, label="Clinic 12", subtype="ISM")
     other = make_case(outsider, label="Not yours", subtype="ISM")
     client.force_login(clinician)
@@ -188,13 +188,13 @@ def test_posted_owner_status_and_ids_are_ignored_on_edit(client, clinician, outs
     case.refresh_from_db()
     assert (case.subtype, case.created_by, case.lock_version) == ("SSM", clinician, 1)
     assert case.created_at.year > 2001
-    assert case.assessments.first().guidance_version == version_one
+    assert case.assessments.first().guidance_version == published_version
     assert case.assessments.first().created_by == clinician
     other.refresh_from_db()
     assert (other.label, other.subtype, other.lock_version) == ("Not yours", "ISM", 0)
 
 
-def test_the_service_writes_one_of_two_saves_from_the_same_version(clinician, version_one):
+def test_the_service_writes_one_of_two_saves_from_the_same_version(clinician, published_version):
     case = make_case(clinician, label="Clinic 13", subtype="ISM")
     first, second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
 
@@ -209,7 +209,7 @@ def test_the_service_writes_one_of_two_saves_from_the_same_version(clinician, ve
     assert Assessment.objects.filter(case=case).count() == 2
 
 
-def test_the_service_takes_the_version_the_edit_started_from(clinician, version_one):
+def test_the_service_takes_the_version_the_edit_started_from(clinician, published_version):
     case = make_case(clinician, subtype="ISM")
     case_update(case=case, user=clinician, label=case.label, facts={"subtype": "SSM"})
     fresh = Case.objects.get(pk=case.pk)  # loaded at version 1, but the edit began at 0

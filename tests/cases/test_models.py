@@ -9,8 +9,9 @@ from .factories import make_case
 pytestmark = pytest.mark.django_db
 
 
-def test_an_assessment_cannot_be_changed_or_deleted(clinician, version_one):
+def test_an_assessment_cannot_be_changed_or_deleted(clinician, published_version):
     assessment = make_case(clinician, subtype="MCL").assessments.get()
+    shown = assessment.recommendations
     assessment.recommendations = []
     with pytest.raises(ImmutableAssessmentError):
         assessment.save()
@@ -20,10 +21,12 @@ def test_an_assessment_cannot_be_changed_or_deleted(clinician, version_one):
         Assessment.objects.filter(pk=assessment.pk).update(recommendations=[])
     with pytest.raises(ImmutableAssessmentError):
         Assessment.objects.filter(pk=assessment.pk).delete()
-    assert Assessment.objects.get(pk=assessment.pk).recommendations[0]["rule"] == "mcl-no-standard-treatment"
+    stored = Assessment.objects.get(pk=assessment.pk)
+    assert stored.recommendations == shown
+    assert [line.rule for line in stored.lines] == ["advanced-sm-goals", "mcl-no-standard-treatment"]
 
 
-def test_a_case_with_assessments_cannot_be_deleted(clinician, version_one):
+def test_a_case_with_assessments_cannot_be_deleted(clinician, published_version):
     case = make_case(clinician, subtype="ISM")
     with pytest.raises(ProtectedError):
         case.delete()
@@ -39,7 +42,7 @@ def test_the_database_refuses_an_unknown_subtype(clinician):
         Case.objects.create(created_by=clinician, label="x", subtype="XYZ")
 
 
-def test_a_case_reads_back_as_validated_facts(clinician, version_one):
+def test_a_case_reads_back_as_validated_facts(clinician, published_version):
     case = make_case(clinician, subtype="ASM", symptoms=["ascites", "flushing"], serum_tryptase_ng_ml=180)
     case.refresh_from_db()
     facts = case.facts

@@ -10,11 +10,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _revise(draft):
-    """v2: one rule reworded, one removed, one added, one paragraph's text revised."""
+    """v3: one rule reworded, one removed, one added, one paragraph's text revised.
+
+    The rule removed is one no safety property names, and the rule added quotes its
+    paragraph: publishing refuses anything else.
+    """
     Rule.objects.filter(version=draft, rule_id="h1-for-cutaneous-symptoms").update(
-        summary="Second-generation H1 antihistamine for flushing and itching"
+        summary="Second-generation H1 antihistamines to prevent flushing and itching"
     )
-    Rule.objects.filter(version=draft, rule_id="antileukotriene-after-antihistamines").delete()
+    Rule.objects.filter(version=draft, rule_id="h2-for-gastrointestinal-symptoms").delete()
     Rule.objects.create(
         version=draft,
         rule_id="flushing-triggers",
@@ -22,15 +26,16 @@ def _revise(draft):
         kind="info",
         summary="Identify and avoid flushing triggers",
         condition='"flushing" in symptoms',
+        quote="In patients with prominent flushing",
         order=99,
     )
     gi = draft.paragraphs.get(slug="gastrointestinal")
-    gi.text = gi.text + " Revised in v2."
+    gi.text = gi.text + " Revised in v3."
     gi.save()
 
 
 @pytest.fixture
-def case(clinician, version_one):
+def case(clinician, published_version):
     return make_case(clinician, subtype="ISM", symptoms=["flushing", "diarrhea"], antihistamine_response="unresponsive")
 
 
@@ -47,13 +52,14 @@ def test_newer_guidance_is_announced_on_the_case_page_and_list(client, clinician
     publish_revision(user=editor, revise=_revise)
     client.force_login(clinician)
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    assert "Guidance version 2 has been published since this assessment (version 1)" in html
+    assert "Guidance version 3 has been published since this assessment (version 2)" in html
     assert reverse("cases:reassess", args=[case.pk]) in html
-    # Until reassessed, the page shows what was shown under version 1.
-    assert "H1 antihistamine for flushing and itching" in html
-    assert ("antileukotrienes", "consider") in shown_recommendations(html)
+    # Until reassessed, the page shows what was shown under version 2, the line v3 removed too.
+    assert "H1 antihistamines to prevent flushing and itching" in html
+    assert "Second-generation" not in html
+    assert ("antihistamines", "consider") in shown_recommendations(html)
     listing = client.get(reverse("cases:list")).content.decode()
-    assert "Newer guidance: version 2" in listing
+    assert "Newer guidance: version 3" in listing
 
 
 def test_it_shows_what_would_change_for_this_patient(client, clinician, editor, case, django_assert_max_num_queries):
@@ -63,34 +69,34 @@ def test_it_shows_what_would_change_for_this_patient(client, clinician, editor, 
         response = client.get(reverse("cases:reassess", args=[case.pk]))
     changes = response.context["changes"]
     assert [line.rule for line in changes["added"]] == ["flushing-triggers"]
-    assert [line.rule for line in changes["removed"]] == ["antileukotriene-after-antihistamines"]
+    assert [line.rule for line in changes["removed"]] == ["h2-for-gastrointestinal-symptoms"]
     assert sorted(after.rule for _, after in changes["changed"]) == ["gi-cromolyn-h2-ppi", "h1-for-cutaneous-symptoms"]
     reworded = next(pair for pair in changes["changed"] if pair[1].rule == "h1-for-cutaneous-symptoms")
-    assert reworded[0].summary == "H1 antihistamine for flushing and itching"
+    assert reworded[0].summary == "H1 antihistamines to prevent flushing and itching"
     assert reworded[1].summary.startswith("Second-generation")
     html = response.content.decode()
     assert 'data-change="added" data-paragraph="flushing" data-kind="info"' in html
-    assert 'data-change="removed" data-paragraph="antileukotrienes"' in html
+    assert 'data-change="removed" data-paragraph="antihistamines"' in html
     assert case.assessments.count() == 1  # looking changes nothing
 
 
 def test_confirming_saves_a_new_assessment_under_the_new_version(client, clinician, editor, case):
     first = case.assessments.get()
-    v2 = publish_revision(user=editor, revise=_revise)
+    v3 = publish_revision(user=editor, revise=_revise)
     client.force_login(clinician)
     response = client.post(reverse("cases:reassess", args=[case.pk]))
 
     assert response.status_code == 302
     latest = case.assessments.first()
-    assert latest.guidance_version == v2
+    assert latest.guidance_version == v3
     assert latest.created_by == clinician
-    rules = [line["rule"] for line in latest.recommendations]
+    rules = [line.rule for line in latest.lines]
     assert "flushing-triggers" in rules
-    assert "antileukotriene-after-antihistamines" not in rules
+    assert "h2-for-gastrointestinal-symptoms" not in rules
     assert Assessment.objects.get(pk=first.pk).recommendations == first.recommendations
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    assert 'href="/guidance/v/2/#flushing"' in html
-    assert "Revised in v2." in html
+    assert 'href="/guidance/v/3/#flushing--s1"' in html  # the sentence flushing-triggers quotes
+    assert "Revised in v3." in html
     assert "has been published since" not in html
 
 

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.http import urlencode
 
 from cases import selectors
-from cases.display import lines_changes, lines_from_snapshot
+from cases.display import lines_changes
 from cases.export import COLUMNS, csv_cell
 from cases.models import Case
 from cases.services import case_evaluate, case_reassess, case_update, cases_check_guidance
@@ -49,7 +49,7 @@ def _review(client, **params):
 
 
 def _revise_for_some(draft):
-    """v2: a new line for pruritus, and the osteoporosis paragraph's text revised; nothing else."""
+    """v3: a new line for pruritus, and the osteoporosis paragraph's text revised; nothing else."""
     Rule.objects.create(
         version=draft,
         rule_id="pruritus-emollients",
@@ -57,10 +57,11 @@ def _revise_for_some(draft):
         kind="info",
         summary="Emollients help itching",
         condition='"pruritus" in symptoms',
+        quote="prevent flushing and itching",
         order=99,
     )
     paragraph = draft.paragraphs.get(slug="osteoporosis")
-    paragraph.text += " Revised in v2."
+    paragraph.text += " Revised in v3."
     paragraph.save()
 
 
@@ -72,7 +73,7 @@ def other_clinician(make_user):
 
 
 @pytest.fixture
-def cases(clinician, other_clinician, version_one):
+def cases(clinician, other_clinician, published_version):
     """Four cases of two clinicians, a day apart: a (oldest) to d (newest)."""
     made = {
         "a": make_case(clinician, label="Alpha ISM", subtype="ISM", symptoms=["flushing"], notes="Bone scan due"),
@@ -106,7 +107,8 @@ def test_it_lists_every_clinicians_cases_last_changed_first(client, reviewer, ca
         ({"symptom": "pruritus"}, ["Charlie SSM"]),
         ({"clinician": "dr-other"}, ["Delta ISM", "Charlie SSM"]),
         ({"clinician": "nobody"}, []),
-        ({"version": "1"}, ["Delta ISM", "Charlie SSM", "Bravo ASM", "Alpha ISM"]),
+        ({"version": "2"}, ["Delta ISM", "Charlie SSM", "Bravo ASM", "Alpha ISM"]),
+        ({"version": "1"}, []),
         ({"date_from": "2026-03-02", "date_to": "2026-03-03"}, ["Charlie SSM", "Bravo ASM"]),
         ({"date_from": "2026-03-04"}, ["Delta ISM"]),
         ({"date_to": "2026-03-01"}, ["Alpha ISM"]),
@@ -119,7 +121,7 @@ def test_each_filter_narrows_the_list(client, reviewer, cases, params, expected)
     assert _labels(_review(client, **params)) == expected
 
 
-def test_a_symptom_filter_matches_the_whole_code_only(client, reviewer, clinician, version_one):
+def test_a_symptom_filter_matches_the_whole_code_only(client, reviewer, clinician, published_version):
     make_case(clinician, label="Fracture", subtype="ISM", symptoms=["fracture"])
     make_case(clinician, label="Ascites", subtype="ASM", symptoms=["ascites"])
     client.force_login(reviewer)
@@ -130,8 +132,8 @@ def test_the_version_filter_uses_the_latest_assessment(client, reviewer, editor,
     publish_revision(user=editor, revise=_revise_for_some)
     case_reassess(case=cases["b"], user=clinician)
     client.force_login(reviewer)
-    assert _labels(_review(client, version="2")) == ["Bravo ASM"]
-    assert "Bravo ASM" not in _labels(_review(client, version="1"))
+    assert _labels(_review(client, version="3")) == ["Bravo ASM"]
+    assert "Bravo ASM" not in _labels(_review(client, version="2"))
 
 
 def test_search_matches_label_and_notes_in_any_case(client, reviewer, cases):
@@ -187,7 +189,7 @@ def _walk_pages(client, params):
 
 
 @pytest.mark.parametrize("sort", list(selectors.REVIEW_SORTS))
-def test_pages_cover_every_case_once_in_order(client, reviewer, clinician, version_one, monkeypatch, sort):
+def test_pages_cover_every_case_once_in_order(client, reviewer, clinician, published_version, monkeypatch, sort):
     monkeypatch.setattr(selectors, "REVIEW_PAGE_SIZE", 3)
     made = [make_case(clinician, label=f"Case {n % 4}", subtype="ISM") for n in range(11)]
     for n, case in enumerate(made):
@@ -200,7 +202,7 @@ def test_pages_cover_every_case_once_in_order(client, reviewer, clinician, versi
     assert [case for page in pages for case in page] == expected
 
 
-def test_pages_keep_the_filters(client, reviewer, clinician, other_clinician, version_one, monkeypatch):
+def test_pages_keep_the_filters(client, reviewer, clinician, other_clinician, published_version, monkeypatch):
     monkeypatch.setattr(selectors, "REVIEW_PAGE_SIZE", 2)
     for n in range(5):
         make_case(clinician, label=f"Mine {n}", subtype="ISM")
@@ -236,7 +238,7 @@ def _queries(client, url, params=None):
 @pytest.mark.parametrize(
     "params", [{}, {"outlook": "would_change", "q": "case", "symptom": "flushing"}, {"sort": "label_asc"}]
 )
-def test_the_list_query_count_does_not_grow_with_the_cases(client, reviewer, clinician, version_one, params):
+def test_the_list_query_count_does_not_grow_with_the_cases(client, reviewer, clinician, published_version, params):
     client.force_login(reviewer)
     make_case(clinician, subtype="ISM", symptoms=["flushing"])
     few = _queries(client, reverse("cases:review"), params)
@@ -261,9 +263,7 @@ def test_it_marks_the_cases_newer_guidance_would_change_as_the_reassess_page_sho
     # The same answer as the re-evaluation page, case by case.
     for case in Case.objects.all():
         latest = selectors.assessment_latest(case=case)
-        changes = lines_changes(
-            old=lines_from_snapshot(latest.recommendations), new=case_evaluate(facts=case.facts, version=version)
-        )
+        changes = lines_changes(old=latest.lines, new=case_evaluate(facts=case.facts, version=version))
         assert case.would_change is bool(changes["added"] or changes["removed"] or changes["changed"]), case.label
     assert cases_check_guidance(version=version) == (0, 0)  # nothing left to compare
 
@@ -283,7 +283,7 @@ def test_until_compared_the_page_says_the_cases_are_not_yet_checked(client, revi
     client.force_login(reviewer)
     response = _review(client, outlook="would_change")
     assert _labels(response) == []
-    assert "not yet been compared with version 2" in response.content.decode()
+    assert "not yet been compared with version 3" in response.content.decode()
     assert len(_labels(_review(client, outlook="unchecked"))) == 4
     assert len(_labels(_review(client, outlook="older"))) == 4
     call_command("check_cases_against_guidance", stdout=io.StringIO())
@@ -314,15 +314,16 @@ def test_the_review_detail_shows_every_assessment_exactly_as_shown(client, revie
     assert response.status_code == 200
     html = response.content.decode()
     history = list(selectors.case_assessments(case=case))
-    assert [a.guidance_version.number for a in history] == [2, 1]
+    assert [a.guidance_version.number for a in history] == [3, 2]
     # Each assessment's stored lines, newest assessment first, grouped as the clinician saw them.
     shown = shown_recommendations(html)
-    assert Counter(shown) == Counter((line["paragraph"], line["kind"]) for a in history for line in a.recommendations)
-    first = history[0].recommendations
-    assert Counter(shown[: len(first)]) == Counter((line["paragraph"], line["kind"]) for line in first)
-    assert "Emollients help itching" in html  # only in the v2 assessment
-    assert reverse("guidance:version", args=[1]) + "#antihistamines" in html
-    assert reverse("guidance:version", args=[2]) + "#antihistamines" in html
+    assert Counter(shown) == Counter((line.paragraph, line.kind) for a in history for line in a.lines)
+    first = history[0].lines
+    assert Counter(shown[: len(first)]) == Counter((line.paragraph, line.kind) for line in first)
+    assert "Emollients help itching" in html  # only in the v3 assessment
+    # Each line links to the sentence it quotes, in the version that produced it.
+    assert reverse("guidance:version", args=[2]) + "#antihistamines--s2" in html
+    assert reverse("guidance:version", args=[3]) + "#antihistamines--s2" in html
     assert "Pruritus" in html  # the facts as assessed, in words
 
 
@@ -366,12 +367,12 @@ def test_the_export_streams_csv_with_facts_lines_and_versions(client, reviewer, 
     assert charlie["subtype"] == "SSM"
     assert charlie["symptoms"] == "flushing pruritus"  # vocabulary order
     assert charlie["venom_allergy"] == "no"
-    assert charlie["assessed_guidance_version"] == charlie["current_guidance_version"] == "1"
+    assert charlie["assessed_guidance_version"] == charlie["current_guidance_version"] == "2"
     assert charlie["would_change_under_current"] == "no (assessed under it)"
     assert charlie["assessed_at"] == assessment.created_at.isoformat()
-    assert charlie["recommendation_rules"].split() == [line["rule"] for line in assessment.recommendations]
-    assert int(charlie["recommendation_count"]) == len(assessment.recommendations)
-    assert assessment.recommendations[0]["summary"] in charlie["recommendations"]
+    assert charlie["recommendation_rules"].split() == [line.rule for line in assessment.lines]
+    assert int(charlie["recommendation_count"]) == len(assessment.lines)
+    assert assessment.lines[0].summary in charlie["recommendations"]
     assert "notes" not in charlie
 
 
@@ -397,7 +398,7 @@ def test_the_export_reports_would_change(client, reviewer, editor, cases):
     client.force_login(reviewer)
     _, rows = _export(client, sort="label_asc")
     assert [row["would_change_under_current"] for row in rows] == ["no", "yes", "yes", "no"]
-    assert {row["current_guidance_version"] for row in rows} == {"2"}
+    assert {row["current_guidance_version"] for row in rows} == {"3"}
 
 
 def test_refused_filters_send_the_export_back_to_the_list(client, reviewer, cases):
@@ -408,7 +409,7 @@ def test_refused_filters_send_the_export_back_to_the_list(client, reviewer, case
 
 
 @pytest.mark.parametrize("label", ['=HYPERLINK("http://x")', "+SUM(A1)", "-2+3", "@cmd", "\tTab", "\rReturn"])
-def test_the_export_defuses_spreadsheet_formulas(client, reviewer, clinician, version_one, label):
+def test_the_export_defuses_spreadsheet_formulas(client, reviewer, clinician, published_version, label):
     make_case(clinician, label=label, subtype="ISM")
     client.force_login(reviewer)
     _, [row] = _export(client)
@@ -423,7 +424,7 @@ def test_plain_cells_are_left_alone():
     assert csv_cell(["flushing", "pruritus"]) == "flushing pruritus"
 
 
-def test_the_export_query_count_does_not_grow_with_the_cases(client, reviewer, clinician, version_one):
+def test_the_export_query_count_does_not_grow_with_the_cases(client, reviewer, clinician, published_version):
     client.force_login(reviewer)
     make_case(clinician, subtype="ISM", symptoms=["flushing"])
     few = _queries(client, reverse("cases:review_export"))

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def case(clinician, version_one):
+def case(clinician, published_version):
     return make_case(clinician, label="Clinic 7", subtype="ISM", symptoms=["flushing"], notes="Seen in March")
 
 
@@ -134,7 +134,7 @@ def test_home_asks_a_stranger_to_log_in(client, db):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_the_navigation_offers_each_role_its_own_pages(client, clinician, reviewer, version_one):
+def test_the_navigation_offers_each_role_its_own_pages(client, clinician, reviewer, published_version):
     client.force_login(clinician)
     html = client.get(reverse("guidance:current")).content.decode()
     assert f'href="{reverse("cases:list")}"' in html

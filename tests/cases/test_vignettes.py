@@ -33,7 +33,7 @@ def _evaluate_case(case, tmp_path):
 
 
 @pytest.mark.parametrize("path", [p for p in VIGNETTES if "error" not in _load(p)["expect"]], ids=lambda p: p.stem)
-def test_the_pages_show_what_evaluate_case_prints(client, clinician, version_one, path, tmp_path):
+def test_the_pages_show_what_evaluate_case_prints(client, clinician, published_version, path, tmp_path):
     case = _load(path)["case"]
     expected = _evaluate_case(case, tmp_path)
     client.force_login(clinician)
@@ -49,7 +49,7 @@ def test_the_pages_show_what_evaluate_case_prints(client, clinician, version_one
 
 
 @pytest.mark.parametrize("path", [p for p in VIGNETTES if "error" in _load(p)["expect"]], ids=lambda p: p.stem)
-def test_the_form_refuses_what_evaluate_case_refuses(client, clinician, version_one, path):
+def test_the_form_refuses_what_evaluate_case_refuses(client, clinician, published_version, path):
     vignette = _load(path)
     if "raw" in vignette:
         pytest.skip("raw JSON text has no form equivalent")

@@ -64,23 +64,23 @@ def test_it_refuses_plain_add(client, editor):
     assert client.get(admin_url("add")).status_code == 403
 
 
-def test_it_creates_a_draft_from_the_current_version(client, editor, version_one):
+def test_it_creates_a_draft_from_the_current_version(client, editor, published_version):
     client.force_login(editor)
     response = client.post(admin_url("create_draft"))
 
     draft = GuidanceVersion.objects.get(status=GuidanceVersion.Status.DRAFT)
     assert response.status_code == 302
     assert response.url == admin_url("change", draft.pk)
-    assert draft.number == version_one.number + 1
-    assert draft.based_on == version_one
+    assert draft.number == published_version.number + 1
+    assert draft.based_on == published_version
     assert draft.created_by == editor
-    assert draft.rules.count() == version_one.rules.count()
-    assert draft.paragraphs.count() == version_one.paragraphs.count()
+    assert draft.rules.count() == published_version.rules.count()
+    assert draft.paragraphs.count() == published_version.paragraphs.count()
     assert any(f"Draft v{draft.number} created" in m for m in messages_of(response))
 
 
-def test_it_says_so_when_a_draft_already_exists(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_says_so_when_a_draft_already_exists(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
 
     response = client.post(admin_url("create_draft"))
@@ -91,52 +91,65 @@ def test_it_says_so_when_a_draft_already_exists(client, editor, version_one):
     assert any("already a draft" in m for m in messages_of(response))
 
 
-def test_it_creates_drafts_only_by_post(client, editor, version_one):
+def test_it_creates_drafts_only_by_post(client, editor, published_version):
     client.force_login(editor)
     assert client.get(admin_url("create_draft")).status_code == 405
     assert not GuidanceVersion.objects.filter(status=GuidanceVersion.Status.DRAFT).exists()
 
 
-def test_it_requires_the_add_permission_to_create_a_draft(client, make_user, version_one):
+def test_it_requires_the_add_permission_to_create_a_draft(client, make_user, published_version):
     client.force_login(make_user("staffer", staff=True, perms=["guidance.view_guidanceversion"]))
     assert client.post(admin_url("create_draft")).status_code == 403
     assert not GuidanceVersion.objects.filter(status=GuidanceVersion.Status.DRAFT).exists()
 
 
-def test_it_offers_create_draft_on_the_changelist_only_without_a_draft(client, editor, version_one):
+def test_it_offers_create_draft_on_the_changelist_only_without_a_draft(client, editor, published_version):
     client.force_login(editor)
     response = client.get(admin_url("changelist"))
     assert 'action="{}"'.format(admin_url("create_draft")) in response.text
 
-    draft = make_draft(version_one, editor)
+    draft = make_draft(published_version, editor)
     response = client.get(admin_url("changelist"))
     assert 'action="{}"'.format(admin_url("create_draft")) not in response.text
     assert admin_url("change", draft.pk) in response.text
 
 
-def test_it_edits_a_paragraph_and_a_rule_of_the_draft(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_edits_a_paragraph_and_a_rule_of_the_draft(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
     page = client.get(admin_url("change", draft.pk))
     data = post_data(page)
     p_index, _ = inline_form(page, "paragraphs", slug="osteoporosis")
     r_index, _ = inline_form(page, "rules", rule_id="calcium-and-vitamin-d")
-    data[f"paragraphs-{p_index}-text"] = "Calcium and vitamin D after a fracture."
+    # The first sentence rewritten; the second, which pamidronate-interferon-for-fracture quotes, kept.
+    text = published_version.paragraphs.get(slug="osteoporosis").text
+    text = text.replace(
+        "Appropriate daily intake of calcium and vitamin D should be maintained.",
+        "Calcium and vitamin D after a fracture.",
+    )
+    data[f"paragraphs-{p_index}-text"] = text
     data[f"rules-{r_index}-condition"] = '"fracture" in symptoms'
     data[f"rules-{r_index}-summary"] = "Calcium and vitamin D"
+    # The quote is checked against the paragraph as this same submission saves it.
+    data[f"rules-{r_index}-quote"] = "Calcium and vitamin D after a fracture."
 
     response = client.post(admin_url("change", draft.pk), data)
 
     assert response.status_code == 302, response.context and response.context["errors"]
-    assert draft.paragraphs.get(slug="osteoporosis").text == "Calcium and vitamin D after a fracture."
+    assert draft.paragraphs.get(slug="osteoporosis").text == text
+    assert text.startswith("Calcium and vitamin D after a fracture. For patients with osteoporosis-related fractures")
     rule = draft.rules.get(rule_id="calcium-and-vitamin-d")
-    assert (rule.condition, rule.summary) == ('"fracture" in symptoms', "Calcium and vitamin D")
+    assert (rule.condition, rule.summary, rule.quote) == (
+        '"fracture" in symptoms',
+        "Calcium and vitamin D",
+        "Calcium and vitamin D after a fracture.",
+    )
     # The published version keeps its own text and rule.
-    assert version_one.rules.get(rule_id="calcium-and-vitamin-d").condition != '"fracture" in symptoms'
+    assert published_version.rules.get(rule_id="calcium-and-vitamin-d").condition != '"fracture" in symptoms'
 
 
-def test_it_offers_only_the_drafts_own_sections_and_paragraphs(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_offers_only_the_drafts_own_sections_and_paragraphs(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
     page = client.get(admin_url("change", draft.pk))
 
@@ -150,7 +163,7 @@ def test_it_offers_only_the_drafts_own_sections_and_paragraphs(client, editor, v
 
     data = post_data(page)
     r_index, _ = inline_form(page, "rules", rule_id="calcium-and-vitamin-d")
-    data[f"rules-{r_index}-paragraph"] = version_one.paragraphs.get(slug="osteoporosis").pk
+    data[f"rules-{r_index}-paragraph"] = published_version.paragraphs.get(slug="osteoporosis").pk
     response = client.post(admin_url("change", draft.pk), data)
 
     assert response.status_code == 200
@@ -167,8 +180,8 @@ def test_it_offers_only_the_drafts_own_sections_and_paragraphs(client, editor, v
     ],
     ids=["syntax-error", "unknown-fact", "misspelt-value"],
 )
-def test_it_refuses_a_bad_condition_with_its_message(client, editor, version_one, condition, message):
-    draft = make_draft(version_one, editor)
+def test_it_refuses_a_bad_condition_with_its_message(client, editor, published_version, condition, message):
+    draft = make_draft(published_version, editor)
     before = draft.rules.get(rule_id="calcium-and-vitamin-d").condition
     client.force_login(editor)
     page = client.get(admin_url("change", draft.pk))
@@ -176,7 +189,8 @@ def test_it_refuses_a_bad_condition_with_its_message(client, editor, version_one
     r_index, _ = inline_form(page, "rules", rule_id="calcium-and-vitamin-d")
     p_index, _ = inline_form(page, "paragraphs", slug="osteoporosis")
     data[f"rules-{r_index}-condition"] = condition
-    data[f"paragraphs-{p_index}-text"] = "This edit must not be saved either."
+    # A valid paragraph edit (the rules' quotes stay in it), refused with the rest.
+    data[f"paragraphs-{p_index}-text"] += " This edit must not be saved either."
     data["title"] = "Not saved"
 
     response = client.post(admin_url("change", draft.pk), data)
@@ -184,16 +198,17 @@ def test_it_refuses_a_bad_condition_with_its_message(client, editor, version_one
     assert response.status_code == 200
     _, rule_form = inline_form(response, "rules", rule_id="calcium-and-vitamin-d")
     assert any(message in error for error in rule_form.errors["condition"])
+    assert "quote" not in rule_form.errors
     assert escape(message) in response.text
     assert draft.rules.get(rule_id="calcium-and-vitamin-d").condition == before
-    assert draft.paragraphs.get(slug="osteoporosis").text != "This edit must not be saved either."
+    assert "This edit must not be saved either." not in draft.paragraphs.get(slug="osteoporosis").text
     draft.refresh_from_db()
     assert draft.title != "Not saved"
 
 
-def test_it_shows_a_published_version_read_only(client, editor, version_one):
+def test_it_shows_a_published_version_read_only(client, editor, published_version):
     client.force_login(editor)
-    response = client.get(admin_url("change", version_one.pk))
+    response = client.get(admin_url("change", published_version.pk))
 
     assert response.status_code == 200
     assert "cannot be changed" in response.text
@@ -204,11 +219,11 @@ def test_it_shows_a_published_version_read_only(client, editor, version_one):
         assert not inline.has_add_permission
         assert not inline.has_change_permission
         assert not inline.has_delete_permission
-    assert client.get(admin_url("delete", version_one.pk)).status_code == 403
+    assert client.get(admin_url("delete", published_version.pk)).status_code == 403
 
 
-def test_it_changes_nothing_when_a_published_version_is_posted(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_changes_nothing_when_a_published_version_is_posted(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
     # A complete, valid form, as posted from a draft's page that was published meanwhile.
     page = client.get(admin_url("change", draft.pk))
@@ -227,10 +242,12 @@ def test_it_changes_nothing_when_a_published_version_is_posted(client, editor, v
     assert draft.rules.get(rule_id="calcium-and-vitamin-d").condition != '"fracture" in symptoms'
 
 
-def test_it_rolls_back_an_edit_when_the_draft_is_published_during_the_save(client, editor, version_one, monkeypatch):
+def test_it_rolls_back_an_edit_when_the_draft_is_published_during_the_save(
+    client, editor, published_version, monkeypatch
+):
     from guidance.admin import GuidanceVersionAdmin
 
-    draft = make_draft(version_one, editor)
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
     page = client.get(admin_url("change", draft.pk))
     data = post_data(page)
@@ -255,16 +272,16 @@ def test_it_rolls_back_an_edit_when_the_draft_is_published_during_the_save(clien
     assert draft.rules.get(rule_id="calcium-and-vitamin-d").condition != '"fracture" in symptoms'
 
 
-def test_it_forbids_a_view_only_user_to_post_a_published_version(client, make_user, version_one):
+def test_it_forbids_a_view_only_user_to_post_a_published_version(client, make_user, published_version):
     client.force_login(make_user("viewer", staff=True, perms=["guidance.view_guidanceversion"]))
-    response = client.post(admin_url("change", version_one.pk), {"title": "Hacked"})
+    response = client.post(admin_url("change", published_version.pk), {"title": "Hacked"})
     assert response.status_code == 403
-    version_one.refresh_from_db()
-    assert version_one.title != "Hacked"
+    published_version.refresh_from_db()
+    assert published_version.title != "Hacked"
 
 
-def test_it_links_a_draft_to_its_preview(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_links_a_draft_to_its_preview(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
 
     response = client.get(admin_url("change", draft.pk))
@@ -275,8 +292,8 @@ def test_it_links_a_draft_to_its_preview(client, editor, version_one):
     assert client.get(preview).status_code == 200
 
 
-def test_it_publishes_a_draft_with_a_change_note(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_publishes_a_draft_with_a_change_note(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
 
     page = client.get(admin_url("publish", draft.pk))
@@ -287,15 +304,15 @@ def test_it_publishes_a_draft_with_a_change_note(client, editor, version_one):
     assert response.status_code == 302
     assert response.url == admin_url("changelist")
     draft.refresh_from_db()
-    version_one.refresh_from_db()
+    published_version.refresh_from_db()
     assert draft.status == GuidanceVersion.Status.PUBLISHED
     assert (draft.published_by, draft.change_note) == (editor, "Reviewed; no change in wording.")
-    assert version_one.status == GuidanceVersion.Status.RETIRED
+    assert published_version.status == GuidanceVersion.Status.RETIRED
     assert any(f"v{draft.number} is published" in m for m in messages_of(response))
 
 
-def test_it_requires_a_change_note(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_requires_a_change_note(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
 
     response = client.post(admin_url("publish", draft.pk), {"change_note": "   "})
@@ -306,8 +323,8 @@ def test_it_requires_a_change_note(client, editor, version_one):
     assert draft.is_draft
 
 
-def test_it_shows_the_diff_before_publishing(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_shows_the_diff_before_publishing(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     Paragraph.objects.filter(pk=draft.paragraphs.get(slug="osteoporosis").pk).update(text="Rewritten osteoporosis.")
     client.force_login(editor)
 
@@ -324,8 +341,8 @@ def narrow_calcium_rule(draft):
     rule.save()
 
 
-def test_it_refuses_to_publish_regression_changes_without_confirmation(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_refuses_to_publish_regression_changes_without_confirmation(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     narrow_calcium_rule(draft)
     client.force_login(editor)
 
@@ -333,9 +350,9 @@ def test_it_refuses_to_publish_regression_changes_without_confirmation(client, e
 
     assert response.status_code == 200
     draft.refresh_from_db()
-    version_one.refresh_from_db()
+    published_version.refresh_from_db()
     assert draft.is_draft
-    assert version_one.status == GuidanceVersion.Status.PUBLISHED
+    assert published_version.status == GuidanceVersion.Status.PUBLISHED
     changed = {change.name for change in response.context["changes"]}
     assert "ISM osteoporosis" in changed
     assert "ISM fracture" not in changed  # still fires there
@@ -347,8 +364,8 @@ def test_it_refuses_to_publish_regression_changes_without_confirmation(client, e
     assert escape(CHANGE_NOTE) in response.text  # the editor's note is kept
 
 
-def test_it_publishes_regression_changes_once_confirmed(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_publishes_regression_changes_once_confirmed(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     narrow_calcium_rule(draft)
     client.force_login(editor)
 
@@ -360,8 +377,8 @@ def test_it_publishes_regression_changes_once_confirmed(client, editor, version_
     assert draft.change_note == CHANGE_NOTE
 
 
-def test_it_shows_a_refused_publish_as_an_error_and_keeps_the_note(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_shows_a_refused_publish_as_an_error_and_keeps_the_note(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     Rule.objects.filter(version=draft).delete()
     client.force_login(editor)
 
@@ -374,12 +391,12 @@ def test_it_shows_a_refused_publish_as_an_error_and_keeps_the_note(client, edito
     assert draft.is_draft
 
 
-def test_it_does_not_publish_a_published_version_again(client, editor, version_one):
+def test_it_does_not_publish_a_published_version_again(client, editor, published_version):
     client.force_login(editor)
-    response = client.post(admin_url("publish", version_one.pk), {"change_note": "Again"})
+    response = client.post(admin_url("publish", published_version.pk), {"change_note": "Again"})
     assert response.status_code == 302
-    version_one.refresh_from_db()
-    assert version_one.change_note != "Again"
+    published_version.refresh_from_db()
+    assert published_version.change_note != "Again"
 
 
 @pytest.mark.parametrize(
@@ -390,8 +407,8 @@ def test_it_does_not_publish_a_published_version_again(client, editor, version_o
     ],
     ids=["plain-staff", "editor-without-publish"],
 )
-def test_it_forbids_publishing_without_the_publish_permission(client, make_user, editor, version_one, perms):
-    draft = make_draft(version_one, editor)
+def test_it_forbids_publishing_without_the_publish_permission(client, make_user, editor, published_version, perms):
+    draft = make_draft(published_version, editor)
     client.force_login(make_user("staffer", staff=True, perms=perms))
 
     assert client.get(admin_url("publish", draft.pk)).status_code == 403
@@ -400,8 +417,8 @@ def test_it_forbids_publishing_without_the_publish_permission(client, make_user,
     assert draft.is_draft
 
 
-def test_it_sends_non_staff_to_the_admin_login(client, clinician, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_sends_non_staff_to_the_admin_login(client, clinician, editor, published_version):
+    draft = make_draft(published_version, editor)
     client.force_login(clinician)
     response = client.post(admin_url("publish", draft.pk), {"change_note": "Sneaky"})
     assert response.status_code == 302
@@ -410,8 +427,8 @@ def test_it_sends_non_staff_to_the_admin_login(client, clinician, editor, versio
     assert draft.is_draft
 
 
-def test_it_lists_the_history_with_links(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_lists_the_history_with_links(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     publishing.draft_publish(draft=draft, user=editor, change_note="Second edition of the text.")
     client.force_login(editor)
 
@@ -422,13 +439,13 @@ def test_it_lists_the_history_with_links(client, editor, version_one):
     assert "Published" in text and "Retired" in text
     assert ">editor<" in text
     assert f'href="{reverse("guidance:version", args=[draft.number])}"' in text
-    assert f'href="{reverse("guidance:version", args=[version_one.number])}"' in text
-    assert f'href="{reverse("guidance:diff", args=[version_one.number, draft.number])}"' in text
+    assert f'href="{reverse("guidance:version", args=[published_version.number])}"' in text
+    assert f'href="{reverse("guidance:diff", args=[published_version.number, draft.number])}"' in text
 
 
-def test_it_shows_the_guideline_read_only(client, editor, version_one):
+def test_it_shows_the_guideline_read_only(client, editor, published_version):
     client.force_login(editor)
-    guideline = version_one.guideline
+    guideline = published_version.guideline
 
     assert client.get(reverse("admin:guidance_guideline_changelist")).status_code == 200
     response = client.get(reverse("admin:guidance_guideline_change", args=[guideline.pk]))
@@ -443,22 +460,25 @@ def test_it_shows_the_guideline_read_only(client, editor, version_one):
 # ---------------------------------------------------------------- query counts
 
 
-def test_it_bounds_the_queries_of_the_admin_pages(client, editor, version_one, django_assert_max_num_queries):
-    draft = make_draft(version_one, editor)
+def test_it_bounds_the_queries_of_the_admin_pages(client, editor, published_version, django_assert_max_num_queries):
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
-    for url in (
-        admin_url("changelist"),
-        admin_url("change", draft.pk),
-        admin_url("change", version_one.pk),
-        admin_url("publish", draft.pk),
+    for url, most in (
+        (admin_url("changelist"), 15),
+        (admin_url("change", draft.pk), 15),
+        (admin_url("change", published_version.pk), 15),
+        # 12 before guidance v2, plus 7 that do not grow with the content: proving the safety
+        # properties (the rule ids, the draft's rules, its properties), the properties of both
+        # versions for the diff, and the regression cases now kept in the database (rows, count).
+        (admin_url("publish", draft.pk), 19),
     ):
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("frozen", [False, True], ids=["draft", "published"])
-def test_it_does_not_query_per_paragraph_or_rule(client, editor, version_one, frozen):
-    version = make_draft(version_one, editor)
+def test_it_does_not_query_per_paragraph_or_rule(client, editor, published_version, frozen):
+    version = make_draft(published_version, editor)
     client.force_login(editor)
 
     def count():
@@ -494,11 +514,14 @@ def add_rules(version, n):
             kind="info",
             summary="Extra",
             condition='"fracture" in symptoms',
+            quote="More.",
         )
 
 
-def test_it_shows_field_level_history_of_a_drafts_content(client, editor, version_one, django_assert_max_num_queries):
-    draft = make_draft(version_one, editor)
+def test_it_shows_field_level_history_of_a_drafts_content(
+    client, editor, published_version, django_assert_max_num_queries
+):
+    draft = make_draft(published_version, editor)
     paragraph = draft.paragraphs.get(slug="flushing")
     paragraph.text = "Aspirin may help flushing, provided NSAIDs are known to be tolerated."
     paragraph._history_user = editor
@@ -515,12 +538,12 @@ def test_it_shows_field_level_history_of_a_drafts_content(client, editor, versio
     assert response.status_code == 200
     assert "provided NSAIDs are known to be tolerated." in html
     assert "<dt>summary</dt>" in html
-    assert "Venom immunotherapy to reduce further episodes of anaphylaxis" in html  # the value before
+    assert "Venom immunotherapy helps reduce further episodes of anaphylaxis" in html  # the value before
     assert "<code>flushing</code>" in html
 
 
-def test_history_query_count_does_not_grow_with_edits(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_history_query_count_does_not_grow_with_edits(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
     url = admin_url("history", draft.pk)
     with CaptureQueriesContext(connection) as few:
@@ -534,8 +557,8 @@ def test_history_query_count_does_not_grow_with_edits(client, editor, version_on
     assert len(many) == len(few)
 
 
-def test_it_refuses_to_rename_a_published_paragraph_slug(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_it_refuses_to_rename_a_published_paragraph_slug(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
     url = admin_url("change", draft.pk)
     data = post_data(client.get(url))

@@ -25,11 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 VIGNETTES = SHARED / "vignettes"
 CHECKER = SHARED / "tools" / "check_vignettes.py"
 CONTRACT_KEYS = {"paragraph", "kind", "summary", "rule", "reason"}
+# From guidance version 2 on, each recommendation also carries its quote and the items to confirm.
+CONTRACT_KEYS_V2 = CONTRACT_KEYS | {"quote", "confirm"}
 
 
 @pytest.fixture(scope="session")
 def command_env(tmp_path_factory):
-    """Environment for a subprocess: its own database, migrated to guidance version 1."""
+    """Environment for a subprocess: its own database, migrated (guidance version 2 published, 1 retired)."""
     database = tmp_path_factory.mktemp("evaluate-case") / "db.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "CONN_MAX_AGE": "0"}
     subprocess.run(
@@ -155,8 +157,8 @@ def test_it_prints_the_contracts_json_for_a_case_file(runs):
 
     assert process.returncode == 0, process.stderr
     output = json.loads(process.stdout)
-    assert output["guidance"] == {"slug": "sm-management", "version": 1, "title": "Management of systemic mastocytosis"}
-    assert all(set(item) == CONTRACT_KEYS for item in output["recommendations"])
+    assert output["guidance"] == {"slug": "sm-management", "version": 2, "title": "Management of systemic mastocytosis"}
+    assert all(set(item) == CONTRACT_KEYS_V2 for item in output["recommendations"])
     assert {(r["paragraph"], r["kind"]) for r in output["recommendations"]} == {
         ("flushing", "caution"),
         ("antihistamines", "recommend"),
@@ -199,7 +201,7 @@ def call(*args, stdin=None, monkeypatch=None):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "field"), [(name, field) for name, (_, field) in BAD_INPUT.items()])
-def test_it_refuses_bad_input_naming_the_field(monkeypatch, version_one, name, field):
+def test_it_refuses_bad_input_naming_the_field(monkeypatch, published_version, name, field):
     text, _ = BAD_INPUT[name]
 
     with pytest.raises(CommandError) as caught:
@@ -212,7 +214,7 @@ def test_it_refuses_bad_input_naming_the_field(monkeypatch, version_one, name, f
 
 
 @pytest.mark.django_db
-def test_it_refuses_a_path_it_cannot_read(tmp_path, version_one):
+def test_it_refuses_a_path_it_cannot_read(tmp_path, published_version):
     latin1 = tmp_path / "latin1.json"
     latin1.write_bytes('{"subtype": "ISM", "note": "é"}'.encode("latin-1"))
 
@@ -222,40 +224,68 @@ def test_it_refuses_a_path_it_cannot_read(tmp_path, version_one):
 
 
 @pytest.mark.django_db
-def test_it_reads_a_file_saved_with_a_byte_order_mark(tmp_path, version_one):
+def test_it_reads_a_file_saved_with_a_byte_order_mark(tmp_path, published_version):
     case_file = tmp_path / "bom.json"
     case_file.write_bytes(b"\xef\xbb\xbf" + b'{"subtype": "SM-AHN"}')
 
-    assert [r["paragraph"] for r in call(str(case_file))["recommendations"]] == ["sm-ahn"]
+    assert [r["paragraph"] for r in call(str(case_file))["recommendations"]] == ["aggressive-sm", "sm-ahn", "sm-ahn"]
 
 
 @pytest.mark.django_db
-def test_it_reads_the_current_published_version(monkeypatch, version_one):
+def test_it_reads_the_current_published_version(monkeypatch, published_version):
     output = call("-", stdin='{"subtype": "MCL"}', monkeypatch=monkeypatch)
 
-    assert output["guidance"]["version"] == version_one.number
-    assert [r["rule"] for r in output["recommendations"]] == ["mcl-no-standard-treatment"]
+    assert output["guidance"]["version"] == published_version.number
+    assert [r["rule"] for r in output["recommendations"]] == ["advanced-sm-goals", "mcl-no-standard-treatment"]
 
 
 @pytest.mark.django_db
-def test_it_evaluates_under_a_version_asked_for_by_number(tmp_path, version_one):
+def test_it_evaluates_under_a_version_asked_for_by_number(tmp_path, published_version, version_one):
     case_file = tmp_path / "case.json"
     case_file.write_text(json.dumps(GOOD_CASE))
 
-    assert call(str(case_file), "--guidance-version", "1") == call(str(case_file))
+    assert call(str(case_file), "--guidance-version", str(published_version.number)) == call(str(case_file))
+    # Version 1 is retired by version 2 and still answers exactly as it did.
+    assert version_one.status == GuidanceVersion.Status.RETIRED
+    assert call(str(case_file), "--guidance-version", "1") == {
+        "guidance": {"slug": "sm-management", "version": 1, "title": "Management of systemic mastocytosis"},
+        "recommendations": [
+            {
+                "paragraph": "flushing",
+                "kind": "caution",
+                "summary": "Aspirin only if the patient is known to tolerate NSAIDs: tolerance is not established",
+                "rule": "aspirin-needs-nsaid-tolerance",
+                "reason": "flushing present; antihistamine_response = unresponsive; nsaid_tolerance = unknown",
+            },
+            {
+                "paragraph": "antihistamines",
+                "kind": "recommend",
+                "summary": "H1 antihistamine for flushing and itching",
+                "rule": "h1-for-cutaneous-symptoms",
+                "reason": "flushing present",
+            },
+            {
+                "paragraph": "antileukotrienes",
+                "kind": "consider",
+                "summary": "Antileukotriene for flushing, itching or cramping unresponsive to H1 and H2 antihistamines",
+                "rule": "antileukotriene-after-antihistamines",
+                "reason": "flushing present; antihistamine_response = unresponsive",
+            },
+        ],
+    }
 
 
 @pytest.mark.django_db
-def test_it_says_so_when_no_version_is_published(monkeypatch, version_one):
-    GuidanceVersion.objects.filter(pk=version_one.pk).update(status=GuidanceVersion.Status.RETIRED)
+def test_it_says_so_when_no_version_is_published(monkeypatch, published_version):
+    GuidanceVersion.objects.filter(pk=published_version.pk).update(status=GuidanceVersion.Status.RETIRED)
 
     with pytest.raises(CommandError, match=r"^guidance: no published guidance version"):
         call("-", stdin='{"subtype": "MCL"}', monkeypatch=monkeypatch)
 
 
 @pytest.mark.django_db
-def test_it_does_not_evaluate_under_a_draft(monkeypatch, version_one, editor):
-    draft = draft_create(guideline=version_one.guideline, user=editor)
+def test_it_does_not_evaluate_under_a_draft(monkeypatch, published_version, editor):
+    draft = draft_create(guideline=published_version.guideline, user=editor)
 
     with pytest.raises(CommandError, match="--guidance-version"):
         call("-", "--guidance-version", str(draft.number), stdin='{"subtype": "MCL"}', monkeypatch=monkeypatch)

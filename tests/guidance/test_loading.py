@@ -1,11 +1,15 @@
-"""Version 1 as loaded by migrate: the source wording, every slug, and the rules' paragraphs."""
+"""Version 1 as loaded by migrate: the source wording, every slug, and the rules' paragraphs.
+
+Version 2, published by a later data migration, keeps the same text: the overview
+section's sentence becomes its lead paragraph (slug "overview", same words).
+"""
 
 import json
 import re
 
 import pytest
 
-from guidance.loading import RULES_FILE, SOURCE_FILE, parse_source, read_rules
+from guidance.loading import RULES_FILE, SOURCE_FILE, parse_source, read_rules, read_version_two
 from tests.conftest import SHARED
 
 SHARED_SOURCE = SHARED / "spec" / "source-sm-management.md"
@@ -52,31 +56,45 @@ def test_version_one_has_a_rule_for_every_paragraph_the_contract_cites():
     assert {spec.paragraph for spec in read_rules()} == set(CONTRACT_PARAGRAPHS)
 
 
-@pytest.mark.django_db
-def test_every_slug_of_the_source_is_in_version_one(version_one):
-    slugs = list(version_one.sections.values_list("slug", flat=True)) + list(
-        version_one.paragraphs.values_list("slug", flat=True)
+def _slugs(version):
+    return list(version.sections.values_list("slug", flat=True)) + list(
+        version.paragraphs.values_list("slug", flat=True)
     )
 
-    assert sorted(slugs) == sorted(SOURCE_SLUGS)
+
+@pytest.mark.django_db
+def test_every_slug_of_the_source_is_in_version_one(version_one, published_version):
+    assert sorted(_slugs(version_one)) == sorted(SOURCE_SLUGS)
+    # Version 2 adds only the overview's lead paragraph, under its section's slug.
+    assert sorted(_slugs(published_version)) == sorted([*SOURCE_SLUGS, "overview"])
+    lead = published_version.paragraphs.get(slug="overview")
+    assert (lead.section.slug, lead.is_lead) == ("overview", True)
+    assert words(lead.text) == "Management for systemic mastocytosis has its basis in symptoms and subtypes."
+    assert published_version.sections.get(slug="overview").text == ""
+
+
+@pytest.fixture(params=["version_one", "published_version"])
+def loaded_version(request):
+    """Version 1 and version 2: both hold the source's words, unchanged."""
+    return request.getfixturevalue(request.param)
 
 
 @pytest.mark.django_db
-def test_every_paragraph_keeps_the_source_wording_word_for_word(version_one):
+def test_every_paragraph_keeps_the_source_wording_word_for_word(loaded_version):
     source = words(BODY)
 
-    for item in [*version_one.sections.all(), *version_one.paragraphs.all()]:
+    for item in [*loaded_version.sections.all(), *loaded_version.paragraphs.all()]:
         if item.text:
             assert words(item.text) in source, item.slug
-    assert version_one.paragraphs.get(slug="flushing").text == (
+    assert loaded_version.paragraphs.get(slug="flushing").text == (
         "In patients with prominent flushing not responsive to antihistamines, aspirin may be helpful, "
         "provided the patient is known to tolerate NSAIDs."
     )
 
 
 @pytest.mark.django_db
-def test_no_source_text_is_left_out_of_version_one(version_one):
-    loaded = {words(item.text) for item in [*version_one.sections.all(), *version_one.paragraphs.all()]}
+def test_no_source_text_is_left_out_of_version_one(loaded_version):
+    loaded = {words(item.text) for item in [*loaded_version.sections.all(), *loaded_version.paragraphs.all()]}
     source_lines = [
         line
         for line in BODY.splitlines()
@@ -88,7 +106,7 @@ def test_no_source_text_is_left_out_of_version_one(version_one):
 
 
 @pytest.mark.django_db
-def test_each_paragraph_sits_in_its_source_section(version_one):
+def test_each_paragraph_sits_in_its_source_section(version_one, published_version):
     document = parse_source(SOURCE_TEXT)
     expected = {p.slug: s.slug for s in document.sections for p in s.paragraphs}
 
@@ -97,6 +115,8 @@ def test_each_paragraph_sits_in_its_source_section(version_one):
     assert loaded == expected
     assert loaded["ism-ssm"] == "subtype-specific"
     assert loaded["symptom-specific-intro"] == "symptom-specific"
+    loaded = {p.slug: p.section.slug for p in published_version.paragraphs.select_related("section")}
+    assert loaded == {**expected, "overview": "overview"}
 
 
 def test_every_rule_of_version_one_cites_a_paragraph_of_the_source():
@@ -116,18 +136,22 @@ def test_rule_ids_are_unique():
 
 
 @pytest.mark.django_db
-def test_version_one_holds_the_rules_of_the_data_file_in_order(version_one):
+def test_version_one_holds_the_rules_of_the_data_file_in_order(version_one, published_version):
     loaded = [rule.spec for rule in version_one.rules.select_related("paragraph").order_by("order")]
 
     assert loaded == read_rules()
+    rules, properties, change_note = read_version_two()
+    assert [rule.spec for rule in published_version.rules.select_related("paragraph").order_by("order")] == rules
+    assert published_version.property_specs() == properties
+    assert published_version.change_note == change_note
 
 
 @pytest.mark.django_db
-def test_the_guideline_carries_its_attribution(version_one):
-    guideline = version_one.guideline
+def test_the_guideline_carries_its_attribution(published_version):
+    guideline = published_version.guideline
 
     assert guideline.slug == "sm-management"
-    assert guideline.title == version_one.title == "Management of systemic mastocytosis"
+    assert guideline.title == published_version.title == "Management of systemic mastocytosis"
     assert "source-sm-management.md" in guideline.source
     assert "wording unchanged" in guideline.source
 

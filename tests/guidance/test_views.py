@@ -32,6 +32,8 @@ def reword_flushing(draft):
     paragraph.save()
     rule = draft.rules.get(rule_id="aspirin-for-refractory-flushing")
     rule.summary = "Low-dose aspirin for flushing not responsive to antihistamines"
+    # Its quote follows the reworded text: a rule only quotes words its paragraph holds.
+    rule.quote = "low-dose aspirin may help, provided the patient is known to tolerate NSAIDs"
     rule.save()
 
 
@@ -54,6 +56,7 @@ def add_paragraphs(draft, count):
             kind="info",
             summary=f"Extra {n}",
             condition="venom_allergy",
+            quote="Extra",
             order=100 + n,
         )
 
@@ -69,19 +72,19 @@ def queries_for(client, url):
 
 
 @pytest.mark.parametrize("name", ["guidance:current", "guidance:versions"])
-def test_it_requires_login(client, version_one, name):
+def test_it_requires_login(client, published_version, name):
     response = client.get(reverse(name))
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 
 
-def test_it_requires_login_for_a_past_version_and_the_diff(client, version_one):
+def test_it_requires_login_for_a_past_version_and_the_diff(client, published_version):
     for url in (reverse("guidance:version", args=[1]), reverse("guidance:diff", args=[1, 1])):
         assert client.get(url).status_code == 302
 
 
-def test_it_shows_the_current_version_with_an_anchor_and_permalink_for_every_slug(client, clinician, version_one):
+def test_it_shows_the_current_version_with_an_anchor_and_permalink_for_every_slug(client, clinician, published_version):
     client.force_login(clinician)
 
     html = client.get(reverse("guidance:current")).content.decode()
@@ -89,19 +92,25 @@ def test_it_shows_the_current_version_with_an_anchor_and_permalink_for_every_slu
     for slug in SECTION_SLUGS + PARAGRAPH_SLUGS:
         assert html.count(f'id="{slug}"') == 1, slug
         assert f'href="#{slug}"' in html, slug
-    assert "Version 1" in html
+    # Every sentence a rule quotes has an anchor of its own, and its rules link to it.
+    for rule in published_version.rules.select_related("paragraph"):
+        assert html.count(f'id="{rule.anchor}"') == 1, rule.rule_id
+        assert f'href="#{rule.anchor}"' in html, rule.rule_id
+    assert '<mark class="quoted" id="flushing--s1">' in html
+    assert "Version 2" in html
 
 
-def test_it_shows_every_paragraph_of_the_source_rendered(client, clinician, version_one):
+def test_it_shows_every_paragraph_of_the_source_rendered(client, clinician, published_version):
     client.force_login(clinician)
 
     html = client.get(reverse("guidance:current")).content.decode()
 
-    for paragraph in version_one.paragraphs.all():
-        assert str(paragraph.html) in html
+    for paragraph in published_version.paragraphs.all():
+        # The rendered paragraph, with the sentences its rules quote marked.
+        assert str(paragraph.quoted_html) in html, paragraph.slug
 
 
-def test_the_anchors_come_in_source_order(client, clinician, version_one):
+def test_the_anchors_come_in_source_order(client, clinician, published_version):
     client.force_login(clinician)
 
     html = client.get(reverse("guidance:current")).content.decode()
@@ -111,29 +120,34 @@ def test_the_anchors_come_in_source_order(client, clinician, version_one):
     assert ids == expected
 
 
-def test_it_shows_the_rules_that_cite_each_paragraph(client, clinician, version_one):
+def test_it_shows_the_rules_that_cite_each_paragraph(client, clinician, published_version):
     client.force_login(clinician)
 
     html = client.get(reverse("guidance:current")).content.decode()
 
     assert "aspirin-for-refractory-flushing" in html
-    assert "2 rules cite this paragraph" in html
+    assert "3 rules cite this paragraph" in html  # flushing
+    assert "2 rules cite this paragraph" in html  # antihistamines, among others
+    assert "1 rule cites this paragraph" in html  # antileukotrienes, among others
 
 
-def test_the_footer_names_the_version_shown_and_the_source(client, clinician, version_one, editor):
-    publish(make_draft(version_one, editor), editor)
+def test_the_footer_names_the_version_shown_and_the_source(client, clinician, published_version, editor):
+    publish(make_draft(published_version, editor), editor)
     client.force_login(clinician)
 
-    html = client.get(reverse("guidance:version", args=[1])).content.decode()
+    html = client.get(reverse("guidance:version", args=[2])).content.decode()
 
     footer = html[html.index("<footer") :]
-    assert "version 1" in footer
-    assert "version 2" not in footer
-    assert "Source guidance on the management of systemic mastocytosis" in footer
+    assert "version 2" in footer
+    assert "version 3" not in footer
+    assert "(retired; published in Mastoweb on " in footer
+    assert "which is not the source&rsquo;s date" in footer
+    # The source's provenance as recorded: none came with the text, and none is invented.
+    assert "bibliographic record not supplied" in footer
 
 
-def test_it_says_404_when_nothing_is_published(client, clinician, version_one):
-    GuidanceVersion.objects.filter(pk=version_one.pk).update(status=GuidanceVersion.Status.RETIRED)
+def test_it_says_404_when_nothing_is_published(client, clinician, published_version):
+    GuidanceVersion.objects.filter(pk=published_version.pk).update(status=GuidanceVersion.Status.RETIRED)
     client.force_login(clinician)
 
     assert client.get(reverse("guidance:current")).status_code == 404
@@ -142,27 +156,32 @@ def test_it_says_404_when_nothing_is_published(client, clinician, version_one):
 # ------------------------------------------------------------ past versions
 
 
-def test_a_past_version_keeps_its_url_and_text_after_a_new_one_is_published(client, clinician, editor, version_one):
+def test_a_past_version_keeps_its_url_and_text_after_a_new_one_is_published(
+    client, clinician, editor, published_version
+):
     client.force_login(clinician)
-    url = reverse("guidance:version", args=[1])
+    url = reverse("guidance:version", args=[2])
     before = client.get(url).content.decode()
-    draft = make_draft(version_one, editor)
+    draft = make_draft(published_version, editor)
     reword_flushing(draft)
     publish(draft, editor)
 
     after = client.get(url).content.decode()
     current = client.get(reverse("guidance:current")).content.decode()
+    first = client.get(reverse("guidance:version", args=[1])).content.decode()
 
-    assert url == "/guidance/v/1/"
+    assert url == "/guidance/v/2/"
     assert "provided the patient is known to tolerate NSAIDs" in after
     assert "aspirin may be helpful" in after
     assert "aspirin may be helpful" in before
     assert "low-dose aspirin may help" in current
     assert "This version was retired" in after
-    assert reverse("guidance:diff", args=[1, 2]) in after
+    assert reverse("guidance:diff", args=[2, 3]) in after
+    assert "aspirin may be helpful" in first
+    assert "This version was retired" in first
 
 
-def test_an_unknown_version_is_404(client, clinician, version_one):
+def test_an_unknown_version_is_404(client, clinician, published_version):
     client.force_login(clinician)
 
     assert client.get(reverse("guidance:version", args=[99])).status_code == 404
@@ -172,16 +191,16 @@ def test_an_unknown_version_is_404(client, clinician, version_one):
 
 
 @pytest.mark.parametrize("url_name", ["version", "diff"])
-def test_a_draft_is_404_for_a_clinician(client, clinician, editor, version_one, url_name):
-    draft = make_draft(version_one, editor)
+def test_a_draft_is_404_for_a_clinician(client, clinician, editor, published_version, url_name):
+    draft = make_draft(published_version, editor)
     client.force_login(clinician)
-    args = [draft.number] if url_name == "version" else [1, draft.number]
+    args = [draft.number] if url_name == "version" else [published_version.number, draft.number]
 
     assert client.get(reverse(f"guidance:{url_name}", args=args)).status_code == 404
 
 
-def test_an_editor_previews_a_draft(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_an_editor_previews_a_draft(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     reword_flushing(draft)
     client.force_login(editor)
 
@@ -196,24 +215,30 @@ def test_an_editor_previews_a_draft(client, editor, version_one):
 # ---------------------------------------------------------- list and diff
 
 
-def test_the_version_list_shows_dates_authors_and_change_notes(client, clinician, editor, version_one):
-    publish(make_draft(version_one, editor), editor, note="Second edition")
+def test_the_version_list_shows_dates_authors_and_change_notes(client, clinician, editor, published_version):
+    publish(make_draft(published_version, editor), editor, note="Second edition")
     client.force_login(clinician)
 
     html = client.get(reverse("guidance:versions")).content.decode()
 
     assert "Second edition" in html
+    assert "Version 2 brings the rules closer to the source" in html
     assert "Version 1: the source guidance as supplied" in html
-    assert reverse("guidance:version", args=[1]) in html
-    assert reverse("guidance:version", args=[2]) in html
+    for number in (1, 2, 3):
+        assert reverse("guidance:version", args=[number]) in html
     assert ">editor<" in html
     assert reverse("guidance:diff", args=[1, 2]) in html
-    assert html.index("Second edition") < html.index("Version 1: the source guidance")
+    assert reverse("guidance:diff", args=[2, 3]) in html
+    assert (
+        html.index("Second edition")
+        < html.index("Version 2 brings the rules closer to the source")
+        < html.index("Version 1: the source guidance")
+    )
 
 
-def test_the_version_list_hides_drafts_from_clinicians_only(client, clinician, editor, version_one):
-    make_draft(version_one, editor)
-    link = reverse("guidance:version", args=[2])
+def test_the_version_list_hides_drafts_from_clinicians_only(client, clinician, editor, published_version):
+    draft = make_draft(published_version, editor)
+    link = reverse("guidance:version", args=[draft.number])
 
     client.force_login(clinician)
     assert link not in client.get(reverse("guidance:versions")).content.decode()
@@ -221,34 +246,38 @@ def test_the_version_list_hides_drafts_from_clinicians_only(client, clinician, e
     assert link in client.get(reverse("guidance:versions")).content.decode()
 
 
-def test_the_diff_shows_changed_words_and_changed_rules(client, clinician, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_the_diff_shows_changed_words_and_changed_rules(client, clinician, editor, published_version):
+    draft = make_draft(published_version, editor)
     reword_flushing(draft)
     publish(draft, editor)
     client.force_login(clinician)
 
-    html = client.get(reverse("guidance:diff", args=[1, 2])).content.decode()
+    html = client.get(reverse("guidance:diff", args=[2, 3])).content.decode()
 
     assert "<ins>low-dose</ins> aspirin may <del>be helpful,</del> <ins>help,</ins>" in html
     assert "aspirin-for-refractory-flushing" in html
     assert "<ins>Low-dose aspirin for flushing not responsive to antihistamines</ins>" in html
+    assert "<ins>low-dose aspirin may help, provided the patient is known to tolerate NSAIDs</ins>" in html
     assert "venom-immunotherapy" not in html
+    assert "No safety property changed." in html
 
 
-def test_the_diff_of_a_version_with_itself_says_nothing_changed(client, clinician, version_one):
+def test_the_diff_of_a_version_with_itself_says_nothing_changed(client, clinician, published_version):
     client.force_login(clinician)
 
-    html = client.get(reverse("guidance:diff", args=[1, 1])).content.decode()
+    for number in (1, 2):
+        html = client.get(reverse("guidance:diff", args=[number, number])).content.decode()
 
-    assert "No text changed." in html
-    assert "No rule changed." in html
+        assert "No text changed." in html
+        assert "No rule changed." in html
+        assert "No safety property changed." in html
 
 
 # ------------------------------------------------------------------ queries
 
 
 def test_the_guidance_page_issues_a_bounded_number_of_queries(
-    client, clinician, version_one, django_assert_max_num_queries
+    client, clinician, published_version, django_assert_max_num_queries
 ):
     client.force_login(clinician)
 
@@ -256,8 +285,8 @@ def test_the_guidance_page_issues_a_bounded_number_of_queries(
         client.get(reverse("guidance:current"))
 
 
-def test_the_query_count_does_not_grow_with_the_number_of_paragraphs(client, editor, version_one):
-    draft = make_draft(version_one, editor)
+def test_the_query_count_does_not_grow_with_the_number_of_paragraphs(client, editor, published_version):
+    draft = make_draft(published_version, editor)
     client.force_login(editor)
     url = reverse("guidance:version", args=[draft.number])
     client.get(url)  # warm the session and permission caches alike for both counts
@@ -271,13 +300,13 @@ def test_the_query_count_does_not_grow_with_the_number_of_paragraphs(client, edi
 
 
 def test_the_published_page_query_count_does_not_grow_with_the_number_of_paragraphs(
-    client, clinician, editor, version_one
+    client, clinician, editor, published_version
 ):
     client.force_login(clinician)
     url = reverse("guidance:current")
     client.get(url)
     before, _ = queries_for(client, url)
-    draft = make_draft(version_one, editor)
+    draft = make_draft(published_version, editor)
     add_paragraphs(draft, 50)
     publish(draft, editor)
 
@@ -288,38 +317,40 @@ def test_the_published_page_query_count_does_not_grow_with_the_number_of_paragra
 
 
 def test_the_version_list_and_diff_issue_a_bounded_number_of_queries(
-    client, clinician, editor, version_one, django_assert_max_num_queries
+    client, clinician, editor, published_version, django_assert_max_num_queries
 ):
-    draft = make_draft(version_one, editor)
+    draft = make_draft(published_version, editor)
     add_paragraphs(draft, 20)
     publish(draft, editor)
     client.force_login(clinician)
 
     with django_assert_max_num_queries(10):
         client.get(reverse("guidance:versions"))
-    with django_assert_max_num_queries(12):
-        client.get(reverse("guidance:diff", args=[1, 2]))
+    # 11 before guidance v2, plus the safety properties of both versions, which the diff compares too
+    # (two queries, whatever the number of paragraphs, rules or properties).
+    with django_assert_max_num_queries(13):
+        client.get(reverse("guidance:diff", args=[2, 3]))
 
 
 # ------------------------------------------------------------------ healthz
 
 
-def test_healthz_is_up_with_the_published_version(client, version_one):
+def test_healthz_is_up_with_the_published_version(client, published_version):
     response = client.get(reverse("healthz"))
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "guidance_version": 1}
+    assert response.json() == {"status": "ok", "database": "ok", "guidance_version": 2}
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_healthz_reports_the_newly_published_version(client, editor, version_one):
-    publish(make_draft(version_one, editor), editor)
+def test_healthz_reports_the_newly_published_version(client, editor, published_version):
+    publish(make_draft(published_version, editor), editor)
 
-    assert client.get(reverse("healthz")).json()["guidance_version"] == 2
+    assert client.get(reverse("healthz")).json()["guidance_version"] == 3
 
 
-def test_healthz_is_503_when_no_version_is_published(client, version_one):
-    GuidanceVersion.objects.filter(pk=version_one.pk).update(status=GuidanceVersion.Status.RETIRED)
+def test_healthz_is_503_when_no_version_is_published(client, published_version):
+    GuidanceVersion.objects.filter(pk=published_version.pk).update(status=GuidanceVersion.Status.RETIRED)
 
     response = client.get(reverse("healthz"))
 

@@ -7,17 +7,17 @@ from django.db import OperationalError, connections
 from guidance.models import GuidanceVersion
 
 
-def test_it_is_up_with_the_published_version(client, version_one, django_assert_max_num_queries):
+def test_it_is_up_with_the_published_version(client, published_version, django_assert_max_num_queries):
     with django_assert_max_num_queries(1):
         response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "guidance_version": version_one.number}
+    assert response.json() == {"status": "ok", "database": "ok", "guidance_version": published_version.number}
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_it_is_down_when_no_guidance_is_published(client, version_one):
-    GuidanceVersion.objects.filter(pk=version_one.pk).update(status=GuidanceVersion.Status.RETIRED)
+def test_it_is_down_when_no_guidance_is_published(client, published_version):
+    GuidanceVersion.objects.filter(pk=published_version.pk).update(status=GuidanceVersion.Status.RETIRED)
 
     response = client.get("/healthz")
 

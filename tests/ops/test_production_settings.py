@@ -53,7 +53,7 @@ def test_it_lets_local_serve_turn_the_https_redirect_off(load_production):
     assert load_production(SECRET_KEY=SECRET, SECURE_SSL_REDIRECT="false").SECURE_SSL_REDIRECT is False
 
 
-def test_it_answers_health_checks_over_plain_http(load_production, client, settings, version_one):
+def test_it_answers_health_checks_over_plain_http(load_production, client, settings, published_version):
     production = load_production(SECRET_KEY=SECRET)
     settings.SECURE_SSL_REDIRECT = production.SECURE_SSL_REDIRECT
     settings.SECURE_REDIRECT_EXEMPT = production.SECURE_REDIRECT_EXEMPT

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from cases import snapshot
 from cases.models import Assessment, Case
 from cases.services import case_evaluate
 from guidance.facts import facts_to_json
@@ -29,7 +30,7 @@ def test_it_refuses_outside_development_and_bench(db, settings):
     assert Case.objects.count() == 0
 
 
-def test_its_assessments_hold_what_the_engine_says_for_the_case(settings, version_one):
+def test_its_assessments_hold_what_the_engine_says_for_the_case(settings, published_version):
     settings.DEBUG = True
 
     output = seed(40, clinicians=5, batch_size=15)
@@ -41,16 +42,16 @@ def test_its_assessments_hold_what_the_engine_says_for_the_case(settings, versio
         history = list(Assessment.objects.filter(case=case).order_by("created_at", "pk"))
         latest = history[-1]
         assert 1 <= len(history) <= 3
-        assert latest.guidance_version == version_one
+        assert latest.guidance_version == published_version
         assert latest.facts == facts_to_json(case.facts)
-        expected = [line.as_snapshot() for line in case_evaluate(facts=case.facts, version=version_one)]
+        expected = snapshot.to_dict(case_evaluate(facts=case.facts, version=published_version))
         assert latest.recommendations == as_stored(expected)
         assert history[0].created_at == case.created_at
         assert latest.created_at == case.updated_at
         assert case.lock_version == len(history) - 1
 
 
-def test_it_spreads_cases_over_clinicians_subtypes_and_dates(settings, version_one):
+def test_it_spreads_cases_over_clinicians_subtypes_and_dates(settings, published_version):
     settings.DEBUG = True
 
     seed(300, clinicians=20)
@@ -64,7 +65,7 @@ def test_it_spreads_cases_over_clinicians_subtypes_and_dates(settings, version_o
     assert Case.objects.filter(created_by__username__startswith="seed-clinician-").count() == 300
 
 
-def test_it_adds_to_what_is_there_and_reuses_its_clinicians(settings, version_one, django_user_model):
+def test_it_adds_to_what_is_there_and_reuses_its_clinicians(settings, published_version, django_user_model):
     settings.DEBUG = True
 
     seed(10, clinicians=3)

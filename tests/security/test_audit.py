@@ -63,13 +63,15 @@ def test_a_user_with_audit_history_cannot_be_deleted(event, clinician):
         clinician.delete()
 
 
-def test_it_records_who_what_and_from_where(clinician, version_one):
+def test_it_records_who_what_and_from_where(clinician, published_version):
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.44")
-    recorded = audit_record(actor=clinician, action=Action.CASE_EXPORTED, obj=version_one, request=request, rows=3)
+    recorded = audit_record(
+        actor=clinician, action=Action.CASE_EXPORTED, obj=published_version, request=request, rows=3
+    )
     recorded.refresh_from_db()
     assert recorded.actor == clinician
     assert recorded.actor_username == "clinician"
-    assert (recorded.object_type, recorded.object_id) == ("guidance.guidanceversion", str(version_one.pk))
+    assert (recorded.object_type, recorded.object_id) == ("guidance.guidanceversion", str(published_version.pk))
     assert recorded.details == {"rows": 3}
     assert recorded.ip_address == "192.0.2.44"
     assert timezone.now() - recorded.created_at < timedelta(seconds=5)
@@ -102,24 +104,38 @@ def test_it_trusts_forwarded_addresses_only_from_our_proxies(settings, proxies, 
 # ---------------------------------------------------------------- guidance
 
 
-def test_it_records_a_draft_created_and_published_as_one_event_each(editor, version_one):
-    draft = publishing.draft_create(guideline=version_one.guideline, user=editor)
+def test_it_records_a_draft_created_and_published_as_one_event_each(editor, published_version):
+    # The data migration that published v2 recorded its two events, by the system.
+    (system_created,) = events(Action.GUIDANCE_DRAFT_CREATED)
+    (system_published,) = events(Action.GUIDANCE_PUBLISHED)
+    for event, details in (
+        (system_created, {"number": 2, "based_on": 1}),
+        (system_published, {"number": 2, "replaced": 1}),
+    ):
+        assert (event.actor, event.actor_username, event.object_id, event.details) == (
+            None,
+            "system (data migration guidance.0007)",
+            str(published_version.pk),
+            details,
+        )
+
+    draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
     publishing.draft_publish(draft=draft, user=editor, change_note="Test publication.")
 
-    (created,) = events(Action.GUIDANCE_DRAFT_CREATED)
-    assert (created.actor, created.object_id, created.details) == (editor, str(draft.pk), {"number": 2, "based_on": 1})
-    (published,) = events(Action.GUIDANCE_PUBLISHED)
+    (created,) = [e for e in events(Action.GUIDANCE_DRAFT_CREATED) if e != system_created]
+    assert (created.actor, created.object_id, created.details) == (editor, str(draft.pk), {"number": 3, "based_on": 2})
+    (published,) = [e for e in events(Action.GUIDANCE_PUBLISHED) if e != system_published]
     assert (published.actor, published.object_id, published.details) == (
         editor,
         str(draft.pk),
-        {"number": 2, "replaced": 1},
+        {"number": 3, "replaced": 2},
     )
-    # Copying the text and retiring v1 are part of those two events, not edits.
+    # Copying the text and retiring v2 are part of those two events, not edits.
     assert events(Action.GUIDANCE_DRAFT_EDITED) == []
 
 
-def test_it_records_an_edit_of_a_draft_with_the_fields_changed(editor, version_one):
-    draft = publishing.draft_create(guideline=version_one.guideline, user=editor)
+def test_it_records_an_edit_of_a_draft_with_the_fields_changed(editor, published_version):
+    draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
     paragraph = Paragraph.objects.filter(version=draft).first()
     paragraph.text += "\n\nAn added sentence."
     paragraph._history_user = editor
@@ -135,8 +151,8 @@ def test_it_records_an_edit_of_a_draft_with_the_fields_changed(editor, version_o
     assert paragraph.history.get(history_id=edited.details["history_id"]).text.endswith("An added sentence.")
 
 
-def test_the_draft_copy_keeps_a_history_record_of_every_rule(editor, version_one):
-    draft = publishing.draft_create(guideline=version_one.guideline, user=editor)
+def test_the_draft_copy_keeps_a_history_record_of_every_rule(editor, published_version):
+    draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
     rules = draft.rules.all()
     assert rules.exists()
     for rule in rules:
@@ -248,4 +264,9 @@ def test_the_audit_view_ignores_a_forged_cursor(client, reviewer):
     client.force_login(reviewer)
     response = client.get(reverse("audit:list"), {"after": "2020-01-01_drop-table"})
     assert response.status_code == 200
-    assert [e.action for e in response.context["events"]] == [Action.LOGIN]
+    # The first page, in full: the login, and the two events of the migration that published v2.
+    assert [e.action for e in response.context["events"]] == [
+        Action.LOGIN,
+        Action.GUIDANCE_PUBLISHED,
+        Action.GUIDANCE_DRAFT_CREATED,
+    ]

@@ -139,19 +139,19 @@ def _published(guideline):
 
 
 @pytest.mark.django_db
-def test_publishing_a_draft_twice_one_after_the_other_refuses_the_second(editors, version_one):
-    draft = draft_create(guideline=version_one.guideline, user=editors[0])
+def test_publishing_a_draft_twice_one_after_the_other_refuses_the_second(editors, published_version):
+    draft = draft_create(guideline=published_version.guideline, user=editors[0])
     _publisher(draft, editors[0])()
     with pytest.raises(PublishError, match="already published"):
         _publisher(draft, editors[1])()
-    assert _published(version_one.guideline) == [GuidanceVersion.objects.get(pk=draft.pk)]
+    assert _published(published_version.guideline) == [GuidanceVersion.objects.get(pk=draft.pk)]
 
 
 @pytest.mark.parametrize("attempt", range(3))  # a race can go either way: run it a few times
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @requires_postgres
-def test_two_editors_publishing_at_once_make_one_published_version(attempt, editors, version_one):
-    draft = draft_create(guideline=version_one.guideline, user=editors[0])
+def test_two_editors_publishing_at_once_make_one_published_version(attempt, editors, published_version):
+    draft = draft_create(guideline=published_version.guideline, user=editors[0])
 
     outcomes = run_together(_publisher(draft, editors[0]), _publisher(draft, editors[1]))
 
@@ -160,15 +160,15 @@ def test_two_editors_publishing_at_once_make_one_published_version(attempt, edit
     assert len(published) == 1, outcomes
     assert len(refused) == 1 and isinstance(refused[0], PublishError), outcomes
     assert "already published" in str(refused[0])
-    assert _published(version_one.guideline) == [GuidanceVersion.objects.get(pk=draft.pk)]
-    assert GuidanceVersion.objects.get(pk=version_one.pk).status == GuidanceVersion.Status.RETIRED
+    assert _published(published_version.guideline) == [GuidanceVersion.objects.get(pk=draft.pk)]
+    assert GuidanceVersion.objects.get(pk=published_version.pk).status == GuidanceVersion.Status.RETIRED
     assert guidance_current().published_by == published[0].published_by
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @requires_postgres
-def test_a_publish_waiting_on_another_is_refused_once_that_one_commits(editors, version_one):
-    draft = draft_create(guideline=version_one.guideline, user=editors[0])
+def test_a_publish_waiting_on_another_is_refused_once_that_one_commits(editors, published_version):
+    draft = draft_create(guideline=published_version.guideline, user=editors[0])
 
     (first, first_error), (second, second_error) = held_then_raced(
         _publisher(draft, editors[0]), _publisher(draft, editors[1])
@@ -187,9 +187,9 @@ def test_a_publish_waiting_on_another_is_refused_once_that_one_commits(editors, 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @requires_postgres
-def test_two_editors_creating_a_draft_at_once_make_one_draft(editors, version_one):
+def test_two_editors_creating_a_draft_at_once_make_one_draft(editors, published_version):
     def create(user):
-        return lambda: draft_create(guideline=version_one.guideline, user=user)
+        return lambda: draft_create(guideline=published_version.guideline, user=user)
 
     outcomes = run_together(create(editors[0]), create(editors[1]))
 
@@ -215,7 +215,7 @@ def _saver(case_id, user, subtype, notes):
 
 
 @pytest.mark.django_db
-def test_two_saves_of_a_case_one_after_the_other_from_one_version_refuse_the_second(owner, version_one):
+def test_two_saves_of_a_case_one_after_the_other_from_one_version_refuse_the_second(owner, published_version):
     case = make_case(owner, subtype="ISM")
     first, second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
     services.case_update(case=first, user=owner, label=case.label, facts={"subtype": "ASM"}, notes="first")
@@ -228,7 +228,7 @@ def test_two_saves_of_a_case_one_after_the_other_from_one_version_refuse_the_sec
 @pytest.mark.parametrize("attempt", range(3))
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @requires_postgres
-def test_two_saves_of_a_case_at_once_write_one_and_refuse_the_other(attempt, owner, version_one):
+def test_two_saves_of_a_case_at_once_write_one_and_refuse_the_other(attempt, owner, published_version):
     case = make_case(owner, subtype="ISM")
 
     outcomes = run_together(_saver(case.pk, owner, "ASM", "one"), _saver(case.pk, owner, "MCL", "two"))
@@ -245,7 +245,7 @@ def test_two_saves_of_a_case_at_once_write_one_and_refuse_the_other(attempt, own
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @requires_postgres
-def test_a_save_waiting_on_another_is_refused_once_that_one_commits(owner, version_one):
+def test_a_save_waiting_on_another_is_refused_once_that_one_commits(owner, published_version):
     case = make_case(owner, subtype="ISM")
 
     (_, first_error), (second, second_error) = held_then_raced(
@@ -262,7 +262,7 @@ def test_a_save_waiting_on_another_is_refused_once_that_one_commits(owner, versi
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @requires_postgres
-def test_two_browsers_saving_a_case_at_once_get_one_save_and_one_refusal(owner, version_one):
+def test_two_browsers_saving_a_case_at_once_get_one_save_and_one_refusal(owner, published_version):
     case = make_case(owner, label="Race clinic", subtype="ISM")
     url = reverse("cases:update", args=[case.pk])
     browsers = [Client(), Client()]

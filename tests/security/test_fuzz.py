@@ -124,7 +124,7 @@ def test_the_form_accepts_only_valid_facts_and_names_every_refused_field(data):
 @FEWER
 @given(data=form_posts(fields=list(CaseForm.base_fields)))
 @example(data={})  # an empty POST once showed a blank form with no reason
-def test_posting_anything_to_the_new_case_form_saves_or_refuses_by_field(clinician_client, version_one, data):
+def test_posting_anything_to_the_new_case_form_saves_or_refuses_by_field(clinician_client, published_version, data):
     client, user = clinician_client
     before = Case.objects.count()
     response = client.post(reverse("cases:create"), data)
@@ -143,7 +143,7 @@ def test_posting_anything_to_the_new_case_form_saves_or_refuses_by_field(clinici
 @given(data=form_posts(), keep_version=st.booleans())
 @example(data={}, keep_version=False)
 def test_posting_anything_to_the_edit_form_saves_refuses_or_reports_a_conflict(
-    clinician_client, version_one, data, keep_version
+    clinician_client, published_version, data, keep_version
 ):
     client, user = clinician_client
     case = Case.objects.filter(created_by=user).first() or make_case(user, subtype="ISM")
@@ -166,7 +166,7 @@ def test_posting_anything_to_the_edit_form_saves_refuses_or_reports_a_conflict(
 @FEWER
 @given(data=form_posts(fields=list(CaseForm.base_fields)))
 @example(data={"subtype": ["ISM"], "antihistamine_response": ["sometimes"], "symptoms": ["sneezing"]})  # radio, boxes
-def test_the_live_preview_shows_lines_or_names_what_stops_them(clinician_client, version_one, data):
+def test_the_live_preview_shows_lines_or_names_what_stops_them(clinician_client, published_version, data):
     client, _ = clinician_client
     response = client.post(reverse("cases:preview"), data, headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -246,7 +246,7 @@ COMMAND_REFUSALS = ("invalid case: ", "path: ", "guidance: ", "--guidance-versio
     raw=st.one_of(case_texts().map(lambda text: text.encode()), st.binary(max_size=64)),
     version=st.none() | st.integers(min_value=-5, max_value=10**12),
 )
-def test_evaluate_case_prints_recommendations_or_a_refusal_naming_the_field(tmp_path, version_one, raw, version):
+def test_evaluate_case_prints_recommendations_or_a_refusal_naming_the_field(tmp_path, published_version, raw, version):
     path = tmp_path / "case.json"
     path.write_bytes(raw)
     out = io.StringIO()
@@ -262,5 +262,5 @@ def test_evaluate_case_prints_recommendations_or_a_refusal_naming_the_field(tmp_
             assert any(rest.startswith(f"{name}: ") for name in named), message
     else:
         output = json.loads(out.getvalue())
-        assert output["guidance"]["version"] == (version if version is not None else version_one.number)
+        assert output["guidance"]["version"] == (version if version is not None else published_version.number)
         assert all({"paragraph", "kind", "rule"} <= set(line) for line in output["recommendations"])

@@ -29,7 +29,7 @@ def test_it_sends_a_policy_that_allows_only_our_own_scripts(client):
     assert policy["form-action"] == ["'self'"]
 
 
-def test_the_policy_covers_signed_in_pages_too(client, clinician, version_one):
+def test_the_policy_covers_signed_in_pages_too(client, clinician, published_version):
     client.force_login(clinician)
     response = client.get(reverse("guidance:current"))
     assert response.status_code == 200
@@ -39,7 +39,7 @@ def test_the_policy_covers_signed_in_pages_too(client, clinician, version_one):
         assert "'unsafe-eval'" not in policy[directive]
 
 
-def test_pages_have_no_inline_script_or_style(client, clinician, version_one):
+def test_pages_have_no_inline_script_or_style(client, clinician, published_version):
     client.force_login(clinician)
     html = client.get(reverse("guidance:current")).content.decode()
     scripts = re.findall(r"<script\b[^>]*>", html)
@@ -64,7 +64,7 @@ def test_our_templates_have_no_inline_script_or_style():
     assert offenders == []
 
 
-def test_signed_in_pages_are_not_stored_by_caches(client, clinician, version_one):
+def test_signed_in_pages_are_not_stored_by_caches(client, clinician, published_version):
     client.force_login(clinician)
     response = client.get(reverse("guidance:current"))
     cache_control = {part.strip() for part in response["Cache-Control"].split(",")}

@@ -87,8 +87,8 @@ def people(make_user, login_two_factor):
 
 
 @pytest.fixture
-def values(people, version_one):
-    return url_values(people, version_one)
+def values(people, published_version):
+    return url_values(people, published_version)
 
 
 def answers(people, path, *, method="get", data=None):

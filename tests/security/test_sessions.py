@@ -40,7 +40,7 @@ def test_the_session_id_changes_at_login(client, clinician):
     assert not Session.objects.filter(session_key=before).exists()
 
 
-def test_the_old_cookie_gives_no_access_after_logout(client, clinician, version_one):
+def test_the_old_cookie_gives_no_access_after_logout(client, clinician, published_version):
     client.force_login(clinician)
     old = session_key(client)
     assert page(client).status_code == 200
@@ -63,7 +63,7 @@ def test_it_records_login_and_logout(client, clinician):
     assert (logout.action, logout.ip_address, logout.details) == (Action.LOGOUT, "203.0.113.5", {})
 
 
-def test_it_ends_a_session_after_30_minutes_without_activity(client, clinician, version_one):
+def test_it_ends_a_session_after_30_minutes_without_activity(client, clinician, published_version):
     assert settings.SESSION_IDLE_TIMEOUT == 30 * 60
     start = timezone.now()
     with freeze_time(start) as clock:
@@ -85,7 +85,7 @@ def test_it_ends_a_session_after_30_minutes_without_activity(client, clinician, 
     assert event.details == {"reason": "session_idle"}
 
 
-def test_activity_keeps_the_session_alive(client, clinician, version_one):
+def test_activity_keeps_the_session_alive(client, clinician, published_version):
     with freeze_time(timezone.now()) as clock:
         client.force_login(clinician)
         for _ in range(6):  # three hours, a request every 25 minutes
@@ -93,7 +93,7 @@ def test_activity_keeps_the_session_alive(client, clinician, version_one):
             assert page(client).status_code == 200
 
 
-def test_it_ends_a_session_12_hours_after_login_however_active(client, clinician, version_one):
+def test_it_ends_a_session_12_hours_after_login_however_active(client, clinician, published_version):
     assert settings.SESSION_ABSOLUTE_TIMEOUT == 12 * 60 * 60
     with freeze_time(timezone.now()) as clock:
         client.force_login(clinician)
@@ -109,7 +109,7 @@ def test_it_ends_a_session_12_hours_after_login_however_active(client, clinician
     assert AuditEvent.objects.get(action=Action.LOGOUT).details == {"reason": "session_absolute"}
 
 
-def test_an_htmx_request_after_expiry_reloads_the_whole_login_page(client, clinician, version_one):
+def test_an_htmx_request_after_expiry_reloads_the_whole_login_page(client, clinician, published_version):
     with freeze_time(timezone.now()) as clock:
         client.force_login(clinician)
         clock.tick(timedelta(minutes=45))
@@ -127,7 +127,7 @@ def session_writes(client):
     return [q["sql"] for q in captured.captured_queries if q["sql"].startswith('UPDATE "django_session"')]
 
 
-def test_an_active_session_is_written_at_most_once_a_minute(client, clinician, version_one):
+def test_an_active_session_is_written_at_most_once_a_minute(client, clinician, published_version):
     with freeze_time(timezone.now()) as clock:
         client.force_login(clinician)
         assert session_writes(client) == []

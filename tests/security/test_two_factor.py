@@ -62,13 +62,13 @@ def test_the_admin_can_do_without_it_only_when_switched_off(client, editor, sett
     assert client.get(reverse(ADMIN)).status_code == 200
 
 
-def test_clinicians_are_not_asked_for_a_code(client, clinician, version_one):
+def test_clinicians_are_not_asked_for_a_code(client, clinician, published_version):
     response = client.post(reverse("login"), {"username": "clinician", "password": PASSWORD})
     assert response["Location"] == settings.LOGIN_REDIRECT_URL
     assert client.get(reverse("guidance:current")).status_code == 200
 
 
-def test_superusers_pass_the_step_before_any_page(client, superuser, version_one):
+def test_superusers_pass_the_step_before_any_page(client, superuser, published_version):
     client.force_login(superuser)
     response = client.get(reverse("guidance:current"))
     assert response.status_code == 302

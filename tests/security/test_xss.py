@@ -28,9 +28,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def site(make_user, version_one, login_two_factor):
+def site(make_user, published_version, login_two_factor):
     """The draft stage: people with signed-in clients, the draft, and the pages that show it."""
-    people, draft, pages = build_draft(make_user=make_user, version_one=version_one)
+    people, draft, pages = build_draft(make_user=make_user, published_version=published_version)
     clients = {}
     for person, user in people.items():
         clients[person] = Client()
@@ -71,15 +71,15 @@ def test_no_payload_runs_on_the_pages_of_a_draft(site):
     assert not problems(clients, pages), "\n".join(problems(clients, pages))
 
 
-def test_no_payload_runs_on_case_guidance_and_admin_pages_once_published(site, version_one):
+def test_no_payload_runs_on_case_guidance_and_admin_pages_once_published(site, published_version):
     people, clients, draft, _ = site
-    pages = publish_draft(people=people, draft=draft, version_one=version_one)
+    pages = publish_draft(people=people, draft=draft, published_version=published_version)
     assert not problems(clients, pages), "\n".join(problems(clients, pages))
 
 
-def test_template_syntax_in_notes_is_shown_as_typed(site, version_one):
+def test_template_syntax_in_notes_is_shown_as_typed(site, published_version):
     people, clients, draft, _ = site
-    pages = publish_draft(people=people, draft=draft, version_one=version_one)
+    pages = publish_draft(people=people, draft=draft, published_version=published_version)
     detail = next(page for page in pages if page.what.startswith("label, notes"))
     html = clients["owner"].get(detail.url).content.decode()
     assert markup_shows(html, TEMPLATE_PAYLOAD)

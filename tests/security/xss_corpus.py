@@ -74,7 +74,7 @@ def _first_fitting(limit, prefix=""):
     return text
 
 
-def build_draft(*, make_user, version_one):
+def build_draft(*, make_user, published_version):
     """Cases and a guidance draft full of payloads: ({person: user}, draft, [Page] that show the draft).
 
     The draft's pages are to be visited before `publish_draft`: its publish screen exists only for a draft.
@@ -87,10 +87,10 @@ def build_draft(*, make_user, version_one):
     owner, editor = people["owner"], people["editor"]
     for payload in LABEL_PAYLOADS:
         make_case(owner, label=payload, notes=payload, **FLUSHING)
-    make_case(owner, label=LABEL_PAYLOADS[3], notes=ALL, **FLUSHING)  # assessed under v1, reassessed later
+    make_case(owner, label=LABEL_PAYLOADS[3], notes=ALL, **FLUSHING)  # assessed under v2, reassessed later
 
     _compiled_cache.clear()  # compiled rules are cached by id; a rolled-back test may have used this one
-    draft = draft_create(guideline=version_one.guideline, user=editor)
+    draft = draft_create(guideline=published_version.guideline, user=editor)
     draft.title = _first_fitting(200, "Guidance ")
     draft.save()
     paragraph = draft.paragraphs.select_related("section").get(slug="flushing")
@@ -106,7 +106,7 @@ def build_draft(*, make_user, version_one):
         rule.save()
     pages = [
         Page("editor", reverse("guidance:version", args=[draft.number]), "draft paragraph, section, rule, title"),
-        Page("editor", reverse("guidance:diff", args=[version_one.number, draft.number]), "draft diff"),
+        Page("editor", reverse("guidance:diff", args=[published_version.number, draft.number]), "draft diff"),
         Page("editor", reverse("admin:guidance_guidanceversion_change", args=[draft.pk]), "draft in admin"),
         Page("editor", reverse("admin:guidance_guidanceversion_publish", args=[draft.pk]), "publish screen"),
         Page("editor", reverse("admin:guidance_guidanceversion_history", args=[draft.pk]), "field history"),
@@ -114,7 +114,7 @@ def build_draft(*, make_user, version_one):
     return people, draft, pages
 
 
-def publish_draft(*, people, draft, version_one):
+def publish_draft(*, people, draft, published_version):
     """Publish the draft with a change note of payloads; [Page] that show cases, guidance and notes."""
     owner, editor = people["owner"], people["editor"]
     published = draft_publish(draft=draft, user=editor, change_note=ALL, confirm_changes=True)
@@ -129,7 +129,7 @@ def publish_draft(*, people, draft, version_one):
         Page("owner", reverse("cases:update", args=[after.pk]), "form with the preview of the new guidance"),
         Page("owner", reverse("guidance:current"), "published guidance"),
         Page("owner", reverse("guidance:versions"), "change notes"),
-        Page("owner", reverse("guidance:diff", args=[version_one.number, published.number]), "diff, change note"),
+        Page("owner", reverse("guidance:diff", args=[published_version.number, published.number]), "diff, change note"),
         Page("reviewer", reverse("cases:review"), "labels for the reviewer"),
         Page("reviewer", reverse("cases:review_detail", args=[before.pk]), "every assessment"),
         Page("editor", reverse("admin:guidance_guidanceversion_changelist"), "change notes in admin"),

@@ -47,6 +47,22 @@ DEMO_CASES = [
         },
     ),
     ("Demo: ISM, asymptomatic", {"subtype": "ISM", "age_years": 39, "symptoms": []}),
+    (
+        "Demo: ISM, anaphylaxis despite every anti-mediator and omalizumab",
+        {
+            "subtype": "ISM",
+            "age_years": 44,
+            "symptoms": ["recurrent_anaphylaxis", "flushing"],
+            "antihistamine_response": "unresponsive",
+            "antileukotriene_response": "unresponsive",
+            "omalizumab_response": "unresponsive",
+            "nsaid_tolerance": "intolerant",
+        },
+    ),
+    (
+        "Demo: ISM, osteoporotic fracture",
+        {"subtype": "ISM", "age_years": 66, "symptoms": ["osteoporosis", "fracture"]},
+    ),
 ]
 
 

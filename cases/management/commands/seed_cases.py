@@ -27,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cases import snapshot
 from cases.display import lines_from_recommendations
 from cases.models import Assessment, Case
 from cases.services import guidance_for_assessment
@@ -319,12 +320,12 @@ class Command(BaseCommand):
         Within a version a rule's line differs from case to case only in its
         reason and facts, so the cited paragraph is fetched once per rule.
         """
-        snapshot = []
+        lines = []
         for recommendation in evaluate(facts, compiled):
             template = lines_by_rule.get(recommendation.rule)
             if template is None:
                 [template] = lines_from_recommendations([recommendation], version=version)
                 lines_by_rule[recommendation.rule] = template
             line = replace(template, reason=recommendation.reason, facts=facts_to_json(recommendation.facts))
-            snapshot.append(line.as_snapshot())
-        return snapshot
+            lines.append(line)
+        return snapshot.to_dict(lines)

@@ -1,0 +1,89 @@
+"""The stored assessment format: the lines exactly as they were shown, versioned.
+
+An assessment never changes, so every format ever written must read back as
+it was shown. Each format names its fields exactly; a stored line with a field
+missing or unknown is refused loudly (SnapshotFormatError), never read with a
+blank in its place.
+
+- Format 1 (guidance v1 era): a bare JSON list of lines, each with the fields
+  of FORMAT_1_FIELDS. Those lines had no quote and no items to confirm, and
+  read back with `quote` and `confirm` as None: not part of that format, so
+  never shown as blank.
+- Format 2: {"format": 2, "lines": [...]}, each line with FORMAT_2_FIELDS:
+  format 1's plus `quote` (the words of the paragraph the rule rests on) and
+  `confirm` (the source's qualifiers to check before acting).
+"""
+
+from .display import Line
+
+FORMAT = 2
+FORMAT_1_FIELDS = (
+    "rule",
+    "paragraph",
+    "kind",
+    "summary",
+    "reason",
+    "facts",
+    "paragraph_title",
+    "paragraph_text",
+    "section",
+)
+FORMAT_2_FIELDS = (*FORMAT_1_FIELDS, "quote", "confirm")
+_FIELDS = {1: FORMAT_1_FIELDS, 2: FORMAT_2_FIELDS}
+
+
+class SnapshotFormatError(ValueError):
+    """A stored assessment that does not match the format it claims."""
+
+
+def to_dict(lines):
+    """The stored form of lines as shown (always the newest format)."""
+    return {"format": FORMAT, "lines": [_line_to_dict(line) for line in lines]}
+
+
+def _line_to_dict(line):
+    data = {name: getattr(line, name) for name in FORMAT_2_FIELDS}
+    data["confirm"] = list(line.confirm or ())
+    data["quote"] = line.quote or ""
+    return data
+
+
+def from_dict(stored):
+    """The lines of a stored assessment, in any format ever written."""
+    if isinstance(stored, list):
+        number, items = 1, stored
+    elif isinstance(stored, dict) and isinstance(stored.get("format"), int):
+        number, items = stored["format"], stored.get("lines")
+        if set(stored) != {"format", "lines"} or not isinstance(items, list):
+            raise SnapshotFormatError(f"stored assessment (format {number}): expected exactly 'format' and 'lines'")
+    else:
+        raise SnapshotFormatError("stored assessment: neither a list of lines (format 1) nor a format object")
+    fields = _FIELDS.get(number)
+    if fields is None:
+        raise SnapshotFormatError(f"stored assessment: unknown format {number!r} (this code reads 1 to {FORMAT})")
+    return [_line_from_dict(item, fields, number, position) for position, item in enumerate(items, start=1)]
+
+
+def _line_from_dict(item, fields, number, position):
+    if not isinstance(item, dict):
+        raise SnapshotFormatError(f"stored assessment (format {number}), line {position}: not an object")
+    missing = [name for name in fields if name not in item]
+    unknown = sorted(set(item) - set(fields))
+    if missing or unknown:
+        raise SnapshotFormatError(
+            f"stored assessment (format {number}), line {position}: "
+            + "; ".join(
+                part
+                for part in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unknown {', '.join(unknown)}" if unknown else "",
+                )
+                if part
+            )
+        )
+    values = {name: item[name] for name in fields}
+    if number == 1:
+        values.update(quote=None, confirm=None)
+    else:
+        values["confirm"] = tuple(values["confirm"])
+    return Line(**values)

@@ -1,0 +1,99 @@
+"""The publish screen proves the safety properties, shows a counterexample, and keeps it as a regression case."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from guidance import publishing
+from guidance.facts import validate_case
+from guidance.models import RegressionCase, Rule
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_two_factor_step(settings):
+    settings.OTP_REQUIRED = False  # the admin's two-factor step has its own tests
+
+
+@pytest.fixture
+def broken_draft(published_version, editor):
+    draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
+    rule = Rule.objects.get(version=draft, rule_id="omalizumab-for-recurrent-anaphylaxis")
+    rule.condition = '"recurrent_anaphylaxis" in symptoms'  # offered again after it failed (v1's rule)
+    rule.save()
+    return draft
+
+
+def publish_url(draft):
+    return reverse("admin:guidance_guidanceversion_publish", args=[draft.pk])
+
+
+def test_it_shows_every_proof_and_the_counterexample_with_the_rules_that_fired(client, editor, broken_draft):
+    client.force_login(editor)
+    html = client.get(publish_url(broken_draft)).content.decode()
+
+    assert html.count('class="proof holds"') == 5
+    assert 'class="proof fails" data-property="nothing-offered-again-after-it-failed"' in html
+    assert "omalizumab-for-recurrent-anaphylaxis</code>" in html
+    assert "&quot;omalizumab_response&quot;: &quot;unresponsive&quot;" in html  # the case, as JSON in the form
+    assert "Add this case to the regression cases" in html
+
+
+def test_publishing_is_refused_while_a_property_fails(client, editor, broken_draft):
+    client.force_login(editor)
+    response = client.post(publish_url(broken_draft), {"change_note": "Try", "confirm_changes": "on"})
+
+    assert response.status_code == 200
+    assert "A safety property fails" in response.content.decode()
+    broken_draft.refresh_from_db()
+    assert broken_draft.is_draft
+
+
+def test_the_counterexample_becomes_a_regression_case_in_one_step(client, editor, broken_draft):
+    client.force_login(editor)
+    proof = next(p for p in publishing.guidance_prove(version=broken_draft) if not p.holds)
+    before = RegressionCase.objects.count()
+
+    response = client.post(
+        reverse("admin:guidance_guidanceversion_add_regression_case", args=[broken_draft.pk]),
+        {"case": proof.counterexample_json, "name": f"Counterexample to {proof.property_id}", "note": "found"},
+    )
+
+    assert response.status_code == 302 and response.url == publish_url(broken_draft)
+    added = RegressionCase.objects.latest("pk")
+    assert RegressionCase.objects.count() == before + 1
+    assert added.facts == validate_case(proof.counterexample)
+    assert added.added_by == editor
+    assert AuditEvent.objects.filter(action="regression_case_added", object_id=str(added.pk)).exists()
+    # Now the draft changes a regression case's lines, so it would also need confirming.
+    assert added.name in {
+        change.name for change in publishing.regression_changes(old=broken_draft.based_on, new=broken_draft)
+    }
+
+
+def test_a_bad_case_is_not_added_and_says_why(client, editor, broken_draft):
+    client.force_login(editor)
+    before = RegressionCase.objects.count()
+    response = client.post(
+        reverse("admin:guidance_guidanceversion_add_regression_case", args=[broken_draft.pk]),
+        {"case": json.dumps({"subtype": "XYZ"}), "name": "bad"},
+        follow=True,
+    )
+    assert RegressionCase.objects.count() == before
+    assert "The case was not added" in response.content.decode()
+    assert "subtype" in response.content.decode()
+
+
+def test_only_editors_who_may_add_regression_cases_can(client, make_user, broken_draft):
+    staff = make_user(
+        "staff-viewer", staff=True, perms=["guidance.view_guidanceversion", "guidance.change_guidanceversion"]
+    )
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:guidance_guidanceversion_add_regression_case", args=[broken_draft.pk]),
+        {"case": json.dumps({"subtype": "ISM"}), "name": "x"},
+    )
+    assert response.status_code == 403
