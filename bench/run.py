@@ -207,6 +207,39 @@ def bench_engine(*, cases, passes, seed=1):
     )
 
 
+# ---------------------------------------------------------------- (a2) safety properties
+
+PROOF_TARGET_S = 2.0
+
+
+@dataclass
+class ProofResult:
+    version: int
+    rows: list  # (property id, cases, median ms)
+    total_s: float  # median of the repeated whole checks
+
+    @property
+    def met(self):
+        return self.total_s <= PROOF_TARGET_S
+
+
+def bench_properties(*, repeats=5):
+    """The published version's safety proofs, as publishing runs them (compile + exhaustive proof)."""
+    from guidance.publishing import guidance_current, guidance_prove
+
+    version = guidance_current()
+    totals, per_property = [], {}
+    for _ in range(repeats):
+        started = time.perf_counter()
+        proofs = guidance_prove(version=version)
+        totals.append(time.perf_counter() - started)
+        for proof in proofs:
+            assert proof.holds, f"{proof.property_id} fails on the published version"
+            per_property.setdefault(proof.property_id, (proof.cases, []))[1].append(proof.seconds * 1000)
+    rows = [(pid, cases, statistics.median(ms)) for pid, (cases, ms) in per_property.items()]
+    return ProofResult(version=version.number, rows=rows, total_s=statistics.median(totals))
+
+
 # ---------------------------------------------------------------- (b) pages
 
 
@@ -550,6 +583,7 @@ class Report:
     args: argparse.Namespace
     load_before: str
     engine: EngineResult | None = None
+    proofs: ProofResult | None = None
     pages: dict = field(default_factory=dict)  # level -> [PageResult]
     clinician_cases: dict = field(default_factory=dict)  # level -> n
     load: list = field(default_factory=list)
@@ -572,7 +606,7 @@ class Report:
         if self.engine:
             e = self.engine
             out += [
-                f"## (a) Engine: version-1 rules ({e.rules}), one core, {e.cases:,} synthetic cases",
+                f"## (a) Engine: the published version's rules ({e.rules}), one core, {e.cases:,} synthetic cases",
                 "",
                 "| measure | value | target |",
                 "|---|---|---|",
@@ -585,6 +619,18 @@ class Report:
                 f"| CEL cost of one string value in a context (µs) | {e.string_us:.2f} | |",
                 f"| `validate_case` + `evaluate`, cases/s | {e.with_validation:,.0f} | |",
                 f"| recommendations per case (mean) | {e.recommendations:.1f} | |",
+                "",
+            ]
+        if self.proofs:
+            r = self.proofs
+            out += [
+                f"## (a2) Safety properties of guidance v{r.version}: exhaustive proofs (median of 5 runs)",
+                "",
+                "| property | cases | ms |",
+                "|---|---|---|",
+                *(f"| `{pid}` | {cases:,} | {ms:.1f} |" for pid, cases, ms in r.rows),
+                f"| **all {len(r.rows)}** | {sum(c for _, c, _ in r.rows):,} | {r.total_s * 1000:.0f}"
+                f" (target ≤ {PROOF_TARGET_S * 1000:.0f}: {_verdict(r.met)}) |",
                 "",
             ]
         if self.pages:
@@ -692,7 +738,7 @@ def main():
     parser.add_argument("--requests", type=int, help="requests per page and level (default 200)")
     parser.add_argument("--load-seconds", type=int, help="wrk duration per page (default 30)")
     parser.add_argument("--load-connections", type=int, default=8)
-    parser.add_argument("--skip", action="append", default=[], choices=["engine", "pages", "load"])
+    parser.add_argument("--skip", action="append", default=[], choices=["engine", "properties", "pages", "load"])
     parser.add_argument("--keep-db", action="store_true", help="reuse the bench database (and its cases)")
     parser.add_argument("--out", type=Path, help="where to write the table (default bench/results/<date>-<host>.md)")
     args = parser.parse_args()
@@ -708,6 +754,9 @@ def main():
     if "engine" not in args.skip:
         print("== (a) engine", file=sys.stderr)
         report.engine = bench_engine(cases=args.engine_cases, passes=args.engine_passes)
+    if "properties" not in args.skip:
+        print("== (a2) safety properties", file=sys.stderr)
+        report.proofs = bench_properties()
     who = None
     for level in args.levels:
         print(f"== seeding to {level:,} cases", file=sys.stderr)
