@@ -180,10 +180,10 @@ def test_a_draft_is_404_for_a_clinician(client, clinician, editor, version_one, 
     assert client.get(reverse(f"guidance:{url_name}", args=args)).status_code == 404
 
 
-def test_an_editor_previews_a_draft(client, editor, version_one):
+def test_an_editor_previews_a_draft(client, editor, version_one, login_two_factor):
     draft = make_draft(version_one, editor)
     reword_flushing(draft)
-    client.force_login(editor)
+    login_two_factor(client, editor)
 
     html = client.get(reverse("guidance:version", args=[draft.number])).content.decode()
 
@@ -211,13 +211,13 @@ def test_the_version_list_shows_dates_authors_and_change_notes(client, clinician
     assert html.index("Second edition") < html.index("Version 1: the source guidance")
 
 
-def test_the_version_list_hides_drafts_from_clinicians_only(client, clinician, editor, version_one):
+def test_the_version_list_hides_drafts_from_clinicians_only(client, clinician, editor, version_one, login_two_factor):
     make_draft(version_one, editor)
     link = reverse("guidance:version", args=[2])
 
     client.force_login(clinician)
     assert link not in client.get(reverse("guidance:versions")).content.decode()
-    client.force_login(editor)
+    login_two_factor(client, editor)
     assert link in client.get(reverse("guidance:versions")).content.decode()
 
 
@@ -256,9 +256,9 @@ def test_the_guidance_page_issues_a_bounded_number_of_queries(
         client.get(reverse("guidance:current"))
 
 
-def test_the_query_count_does_not_grow_with_the_number_of_paragraphs(client, editor, version_one):
+def test_the_query_count_does_not_grow_with_the_number_of_paragraphs(client, editor, version_one, login_two_factor):
     draft = make_draft(version_one, editor)
-    client.force_login(editor)
+    login_two_factor(client, editor)
     url = reverse("guidance:version", args=[draft.number])
     client.get(url)  # warm the session and permission caches alike for both counts
     before, _ = queries_for(client, url)

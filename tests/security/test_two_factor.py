@@ -161,3 +161,37 @@ def test_wrong_codes_are_throttled(client, editor, totp_device):
     response = client.post(reverse("two_factor_verify"), {"token": current_code(device)})
     assert "Too many wrong codes" in response.content.decode()
     assert client.get(reverse(ADMIN)).status_code == 302
+
+
+# ---------------------------------------------------------------- unpublished guidance
+
+
+@pytest.fixture
+def draft(editor, version_one):
+    from guidance.publishing import draft_create
+
+    return draft_create(guideline=version_one.guideline, user=editor)
+
+
+def test_a_password_alone_shows_no_draft_guidance(client, editor, totp_device, draft):
+    assert settings.OTP_REQUIRED
+    totp_device(editor)
+    client.force_login(editor)  # the password step only
+    assert client.get(reverse("guidance:version", args=[draft.number])).status_code == 404
+    assert client.get(reverse("guidance:diff", args=[1, draft.number])).status_code == 404
+    versions = client.get(reverse("guidance:versions"))
+    assert versions.status_code == 200
+    assert reverse("guidance:version", args=[draft.number]) not in versions.content.decode()
+    # Published guidance stays readable, as for any signed-in user.
+    assert client.get(reverse("guidance:version", args=[1])).status_code == 200
+
+
+def test_after_the_second_factor_staff_preview_drafts(client, editor, totp_device, draft):
+    device = totp_device(editor)
+    client.force_login(editor)
+    client.post(reverse("two_factor_verify"), {"token": current_code(device)})
+    response = client.get(reverse("guidance:version", args=[draft.number]))
+    assert response.status_code == 200
+    assert "Draft preview" in response.content.decode()
+    assert client.get(reverse("guidance:diff", args=[1, draft.number])).status_code == 200
+    assert reverse("guidance:version", args=[draft.number]) in client.get(reverse("guidance:versions")).content.decode()
