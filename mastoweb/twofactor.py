@@ -4,6 +4,9 @@ Staff and superusers pass a second step after their password whenever
 settings.OTP_REQUIRED is on (always in production). A user without a device
 sets one up once: the page shows a QR code drawn on the server as inline SVG
 (no script), and the device counts only after it has produced a valid code.
+Only users who need the step may set one up, and a device counts for login
+only with a DeviceConfirmation: made at setup, or by an administrator for a
+device set up before its user became staff.
 """
 
 from base64 import b32encode
@@ -18,6 +21,8 @@ from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,9 +36,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import Action, audit_record
 
+from .models import DeviceConfirmation
+
 
 def two_factor_required(user):
     return settings.OTP_REQUIRED and user.is_authenticated and (user.is_staff or user.is_superuser)
+
+
+def device_confirmed_for_login(device):
+    """Whether the device may pass the two-factor step: see DeviceConfirmation."""
+    return DeviceConfirmation.objects.filter(device=device).exists()
 
 
 def two_factor_pending(user):
@@ -108,11 +120,15 @@ def _token_accepted(request, device, form, check):
 @require_http_methods(["GET", "POST"])
 def verify(request):
     next_url = _next_url(request)
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
-    if device is None:
+    devices = TOTPDevice.objects.filter(user=request.user, confirmed=True)
+    if not devices:
         return redirect(_with_next("two_factor_setup", next_url))
     if request.user.is_verified():
         return redirect(next_url)
+    device = next((device for device in devices if device_confirmed_for_login(device)), None)
+    if device is None:
+        # Set up while the account needed no second factor: only an administrator can vouch for it.
+        return render(request, "registration/two_factor_verify.html", {"awaiting_admin": True}, status=403)
     form = TokenForm(request.POST or None)
     if form.is_valid() and _token_accepted(
         request, device, form, lambda token: verify_token(request.user, device.persistent_id, token)
@@ -130,6 +146,9 @@ def verify(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def setup(request):
+    if not two_factor_required(request.user):
+        # A device set up now would later count for a role the account does not have yet.
+        raise PermissionDenied("Two-factor login is only for accounts that need it.")
     next_url = _next_url(request)
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         # Replacing a device is an administrator's job: a stolen password must not enrol a new one.
@@ -140,8 +159,10 @@ def setup(request):
         device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
     form = TokenForm(request.POST or None)
     if form.is_valid() and _token_accepted(request, device, form, device.verify_token):
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        with transaction.atomic():
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            DeviceConfirmation.objects.create(device=device, confirmed_by=request.user)
         request.session.cycle_key()
         otp_login(request, device)
         audit_record(actor=request.user, action=Action.TWO_FACTOR_ENROLLED, obj=device, request=request)

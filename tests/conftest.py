@@ -68,8 +68,15 @@ def reviewer(make_user):
 
 @pytest.fixture
 def totp_device():
-    def make(user, *, confirmed=True):
-        return TOTPDevice.objects.create(user=user, name="phone", confirmed=confirmed)
+    """A TOTP device; a confirmed one counts for login (as set up by staff) unless for_login=False."""
+
+    def make(user, *, confirmed=True, for_login=None):
+        from mastoweb.models import DeviceConfirmation
+
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=confirmed)
+        if confirmed if for_login is None else for_login:
+            DeviceConfirmation.objects.create(device=device, confirmed_by=user)
+        return device
 
     return make
 

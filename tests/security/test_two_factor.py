@@ -1,13 +1,16 @@
 """Two-factor login (TOTP) for staff and superusers."""
 
+import importlib
 import re
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Action, AuditEvent
+from mastoweb.models import DeviceConfirmation
 
 from .conftest import PASSWORD, current_code, wrong_code
 
@@ -195,3 +198,100 @@ def test_after_the_second_factor_staff_preview_drafts(client, editor, totp_devic
     assert "Draft preview" in response.content.decode()
     assert client.get(reverse("guidance:diff", args=[1, draft.number])).status_code == 200
     assert reverse("guidance:version", args=[draft.number]) in client.get(reverse("guidance:versions")).content.decode()
+
+
+# ---------------------------------------------------------------- who may set up a device
+
+
+def test_accounts_that_need_no_second_factor_cannot_set_up_a_device(client, clinician, reviewer):
+    for user in (clinician, reviewer):
+        client.force_login(user)
+        assert client.get(reverse("two_factor_setup")).status_code == 403
+        assert client.post(reverse("two_factor_setup"), {"token": "123456"}).status_code == 403
+    assert not TOTPDevice.objects.exists()
+
+
+def test_with_the_step_switched_off_nobody_sets_up_a_device(client, editor, settings):
+    settings.OTP_REQUIRED = False
+    client.force_login(editor)
+    assert client.get(reverse("two_factor_setup")).status_code == 403
+    assert not TOTPDevice.objects.exists()
+
+
+def test_a_device_set_up_by_staff_counts_for_login(client, editor):
+    client.force_login(editor)
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=editor)
+    client.post(reverse("two_factor_setup"), {"token": current_code(device)})
+    confirmation = DeviceConfirmation.objects.get(device=device)
+    assert confirmation.confirmed_by == editor
+
+
+@pytest.fixture
+def promoted(clinician, totp_device):
+    """A clinician who set up a device before this change, then became staff: the device has no confirmation."""
+    device = totp_device(clinician, for_login=False)
+    clinician.is_staff = True
+    clinician.save()
+    return clinician, device
+
+
+def test_a_device_set_up_before_becoming_staff_does_not_count(client, promoted):
+    user, device = promoted
+    client.force_login(user)
+    response = client.get(reverse("two_factor_verify"))
+    assert response.status_code == 403
+    assert "Ask an administrator to confirm your device." in response.content.decode()
+
+    refused = client.post(reverse("two_factor_verify"), {"token": current_code(device)})
+    assert refused.status_code == 403
+    assert client.get(reverse(ADMIN)).status_code == 302
+    # Nor can the password set up another one in its place.
+    assert client.get(reverse("two_factor_setup"))["Location"].startswith(reverse("two_factor_verify"))
+    assert TOTPDevice.objects.filter(user=user).count() == 1
+
+
+def test_an_administrator_confirms_such_a_device_and_then_it_counts(client, promoted, superuser, login_two_factor):
+    user, device = promoted
+    admin_client = Client()
+    login_two_factor(admin_client, superuser)
+    changelist = reverse("admin:otp_totp_totpdevice_changelist")
+    assert "Confirmed for login" in admin_client.get(changelist).content.decode()
+    response = admin_client.post(
+        changelist, {"action": "confirm_for_login", "_selected_action": [device.pk]}, follow=True
+    )
+    assert "Devices confirmed for two-factor login: 1." in response.content.decode()
+    assert DeviceConfirmation.objects.get(device=device).confirmed_by == superuser
+    assert AuditEvent.objects.filter(actor=superuser, action=Action.TWO_FACTOR_ENROLLED).exists()
+
+    client.force_login(user)
+    response = client.post(reverse("two_factor_verify"), {"token": current_code(device), "next": reverse(ADMIN)})
+    assert response["Location"] == reverse(ADMIN)
+    assert client.get(reverse(ADMIN)).status_code == 200
+
+
+def test_the_administrator_leaves_devices_that_never_produced_a_code(
+    client, editor, superuser, totp_device, login_two_factor
+):
+    unconfirmed = totp_device(editor, confirmed=False)
+    login_two_factor(client, superuser)
+    response = client.post(
+        reverse("admin:otp_totp_totpdevice_changelist"),
+        {"action": "confirm_for_login", "_selected_action": [unconfirmed.pk]},
+        follow=True,
+    )
+    assert "Left as they were: 1" in response.content.decode()
+    assert not DeviceConfirmation.objects.filter(device=unconfirmed).exists()
+
+
+def test_upgrading_keeps_the_devices_of_staff_only(clinician, editor, superuser, totp_device):
+    from django.apps import apps
+
+    migration = importlib.import_module("mastoweb.migrations.0001_device_confirmation")
+    devices = {user: totp_device(user, for_login=False) for user in (clinician, editor, superuser)}
+    totp_device(editor, confirmed=False, for_login=False)
+    migration.carry_over_staff_devices(apps, None)
+    assert set(DeviceConfirmation.objects.values_list("device", flat=True)) == {
+        devices[editor].pk,
+        devices[superuser].pk,
+    }
