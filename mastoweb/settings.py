@@ -175,6 +175,15 @@ AXES_CLIENT_IP_CALLABLE = "audit.ip.client_ip"
 # users; mastoweb.production always requires it.
 OTP_REQUIRED = env_bool("OTP_REQUIRED", default=True) or not DEBUG
 OTP_TOTP_ISSUER = "Mastoweb"
+# Wrong codes: the first OTP_FREE_FAILURES cost nothing, so a slip, or a stranger
+# holding a staff password, does not hold up the right code; from then on each
+# wrong code doubles the wait, starting at OTP_BACKOFF_SECONDS, and the page says
+# how long it is. mastoweb/twofactor.py applies this to the failure count
+# django-otp keeps on the device; django-otp's own throttle, which makes even
+# the right code wait after a single wrong one, is off (factor 0).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_FREE_FAILURES = 3
+OTP_BACKOFF_SECONDS = 1
 
 # Content Security Policy (django-csp 4): our own origin only, no inline script
 # or style anywhere. Bootstrap draws some form controls with data: SVG images.

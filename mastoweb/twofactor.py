@@ -9,6 +9,7 @@ only with a DeviceConfirmation: made at setup, or by an administrator for a
 device set up before its user became staff.
 """
 
+import math
 from base64 import b32encode
 from urllib.parse import urlencode
 from xml.etree import ElementTree
@@ -25,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -32,6 +34,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import verify_token
+from django_otp.models import MAX_THROTTLE_DELAY_SECONDS
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import Action, audit_record
@@ -100,16 +103,37 @@ def qr_code_svg(data):
     return mark_safe(ElementTree.tostring(image, encoding="unicode"))  # noqa: S308 - no user input in the markup
 
 
+def code_wait_seconds(device):
+    """Seconds before the device's next code is checked (see OTP_FREE_FAILURES in settings).
+
+    None after the first few wrong codes; then OTP_BACKOFF_SECONDS, doubling with each further one,
+    counted from the last wrong code.
+    """
+    failures = device.throttling_failure_count - settings.OTP_FREE_FAILURES
+    if failures < 0 or device.throttling_failure_timestamp is None:
+        return 0
+    delay = min(settings.OTP_BACKOFF_SECONDS * 2**failures, MAX_THROTTLE_DELAY_SECONDS)
+    waited = (timezone.now() - device.throttling_failure_timestamp).total_seconds()
+    return max(0, math.ceil(delay - waited))
+
+
+def _seconds(count):
+    return f"{count} second{'' if count == 1 else 's'}"
+
+
 def _token_accepted(request, device, form, check):
-    """Run `check(token)` unless the device is throttled; explain a refusal on the form."""
-    allowed, _ = device.verify_is_allowed()
-    if allowed and check(form.cleaned_data["token"]):
-        return True
-    if allowed:
-        form.add_error("token", "That code is not right or has expired. Enter the current code from your app.")
+    """Run `check(token)` unless the device must wait; explain a refusal on the form, with the wait."""
+    wait = code_wait_seconds(device)
+    if not wait:
+        if check(form.cleaned_data["token"]):
+            return True
+        device.refresh_from_db(fields=["throttling_failure_count", "throttling_failure_timestamp"])
+        wait = code_wait_seconds(device)
+        then = f"Wait {_seconds(wait)}, then enter" if wait else "Enter"
+        message = f"That code is not right or has expired. {then} the current code from your app."
     else:
-        # django-otp doubles the wait after each wrong code.
-        form.add_error("token", "Too many wrong codes. Wait a little, then enter the current code.")
+        message = f"Too many wrong codes. Wait {_seconds(wait)}, then enter the current code from your app."
+    form.add_error("token", message)
     audit_record(actor=request.user, action=Action.TWO_FACTOR_FAILED, obj=device, request=request)
     return False
 

@@ -2,11 +2,13 @@
 
 import importlib
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Action, AuditEvent
@@ -93,8 +95,7 @@ def test_login_leads_staff_to_the_code_then_where_they_were_going(client, editor
     assert "That code is not right" in refused.content.decode()
     assert client.get(admin_index).status_code == 302
 
-    device.throttle_reset()  # the wait django-otp imposes after a wrong code
-    before = session_key(client)
+    before = session_key(client)  # the right code straight after a wrong one
     accepted = client.post(verify_url, {"token": current_code(device), "next": admin_index})
     assert accepted["Location"] == admin_index
     assert session_key(client) != before
@@ -140,7 +141,6 @@ def test_setting_up_confirms_the_device_with_a_valid_code(client, editor):
     device.refresh_from_db()
     assert not device.confirmed
 
-    device.throttle_reset()
     response = client.post(reverse("two_factor_setup"), {"token": current_code(device), "next": reverse(ADMIN)})
     assert response["Location"] == reverse(ADMIN)
     device.refresh_from_db()
@@ -157,13 +157,66 @@ def test_a_password_alone_cannot_replace_a_device(client, editor, totp_device):
     assert TOTPDevice.objects.filter(user=editor).count() == 1
 
 
-def test_wrong_codes_are_throttled(client, editor, totp_device):
+def test_one_wrong_code_does_not_hold_up_the_right_one(client, editor, totp_device):
     device = totp_device(editor)
     client.force_login(editor)
-    client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+    refused = client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+    assert "Enter the current code from your app." in refused.content.decode()
     response = client.post(reverse("two_factor_verify"), {"token": current_code(device)})
-    assert "Too many wrong codes" in response.content.decode()
+    assert response.status_code == 302
+    assert client.get(reverse(ADMIN)).status_code == 200
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
+
+
+def _wait_in(response):
+    """The seconds the code form says to wait."""
+    [error] = response.context["form"].errors["token"]
+    match = re.search(r"Wait (\d+) seconds?, then enter the current code", error)
+    assert match, error
+    assert error in response.content.decode()
+    return int(match.group(1))
+
+
+def test_after_a_few_wrong_codes_the_page_says_how_long_to_wait(client, editor, totp_device, settings):
+    settings.OTP_BACKOFF_SECONDS = 60  # long enough that a slow test run cannot outlast it
+    device = totp_device(editor)
+    client.force_login(editor)
+    for _ in range(settings.OTP_FREE_FAILURES - 1):
+        response = client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+        assert "Enter the current code from your app." in response.content.decode()
+    last = client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+    assert 55 <= _wait_in(last) <= 60
+
+    # While it lasts even the right code waits, and says for how long; the wait does not grow.
+    held = client.post(reverse("two_factor_verify"), {"token": current_code(device)})
+    assert "Too many wrong codes." in held.content.decode()
+    assert 55 <= _wait_in(held) <= 60
+    device.refresh_from_db()
+    assert device.throttling_failure_count == settings.OTP_FREE_FAILURES
     assert client.get(reverse(ADMIN)).status_code == 302
+
+
+def test_each_further_wrong_code_doubles_the_wait(client, editor, totp_device, settings):
+    settings.OTP_BACKOFF_SECONDS = 60
+    device = totp_device(editor)
+    device.throttling_failure_count = settings.OTP_FREE_FAILURES + 2
+    device.throttling_failure_timestamp = timezone.now()
+    device.save()
+    client.force_login(editor)
+    assert 235 <= _wait_in(client.post(reverse("two_factor_verify"), {"token": current_code(device)})) <= 240
+
+
+def test_once_the_wait_is_over_the_right_code_is_accepted(client, editor, totp_device, settings):
+    settings.OTP_BACKOFF_SECONDS = 60
+    device = totp_device(editor)
+    device.throttling_failure_count = settings.OTP_FREE_FAILURES
+    device.throttling_failure_timestamp = timezone.now() - timedelta(seconds=61)
+    device.save()
+    client.force_login(editor)
+    assert client.post(reverse("two_factor_verify"), {"token": current_code(device)}).status_code == 302
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
 
 
 # ---------------------------------------------------------------- unpublished guidance
