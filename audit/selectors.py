@@ -1,14 +1,14 @@
-"""Reading the audit trail: filters and keyset pages, newest first."""
+"""Reading the audit trail: filters and keyset pages, newest first; failed logins per username."""
 
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from mastoweb.days import day_end, day_start, instant_in_range
 
-from .models import AuditEvent
+from .models import Action, AuditEvent
 
 PAGE_SIZE = 50
 MAX_ID = 2**63 - 1  # a BigAutoField on every database
@@ -64,3 +64,10 @@ def audit_cursor_decode(value):
     if timezone.is_naive(created_at) or not instant_in_range(created_at) or not 0 < pk <= MAX_ID:
         return None
     return created_at, pk
+
+
+def audit_login_failures(*, username, since):
+    """Failed logins for a username since then, from any address: how many, and the latest's time (or None)."""
+    return AuditEvent.objects.filter(
+        action=Action.LOGIN_FAILED, created_at__gte=since, details__username=username
+    ).aggregate(count=Count("pk"), latest=Max("created_at"))

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -39,6 +40,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import Action, audit_record
 
+from .login_throttling import LoginForm
 from .models import DeviceConfirmation
 
 
@@ -58,7 +60,15 @@ def two_factor_pending(user):
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login; staff and superusers continue to the two-factor step."""
+    """Django's login, throttled per username too; staff and superusers continue to the two-factor step."""
+
+    authentication_form = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.cooling_off:
+            response.status_code = 429  # as django-axes answers a lockout
+        return response
 
     def get_success_url(self):
         url = super().get_success_url()
@@ -118,7 +128,7 @@ def code_wait_seconds(device):
 
 
 def _seconds(count):
-    return f"{count} second{'' if count == 1 else 's'}"
+    return ngettext("%(count)d second", "%(count)d seconds", count) % {"count": count}
 
 
 def _token_accepted(request, device, form, check):
