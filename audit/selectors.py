@@ -1,22 +1,21 @@
-"""Reading the audit trail: filters and keyset pages, newest first."""
+"""Reading the audit trail: filters and keyset pages, newest first; failed logins per username."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from .models import AuditEvent
+from mastoweb.days import day_end, day_start, instant_in_range
+
+from .models import Action, AuditEvent
 
 PAGE_SIZE = 50
-
-
-def _day_start(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
+MAX_ID = 2**63 - 1  # a BigAutoField on every database
 
 
 def audit_event_list(*, action="", actor="", date_from=None, date_to=None):
-    """Events matching the filters; bounds are whole days in the site's time zone."""
+    """Events matching the filters; bounds are whole days in the site's time zone (days a DayField accepted)."""
     events = AuditEvent.objects.all()
     if action:
         events = events.filter(action=action)
@@ -24,9 +23,9 @@ def audit_event_list(*, action="", actor="", date_from=None, date_to=None):
         users = get_user_model().objects.filter(username=actor).values("pk")
         events = events.filter(Q(actor__in=users) | Q(actor__isnull=True, details__username=actor))
     if date_from:
-        events = events.filter(created_at__gte=_day_start(date_from))
+        events = events.filter(created_at__gte=day_start(date_from))
     if date_to:
-        events = events.filter(created_at__lt=_day_start(date_to + timedelta(days=1)))
+        events = events.filter(created_at__lt=day_end(date_to))
     return events.order_by("-created_at", "-pk")
 
 
@@ -51,13 +50,24 @@ def audit_cursor_encode(cursor):
 
 
 def audit_cursor_decode(value):
-    """The cursor from a query string, or None if it is missing or malformed."""
+    """The cursor from a query string, or None if it is missing or damaged.
+
+    Only a cursor the database can be asked about comes back: an aware instant
+    that exists in UTC and an id in the range of the table's key.
+    """
     stamp, _, pk = (value or "").rpartition("_")
     try:
         created_at = datetime.fromisoformat(stamp)
         pk = int(pk)
     except ValueError:
         return None
-    if timezone.is_naive(created_at):
+    if timezone.is_naive(created_at) or not instant_in_range(created_at) or not 0 < pk <= MAX_ID:
         return None
     return created_at, pk
+
+
+def audit_login_failures(*, username, since):
+    """Failed logins for a username since then, from any address: how many, and the latest's time (or None)."""
+    return AuditEvent.objects.filter(
+        action=Action.LOGIN_FAILED, created_at__gte=since, details__username=username
+    ).aggregate(count=Count("pk"), latest=Max("created_at"))

@@ -7,6 +7,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 
 from guidance.facts import FACTS, SUBTYPES, SYMPTOMS, CaseValidationError, validate_case
 from guidance.models import GuidanceVersion
+from mastoweb.days import DayField
 
 from .models import Case
 from .selectors import (
@@ -176,8 +177,8 @@ class CaseReviewForm(forms.Form):
         ],
         required=False,
     )
-    date_from = forms.DateField(label="Changed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="Changed to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label="Changed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(label="Changed to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(
         label="Sort by", choices=[(key, spec.label) for key, spec in REVIEW_SORTS.items()], required=False
     )

@@ -4,11 +4,13 @@ import json
 import uuid
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import JSONField, OuterRef, Q, Subquery
 from django.utils import timezone
+
+from mastoweb.days import day_end, day_start, instant_in_range
 
 from .models import Assessment, Case
 
@@ -74,10 +76,6 @@ OUTLOOK_UNCHANGED = "unchanged"
 OUTLOOK_UNCHECKED = "unchecked"
 
 
-def _day_start(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def case_review_list(
     *,
     current_version,
@@ -94,7 +92,7 @@ def case_review_list(
 
     `current_version` is the number of the published guidance version, or None;
     `outlook` compares the latest assessment with it. Dates bound the last
-    change, in whole days of the site's time zone.
+    change, in whole days of the site's time zone (days a DayField accepted).
     """
     cases = Case.objects.all()
     if subtype:
@@ -113,9 +111,9 @@ def case_review_list(
     if outlook and current_version is not None:
         cases = cases.filter(_outlook_condition(outlook, current_version))
     if date_from:
-        cases = cases.filter(updated_at__gte=_day_start(date_from))
+        cases = cases.filter(updated_at__gte=day_start(date_from))
     if date_to:
-        cases = cases.filter(updated_at__lt=_day_start(date_to + timedelta(days=1)))
+        cases = cases.filter(updated_at__lt=day_end(date_to))
     if q:
         cases = cases.filter(Q(label__icontains=q) | Q(notes__icontains=q))
     return cases
@@ -196,20 +194,29 @@ def review_cursor_encode(cursor):
 
 
 def review_cursor_decode(text, *, sort=REVIEW_DEFAULT_SORT):
-    """The cursor from a query string for this sort, or None if it is missing or malformed."""
+    """The cursor from a query string for this sort, or None if it is missing or damaged.
+
+    Anything may arrive here: only a cursor the database can be asked about
+    comes back (an aware instant that exists in UTC, or a label it can store).
+    """
     if not text:
         return None
     try:
-        value, pk = json.loads(urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        data = json.loads(urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        if not (isinstance(data, list) and len(data) == 2 and all(isinstance(item, str) for item in data)):
+            return None
+        value, pk = data
         pk = uuid.UUID(pk)
         if REVIEW_SORTS[sort].field == "label":
-            if not isinstance(value, str):
+            # A NUL or a lone surrogate cannot be sent to every database.
+            value.encode()
+            if "\x00" in value:
                 return None
         else:
             value = datetime.fromisoformat(value)
-            if timezone.is_naive(value):
+            if timezone.is_naive(value) or not instant_in_range(value):
                 return None
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, RecursionError):
         return None
     return value, pk
 

@@ -17,6 +17,7 @@ from .forms import CaseForm, CaseReviewForm, CaseUpdateForm
 
 CASES_PER_PAGE = 50
 EXPORT_CHUNK_SIZE = 2000
+DAMAGED_CURSOR = 'The page link is damaged: its position ("after") could not be read, so this is the first page.'
 
 
 def _record_view(request, case, **details):
@@ -179,6 +180,8 @@ def case_review(request):
         sort = form.cleaned_data["sort"]
         cases = selectors.case_review_list(current_version=current_number, **form.filters)
         after = selectors.review_cursor_decode(request.GET.get("after"), sort=sort)
+        if after is None and request.GET.get("after"):
+            messages.error(request, DAMAGED_CURSOR)
         rows, cursor = selectors.case_review_page(cases, sort=sort, after=after)
         for row in rows:
             row.outlook = selectors.case_outlook(row, current_version=current_number)

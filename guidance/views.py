@@ -7,16 +7,19 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from mastoweb.twofactor import two_factor_pending
+
 from .models import GuidanceVersion, Paragraph, Rule
 from .publishing import guidance_current, version_diff
 
 
 def _can_preview_drafts(user):
-    return user.has_perm("guidance.change_guidanceversion")
+    # A staff password alone shows no unpublished guidance: the second factor comes first.
+    return user.has_perm("guidance.change_guidanceversion") and not two_factor_pending(user)
 
 
 def _version_for(request, number):
-    """A published or retired version; a draft only for guidance editors."""
+    """A published or retired version; a draft only for guidance editors past the two-factor step."""
     version = (
         GuidanceVersion.objects.select_related("guideline", "published_by", "based_on")
         .filter(guideline__slug=settings.GUIDANCE_SLUG, number=number)

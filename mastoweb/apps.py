@@ -1,4 +1,4 @@
-"""The project's own app configs: the admin site it uses, and session bookkeeping."""
+"""The project's own app configs: the admin site it uses, session bookkeeping and the device admin."""
 
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
@@ -14,8 +14,12 @@ class MastowebConfig(AppConfig):
     verbose_name = "Mastoweb"
 
     def ready(self):
+        from django.contrib import admin
         from django.contrib.auth.signals import user_logged_in
 
+        from .device_admin import register_device_admin
         from .middleware import stamp_login
 
         user_logged_in.connect(stamp_login, dispatch_uid="mastoweb_stamp_login")
+        # The admin app comes first in INSTALLED_APPS, so its autodiscover has run.
+        register_device_admin(admin.site)

@@ -166,6 +166,15 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# ...and per username across every address, which a spray from many addresses
+# slips past: after LOGIN_USERNAME_FAILURE_LIMIT failed logins for one username
+# within LOGIN_USERNAME_WINDOW, each further attempt for it waits until
+# LOGIN_USERNAME_COOLOFF after the latest failure (mastoweb/login_throttling.py).
+# A short wait, not a lockout: it holds a spray to a few guesses a minute per
+# username while the real user, told how long, waits seconds at most.
+LOGIN_USERNAME_FAILURE_LIMIT = int(os.environ.get("LOGIN_USERNAME_FAILURE_LIMIT", "20"))
+LOGIN_USERNAME_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_USERNAME_WINDOW_MINUTES", "15")))
+LOGIN_USERNAME_COOLOFF = timedelta(seconds=int(os.environ.get("LOGIN_USERNAME_COOLOFF_SECONDS", "30")))
 AXES_VERBOSE = False  # its start-up banner would pollute every management command's stderr
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "audit.ip.client_ip"
@@ -175,6 +184,15 @@ AXES_CLIENT_IP_CALLABLE = "audit.ip.client_ip"
 # users; mastoweb.production always requires it.
 OTP_REQUIRED = env_bool("OTP_REQUIRED", default=True) or not DEBUG
 OTP_TOTP_ISSUER = "Mastoweb"
+# Wrong codes: the first OTP_FREE_FAILURES cost nothing, so a slip, or a stranger
+# holding a staff password, does not hold up the right code; from then on each
+# wrong code doubles the wait, starting at OTP_BACKOFF_SECONDS, and the page says
+# how long it is. mastoweb/twofactor.py applies this to the failure count
+# django-otp keeps on the device; django-otp's own throttle, which makes even
+# the right code wait after a single wrong one, is off (factor 0).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_FREE_FAILURES = 3
+OTP_BACKOFF_SECONDS = 1
 
 # Content Security Policy (django-csp 4): our own origin only, no inline script
 # or style anywhere. Bootstrap draws some form controls with data: SVG images.

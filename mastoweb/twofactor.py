@@ -4,8 +4,12 @@ Staff and superusers pass a second step after their password whenever
 settings.OTP_REQUIRED is on (always in production). A user without a device
 sets one up once: the page shows a QR code drawn on the server as inline SVG
 (no script), and the device counts only after it has produced a valid code.
+Only users who need the step may set one up, and a device counts for login
+only with a DeviceConfirmation: made at setup, or by an administrator for a
+device set up before its user became staff.
 """
 
+import math
 from base64 import b32encode
 from urllib.parse import urlencode
 from xml.etree import ElementTree
@@ -18,22 +22,35 @@ from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import verify_token
+from django_otp.models import MAX_THROTTLE_DELAY_SECONDS
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import Action, audit_record
 
+from .login_throttling import LoginForm
+from .models import DeviceConfirmation
+
 
 def two_factor_required(user):
     return settings.OTP_REQUIRED and user.is_authenticated and (user.is_staff or user.is_superuser)
+
+
+def device_confirmed_for_login(device):
+    """Whether the device may pass the two-factor step: see DeviceConfirmation."""
+    return DeviceConfirmation.objects.filter(device=device).exists()
 
 
 def two_factor_pending(user):
@@ -43,7 +60,15 @@ def two_factor_pending(user):
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login; staff and superusers continue to the two-factor step."""
+    """Django's login, throttled per username too; staff and superusers continue to the two-factor step."""
+
+    authentication_form = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.cooling_off:
+            response.status_code = 429  # as django-axes answers a lockout
+        return response
 
     def get_success_url(self):
         url = super().get_success_url()
@@ -88,16 +113,37 @@ def qr_code_svg(data):
     return mark_safe(ElementTree.tostring(image, encoding="unicode"))  # noqa: S308 - no user input in the markup
 
 
+def code_wait_seconds(device):
+    """Seconds before the device's next code is checked (see OTP_FREE_FAILURES in settings).
+
+    None after the first few wrong codes; then OTP_BACKOFF_SECONDS, doubling with each further one,
+    counted from the last wrong code.
+    """
+    failures = device.throttling_failure_count - settings.OTP_FREE_FAILURES
+    if failures < 0 or device.throttling_failure_timestamp is None:
+        return 0
+    delay = min(settings.OTP_BACKOFF_SECONDS * 2**failures, MAX_THROTTLE_DELAY_SECONDS)
+    waited = (timezone.now() - device.throttling_failure_timestamp).total_seconds()
+    return max(0, math.ceil(delay - waited))
+
+
+def _seconds(count):
+    return ngettext("%(count)d second", "%(count)d seconds", count) % {"count": count}
+
+
 def _token_accepted(request, device, form, check):
-    """Run `check(token)` unless the device is throttled; explain a refusal on the form."""
-    allowed, _ = device.verify_is_allowed()
-    if allowed and check(form.cleaned_data["token"]):
-        return True
-    if allowed:
-        form.add_error("token", "That code is not right or has expired. Enter the current code from your app.")
+    """Run `check(token)` unless the device must wait; explain a refusal on the form, with the wait."""
+    wait = code_wait_seconds(device)
+    if not wait:
+        if check(form.cleaned_data["token"]):
+            return True
+        device.refresh_from_db(fields=["throttling_failure_count", "throttling_failure_timestamp"])
+        wait = code_wait_seconds(device)
+        then = f"Wait {_seconds(wait)}, then enter" if wait else "Enter"
+        message = f"That code is not right or has expired. {then} the current code from your app."
     else:
-        # django-otp doubles the wait after each wrong code.
-        form.add_error("token", "Too many wrong codes. Wait a little, then enter the current code.")
+        message = f"Too many wrong codes. Wait {_seconds(wait)}, then enter the current code from your app."
+    form.add_error("token", message)
     audit_record(actor=request.user, action=Action.TWO_FACTOR_FAILED, obj=device, request=request)
     return False
 
@@ -108,11 +154,15 @@ def _token_accepted(request, device, form, check):
 @require_http_methods(["GET", "POST"])
 def verify(request):
     next_url = _next_url(request)
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
-    if device is None:
+    devices = TOTPDevice.objects.filter(user=request.user, confirmed=True)
+    if not devices:
         return redirect(_with_next("two_factor_setup", next_url))
     if request.user.is_verified():
         return redirect(next_url)
+    device = next((device for device in devices if device_confirmed_for_login(device)), None)
+    if device is None:
+        # Set up while the account needed no second factor: only an administrator can vouch for it.
+        return render(request, "registration/two_factor_verify.html", {"awaiting_admin": True}, status=403)
     form = TokenForm(request.POST or None)
     if form.is_valid() and _token_accepted(
         request, device, form, lambda token: verify_token(request.user, device.persistent_id, token)
@@ -130,6 +180,9 @@ def verify(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def setup(request):
+    if not two_factor_required(request.user):
+        # A device set up now would later count for a role the account does not have yet.
+        raise PermissionDenied("Two-factor login is only for accounts that need it.")
     next_url = _next_url(request)
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         # Replacing a device is an administrator's job: a stolen password must not enrol a new one.
@@ -140,8 +193,10 @@ def setup(request):
         device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
     form = TokenForm(request.POST or None)
     if form.is_valid() and _token_accepted(request, device, form, device.verify_token):
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        with transaction.atomic():
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            DeviceConfirmation.objects.create(device=device, confirmed_by=request.user)
         request.session.cycle_key()
         otp_login(request, device)
         audit_record(actor=request.user, action=Action.TWO_FACTOR_ENROLLED, obj=device, request=request)

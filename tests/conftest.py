@@ -1,8 +1,10 @@
-"""Shared fixtures: a user for each role plus an outsider, and the guidance."""
+"""Shared fixtures: a user for each role plus an outsider, two-factor devices, and the guidance."""
 
 from pathlib import Path
 
 import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mastoweb import roles
 
@@ -62,6 +64,36 @@ def outsider(make_user):
 @pytest.fixture
 def reviewer(make_user):
     return make_user("reviewer", groups=[roles.REVIEWER])
+
+
+@pytest.fixture
+def totp_device():
+    """A TOTP device; a confirmed one counts for login (as set up by staff) unless for_login=False."""
+
+    def make(user, *, confirmed=True, for_login=None):
+        from mastoweb.models import DeviceConfirmation
+
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=confirmed)
+        if confirmed if for_login is None else for_login:
+            DeviceConfirmation.objects.create(device=device, confirmed_by=user)
+        return device
+
+    return make
+
+
+@pytest.fixture
+def login_two_factor(totp_device):
+    """Log a staff user in as after a completed two-factor step."""
+
+    def login(client, user):
+        device = totp_device(user)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return login
 
 
 @pytest.fixture

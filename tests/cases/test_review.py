@@ -2,6 +2,9 @@
 
 import csv
 import io
+import json
+import uuid
+from base64 import urlsafe_b64encode
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +22,7 @@ from cases.display import lines_changes
 from cases.export import COLUMNS, csv_cell
 from cases.models import Case
 from cases.services import case_evaluate, case_reassess, case_update, cases_check_guidance
+from cases.views import DAMAGED_CURSOR
 from guidance.facts import FACTS
 from guidance.models import Rule
 
@@ -172,6 +176,47 @@ def test_refused_filters_are_explained_and_list_nothing(client, reviewer, cases)
     assert reverse("cases:review_export") not in html
 
 
+# Zones at the ends of the offsets: midnight on 0001-01-01 at +14:00 is in year 0 in UTC.
+EAST, WEST = "Etc/GMT-14", "Etc/GMT+12"
+
+
+@pytest.mark.parametrize(
+    ("zone", "params", "field", "message"),
+    [
+        ("UTC", {"date_to": "9999-12-31"}, "date_to", "Enter a date from 0001-01-01 to 9999-12-30."),
+        ("UTC", {"date_from": "9999-12-31"}, "date_from", "Enter a date from 0001-01-01 to 9999-12-30."),
+        (EAST, {"date_from": "0001-01-01"}, "date_from", "Enter a date from 0001-01-02 to 9999-12-30."),
+        (EAST, {"date_to": "0001-01-01"}, "date_to", "Enter a date from 0001-01-02 to 9999-12-30."),
+        (WEST, {"date_to": "31/12/9999"}, "date_to", "Enter a date from 0001-01-01 to 9999-12-30."),
+    ],
+    ids=lambda value: str(value),
+)
+def test_days_at_the_edges_of_the_calendar_are_refused_by_name(
+    client, reviewer, cases, settings, zone, params, field, message
+):
+    settings.TIME_ZONE = zone
+    client.force_login(reviewer)
+    response = _review(client, **params)
+    assert response.context["form"].errors == {field: [message]}
+    assert message in response.content.decode()
+    assert _labels(response) == []
+
+    export = client.get(reverse("cases:review_export"), params)
+    assert export.status_code == 302
+    assert export["Location"] == f"{reverse('cases:review')}?{urlencode(params)}"
+
+
+@pytest.mark.parametrize("zone", ["UTC", EAST, WEST])
+def test_the_first_and_last_days_that_exist_are_accepted(client, reviewer, cases, settings, zone):
+    settings.TIME_ZONE = zone
+    first = "0001-01-02" if zone == EAST else "0001-01-01"
+    client.force_login(reviewer)
+    everything = ["Delta ISM", "Charlie SSM", "Bravo ASM", "Alpha ISM"]
+    assert _labels(_review(client, date_from=first, date_to="9999-12-30")) == everything
+    _, rows = _export(client, date_from=first, date_to="9999-12-30")
+    assert [row["label"] for row in rows] == everything
+
+
 # ---------------------------------------------------------------- keyset pages
 
 
@@ -217,6 +262,45 @@ def test_a_damaged_cursor_starts_from_the_first_page(client, reviewer, cases):
     client.force_login(reviewer)
     for damaged in ("not-a-cursor", "W10", "WyIyMDI2IiwieCJd", "!!"):
         assert _labels(_review(client, after=damaged)) == ["Delta ISM", "Charlie SSM", "Bravo ASM", "Alpha ISM"]
+
+
+def _cursor(value, pk):
+    return urlsafe_b64encode(json.dumps([value, pk]).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("sort", "after"),
+    [
+        # Instants that exist where they were written but not in UTC.
+        ("changed_asc", _cursor("0001-01-01T00:00:00+14:00", str(uuid.uuid4()))),
+        ("changed_desc", _cursor("9999-12-31T23:59:59-12:00", str(uuid.uuid4()))),
+        ("created_desc", _cursor("0001-01-01T00:00:00+00:01", str(uuid.uuid4()))),
+        # Not what a cursor holds.
+        ("changed_desc", _cursor("2026-03-01T09:00:00", str(uuid.uuid4()))),
+        ("label_asc", _cursor("Alpha\x00", str(uuid.uuid4()))),
+        ("label_asc", _cursor("\ud800", str(uuid.uuid4()))),
+        ("label_asc", _cursor(["Alpha"], str(uuid.uuid4()))),
+        ("label_asc", urlsafe_b64encode(b"[" * 5000).decode()),
+        ("label_asc", "\u00e9t\u00e9"),
+    ],
+    ids=lambda value: str(value)[:40],
+)
+def test_a_damaged_cursor_is_named_and_the_first_page_shown(client, reviewer, cases, sort, after):
+    client.force_login(reviewer)
+    response = _review(client, sort=sort, after=after)
+    assert _labels(response) == list(
+        Case.objects.order_by(*selectors.REVIEW_SORTS[sort].order).values_list("label", flat=True)
+    )
+    assert [str(message) for message in response.context["messages"]] == [DAMAGED_CURSOR]
+    assert escape(DAMAGED_CURSOR) in response.content.decode()
+
+
+def test_a_cursor_at_the_first_instant_in_utc_is_followed(client, reviewer, cases):
+    client.force_login(reviewer)
+    after = _cursor("0001-01-01T00:00:00+00:00", str(uuid.UUID(int=0)))
+    response = _review(client, sort="changed_asc", after=after)
+    assert _labels(response) == ["Alpha ISM", "Bravo ASM", "Charlie SSM", "Delta ISM"]
+    assert not list(response.context["messages"])
 
 
 def test_a_cursor_round_trips_for_every_sort(cases):

@@ -199,10 +199,10 @@ def test_a_draft_is_404_for_a_clinician(client, clinician, editor, published_ver
     assert client.get(reverse(f"guidance:{url_name}", args=args)).status_code == 404
 
 
-def test_an_editor_previews_a_draft(client, editor, published_version):
+def test_an_editor_previews_a_draft(client, editor, published_version, login_two_factor):
     draft = make_draft(published_version, editor)
     reword_flushing(draft)
-    client.force_login(editor)
+    login_two_factor(client, editor)
 
     html = client.get(reverse("guidance:version", args=[draft.number])).content.decode()
 
@@ -236,13 +236,15 @@ def test_the_version_list_shows_dates_authors_and_change_notes(client, clinician
     )
 
 
-def test_the_version_list_hides_drafts_from_clinicians_only(client, clinician, editor, published_version):
+def test_the_version_list_hides_drafts_from_clinicians_only(
+    client, clinician, editor, published_version, login_two_factor
+):
     draft = make_draft(published_version, editor)
     link = reverse("guidance:version", args=[draft.number])
 
     client.force_login(clinician)
     assert link not in client.get(reverse("guidance:versions")).content.decode()
-    client.force_login(editor)
+    login_two_factor(client, editor)
     assert link in client.get(reverse("guidance:versions")).content.decode()
 
 
@@ -285,9 +287,11 @@ def test_the_guidance_page_issues_a_bounded_number_of_queries(
         client.get(reverse("guidance:current"))
 
 
-def test_the_query_count_does_not_grow_with_the_number_of_paragraphs(client, editor, published_version):
+def test_the_query_count_does_not_grow_with_the_number_of_paragraphs(
+    client, editor, published_version, login_two_factor
+):
     draft = make_draft(published_version, editor)
-    client.force_login(editor)
+    login_two_factor(client, editor)
     url = reverse("guidance:version", args=[draft.number])
     client.get(url)  # warm the session and permission caches alike for both counts
     before, _ = queries_for(client, url)

@@ -1,9 +1,7 @@
-"""Helpers for the security tests: a reviewer, a superuser, and TOTP codes."""
+"""Helpers for the security tests: a reviewer, a superuser, and TOTP codes (devices are in tests/conftest.py)."""
 
 import pytest
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 PASSWORD = "correct-horse-battery-staple"  # the make_user fixture's password
 
@@ -25,26 +23,3 @@ def reviewer(make_user):
 @pytest.fixture
 def superuser(make_user):
     return make_user("root", staff=True, superuser=True)
-
-
-@pytest.fixture
-def totp_device():
-    def make(user, *, confirmed=True):
-        return TOTPDevice.objects.create(user=user, name="phone", confirmed=confirmed)
-
-    return make
-
-
-@pytest.fixture
-def login_two_factor(totp_device):
-    """Log a staff user in as after a completed two-factor step."""
-
-    def login(client, user):
-        device = totp_device(user)
-        client.force_login(user)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-        return device
-
-    return login

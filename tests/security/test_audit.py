@@ -8,15 +8,20 @@ from django.db import transaction
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from audit.ip import client_ip
 from audit.models import Action, AppendOnlyError, AuditEvent
 from audit.selectors import PAGE_SIZE
 from audit.services import audit_record
+from audit.views import DAMAGED_CURSOR
 from guidance import publishing
 from guidance.models import Paragraph
 
 pytestmark = pytest.mark.django_db
+
+# The events of the data migration that published guidance v2, then the reviewer's login, newest first.
+V2_EVENTS = [Action.LOGIN, Action.GUIDANCE_PUBLISHED, Action.GUIDANCE_DRAFT_CREATED]
 
 
 def events(action):
@@ -264,9 +269,50 @@ def test_the_audit_view_ignores_a_forged_cursor(client, reviewer):
     client.force_login(reviewer)
     response = client.get(reverse("audit:list"), {"after": "2020-01-01_drop-table"})
     assert response.status_code == 200
-    # The first page, in full: the login, and the two events of the migration that published v2.
-    assert [e.action for e in response.context["events"]] == [
-        Action.LOGIN,
-        Action.GUIDANCE_PUBLISHED,
-        Action.GUIDANCE_DRAFT_CREATED,
-    ]
+    assert [e.action for e in response.context["events"]] == V2_EVENTS
+
+
+@pytest.mark.parametrize(
+    ("zone", "query", "field", "message"),
+    [
+        ("UTC", {"date_to": "9999-12-31"}, "date_to", "Enter a date from 0001-01-01 to 9999-12-30."),
+        ("Etc/GMT-14", {"date_from": "0001-01-01"}, "date_from", "Enter a date from 0001-01-02 to 9999-12-30."),
+    ],
+)
+def test_the_audit_view_refuses_days_at_the_edges_of_the_calendar_by_name(
+    client, reviewer, settings, zone, query, field, message
+):
+    settings.TIME_ZONE = zone
+    client.force_login(reviewer)
+    response = client.get(reverse("audit:list"), query)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {field: [message]}
+    html = response.content.decode()
+    assert message in html
+    assert "Correct the filters above to see events." in html
+    assert response.context["events"] == []
+
+
+def test_the_audit_view_accepts_the_first_and_last_days_that_exist(client, reviewer):
+    client.force_login(reviewer)
+    response = client.get(reverse("audit:list"), {"date_from": "0001-01-01", "date_to": "9999-12-30"})
+    assert [e.action for e in response.context["events"]] == V2_EVENTS
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "0001-01-01T00:00:00+14:00_5",  # year 0 once moved to UTC
+        "9999-12-31T23:59:59-12:00_5",  # year 10000 once moved to UTC
+        "2026-01-01T00:00:00+00:00_99999999999999999999",  # beyond any id
+        "2026-01-01T00:00:00+00:00_0",
+        "2026-01-01T00:00:00_5",  # no time zone
+    ],
+)
+def test_the_audit_view_names_a_damaged_cursor_and_starts_from_the_newest(client, reviewer, after):
+    client.force_login(reviewer)
+    response = client.get(reverse("audit:list"), {"after": after})
+    assert response.status_code == 200
+    assert [e.action for e in response.context["events"]] == V2_EVENTS
+    assert [str(message) for message in response.context["messages"]] == [DAMAGED_CURSOR]
+    assert escape(DAMAGED_CURSOR) in response.content.decode()

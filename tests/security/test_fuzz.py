@@ -1,4 +1,4 @@
-"""Fuzzing what people and programs send: the case form and `evaluate_case`.
+"""Fuzzing what people and programs send: the case form, `evaluate_case`, date filters and page cursors.
 
 Whatever arrives, the answer is a save, a preview or a refusal that names the
 field it refuses — never a server error or an uncaught exception. Example
@@ -9,16 +9,29 @@ database in the work tree.
 import io
 import json
 import re
+import uuid
+from base64 import urlsafe_b64encode
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
+from urllib.parse import quote
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.http import QueryDict
+from django.test import override_settings
 from django.urls import reverse
+from django.utils.html import escape
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from audit.models import Action
+from audit.selectors import audit_cursor_decode
+from audit.services import audit_record
+from audit.views import DAMAGED_CURSOR as DAMAGED_AUDIT_CURSOR
 from cases.forms import CaseForm, CaseUpdateForm
 from cases.models import Case
+from cases.selectors import REVIEW_SORTS, review_cursor_decode
+from cases.views import DAMAGED_CURSOR as DAMAGED_REVIEW_CURSOR
 from guidance.facts import FACTS, CaseValidationError, parse_case_json, validate_case
 from mastoweb import roles
 from tests.cases.factories import make_case
@@ -34,6 +47,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 FEWER = settings(FUZZ, max_examples=30)  # whole pages rendered per example
+CURSORS = settings(FUZZ, max_examples=60)  # short pages; a crash needs a rarer draw
 
 FORM_FIELDS = list(CaseUpdateForm.base_fields)
 EXTRA_FIELDS = ["owner", "created_by", "status", "id", "pk", "csrfmiddlewaretoken", "symptoms[]", "label "]
@@ -264,3 +278,146 @@ def test_evaluate_case_prints_recommendations_or_a_refusal_naming_the_field(tmp_
         output = json.loads(out.getvalue())
         assert output["guidance"]["version"] == (version if version is not None else published_version.number)
         assert all({"paragraph", "kind", "rule"} <= set(line) for line in output["recommendations"])
+
+
+# ------------------------------------------------------------------ dates and page cursors
+# The reviewer's list, its CSV export and the audit trail read days and cursors
+# from the query string. Any value, in any of these zones (the ends of the UTC
+# offsets among them), gets a page: a refused day is an error on its field, a
+# damaged cursor a message naming "after".
+
+ZONES = st.sampled_from(["UTC", "Etc/GMT-14", "Etc/GMT+12", "Pacific/Kiritimati", "Asia/Tokyo", "America/St_Johns"])
+EDGE_DAYS = st.dates(max_value=date.min + timedelta(days=2)) | st.dates(min_value=date.max - timedelta(days=2))
+DAY_TEXT = st.one_of(
+    st.dates().map(date.isoformat),
+    EDGE_DAYS.map(date.isoformat),
+    st.dates().map(lambda day: f"{day.day:02d}/{day.month:02d}/{day.year:04d}"),
+    TRICKY,
+    TEXT,
+)
+OFFSETS = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(lambda m: dt_timezone(timedelta(minutes=m)))
+# Every instant Python holds, and more often those within a day of its ends.
+INSTANTS = st.one_of(
+    st.datetimes(timezones=st.none() | OFFSETS | st.timezones()),
+    st.datetimes(max_value=datetime(1, 1, 2), timezones=OFFSETS),
+    st.datetimes(min_value=datetime(9999, 12, 30), timezones=OFFSETS),
+)
+RAW = st.one_of(TEXT, TRICKY, st.binary(max_size=80).map(lambda raw: urlsafe_b64encode(raw).decode()))
+
+
+@st.composite
+def review_cursors(draw):
+    """What a reviewer's "after" can hold: real cursors at any instant, near misses, and noise."""
+    kind = draw(st.sampled_from(["cursor", "near", "json", "raw", "bytes"]))
+    if kind in ("cursor", "near"):
+        if kind == "cursor":
+            value = draw(INSTANTS.map(datetime.isoformat) | TEXT)
+            pk = str(draw(st.uuids()))
+        else:
+            value, pk = draw(JSON_ANY), draw(JSON_ANY | TEXT)
+        return _review_cursor(value, pk)
+    if kind == "json":
+        return urlsafe_b64encode(json.dumps(draw(JSON_ANY)).encode()).decode()
+    if kind == "bytes":
+        return draw(st.binary(max_size=120))
+    return draw(RAW)
+
+
+AUDIT_CURSORS = st.one_of(
+    st.builds(
+        lambda moment, pk: f"{moment.isoformat()}_{pk}",
+        INSTANTS,
+        st.integers(min_value=-(2**70), max_value=2**70) | st.sampled_from(["٣", "1_000", " 7", ""]),
+    ),
+    RAW,
+    st.binary(max_size=80),
+)
+
+
+def _query(params):
+    """A query string of any text or bytes, percent-encoded as a browser or a script would send it."""
+    return "&".join(
+        f"{name}={quote(value if isinstance(value, bytes) else value.encode('utf-8', 'surrogatepass'))}"
+        for name, value in params.items()
+        if value is not None
+    )
+
+
+def _review_cursor(value, pk):
+    return urlsafe_b64encode(json.dumps([value, pk]).encode()).decode().rstrip("=")
+
+
+def _messages(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+def assert_days_refused_by_name(response, params):
+    """Every error is on a field and shown; a day that did not go through names its own field."""
+    form, html = response.context["form"], response.content.decode()
+    assert set(form.errors) <= set(form.fields), f"errors not on a field: {dict(form.errors)}"
+    for name in ("date_from", "date_to"):
+        if params.get(name) and name not in form.cleaned_data:
+            assert name in form.errors, f"{name}={params[name]!r} refused without a reason"
+    for messages in form.errors.values():
+        assert all(escape(message) in html for message in messages)
+
+
+@pytest.fixture
+def reviewer_client(client, make_user, clinician, version_one):
+    make_case(clinician, label="Fuzz case", subtype="ISM")
+    client.force_login(role_user(make_user, "fuzz-reviewer", roles.REVIEWER))
+    audit_record(actor=clinician, action=Action.CASE_VIEWED)
+    return client
+
+
+@FEWER
+@given(
+    zone=ZONES, date_from=st.none() | DAY_TEXT, date_to=st.none() | DAY_TEXT, sort=st.sampled_from(list(REVIEW_SORTS))
+)
+@example(zone="UTC", date_from=None, date_to="9999-12-31", sort="changed_desc")
+@example(zone="Etc/GMT-14", date_from="0001-01-01", date_to=None, sort="changed_desc")
+def test_the_review_list_and_its_export_answer_any_dates(reviewer_client, zone, date_from, date_to, sort):
+    params = {"date_from": date_from, "date_to": date_to, "sort": sort}
+    with override_settings(TIME_ZONE=zone):
+        response = reviewer_client.get(f"{reverse('cases:review')}?{_query(params)}")
+        export = reviewer_client.get(f"{reverse('cases:review_export')}?{_query(params)}")
+    assert response.status_code == 200
+    assert_days_refused_by_name(response, params)
+    if response.context["form"].is_valid():
+        assert export.status_code == 200
+        assert b"".join(export.streaming_content).startswith(b"case_id,")
+    else:
+        assert export.status_code == 302
+
+
+@CURSORS
+@given(zone=ZONES, sort=st.sampled_from(list(REVIEW_SORTS)), after=review_cursors())
+@example(zone="UTC", sort="changed_asc", after=_review_cursor("0001-01-01T00:00:00+14:00", str(uuid.UUID(int=0))))
+@example(zone="UTC", sort="label_asc", after=urlsafe_b64encode(b"[" * 5000).decode())
+def test_the_review_list_answers_any_cursor(reviewer_client, zone, sort, after):
+    with override_settings(TIME_ZONE=zone):
+        response = reviewer_client.get(f"{reverse('cases:review')}?{_query({'sort': sort, 'after': after})}")
+    assert response.status_code == 200
+    damaged = bool(after) and review_cursor_decode(response.wsgi_request.GET["after"], sort=sort) is None
+    assert _messages(response) == ([DAMAGED_REVIEW_CURSOR] if damaged else [])
+    assert (escape(DAMAGED_REVIEW_CURSOR) in response.content.decode()) == damaged
+
+
+@CURSORS
+@given(zone=ZONES, date_from=st.none() | DAY_TEXT, date_to=st.none() | DAY_TEXT, after=st.none() | AUDIT_CURSORS)
+@example(zone="UTC", date_from=None, date_to="9999-12-31", after=None)
+@example(zone="UTC", date_from=None, date_to=None, after="0001-01-01T00:00:00+14:00_1")
+@example(zone="UTC", date_from=None, date_to=None, after=f"2026-01-01T00:00:00+00:00_{2**64}")
+def test_the_audit_trail_answers_any_dates_and_cursor(reviewer_client, zone, date_from, date_to, after):
+    params = {"date_from": date_from, "date_to": date_to, "after": after}
+    with override_settings(TIME_ZONE=zone):
+        response = reviewer_client.get(f"{reverse('audit:list')}?{_query(params)}")
+    assert response.status_code == 200
+    assert_days_refused_by_name(response, params)
+    damaged = (
+        response.context["form"].is_valid()
+        and bool(after)
+        and audit_cursor_decode(response.wsgi_request.GET["after"]) is None
+    )
+    assert _messages(response) == ([DAMAGED_AUDIT_CURSOR] if damaged else [])
+    assert (escape(DAMAGED_AUDIT_CURSOR) in response.content.decode()) == damaged

@@ -42,7 +42,8 @@ EXPECTED = {
     "login": EVERYONE_200,
     "logout": row(405, 405, 405, 405, 405),  # POST only
     "two_factor_verify": row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
-    "two_factor_setup": row(LOGIN, 200, 200, 200, REDIRECT),  # the editor already has a device
+    # Only accounts that need two-factor login set it up; the editor already has a device.
+    "two_factor_setup": row(LOGIN, 403, 403, 403, REDIRECT),
     "healthz": EVERYONE_200,
     "guidance:current": SIGNED_IN_200,
     "guidance:versions": SIGNED_IN_200,

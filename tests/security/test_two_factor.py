@@ -1,13 +1,18 @@
 """Two-factor login (TOTP) for staff and superusers."""
 
+import importlib
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Action, AuditEvent
+from mastoweb.models import DeviceConfirmation
 
 from .conftest import PASSWORD, current_code, wrong_code
 
@@ -90,8 +95,7 @@ def test_login_leads_staff_to_the_code_then_where_they_were_going(client, editor
     assert "That code is not right" in refused.content.decode()
     assert client.get(admin_index).status_code == 302
 
-    device.throttle_reset()  # the wait django-otp imposes after a wrong code
-    before = session_key(client)
+    before = session_key(client)  # the right code straight after a wrong one
     accepted = client.post(verify_url, {"token": current_code(device), "next": admin_index})
     assert accepted["Location"] == admin_index
     assert session_key(client) != before
@@ -137,7 +141,6 @@ def test_setting_up_confirms_the_device_with_a_valid_code(client, editor):
     device.refresh_from_db()
     assert not device.confirmed
 
-    device.throttle_reset()
     response = client.post(reverse("two_factor_setup"), {"token": current_code(device), "next": reverse(ADMIN)})
     assert response["Location"] == reverse(ADMIN)
     device.refresh_from_db()
@@ -154,10 +157,194 @@ def test_a_password_alone_cannot_replace_a_device(client, editor, totp_device):
     assert TOTPDevice.objects.filter(user=editor).count() == 1
 
 
-def test_wrong_codes_are_throttled(client, editor, totp_device):
+def test_one_wrong_code_does_not_hold_up_the_right_one(client, editor, totp_device):
     device = totp_device(editor)
     client.force_login(editor)
-    client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+    refused = client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+    assert "Enter the current code from your app." in refused.content.decode()
     response = client.post(reverse("two_factor_verify"), {"token": current_code(device)})
-    assert "Too many wrong codes" in response.content.decode()
+    assert response.status_code == 302
+    assert client.get(reverse(ADMIN)).status_code == 200
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
+
+
+def _wait_in(response):
+    """The seconds the code form says to wait."""
+    [error] = response.context["form"].errors["token"]
+    match = re.search(r"Wait (\d+) seconds?, then enter the current code", error)
+    assert match, error
+    assert error in response.content.decode()
+    return int(match.group(1))
+
+
+def test_after_a_few_wrong_codes_the_page_says_how_long_to_wait(client, editor, totp_device, settings):
+    settings.OTP_BACKOFF_SECONDS = 60  # long enough that a slow test run cannot outlast it
+    device = totp_device(editor)
+    client.force_login(editor)
+    for _ in range(settings.OTP_FREE_FAILURES - 1):
+        response = client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+        assert "Enter the current code from your app." in response.content.decode()
+    last = client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+    assert 55 <= _wait_in(last) <= 60
+
+    # While it lasts even the right code waits, and says for how long; the wait does not grow.
+    held = client.post(reverse("two_factor_verify"), {"token": current_code(device)})
+    assert "Too many wrong codes." in held.content.decode()
+    assert 55 <= _wait_in(held) <= 60
+    device.refresh_from_db()
+    assert device.throttling_failure_count == settings.OTP_FREE_FAILURES
     assert client.get(reverse(ADMIN)).status_code == 302
+
+
+def test_each_further_wrong_code_doubles_the_wait(client, editor, totp_device, settings):
+    settings.OTP_BACKOFF_SECONDS = 60
+    device = totp_device(editor)
+    device.throttling_failure_count = settings.OTP_FREE_FAILURES + 2
+    device.throttling_failure_timestamp = timezone.now()
+    device.save()
+    client.force_login(editor)
+    assert 235 <= _wait_in(client.post(reverse("two_factor_verify"), {"token": current_code(device)})) <= 240
+
+
+def test_once_the_wait_is_over_the_right_code_is_accepted(client, editor, totp_device, settings):
+    settings.OTP_BACKOFF_SECONDS = 60
+    device = totp_device(editor)
+    device.throttling_failure_count = settings.OTP_FREE_FAILURES
+    device.throttling_failure_timestamp = timezone.now() - timedelta(seconds=61)
+    device.save()
+    client.force_login(editor)
+    assert client.post(reverse("two_factor_verify"), {"token": current_code(device)}).status_code == 302
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
+
+
+# ---------------------------------------------------------------- unpublished guidance
+
+
+@pytest.fixture
+def draft(editor, version_one):
+    from guidance.publishing import draft_create
+
+    return draft_create(guideline=version_one.guideline, user=editor)
+
+
+def test_a_password_alone_shows_no_draft_guidance(client, editor, totp_device, draft):
+    assert settings.OTP_REQUIRED
+    totp_device(editor)
+    client.force_login(editor)  # the password step only
+    assert client.get(reverse("guidance:version", args=[draft.number])).status_code == 404
+    assert client.get(reverse("guidance:diff", args=[1, draft.number])).status_code == 404
+    versions = client.get(reverse("guidance:versions"))
+    assert versions.status_code == 200
+    assert reverse("guidance:version", args=[draft.number]) not in versions.content.decode()
+    # Published guidance stays readable, as for any signed-in user.
+    assert client.get(reverse("guidance:version", args=[1])).status_code == 200
+
+
+def test_after_the_second_factor_staff_preview_drafts(client, editor, totp_device, draft):
+    device = totp_device(editor)
+    client.force_login(editor)
+    client.post(reverse("two_factor_verify"), {"token": current_code(device)})
+    response = client.get(reverse("guidance:version", args=[draft.number]))
+    assert response.status_code == 200
+    assert "Draft preview" in response.content.decode()
+    assert client.get(reverse("guidance:diff", args=[1, draft.number])).status_code == 200
+    assert reverse("guidance:version", args=[draft.number]) in client.get(reverse("guidance:versions")).content.decode()
+
+
+# ---------------------------------------------------------------- who may set up a device
+
+
+def test_accounts_that_need_no_second_factor_cannot_set_up_a_device(client, clinician, reviewer):
+    for user in (clinician, reviewer):
+        client.force_login(user)
+        assert client.get(reverse("two_factor_setup")).status_code == 403
+        assert client.post(reverse("two_factor_setup"), {"token": "123456"}).status_code == 403
+    assert not TOTPDevice.objects.exists()
+
+
+def test_with_the_step_switched_off_nobody_sets_up_a_device(client, editor, settings):
+    settings.OTP_REQUIRED = False
+    client.force_login(editor)
+    assert client.get(reverse("two_factor_setup")).status_code == 403
+    assert not TOTPDevice.objects.exists()
+
+
+def test_a_device_set_up_by_staff_counts_for_login(client, editor):
+    client.force_login(editor)
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=editor)
+    client.post(reverse("two_factor_setup"), {"token": current_code(device)})
+    confirmation = DeviceConfirmation.objects.get(device=device)
+    assert confirmation.confirmed_by == editor
+
+
+@pytest.fixture
+def promoted(clinician, totp_device):
+    """A clinician who set up a device before this change, then became staff: the device has no confirmation."""
+    device = totp_device(clinician, for_login=False)
+    clinician.is_staff = True
+    clinician.save()
+    return clinician, device
+
+
+def test_a_device_set_up_before_becoming_staff_does_not_count(client, promoted):
+    user, device = promoted
+    client.force_login(user)
+    response = client.get(reverse("two_factor_verify"))
+    assert response.status_code == 403
+    assert "Ask an administrator to confirm your device." in response.content.decode()
+
+    refused = client.post(reverse("two_factor_verify"), {"token": current_code(device)})
+    assert refused.status_code == 403
+    assert client.get(reverse(ADMIN)).status_code == 302
+    # Nor can the password set up another one in its place.
+    assert client.get(reverse("two_factor_setup"))["Location"].startswith(reverse("two_factor_verify"))
+    assert TOTPDevice.objects.filter(user=user).count() == 1
+
+
+def test_an_administrator_confirms_such_a_device_and_then_it_counts(client, promoted, superuser, login_two_factor):
+    user, device = promoted
+    admin_client = Client()
+    login_two_factor(admin_client, superuser)
+    changelist = reverse("admin:otp_totp_totpdevice_changelist")
+    assert "Confirmed for login" in admin_client.get(changelist).content.decode()
+    response = admin_client.post(
+        changelist, {"action": "confirm_for_login", "_selected_action": [device.pk]}, follow=True
+    )
+    assert "Devices confirmed for two-factor login: 1." in response.content.decode()
+    assert DeviceConfirmation.objects.get(device=device).confirmed_by == superuser
+    assert AuditEvent.objects.filter(actor=superuser, action=Action.TWO_FACTOR_ENROLLED).exists()
+
+    client.force_login(user)
+    response = client.post(reverse("two_factor_verify"), {"token": current_code(device), "next": reverse(ADMIN)})
+    assert response["Location"] == reverse(ADMIN)
+    assert client.get(reverse(ADMIN)).status_code == 200
+
+
+def test_the_administrator_leaves_devices_that_never_produced_a_code(
+    client, editor, superuser, totp_device, login_two_factor
+):
+    unconfirmed = totp_device(editor, confirmed=False)
+    login_two_factor(client, superuser)
+    response = client.post(
+        reverse("admin:otp_totp_totpdevice_changelist"),
+        {"action": "confirm_for_login", "_selected_action": [unconfirmed.pk]},
+        follow=True,
+    )
+    assert "Left as they were: 1" in response.content.decode()
+    assert not DeviceConfirmation.objects.filter(device=unconfirmed).exists()
+
+
+def test_upgrading_keeps_the_devices_of_staff_only(clinician, editor, superuser, totp_device):
+    from django.apps import apps
+
+    migration = importlib.import_module("mastoweb.migrations.0001_device_confirmation")
+    devices = {user: totp_device(user, for_login=False) for user in (clinician, editor, superuser)}
+    totp_device(editor, confirmed=False, for_login=False)
+    migration.carry_over_staff_devices(apps, None)
+    assert set(DeviceConfirmation.objects.values_list("device", flat=True)) == {
+        devices[editor].pk,
+        devices[superuser].pk,
+    }

@@ -1,0 +1,53 @@
+"""The TOTP device admin, with confirming a device for two-factor login (mastoweb.models.DeviceConfirmation).
+
+Registered from MastowebConfig.ready rather than mastoweb/admin.py: that module
+defines the admin site, and importing django-otp's admin there would register
+on the site while it is being made.
+"""
+
+from django.contrib import admin, messages
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.services import Action, audit_record
+
+from .models import DeviceConfirmation
+
+
+class DeviceAdmin(TOTPDeviceAdmin):
+    """django-otp's device admin, plus confirming a device for two-factor login (see DeviceConfirmation)."""
+
+    list_display = [*TOTPDeviceAdmin.list_display, "confirmed_for_login"]
+    actions = ["confirm_for_login"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("login_confirmation")
+
+    @admin.display(boolean=True, description="Confirmed for login")
+    def confirmed_for_login(self, device):
+        return hasattr(device, "login_confirmation")
+
+    @admin.action(description="Confirm the selected devices for two-factor login", permissions=["change"])
+    def confirm_for_login(self, request, queryset):
+        confirmed = 0
+        for device in queryset.filter(confirmed=True, login_confirmation__isnull=True):
+            DeviceConfirmation.objects.create(device=device, confirmed_by=request.user)
+            self.log_change(request, device, "Confirmed for two-factor login.")
+            audit_record(
+                actor=request.user, action=Action.TWO_FACTOR_ENROLLED, obj=device, request=request, by_admin=True
+            )
+            confirmed += 1
+        skipped = queryset.count() - confirmed
+        self.message_user(request, f"Devices confirmed for two-factor login: {confirmed}.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"Left as they were: {skipped} (already confirmed for login, or never produced a code).",
+                messages.WARNING,
+            )
+
+
+def register_device_admin(site):
+    """Put DeviceAdmin in place of django-otp's own, once autodiscover has registered theirs."""
+    site.unregister(TOTPDevice)
+    site.register(TOTPDevice, DeviceAdmin)
