@@ -34,6 +34,7 @@ class Action(models.TextChoices):
     CASE_EXPORTED = "case_exported", "Cases exported"
     ASSESSMENT_CREATED = "assessment_created", "Assessment created"
     CASE_REEVALUATED = "case_reevaluated", "Case re-evaluated"
+    FEEDBACK_GIVEN = "feedback_given", "Feedback on a recommendation"
 
 
 class AuditEventQuerySet(models.QuerySet):

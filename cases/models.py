@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from guidance.facts import FACTS, HCT_ELIGIBLE, KIT_D816V, NSAID_TOLERANCE, RESPONSES, SUBTYPES, validate_case
@@ -195,3 +196,86 @@ class Assessment(models.Model):
         from .snapshot import from_dict  # snapshot -> display -> guidance; kept out of model import time
 
         return from_dict(self.recommendations)
+
+
+class FeedbackQuerySet(models.QuerySet):
+    """Feedback is appended, never changed or removed: refuse bulk writes too."""
+
+    def update(self, **kwargs):
+        raise ImmutableAssessmentError("Feedback cannot be changed; give new feedback instead.")
+
+    def delete(self):
+        raise ImmutableAssessmentError("Feedback cannot be deleted.")
+
+
+class RecommendationFeedback(models.Model):
+    """What was done with one line of guidance: followed, or not followed and why.
+
+    Append-only: the latest entry per line is the current one, earlier ones stay
+    as history. Web feedback belongs to a line of a stored assessment (by its
+    rule id); CDS Hooks feedback arrives for a card (card_uuid) the service
+    returned, with no assessment behind it. Either way it names the rule and
+    the guidance version the line came from.
+    """
+
+    class Outcome(models.TextChoices):
+        # CDS Hooks 2.0 feedback outcomes: accepted | overridden.
+        ACCEPTED = "accepted", "Will follow"
+        OVERRIDDEN = "overridden", "Not following"
+
+    class Reason(models.TextChoices):
+        CONTRAINDICATED = "contraindicated", "Contraindicated for this patient"
+        PATIENT_DECLINED = "patient_declined", "Patient declined"
+        ALREADY_TRIED = "already_tried", "Already tried"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+        OTHER = "other", "Other"
+
+    class Source(models.TextChoices):
+        WEB = "web", "Mastoweb"
+        CDS_HOOKS = "cds_hooks", "EHR (CDS Hooks)"
+
+    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="feedback")
+    card_uuid = models.UUIDField(null=True, blank=True, help_text="The CDS Hooks card this answers, if any.")
+    rule = models.SlugField(max_length=80, help_text="Rule id of the line.")
+    guidance_version = models.ForeignKey(GuidanceVersion, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
+    comment = models.CharField(max_length=500, blank=True, help_text="Free text; never read by the guidance.")
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.WEB)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "recommendation feedback"
+        indexes = [
+            models.Index(fields=["assessment", "rule", "-created_at"], name="feedback_line_idx"),
+            models.Index(fields=["rule", "outcome", "created_at"], name="feedback_rule_idx"),
+            models.Index(fields=["card_uuid"], name="feedback_card_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(assessment__isnull=False) | models.Q(card_uuid__isnull=False),
+                name="feedback_for_a_line_or_a_card",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="accepted", reason="")
+                | models.Q(outcome="overridden") & ~models.Q(reason=""),
+                name="feedback_reason_only_when_overridden",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rule}: {self.get_outcome_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableAssessmentError("Feedback cannot be changed; give new feedback instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableAssessmentError("Feedback cannot be deleted.")

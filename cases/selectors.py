@@ -236,3 +236,13 @@ def case_review_export(cases, *, sort=REVIEW_DEFAULT_SORT):
 def latest_assessment_lines():
     """An annotation: the lines the case's latest assessment showed, as stored."""
     return _latest_assessment("recommendations", output_field=JSONField())
+
+
+def feedback_latest_by_rule(*, assessment):
+    """The current feedback on each line of the assessment (the latest per rule id), in one query."""
+    from .models import RecommendationFeedback
+
+    latest = {}
+    for feedback in RecommendationFeedback.objects.filter(assessment=assessment).select_related("created_by"):
+        latest.setdefault(feedback.rule, feedback)  # newest first
+    return latest

@@ -15,7 +15,7 @@ from guidance.publishing import guidance_current, guidance_evaluate
 
 from . import snapshot
 from .display import case_differences, lines_from_recommendations
-from .models import Assessment, Case
+from .models import Assessment, Case, RecommendationFeedback
 from .selectors import latest_assessment_lines
 
 
@@ -171,3 +171,60 @@ def cases_check_guidance(*, version, batch_size=1000):
                 )
         checked += len(cases)
         changing += len(differ)
+
+
+class FeedbackError(ValueError):
+    """Feedback that cannot be recorded; `errors` maps each field to a sentence."""
+
+    def __init__(self, errors):
+        self.errors = dict(errors)
+        super().__init__(" ".join(f"{field}: {message}" for field, message in self.errors.items()))
+
+
+@transaction.atomic
+def feedback_record(*, assessment, rule, user, outcome, reason="", comment=""):
+    """Append the clinician's feedback on one line of an assessment (never changes earlier feedback).
+
+    Only the case's own clinician gives it (views check access first; this is
+    the model's rule too). A line is named by its rule id and must be one the
+    assessment showed; "Not following" needs a reason, "Will follow" takes none.
+    """
+    Outcome, Reason = RecommendationFeedback.Outcome, RecommendationFeedback.Reason  # noqa: N806
+    errors = {}
+    if assessment.case.created_by_id != user.pk:
+        errors["assessment"] = "Only the clinician who owns the case gives feedback on its lines."
+    if rule not in {line.rule for line in assessment.lines}:
+        errors["rule"] = "This assessment shows no such line."
+    if outcome not in Outcome.values:
+        errors["outcome"] = "Choose \u201cWill follow\u201d or \u201cNot following\u201d."
+    elif outcome == Outcome.OVERRIDDEN and reason not in Reason.values:
+        errors["reason"] = "Say why the line is not followed."
+    elif outcome == Outcome.ACCEPTED and reason:
+        errors["reason"] = "A reason goes only with \u201cNot following\u201d."
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        errors["comment"] = f"Keep the comment to 500 characters (it has {len(comment)})."
+    if errors:
+        raise FeedbackError(errors)
+    feedback = RecommendationFeedback.objects.create(
+        assessment=assessment,
+        rule=rule,
+        guidance_version_id=assessment.guidance_version_id,
+        outcome=outcome,
+        reason=reason if outcome == Outcome.OVERRIDDEN else "",
+        comment=comment,
+        source=RecommendationFeedback.Source.WEB,
+        created_by=user,
+    )
+    # Ids and codes only: the comment is free text and stays out of the trail.
+    _audit(
+        user,
+        Action.FEEDBACK_GIVEN,
+        feedback,
+        case_id=str(assessment.case_id),
+        assessment_id=assessment.pk,
+        rule=rule,
+        outcome=outcome,
+        reason=feedback.reason,
+    )
+    return feedback

@@ -11,11 +11,14 @@ ROLE_PERMISSIONS = {
         ("cases", "view_case"),
         ("cases", "add_assessment"),
         ("cases", "view_assessment"),
+        ("cases", "add_recommendationfeedback"),
+        ("cases", "view_recommendationfeedback"),
     ],
     REVIEWER: [
         ("cases", "view_case"),
         ("cases", "view_assessment"),
         ("cases", "review_all_cases"),
+        ("cases", "view_recommendationfeedback"),
         ("audit", "view_auditevent"),
     ],
     GUIDANCE_EDITOR: [
