@@ -10,6 +10,8 @@ import itertools
 import math
 import random
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import cel
@@ -86,6 +88,11 @@ class CompiledRule:
     variables: tuple  # fact names the condition reads, in vocabulary order
     literals: frozenset  # enum values the condition names
 
+    @property
+    def shown(self):
+        """The facts its recommendation shows: those it reads, then those it mentions."""
+        return self.variables + tuple(name for name in self.spec.mentions if name not in self.variables)
+
 
 @dataclass(frozen=True)
 class CompiledGuidance:
@@ -94,6 +101,61 @@ class CompiledGuidance:
     title: str
     rules: tuple
     variables: tuple  # every fact some rule reads: the only ones put in a context
+    # Every fact a recommendation can depend on (read or mentioned): the cache key.
+    key_facts: tuple = ()
+    cache: "EvaluationCache | None" = field(default=None, compare=False, repr=False)
+
+
+class EvaluationCache:
+    """A bounded LRU of evaluations, keyed by the values of the facts the rules read or mention.
+
+    Two cases equal on those facts get equal recommendations (the engine reads
+    nothing else), so a frozen version's answers can be reused. Only frozen
+    versions get one (compile_guidance(cache_size=...)); a draft never does.
+    """
+
+    def __init__(self, size):
+        self.size = size
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+        # One rule's outcome and line depend only on the few facts it reads and shows:
+        # far fewer distinct values than whole cases, so a miss above reuses most of them.
+        self.lines = _BoundedDict(size)
+        self.outcomes = _BoundedDict(size * 4)
+
+    def get(self, key):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key, value):
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self):
+        return len(self._entries)
+
+
+class _BoundedDict(OrderedDict):
+    """A dict that forgets its oldest entries past `size` (first in, first out; reads do no bookkeeping)."""
+
+    def __init__(self, size):
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        if len(self) > self.size:
+            self.popitem(last=False)
 
 
 # A condition is dry-run against every combination of the values of the facts
@@ -225,34 +287,69 @@ def _check_values_fit_facts(source):
                     )
 
 
-def compile_guidance(*, slug, version, title, rules):
+def compile_guidance(*, slug, version, title, rules, cache_size=0):
+    """Compile a version's rules; `cache_size` > 0 keeps that many evaluations (frozen versions only)."""
     compiled = tuple(compile_rule(spec) for spec in rules)
     needed = {name for rule in compiled for name in rule.variables}
+    shown = needed | {name for rule in compiled for name in rule.spec.mentions}
     return CompiledGuidance(
         slug=slug,
         version=version,
         title=title,
         rules=compiled,
         variables=tuple(name for name in FACTS if name in needed),
+        key_facts=tuple(name for name in FACTS if name in shown),
+        cache=EvaluationCache(cache_size) if cache_size > 0 else None,
     )
 
 
 def evaluate(facts, guidance):
     """Return the recommendations that fire for these (validated) facts, in rule order."""
-    context = _context(facts, guidance.variables)
+    if guidance.cache is None:
+        return _evaluate(facts, guidance)
+    key = tuple(facts[name] for name in guidance.key_facts)
+    found = guidance.cache.get(key)
+    if found is None:
+        found = tuple(_evaluate(facts, guidance))
+        guidance.cache.put(key, found)
+    return list(found)
+
+
+def _evaluate(facts, guidance):
+    cache = guidance.cache
+    context = None
     fired = []
     for rule in guidance.rules:
-        try:
-            hit = rule.program.execute(context)
-        except Exception as exc:  # noqa: BLE001
-            raise EvaluationError(f"Rule {rule.spec.rule_id!r} failed for this case: {exc}") from None
-        if hit is True:
-            fired.append(_recommendation(rule, facts))
+        # A rule's outcome depends only on the facts it reads: with a cache, each
+        # distinct combination of those is run through CEL once.
+        key = (rule.spec.rule_id, *(facts[name] for name in rule.variables)) if cache is not None else None
+        hit = cache.outcomes.get(key) if cache is not None else None
+        if hit is None:
+            if context is None:
+                context = _context(facts, guidance.variables)
+            hit = _run(rule, context)
+            if cache is not None:
+                cache.outcomes[key] = hit
+        if hit:
+            fired.append(_recommendation(rule, facts, cache))
     return fired
 
 
-def _recommendation(rule, facts):
-    shown = rule.variables + tuple(name for name in rule.spec.mentions if name not in rule.variables)
+def _run(rule, context):
+    try:
+        return rule.program.execute(context) is True
+    except Exception as exc:  # noqa: BLE001 - the CEL runtime raises several types
+        raise EvaluationError(f"Rule {rule.spec.rule_id!r} failed for this case: {exc}") from None
+
+
+def _recommendation(rule, facts, cache=None):
+    shown = rule.shown
+    if cache is not None:
+        key = (rule.spec.rule_id, *(facts[name] for name in shown))
+        found = cache.lines.get(key)
+        if found is None:
+            found = cache.lines[key] = _recommendation(rule, facts)
+        return found
     return Recommendation(
         rule=rule.spec.rule_id,
         paragraph=rule.spec.paragraph,

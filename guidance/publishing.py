@@ -36,6 +36,8 @@ class PublishError(Exception):
 # The key carries the publication time too: a primary key alone can come back
 # for another version after a rolled-back transaction (SQLite reuses it).
 _compiled_cache = {}
+# Distinct fact combinations kept per frozen version; about 2 kB each, so a few tens of MB at most.
+EVALUATION_CACHE_SIZE = 20_000
 
 
 def guidance_current(*, slug=None):
@@ -53,7 +55,12 @@ def guidance_compiled(version):
     if version.is_frozen and key in _compiled_cache:
         return _compiled_cache[key]
     compiled = engine.compile_guidance(
-        slug=version.guideline.slug, version=version.number, title=version.title, rules=version.rule_specs()
+        slug=version.guideline.slug,
+        version=version.number,
+        title=version.title,
+        rules=version.rule_specs(),
+        # Frozen versions answer equal facts equally for ever: keep their answers. A draft never.
+        cache_size=EVALUATION_CACHE_SIZE if version.is_frozen else 0,
     )
     if version.is_frozen:
         _compiled_cache[key] = compiled
