@@ -31,10 +31,6 @@ class Guideline(models.Model):
     def __str__(self):
         return self.title
 
-    @property
-    def current_version(self):
-        return self.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first()
-
 
 class GuidanceVersionQuerySet(models.QuerySet):
     def delete(self):

@@ -17,6 +17,7 @@ class MastowebConfig(AppConfig):
         from django.contrib import admin
         from django.contrib.auth.signals import user_logged_in
 
+        from . import checks  # noqa: F401 - registers the system checks
         from .device_admin import register_device_admin
         from .middleware import stamp_login
 
