@@ -168,7 +168,13 @@ def load_version_one(*, Guideline, GuidanceVersion, Section, Paragraph, Rule):  
                 text=source_paragraph.text,
                 order=p_order,
             )
-    Rule.objects.bulk_create(
+    Rule.objects.bulk_create(_rules(Rule, version=version, paragraphs=paragraphs, specs=specs))
+    return version
+
+
+def _rules(Rule, *, version, paragraphs, specs):  # noqa: N803 - a model class (historical in migrations)
+    """Unsaved rows of the specs' rules. Version 1's rules quote nothing, and its model has no such fields."""
+    return [
         Rule(
             version=version,
             rule_id=spec.rule_id,
@@ -178,10 +184,10 @@ def load_version_one(*, Guideline, GuidanceVersion, Section, Paragraph, Rule):  
             condition=spec.condition,
             mentions=",".join(spec.mentions),
             order=order,
+            **({"quote": spec.quote, "confirm": list(spec.confirm)} if spec.quote else {}),
         )
         for order, spec in enumerate(specs)
-    )
-    return version
+    ]
 
 
 # ---------------------------------------------------------------- version 2
@@ -270,21 +276,7 @@ def publish_version_two(*, models, now=None):
     if problems:
         raise VersionTwoRefusedError("guidance v2 cannot be published: " + "; ".join(problems))
 
-    created += Rule.objects.bulk_create(
-        Rule(
-            version=draft,
-            rule_id=spec.rule_id,
-            paragraph=paragraphs[spec.paragraph],
-            kind=spec.kind,
-            summary=spec.summary,
-            condition=spec.condition,
-            mentions=",".join(spec.mentions),
-            quote=spec.quote,
-            confirm=list(spec.confirm),
-            order=order,
-        )
-        for order, spec in enumerate(specs)
-    )
+    created += Rule.objects.bulk_create(_rules(Rule, version=draft, paragraphs=paragraphs, specs=specs))
     created += SafetyProperty.objects.bulk_create(
         SafetyProperty(
             version=draft, property_id=spec.property_id, statement=spec.statement, condition=spec.condition, order=order
