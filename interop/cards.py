@@ -18,7 +18,7 @@ SUMMARY_LIMIT = 139  # "< 140 characters"
 INDICATORS = ("info", "warning", "critical")
 REASON_SYSTEM = "urn:mastoweb:feedback-reason"
 RULES_EXTENSION = "org.mastoweb.rules"
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>])")
 
 
 def rule_system(version):

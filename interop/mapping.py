@@ -250,10 +250,10 @@ def prefetch_facts(prefetch, *, patient_id, mappings, today):
     named = subtypes - {"unknown"}
     if len(named) == 1:
         given["subtype"] = next(iter(named))
-    elif named:
-        collect.notes.append(f"subtype coded more than once ({', '.join(sorted(named))}): open Mastoweb to complete")
+    elif named:  # the subtype comes first: it decides the most
+        collect.notes.insert(0, f"subtype coded more than once ({', '.join(sorted(named))}): open Mastoweb to complete")
     else:
-        collect.notes.append("subtype not coded: open Mastoweb to complete")
+        collect.notes.insert(0, "subtype not coded: open Mastoweb to complete")
     if "symptoms" in collect.values:
         given["symptoms"] = sorted(collect.values.pop("symptoms"))
     for fact in list(collect.values):
