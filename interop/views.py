@@ -157,9 +157,9 @@ def feedback(request):
     return HttpResponse(status=200)
 
 
-def _fhir_response(request, resource, *, filename, obj, **details):
+def _fhir_response(request, fhir_resource, *, filename, obj, **details):
     audit_record(actor=request.user, action=Action.FHIR_EXPORTED, obj=obj, request=request, **details)
-    response = HttpResponse(fhir.as_json(resource), content_type=fhir.CONTENT_TYPE)
+    response = HttpResponse(fhir.as_json(fhir_resource), content_type=fhir.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
