@@ -4,6 +4,7 @@ import json
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -96,6 +97,7 @@ def discovery(request):
 @csrf_exempt  # a JWT bearer token, never a cookie, authenticates this endpoint
 @cds_cors(["POST"])
 @require_http_methods(["POST", "OPTIONS"])
+@transaction.atomic  # one commit: the token's jti, the cards and the audit event stand or fall together
 def service(request):
     client, refused = _authenticated(request)
     if refused:
@@ -143,6 +145,7 @@ def service(request):
 @csrf_exempt  # a JWT bearer token, never a cookie, authenticates this endpoint
 @cds_cors(["POST"])
 @require_http_methods(["POST", "OPTIONS"])
+@transaction.atomic  # one commit: the token's jti, the cards and the audit event stand or fall together
 def feedback(request):
     client, refused = _authenticated(request)
     if refused:
