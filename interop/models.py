@@ -44,6 +44,8 @@ class CdsClient(models.Model):
     def clean(self):
         if not self.jwks_url and not self.jwks:
             raise ValidationError("Give the client's JWKS URL or paste its keys.")
+        if self.jwks_url and not self.jwks_url.startswith("https://"):
+            raise ValidationError({"jwks_url": "Keys are fetched over https only."})
         if self.jwks is not None:
             keys = self.jwks.get("keys") if isinstance(self.jwks, dict) else None
             if not isinstance(keys, list) or not keys or not all(isinstance(key, dict) for key in keys):
