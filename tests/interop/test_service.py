@@ -199,3 +199,16 @@ def test_a_call_takes_few_queries(cds_client, cds_post, published_version, djang
     # Client, purge and jti, guidance, mapping, paragraphs, cards, audit, and two savepoints; one commit.
     with django_assert_max_num_queries(14):
         assert cds_post(SERVICE, body).status_code == 200
+
+
+def test_no_fact_or_patient_reaches_the_logs(cds_client, cds_post, published_version, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    cds_post(SERVICE, patient_view(prefetch_for_case(BUSY)))
+    bad = prefetch_for_case(BUSY) | {"patient": patient(birthDate="yesterday")}
+    cds_post(SERVICE, patient_view(bad))
+    logged = "\n".join(record.getMessage() for record in caplog.records if not record.name.startswith("django.db"))
+    assert "Bad Request: /cds-services/sm-management" in logged  # the refusal is logged: path only
+    for secret in ("1288992", "recurrent_anaphylaxis", "C96.21", "yesterday", "ASM"):
+        assert secret not in logged, secret
