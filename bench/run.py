@@ -319,7 +319,6 @@ PAGES = [
         headers=lambda: {"Authorization": f"Bearer {_cds_token()}"},
         load=False,  # each call needs a new token: not a wrk target
         judged=True,
-        note="target also ≤ 50 ms median",
     ),
 ]
 
