@@ -35,6 +35,10 @@ class Action(models.TextChoices):
     ASSESSMENT_CREATED = "assessment_created", "Assessment created"
     CASE_REEVALUATED = "case_reevaluated", "Case re-evaluated"
     FEEDBACK_GIVEN = "feedback_given", "Feedback on a recommendation"
+    # Interop (CDS Hooks calls from EHRs, FHIR exports).
+    CDS_SERVICE_CALLED = "cds_service_called", "CDS Hooks service called"
+    CDS_REQUEST_REFUSED = "cds_request_refused", "CDS Hooks request refused"
+    FHIR_EXPORTED = "fhir_exported", "FHIR resource exported"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -94,6 +94,19 @@ class CaseForm(forms.Form):
             Fieldset("Notes", "notes"),
         )
 
+    @classmethod
+    def initial_from_query(cls, query):
+        """Facts given in a link (?subtype=ASM&symptoms=flushing, e.g. from a CDS Hooks card) as initial values.
+
+        Only fact fields are read; the clinician sees them in the form and saving checks them as typed.
+        """
+        initial = {name: query.get(name) for name in FACTS if name != "symptoms" and query.get(name)}
+        if "venom_allergy" in initial:
+            initial["venom_allergy"] = initial["venom_allergy"] == "true"
+        if query.getlist("symptoms"):
+            initial["symptoms"] = query.getlist("symptoms")
+        return initial
+
     def clean(self):
         cleaned = super().clean()
         if any(name in self.errors for name in FACTS):

@@ -54,7 +54,10 @@ def _preview(form, version, *, facts=None):
 @permission_required(ADD_PERMISSION, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def case_create(request):
-    form = CaseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        form = CaseForm(request.POST)
+    else:
+        form = CaseForm(initial=CaseForm.initial_from_query(request.GET))
     if request.method == "POST" and form.is_valid():
         case = services.case_create(
             user=request.user, label=form.cleaned_data["label"], facts=form.facts, notes=form.cleaned_data["notes"]

@@ -31,6 +31,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-do-not-use-i
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Where EHRs and FHIR readers reach this app: CDS Hooks tokens must name
+# PUBLIC_BASE_URL + the service path as their audience, and every link in a
+# card or a FHIR export starts with it.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "mastoweb.apps.MastowebAdminConfig",
@@ -53,6 +57,7 @@ INSTALLED_APPS = [
     "audit",
     "guidance",
     "cases",
+    "interop",
 ]
 
 MIDDLEWARE = [

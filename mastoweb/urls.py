@@ -20,5 +20,6 @@ urlpatterns = [
     path("guidance/", include("guidance.urls")),
     path("cases/", include("cases.urls")),
     path("audit/", include("audit.urls")),
+    path("", include("interop.urls")),
     path(ADMIN_URL, admin.site.urls),
 ]

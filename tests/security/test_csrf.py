@@ -30,7 +30,10 @@ from .site_urls import (
 
 pytestmark = pytest.mark.django_db
 
-NAMES = [u.name for u in site_urls()] + list(ADMIN_URLS)
+# The CDS Hooks endpoints are exempt: no cookie authenticates them, only the EHR's signed token
+# (CDS Hooks 2.0.1), so a forged cross-site POST has nothing to ride on. They are checked below.
+TOKEN_AUTHENTICATED = ["interop:cds_service", "interop:cds_feedback"]
+NAMES = [u.name for u in site_urls() if u.name not in TOKEN_AUTHENTICATED] + list(ADMIN_URLS)
 
 # Django's own refusal page (the project has no 403_csrf.html).
 CSRF_REFUSAL = b"CSRF verification failed"
@@ -134,3 +137,13 @@ def test_the_login_form_needs_a_token(people, make_user):
     assert not AuditEvent.objects.filter(action=Action.LOGIN, actor=user).exists()
     response = client.post(reverse("login"), {**credentials, "csrfmiddlewaretoken": token(client)})
     assert outcome(response) == REDIRECT
+
+
+@pytest.mark.parametrize("name", TOKEN_AUTHENTICATED)
+def test_the_token_authenticated_endpoints_refuse_a_signed_in_browser_without_a_token(name, people, values):
+    """A session (even with its CSRF token) opens nothing there: without the EHR's token it is 401."""
+    path = path_for(name, values)
+    for person, (_, client) in people.items():
+        response = client.post(path, "{}", content_type="application/json")
+        assert response.status_code == 401, f"{person}: {response.status_code}"
+        assert "bearer token" in response.json()["error"]

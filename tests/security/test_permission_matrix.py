@@ -62,6 +62,14 @@ EXPECTED = {
     "cases:review_export": row(LOGIN, 403, 403, 200, 403),
     "cases:review_detail": row(LOGIN, 403, 403, 200, 403),
     "audit:list": row(LOGIN, 403, 403, 200, 403),
+    # CDS Hooks: discovery is public (the spec's); the service and feedback are POST only, and
+    # authenticate by the EHR's signed token, never a session (tests/interop/test_tokens.py).
+    "interop:cds_discovery": EVERYONE_200,
+    "interop:cds_service": row(405, 405, 405, 405, 405),
+    "interop:cds_feedback": row(405, 405, 405, 405, 405),
+    # FHIR exports: as their pages. `number` names a draft, which is never exported.
+    "interop:plan_definition": row(LOGIN, 404, 404, 404, 404),
+    "interop:request_group": row(LOGIN, 200, 404, 200, 403),
 }
 
 NOT_STAFF = ADMIN_LOGIN  # the admin sends anyone but signed-in staff to its login
@@ -141,7 +149,19 @@ def test_a_case_url_does_not_reveal_whether_the_case_exists(site_url, people, va
 
 def test_the_case_urls_are_all_in_the_matrix():
     # The guard above is only as good as its coverage: every URL naming a case is a case URL.
-    assert {u.name for u in CASE_URLS} >= {"cases:detail", "cases:update", "cases:reassess", "cases:assessment"}
+    assert {u.name for u in CASE_URLS} >= {
+        "cases:detail",
+        "cases:update",
+        "cases:reassess",
+        "cases:assessment",
+        "interop:request_group",
+    }
+
+
+def test_a_published_version_is_exported_to_everyone_signed_in(people, published_version):
+    """The matrix row names a draft (never exported); the published version answers as its page."""
+    got = answers(people, f"/guidance/v/{published_version.number}/fhir/PlanDefinition")
+    assert not mismatches(SIGNED_IN_200, got), "\n".join(mismatches(SIGNED_IN_200, got))
 
 
 # POST to the URLs that change something (without CSRF: tests/security/test_csrf.py checks that).
@@ -153,6 +173,9 @@ POST_EXPECTED = {
     "cases:update": row(LOGIN, REDIRECT, 404, 403, 403),
     "cases:reassess": row(LOGIN, REDIRECT, 404, 403, 403),
     "logout": row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    # No session opens them: only a registered EHR's token.
+    "interop:cds_service": row(401, 401, 401, 401, 401),
+    "interop:cds_feedback": row(401, 401, 401, 401, 401),
     "admin:guidance_guidanceversion_create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
     "admin:guidance_guidanceversion_publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
 }

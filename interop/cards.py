@@ -1,0 +1,126 @@
+"""CDS Hooks 2.0.1 cards from the lines of one evaluation: one per caution, one summary for the rest.
+
+The spec forbids null and empty values in cards, caps `summary` below 140
+characters, and allows the indicators info, warning and critical.
+"""
+
+import re
+import uuid
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import reverse
+
+from cases.display import KIND_LABELS
+from cases.models import RecommendationFeedback
+
+SUMMARY_LIMIT = 139  # "< 140 characters"
+INDICATORS = ("info", "warning", "critical")
+REASON_SYSTEM = "urn:mastoweb:feedback-reason"
+RULES_EXTENSION = "org.mastoweb.rules"
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>])")
+
+
+def rule_system(version):
+    return f"urn:mastoweb:rules:{version.guideline.slug}"
+
+
+def absolute(path):
+    return settings.PUBLIC_BASE_URL + path
+
+
+def anchor_url(version, anchor):
+    """The guidance page of this version at a line's anchor (its quoted sentence, else its paragraph)."""
+    return absolute(f"{version.get_absolute_url()}#{anchor}")
+
+
+def prefill_url(given):
+    """A new Mastoweb case with the facts read from the EHR filled in (cases:create reads them)."""
+    query = {name: ("true" if value is True else "false" if value is False else value) for name, value in given.items()}
+    return absolute(reverse("cases:create") + ("?" + urlencode(query, doseq=True) if query else ""))
+
+
+def shorten(text, limit=SUMMARY_LIMIT):
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
+
+
+def _md(text):
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def line_markdown(line, version):
+    parts = [f"**{KIND_LABELS.get(line.kind, line.kind)}:** {_md(line.summary)}"]
+    if line.reason:
+        parts.append(f"Why: {_md(line.reason)}")
+    if line.quote:
+        parts.append(f"> {_md(line.quote)}")
+    if line.confirm:
+        parts.append("Check before acting: " + "; ".join(_md(item) for item in line.confirm))
+    title = line.paragraph_title or line.paragraph
+    parts.append(f"Source: [{_md(title)}, guidance v{version.number}]({anchor_url(version, line.anchor)})")
+    return "\n\n".join(parts)
+
+
+def _source(version, *, url, rule=None, display=None):
+    source = {"label": shorten(f"Mastoweb: {version.title} v{version.number}", 200), "url": url}
+    if rule:
+        source["topic"] = {"system": rule_system(version), "code": rule, "version": str(version.number)}
+        if display:
+            source["topic"]["display"] = display
+    return source
+
+
+def _override_reasons():
+    Reason = RecommendationFeedback.Reason  # noqa: N806
+    return [{"system": REASON_SYSTEM, "code": reason.value, "display": reason.label} for reason in Reason]
+
+
+def _link(given):
+    return {"label": "Open a new case in Mastoweb, prefilled", "url": prefill_url(given), "type": "absolute"}
+
+
+def cards_build(*, lines, version, mapped):
+    """[(card JSON, rules it shows)]: a warning card per caution, then an info summary of the rest."""
+    cards = []
+    for line in lines:
+        if line.kind != "caution":
+            continue
+        card = {
+            "uuid": str(uuid.uuid4()),
+            "summary": shorten(f"Caution: {line.summary}"),
+            "indicator": "warning",
+            "detail": line_markdown(line, version),
+            "source": _source(
+                version, url=anchor_url(version, line.anchor), rule=line.rule, display=shorten(line.summary, 200)
+            ),
+            "overrideReasons": _override_reasons(),
+            "links": [_link(mapped.given)],
+            "extension": {RULES_EXTENSION: [line.rule]},
+        }
+        cards.append((card, [line.rule]))
+    rest = [line for line in lines if line.kind != "caution"]
+    counted = f"{len(rest)} more line{'s' if len(rest) != 1 else ''}" if rest else "no further lines"
+    summary = f"SM guidance v{version.number}: {counted}"
+    if mapped.notes:
+        summary = f"{summary}; {mapped.notes[0]}"
+    detail = []
+    if mapped.notes:
+        detail.append("**Not read from the record:**\n\n" + "\n".join(f"- {_md(note)}" for note in mapped.notes))
+    detail.extend(line_markdown(line, version) for line in rest)
+    if not rest:
+        detail.append(f"No other line of guidance v{version.number} applies to the facts read from the record.")
+    card = {
+        "uuid": str(uuid.uuid4()),
+        "summary": shorten(summary),
+        "indicator": "info",
+        "detail": "\n\n---\n\n".join(detail),
+        "source": _source(version, url=absolute(version.get_absolute_url())),
+        "links": [_link(mapped.given)],
+    }
+    if rest:
+        card["extension"] = {RULES_EXTENSION: [line.rule for line in rest]}
+    cards.append((card, [line.rule for line in rest]))
+    return cards

@@ -1,0 +1,146 @@
+"""Interop writes: a CDS Hooks call (cards remembered, audited) and CDS Hooks feedback."""
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import Action, audit_record
+from cases.display import lines_from_recommendations
+from cases.models import RecommendationFeedback
+from guidance.publishing import guidance_evaluate
+
+from .cards import REASON_SYSTEM, cards_build
+from .mapping import prefetch_facts
+from .models import CdsCard
+from .selectors import card_for_client, code_mappings
+
+
+class FeedbackRefusedError(ValueError):
+    """Feedback the service cannot store; `status` is the HTTP answer, the message says why."""
+
+    def __init__(self, message, *, status=400):
+        self.status = status
+        super().__init__(message)
+
+
+@transaction.atomic
+def cds_patient_view(*, client, hook_instance, patient_id, prefetch, version, request=None):
+    """The cards for one patient-view call; each card is remembered for its feedback.
+
+    Raises mapping.PrefetchError when the prefetch cannot be read. The audit
+    event names the client, the hook instance and the number of cards: never
+    a fact or the patient.
+    """
+    mapped = prefetch_facts(prefetch, patient_id=patient_id, mappings=code_mappings(), today=timezone.localdate())
+    cards = []
+    if mapped.has_sm:
+        lines = lines_from_recommendations(guidance_evaluate(facts=mapped.facts, version=version), version=version)
+        built = cards_build(lines=lines, version=version, mapped=mapped)
+        CdsCard.objects.bulk_create(
+            [
+                CdsCard(
+                    uuid=card["uuid"],
+                    client=client,
+                    rule=rules[0] if card["indicator"] == "warning" else "",
+                    rules=rules,
+                    guidance_version=version,
+                    hook_instance=hook_instance,
+                )
+                for card, rules in built
+            ]
+        )
+        cards = [card for card, _ in built]
+    audit_record(
+        actor=None,
+        action=Action.CDS_SERVICE_CALLED,
+        obj=client,
+        request=request,
+        hook="patient-view",
+        hook_instance=hook_instance,
+        cards=len(cards),
+        guidance_version=version.number,
+    )
+    return cards
+
+
+def _outcome(item, index):
+    Outcome, Reason = RecommendationFeedback.Outcome, RecommendationFeedback.Reason  # noqa: N806
+    where = f"feedback[{index}]"
+    if not isinstance(item, dict):
+        raise FeedbackRefusedError(f"{where} must be an object with card and outcome.")
+    outcome = item.get("outcome")
+    if outcome not in Outcome.values:
+        raise FeedbackRefusedError(f"{where}.outcome must be accepted or overridden.")
+    reason, comment = "", ""
+    override = item.get("overrideReason")
+    if outcome == Outcome.OVERRIDDEN:
+        coding = override.get("reason") if isinstance(override, dict) else None
+        if not isinstance(coding, dict) or coding.get("code") not in Reason.values:
+            raise FeedbackRefusedError(
+                f"{where}.overrideReason.reason must be one of the card's overrideReasons ({', '.join(Reason.values)})."
+            )
+        if coding.get("system", REASON_SYSTEM) != REASON_SYSTEM:
+            raise FeedbackRefusedError(f"{where}.overrideReason.reason.system must be {REASON_SYSTEM}.")
+        reason = coding["code"]
+        comment = override.get("userComment") or ""
+        if not isinstance(comment, str) or len(comment.strip()) > 500:
+            raise FeedbackRefusedError(f"{where}.overrideReason.userComment must be text of at most 500 characters.")
+    elif override is not None:
+        raise FeedbackRefusedError(f"{where}.overrideReason goes only with the outcome overridden.")
+    return outcome, reason, comment.strip()
+
+
+@transaction.atomic
+def cds_feedback_record(*, client, feedback, request=None):
+    """Store each outcome against its card's rule and guidance version; all or nothing.
+
+    A card this client was not given is a FeedbackRefusedError with status 404. The
+    summary card shows several lines at once: feedback on it is refused (422),
+    as its lines are answered one by one in Mastoweb.
+    """
+    if not isinstance(feedback, list) or not feedback:
+        raise FeedbackRefusedError("feedback must be a non-empty list of card outcomes.")
+    stored = []
+    for index, item in enumerate(feedback):
+        outcome, reason, comment = _outcome(item, index)
+        card = card_for_client(card_uuid=_uuid(item.get("card"), index), client=client)
+        if card is None:
+            raise FeedbackRefusedError(f"feedback[{index}].card is not a card this service gave you.", status=404)
+        if not card.rule:
+            raise FeedbackRefusedError(
+                f"feedback[{index}].card is the summary card: it carries several lines; answer them in Mastoweb.",
+                status=422,
+            )
+        row = RecommendationFeedback.objects.create(
+            card_uuid=card.uuid,
+            rule=card.rule,
+            guidance_version=card.guidance_version,
+            outcome=outcome,
+            reason=reason,
+            comment=comment,
+            source=RecommendationFeedback.Source.CDS_HOOKS,
+        )
+        # Codes only: the comment is free text and stays out of the trail.
+        audit_record(
+            actor=None,
+            action=Action.FEEDBACK_GIVEN,
+            obj=row,
+            request=request,
+            client=client.issuer,
+            card=str(card.uuid),
+            rule=card.rule,
+            outcome=outcome,
+            reason=reason,
+        )
+        stored.append(row)
+    return stored
+
+
+def _uuid(value, index):
+    if not isinstance(value, str):
+        raise FeedbackRefusedError(f"feedback[{index}].card must be the uuid of a card the service gave you.")
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise FeedbackRefusedError(f"feedback[{index}].card must be the uuid of a card.", status=404) from None

@@ -1,0 +1,55 @@
+"""The management page and the CDS cards agree, for every worked case of guidance v2 fed as FHIR prefetch."""
+
+import json
+import re
+
+import pytest
+
+from tests.cases.factories import form_data
+from tests.conftest import SHARED
+
+from .fhir_data import patient_view, prefetch_for_case
+
+VIGNETTES = sorted((SHARED / "vignettes-v2").glob("*.json"))
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not VIGNETTES, reason="no worked cases in ../shared/vignettes-v2"),
+]
+
+
+def _load(path):
+    return json.loads(path.read_text())
+
+
+CASES = [p for p in VIGNETTES if "error" not in _load(p)["expect"] and _load(p).get("guidance_version", 2) == 2]
+
+
+def page_rules(client, case):
+    response = client.post("/cases/new/", form_data(**case), follow=True)
+    assert response.status_code == 200
+    return re.findall(r'data-kind="([a-z]+)" data-rule="([a-z0-9-]+)"', response.content.decode())
+
+
+def card_rules(cards):
+    rules = []
+    for card in cards:
+        kind = "caution" if card["indicator"] == "warning" else "other"
+        rules += [(kind, rule) for rule in card.get("extension", {}).get("org.mastoweb.rules", [])]
+    return rules
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_the_page_and_the_cards_show_the_same_rules(path, client, clinician, cds_client, cds_post, published_version):
+    vignette = _load(path)
+    case, expect = vignette["case"], vignette["expect"]
+    client.force_login(clinician)
+    on_page = page_rules(client, case)
+    assert on_page or not expect.get("fire"), "the page showed no line: the reader missed them"
+    response = cds_post("/cds-services/sm-management", patient_view(prefetch_for_case(case)))
+    in_cards = card_rules(response.json()["cards"])
+
+    assert sorted(rule for _, rule in in_cards) == sorted(rule for _, rule in on_page)
+    assert {rule for kind, rule in in_cards if kind == "caution"} == {r for k, r in on_page if k == "caution"}
+    fired = {rule for _, rule in in_cards}
+    assert set(expect.get("fire", [])) <= fired
+    assert not set(expect.get("not_fire", [])) & fired
