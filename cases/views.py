@@ -41,13 +41,17 @@ def _form_page(request, form, *, case=None, conflict=None):
 
 def _preview(form, version, *, facts=None):
     """The preview region's context: the grouped lines for the facts, or what stops them."""
+    errors = []
     if form.is_bound:
-        facts = form.facts
+        errors = form.fact_errors
+        facts = form.usable_facts
         if facts is None:
-            return {"errors": form.fact_errors}
+            return {"errors": errors, "held": True}
     if facts is None:
         return None
-    return {"groups": recommendation_groups(services.case_evaluate(facts=facts, version=version)), "version": version}
+    lines = services.case_evaluate(facts=facts, version=version)
+    # The refused fields are named above the lines: those lines are what the other facts support.
+    return {"groups": recommendation_groups(lines), "version": version, "errors": errors}
 
 
 @login_required
