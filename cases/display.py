@@ -82,6 +82,11 @@ class Line:
         return quote_anchor(self.paragraph, self.paragraph_text, self.quote) if self.quote else self.paragraph
 
     @property
+    def reason_shown(self):
+        """Which facts made the line fire, in the form's words (see reason_in_words)."""
+        return reason_in_words(self.facts, self.reason)
+
+    @property
     def key_facts(self):
         return [fact_shown(name, self.facts[name]) for name in KEY_FACTS if name in (self.facts or {})]
 
@@ -143,6 +148,63 @@ def fact_shown(name, value):
     else:
         text = f"{value:g} {fact.unit}"
     return FactShown(name=name, label=fact.label, value=text)
+
+
+def _choice_words(fact, value):
+    text = fact.choices.get(value, value)
+    # "Not tried" reads "not tried" after a label; "NSAIDs ..." keeps its capitals.
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _value_words(fact, value):
+    if fact.kind == "enum":
+        if fact.name == "subtype" and value != "unknown":
+            return value  # ISM, SSM, ...: the clinic's own short names
+        return _choice_words(fact, value)
+    if fact.kind == "bool":
+        return "yes" if value else "no"
+    if value is None:
+        return "not recorded"
+    return f"{value:g} {fact.unit}"
+
+
+def _symptoms_named(reason, present):
+    """The symptoms the engine's reason names ("flushing, pruritus present"): those the rule tested.
+
+    The line's facts carry every symptom of the case; naming only those the rule looked at
+    says no more than the engine did. None when the reason does not name them.
+    """
+    by_words = {item.replace("_", " "): item for item in present}
+    for part in (reason or "").split("; "):
+        if part.endswith(" present"):
+            words = part.removesuffix(" present").split(", ")
+            if words and all(word in by_words for word in words):
+                return [by_words[word] for word in words]
+    return None
+
+
+def reason_in_words(facts, reason):
+    """Which facts made a line fire, in the form's words: "Antihistamines: unresponsive · Antileukotrienes: not
+    tried". Built from the facts the line stored (those its rule tested or mentions), in the form's order.
+    Falls back to the engine's own reason where the stored facts cannot say it."""
+    if not facts:
+        return reason
+    parts = []
+    for name, fact in FACTS.items():
+        if name not in facts:
+            continue
+        value = facts[name]
+        if fact.kind == "enum_list":
+            if not value:
+                parts.append(f"{fact.short_label}: none")
+                continue
+            named = _symptoms_named(reason, value)
+            if named is None:
+                return reason
+            parts.append(f"{fact.short_label}: " + ", ".join(_choice_words(fact, item) for item in named))
+        else:
+            parts.append(f"{fact.short_label}: {_value_words(fact, value)}")
+    return " · ".join(parts) if len(parts) == len(facts) else reason
 
 
 def facts_shown(facts):

@@ -32,7 +32,7 @@ def test_each_line_says_why_and_quotes_and_links_its_source(client, clinician, p
     client.force_login(clinician)
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "Aspirin only once the patient is known to tolerate NSAIDs" in html
-    assert "flushing present; antihistamine_response = unresponsive; nsaid_tolerance = unknown" in html
+    assert "Symptoms: flushing · Antihistamines: unresponsive · NSAIDs: unknown" in html
     # The rule's quote, and the paragraph with those words marked.
     assert "&ldquo;provided the patient is known to tolerate NSAIDs&rdquo;" in html
     assert 'aspirin may be helpful, <mark class="quote">provided the patient is known to tolerate NSAIDs</mark>' in html
