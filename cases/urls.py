@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_create, name="create"),
     path("preview/", views.case_preview, name="preview"),
+    path("keep-alive/", views.session_keep_alive, name="keep_alive"),
     path("<uuid:case_id>/", views.case_detail, name="detail"),
     path("<uuid:case_id>/edit/", views.case_update, name="update"),
     path("<uuid:case_id>/reassess/", views.case_reassess, name="reassess"),

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.services import Action, audit_record
 from guidance.publishing import guidance_current
+from mastoweb.middleware import session_idle_seconds_left
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
@@ -35,8 +37,27 @@ def _form_page(request, form, *, case=None, conflict=None):
     """The case form with its preview: on entry, on errors, and from the preview without htmx."""
     version = services.guidance_for_assessment()
     preview = _preview(form, version, facts=case.facts if case and not form.is_bound else None)
-    context = {"form": form, "case": case, "guidance_shown": version, "preview": preview, "conflict": conflict}
+    context = {
+        "form": form,
+        "case": case,
+        "guidance_shown": version,
+        "preview": preview,
+        "conflict": conflict,
+        "idle_seconds_left": session_idle_seconds_left(request),
+    }
     return render(request, "cases/case_form.html", context, status=409 if conflict else 200)
+
+
+@login_required
+@require_GET
+def session_keep_alive(request):
+    """A sign of life from an open case form, sent on a keystroke or click at most once a minute.
+
+    The session middleware has just counted this request as activity; the answer says how long the
+    session may now stay idle, and hands over the current CSRF token (it changes at a login, such as
+    one made in another tab after the session ended) so the form can still be saved.
+    """
+    return JsonResponse({"idle_seconds_left": session_idle_seconds_left(request), "csrf_token": get_token(request)})
 
 
 def _preview(form, version, *, facts=None):

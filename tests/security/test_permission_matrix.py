@@ -52,6 +52,7 @@ EXPECTED = {
     "cases:list": row(LOGIN, 200, 200, 200, 403),
     "cases:create": row(LOGIN, 200, 200, 403, 403),
     "cases:preview": row(LOGIN, 405, 405, 403, 403),
+    "cases:keep_alive": SIGNED_IN_200,  # only the session's own timing and CSRF token: nothing of a case
     # A role without case rights is refused (403) before any case is looked up; another
     # clinician's case is missing (404): neither answer tells whether the case exists.
     "cases:detail": row(LOGIN, 200, 404, 200, 403),
