@@ -83,7 +83,12 @@ class Line:
 
     @property
     def reason_shown(self):
-        """Which facts made the line fire, in the form's words (see reason_in_words)."""
+        """Which facts made the line fire, in the form's words (see reason_in_words).
+
+        A line stored before guidance v2 (snapshot format 1, no quote) reads back exactly as it was shown.
+        """
+        if self.quote is None:
+            return self.reason
         return reason_in_words(self.facts, self.reason)
 
     @property
@@ -205,6 +210,34 @@ def reason_in_words(facts, reason):
         else:
             parts.append(f"{fact.short_label}: {_value_words(fact, value)}")
     return " · ".join(parts) if len(parts) == len(facts) else reason
+
+
+@dataclass(frozen=True)
+class Glance:
+    """A management page at one glance: how many cautions, actions and notes, and which cautions."""
+
+    cautions: list
+    actions: int
+    notes: int
+
+
+def lines_glance(lines):
+    cautions = [line for line in lines if line.kind == "caution"]
+    notes = sum(1 for line in lines if line.kind == "info")
+    return Glance(cautions=cautions, actions=len(lines) - len(cautions) - notes, notes=notes)
+
+
+def facts_line(facts):
+    """Every fact of a case in a few words each ("Antihistamines: unresponsive"), in the form's order."""
+    shown = []
+    for name, fact in FACTS.items():
+        value = facts.get(name, fact.default)
+        if fact.kind == "enum_list":
+            words = ", ".join(_choice_words(fact, item) for item in value) if value else "none"
+        else:
+            words = _value_words(fact, value)
+        shown.append(FactShown(name=name, label=fact.short_label, value=words))
+    return shown
 
 
 def facts_shown(facts):

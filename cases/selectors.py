@@ -40,6 +40,17 @@ def assessment_latest(*, case):
     return case_assessments(case=case).first()
 
 
+def assessment_next(*, assessment):
+    """The assessment of the same case that came right after this one (None for the latest)."""
+    return (
+        Assessment.objects.filter(case_id=assessment.case_id)
+        .filter(Q(created_at__gt=assessment.created_at) | Q(created_at=assessment.created_at, pk__gt=assessment.pk))
+        .order_by("created_at", "pk")
+        .only("pk", "created_at", "case_id")
+        .first()
+    )
+
+
 # ---------------------------------------------------------------- reviewers
 
 REVIEW_PAGE_SIZE = 50

@@ -14,7 +14,7 @@ from mastoweb.middleware import session_idle_seconds_left
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
-from .display import facts_shown, lines_changes, recommendation_groups
+from .display import facts_line, facts_shown, lines_changes, lines_glance, recommendation_groups
 from .forms import CaseForm, CaseReviewForm, CaseUpdateForm
 
 CASES_PER_PAGE = 50
@@ -132,13 +132,17 @@ def case_preview(request):
     return _form_page(request, form)
 
 
-def _assessment_page(request, case, assessment, *, history=None):
+def _assessment_page(request, case, assessment, *, history=None, superseded_by=None):
     current = guidance_current()
+    lines = assessment.lines
     context = {
         "case": case,
         "assessment": assessment,
-        "groups": recommendation_groups(assessment.lines),
+        "superseded_by": superseded_by,
+        "groups": recommendation_groups(lines),
+        "glance": lines_glance(lines),
         "facts": facts_shown(assessment.facts),
+        "facts_line": facts_line(assessment.facts),
         "newer_guidance": current if current and current.number > assessment.guidance_version.number else None,
         "history": history,
         "can_change": case_can_change(request.user, case),
@@ -161,7 +165,8 @@ def assessment_detail(request, case_id, assessment_id):
     case = case_get_for_user(request.user, case_id)
     assessment = get_object_or_404(selectors.case_assessments(case=case), pk=assessment_id)
     _record_view(request, case, assessment_id=assessment.pk)
-    return _assessment_page(request, case, assessment)
+    superseded_by = selectors.assessment_next(assessment=assessment)
+    return _assessment_page(request, case, assessment, superseded_by=superseded_by)
 
 
 @login_required

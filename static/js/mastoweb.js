@@ -275,6 +275,14 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   }
 
+  // A printout says when it was printed, not when the page was opened.
+  window.addEventListener("beforeprint", () => {
+    const now = new Date().toLocaleString("en-GB", {
+      day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+    });
+    for (const stamp of document.querySelectorAll("[data-printed-at]")) stamp.textContent = now.replace(",", "");
+  });
+
   // After a save, the confirmation is where focus (and a screen reader) goes first.
   const success = document.querySelector(".messages .alert-success");
   if (success) {
