@@ -96,14 +96,19 @@ class Line:
         return [fact_shown(name, self.facts[name]) for name in KEY_FACTS if name in (self.facts or {})]
 
 
-def lines_from_recommendations(recommendations, *, version):
-    """Engine recommendations as lines, with the cited paragraphs of that version (one query)."""
-    paragraphs = {
-        p.slug: p
-        for p in Paragraph.objects.filter(version=version, slug__in={r.paragraph for r in recommendations})
-        .select_related("section")
-        .only("slug", "title", "text", "section__slug")
-    }
+def version_paragraphs(version, *, slugs=None):
+    """The paragraphs lines cite, by slug, with their section (one query)."""
+    paragraphs = Paragraph.objects.filter(version=version)
+    if slugs is not None:
+        paragraphs = paragraphs.filter(slug__in=slugs)
+    return {p.slug: p for p in paragraphs.select_related("section").only("slug", "title", "text", "section__slug")}
+
+
+def lines_from_recommendations(recommendations, *, version, paragraphs=None):
+    """Engine recommendations as lines, with the cited paragraphs of that version (one query, none when
+    `paragraphs` of version_paragraphs are given)."""
+    if paragraphs is None:
+        paragraphs = version_paragraphs(version, slugs={r.paragraph for r in recommendations})
     lines = []
     for rec in recommendations:
         paragraph = paragraphs.get(rec.paragraph)
@@ -280,6 +285,28 @@ def lines_changes(*, old, new):
         else:
             changes["unchanged"].append(line)
     return changes
+
+
+def _count(number, noun):
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def changes_summary(changes):
+    """What re-evaluation would change, in a few words: "Would change: +1 caution, \u22121 line" or "No change"."""
+    parts = []
+    for sign, lines in (("+", changes["added"]), ("\u2212", changes["removed"])):
+        cautions = sum(1 for line in lines if line.kind == "caution")
+        if cautions:
+            parts.append(f"{sign}{_count(cautions, 'caution')}")
+        if len(lines) - cautions:
+            parts.append(f"{sign}{_count(len(lines) - cautions, 'line')}")
+    if changes["changed"]:
+        reworded = sum(1 for before, after in changes["changed"] if _key(before) != _key(after))
+        if reworded:
+            parts.append(f"{reworded} reworded")
+        if len(changes["changed"]) - reworded:
+            parts.append(f"source text of {_count(len(changes['changed']) - reworded, 'line')} revised")
+    return f"Would change: {', '.join(parts)}" if parts else "No change"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,12 @@ def _record_view(request, case, **details):
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def case_list(request):
     cases = Paginator(selectors.case_list_for_user(user=request.user), CASES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "cases/case_list.html", {"page": cases, "current_guidance": guidance_current()})
+    current = guidance_current()
+    if current is not None:
+        changes = selectors.case_list_changes(cases=cases.object_list, version=current)
+        for case in cases.object_list:
+            case.change_summary = changes.get(case.pk)
+    return render(request, "cases/case_list.html", {"page": cases, "current_guidance": current})
 
 
 def _form_page(request, form, *, case=None, conflict=None):
