@@ -275,6 +275,18 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   }
 
+  // The navbar folds into a Menu button on a phone; without script it stays open.
+  for (const toggle of document.querySelectorAll("[data-nav-toggle]")) {
+    const menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    if (!menu) continue;
+    menu.classList.add("collapse");
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const open = menu.classList.toggle("show");
+      toggle.setAttribute("aria-expanded", String(open));
+    });
+  }
+
   // A printout says when it was printed, not when the page was opened.
   window.addEventListener("beforeprint", () => {
     const now = new Date().toLocaleString("en-GB", {
