@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from guidance.facts import FACTS
 from guidance.markdown import render_markdown
 from guidance.models import Paragraph
+from guidance.publishing import _word_diff as words_diff  # the word diff the guidance diff page shows
 from guidance.publishing import recommendations_diff
 from guidance.quotes import mark_quote, quote_anchor
 
@@ -285,6 +286,65 @@ def lines_changes(*, old, new):
         else:
             changes["unchanged"].append(line)
     return changes
+
+
+def only_source_changed(changes):
+    """True when the lines are the same and only the source text behind some of them was revised."""
+    return (
+        not changes["added"]
+        and not changes["removed"]
+        and bool(changes["changed"])
+        and all(_key(before) == _key(after) for before, after in changes["changed"])
+    )
+
+
+@dataclass(frozen=True)
+class FactChange:
+    name: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One line in two assessments: what its wording became, word by word, and whether its source moved."""
+
+    before: Line
+    after: Line
+    words: list  # [(op, words)]: equal, insert, delete
+    reworded: bool
+    source_revised: bool
+
+
+def assessments_comparison(*, before, after):
+    """Two assessments of a case side by side: the facts that changed (old -> new, in words) and the lines
+    added, removed or changed (with the wording's word-level differences), as re-evaluation counts them."""
+    facts = []
+    for name, fact in FACTS.items():
+        old = fact_shown(name, before.facts.get(name, fact.default))
+        new = fact_shown(name, after.facts.get(name, fact.default))
+        if old.value != new.value:
+            facts.append(FactChange(name=name, label=fact.label, before=old.value, after=new.value))
+    changes = lines_changes(old=before.lines, new=after.lines)
+    changed = [
+        LineChange(
+            before=old,
+            after=new,
+            words=words_diff(old.summary, new.summary),
+            reworded=_key(old) != _key(new),
+            source_revised=_source_changed(old, new),
+        )
+        for old, new in changes["changed"]
+    ]
+    return {
+        "facts": facts,
+        "added": changes["added"],
+        "removed": changes["removed"],
+        "changed": changed,
+        "unchanged": changes["unchanged"],
+        "only_source_changed": only_source_changed(changes),
+    }
 
 
 def _count(number, noun):

@@ -14,7 +14,15 @@ from mastoweb.middleware import session_idle_seconds_left
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
-from .display import facts_line, facts_shown, lines_changes, lines_glance, recommendation_groups
+from .display import (
+    assessments_comparison,
+    facts_line,
+    facts_shown,
+    lines_changes,
+    lines_glance,
+    only_source_changed,
+    recommendation_groups,
+)
 from .forms import CaseForm, CaseReviewForm, CaseUpdateForm
 
 CASES_PER_PAGE = 50
@@ -174,6 +182,38 @@ def assessment_detail(request, case_id, assessment_id):
     return _assessment_page(request, case, assessment, superseded_by=superseded_by)
 
 
+def _assessment_chosen(assessments, value, default):
+    try:
+        return next(assessment for assessment in assessments if assessment.pk == int(value))
+    except (TypeError, ValueError, StopIteration):
+        return default
+
+
+@login_required
+@require_GET
+def case_compare(request, case_id):
+    """Any two assessments of a case: facts changed and lines added, removed or changed, word by word.
+
+    `before` and `after` name the assessments (ids in the query string); by default the two latest.
+    """
+    case = case_get_for_user(request.user, case_id)
+    history = list(selectors.case_assessments(case=case))
+    if len(history) < 2:
+        messages.info(request, "This case has one assessment so far: there is nothing to compare it with.")
+        return redirect(case)
+    before = _assessment_chosen(history, request.GET.get("before"), history[1])
+    after = _assessment_chosen(history, request.GET.get("after"), history[0])
+    _record_view(request, case, page="compare", assessment_ids=[before.pk, after.pk])
+    context = {
+        "case": case,
+        "history": history,
+        "before": before,
+        "after": after,
+        "comparison": assessments_comparison(before=before, after=after),
+    }
+    return render(request, "cases/case_compare.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_reassess(request, case_id):
@@ -189,11 +229,13 @@ def case_reassess(request, case_id):
         messages.success(request, f"Case reassessed under guidance version {version.number}.")
         return redirect(case)
     new = services.case_evaluate(facts=case.facts, version=version)
+    changes = lines_changes(old=latest.lines, new=new)
     context = {
         "case": case,
         "latest": latest,
         "version": version,
-        "changes": lines_changes(old=latest.lines, new=new),
+        "changes": changes,
+        "only_source_changed": only_source_changed(changes),
         "guidance_shown": version,
     }
     return render(request, "cases/case_reassess.html", context)

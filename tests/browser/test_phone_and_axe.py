@@ -99,6 +99,10 @@ def test_the_management_page_and_a_superseded_assessment_have_no_violations(page
     page.goto(f"{live_server.url}{first.get_absolute_url()}")
     expect(page.locator("#superseded")).to_be_visible()
     assert_no_violations(page)
+    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    page.get_by_role("button", name="Compare").click()
+    expect(page.locator("table.facts-changed")).to_be_visible()
+    assert_no_violations(page)
 
 
 @SIZES

@@ -59,6 +59,7 @@ EXPECTED = {
     "cases:update": row(LOGIN, 200, 404, 403, 403),
     "cases:reassess": row(LOGIN, REDIRECT, 404, 403, 403),  # already under the current guidance
     "cases:assessment": row(LOGIN, 200, 404, 200, 403),
+    "cases:compare": row(LOGIN, REDIRECT, 404, REDIRECT, 403),  # one assessment: nothing to compare yet
     "cases:review": row(LOGIN, 403, 403, 200, 403),
     "cases:review_export": row(LOGIN, 403, 403, 200, 403),
     "cases:review_detail": row(LOGIN, 403, 403, 200, 403),
