@@ -287,6 +287,16 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // The guidance page, reached from a case's page: a way back to that case (the referrer is same-origin only).
+  const back = document.querySelector("[data-back-to-case]");
+  if (back && document.referrer) {
+    const from = new URL(document.referrer);
+    if (from.origin === location.origin && /^\/cases\/[0-9a-f-]{36}\/(assessments\/\d+\/)?$/.test(from.pathname)) {
+      back.querySelector("a").href = from.pathname;
+      back.hidden = false;
+    }
+  }
+
   // A printout says when it was printed, not when the page was opened.
   window.addEventListener("beforeprint", () => {
     const now = new Date().toLocaleString("en-GB", {

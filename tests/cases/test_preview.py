@@ -134,3 +134,11 @@ def test_a_number_that_is_not_a_number_is_named_and_left_out(client, clinician, 
     html = client.post(reverse("cases:preview"), data, headers=HTMX).content.decode()
     assert ("antihistamines", "recommend") in shown_recommendations(html)
     assert "Enter a number in ng/mL (0 to 100000)." in html
+
+
+def test_a_paragraph_without_a_title_is_named_by_its_section_not_its_anchor(client, clinician, published_version):
+    client.force_login(clinician)
+    html = client.post(reverse("cases:preview"), form_data(subtype="unknown"), headers=HTMX).content.decode()
+    assert 'data-rule="subtype-unknown"' in html
+    assert "Source: Overview, guidance version 2" in html
+    assert "Source: overview," not in html
