@@ -51,7 +51,11 @@ class CaseForm(forms.Form):
     label = _from_model("label", widget=forms.TextInput(attrs={"autocomplete": "off"}))
     age_years = _number("age_years", integer=True, min=0, max=120, step=1, inputmode="numeric")
     subtype = _from_model(
-        "subtype", error_messages={"required": "Choose a subtype.", "invalid_choice": "Choose a subtype from the list."}
+        "subtype",
+        error_messages={
+            "required": "Choose a subtype.",
+            "invalid_choice": "\u201c%(value)s\u201d is not a subtype; choose one from the list.",
+        },
     )
     symptoms = forms.MultipleChoiceField(
         label=FACTS["symptoms"].label,
