@@ -48,7 +48,11 @@ class CaseForm(forms.Form):
     Saving is for the services; the form only reads and checks what was typed.
     """
 
-    label = _from_model("label", widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    label = _from_model(
+        "label",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Give the case a label you will recognise (never a name or record number)."},
+    )
     age_years = _number("age_years", integer=True, min=0, max=120, step=1, inputmode="numeric")
     subtype = _from_model(
         "subtype",

@@ -158,7 +158,7 @@ def test_the_saved_page_shows_what_the_preview_showed(client, clinician, publish
 
 def test_it_shows_every_error_at_once_each_linked_to_its_field(client, clinician, published_version):
     client.force_login(clinician)
-    data = form_data(age_years="500", serum_tryptase_ng_ml="-5")
+    data = form_data(label="", age_years="500", serum_tryptase_ng_ml="-5")
     data["nsaid_tolerance"] = "maybe"
     response = client.post(reverse("cases:create"), data)
     html = response.content.decode()
@@ -168,6 +168,7 @@ def test_it_shows_every_error_at_once_each_linked_to_its_field(client, clinician
     assert not Case.objects.exists()
     assert '<a class="alert-link" href="#id_age_years">Age</a>: 500 years is out of range' in summary
     assert '<a class="alert-link" href="#id_subtype">Subtype</a>: Choose a subtype.' in summary
+    assert '<a class="alert-link" href="#id_label">Label</a>: Give the case a label' in summary
     assert '<a class="alert-link" href="#id_serum_tryptase_ng_ml">Baseline serum tryptase</a>: -5 ng/mL' in summary
     # A radio group links to its first box, which exists on the page: never to "#".
     assert 'href="#id_nsaid_tolerance_0">NSAID (aspirin) tolerance</a>:' in summary
