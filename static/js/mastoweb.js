@@ -255,7 +255,8 @@ function setUpIdleTimeout(form, preview) {
   };
 
   const activity = () => {
-    if (Date.now() - lastPing >= pingEvery || expiresAt - Date.now() <= warnBefore) ping();
+    const sincePing = Date.now() - lastPing;
+    if (sincePing >= pingEvery || (sincePing >= 1000 && expiresAt - Date.now() <= warnBefore)) ping();
   };
   document.addEventListener("keydown", activity);
   document.addEventListener("click", activity);
