@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from guidance.facts import FACTS
 from guidance.markdown import render_markdown
 from guidance.models import Paragraph
+from guidance.publishing import _word_diff as words_diff  # the word diff the guidance diff page shows
 from guidance.publishing import recommendations_diff
 from guidance.quotes import mark_quote, quote_anchor
 
@@ -82,18 +83,33 @@ class Line:
         return quote_anchor(self.paragraph, self.paragraph_text, self.quote) if self.quote else self.paragraph
 
     @property
+    def reason_shown(self):
+        """Which facts made the line fire, in the form's words (see reason_in_words).
+
+        A line stored before guidance v2 (snapshot format 1, no quote) reads back exactly as it was shown.
+        """
+        if self.quote is None:
+            return self.reason
+        return reason_in_words(self.facts, self.reason)
+
+    @property
     def key_facts(self):
         return [fact_shown(name, self.facts[name]) for name in KEY_FACTS if name in (self.facts or {})]
 
 
-def lines_from_recommendations(recommendations, *, version):
-    """Engine recommendations as lines, with the cited paragraphs of that version (one query)."""
-    paragraphs = {
-        p.slug: p
-        for p in Paragraph.objects.filter(version=version, slug__in={r.paragraph for r in recommendations})
-        .select_related("section")
-        .only("slug", "title", "text", "section__slug")
-    }
+def version_paragraphs(version, *, slugs=None):
+    """The paragraphs lines cite, by slug, with their section (one query)."""
+    paragraphs = Paragraph.objects.filter(version=version)
+    if slugs is not None:
+        paragraphs = paragraphs.filter(slug__in=slugs)
+    return {p.slug: p for p in paragraphs.select_related("section").only("slug", "title", "text", "section__slug")}
+
+
+def lines_from_recommendations(recommendations, *, version, paragraphs=None):
+    """Engine recommendations as lines, with the cited paragraphs of that version (one query, none when
+    `paragraphs` of version_paragraphs are given)."""
+    if paragraphs is None:
+        paragraphs = version_paragraphs(version, slugs={r.paragraph for r in recommendations})
     lines = []
     for rec in recommendations:
         paragraph = paragraphs.get(rec.paragraph)
@@ -145,6 +161,91 @@ def fact_shown(name, value):
     return FactShown(name=name, label=fact.label, value=text)
 
 
+def _choice_words(fact, value):
+    text = fact.choices.get(value, value)
+    # "Not tried" reads "not tried" after a label; "NSAIDs ..." keeps its capitals.
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _value_words(fact, value):
+    if fact.kind == "enum":
+        if fact.name == "subtype" and value != "unknown":
+            return value  # ISM, SSM, ...: the clinic's own short names
+        return _choice_words(fact, value)
+    if fact.kind == "bool":
+        return "yes" if value else "no"
+    if value is None:
+        return "not recorded"
+    return f"{value:g} {fact.unit}"
+
+
+def _symptoms_named(reason, present):
+    """The symptoms the engine's reason names ("flushing, pruritus present"): those the rule tested.
+
+    The line's facts carry every symptom of the case; naming only those the rule looked at
+    says no more than the engine did. None when the reason does not name them.
+    """
+    by_words = {item.replace("_", " "): item for item in present}
+    for part in (reason or "").split("; "):
+        if part.endswith(" present"):
+            words = part.removesuffix(" present").split(", ")
+            if words and all(word in by_words for word in words):
+                return [by_words[word] for word in words]
+    return None
+
+
+def reason_in_words(facts, reason):
+    """Which facts made a line fire, in the form's words: "Antihistamines: unresponsive · Antileukotrienes: not
+    tried". Built from the facts the line stored (those its rule tested or mentions), in the form's order.
+    Falls back to the engine's own reason where the stored facts cannot say it."""
+    if not facts:
+        return reason
+    parts = []
+    for name, fact in FACTS.items():
+        if name not in facts:
+            continue
+        value = facts[name]
+        if fact.kind == "enum_list":
+            if not value:
+                parts.append(f"{fact.short_label}: none")
+                continue
+            named = _symptoms_named(reason, value)
+            if named is None:
+                return reason
+            parts.append(f"{fact.short_label}: " + ", ".join(_choice_words(fact, item) for item in named))
+        else:
+            parts.append(f"{fact.short_label}: {_value_words(fact, value)}")
+    return " · ".join(parts) if len(parts) == len(facts) else reason
+
+
+@dataclass(frozen=True)
+class Glance:
+    """A management page at one glance: how many cautions, actions and notes, and which cautions."""
+
+    cautions: list
+    actions: int
+    notes: int
+
+
+def lines_glance(lines):
+    cautions = [line for line in lines if line.kind == "caution"]
+    notes = sum(1 for line in lines if line.kind == "info")
+    return Glance(cautions=cautions, actions=len(lines) - len(cautions) - notes, notes=notes)
+
+
+def facts_line(facts):
+    """Every fact of a case in a few words each ("Antihistamines: unresponsive"), in the form's order."""
+    shown = []
+    for name, fact in FACTS.items():
+        value = facts.get(name, fact.default)
+        if fact.kind == "enum_list":
+            words = ", ".join(_choice_words(fact, item) for item in value) if value else "none"
+        else:
+            words = _value_words(fact, value)
+        shown.append(FactShown(name=name, label=fact.short_label, value=words))
+    return shown
+
+
 def facts_shown(facts):
     """Every fact of a case, in vocabulary order, in words."""
     return [fact_shown(name, facts.get(name, fact.default)) for name, fact in FACTS.items()]
@@ -185,6 +286,87 @@ def lines_changes(*, old, new):
         else:
             changes["unchanged"].append(line)
     return changes
+
+
+def only_source_changed(changes):
+    """True when the lines are the same and only the source text behind some of them was revised."""
+    return (
+        not changes["added"]
+        and not changes["removed"]
+        and bool(changes["changed"])
+        and all(_key(before) == _key(after) for before, after in changes["changed"])
+    )
+
+
+@dataclass(frozen=True)
+class FactChange:
+    name: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One line in two assessments: what its wording became, word by word, and whether its source moved."""
+
+    before: Line
+    after: Line
+    words: list  # [(op, words)]: equal, insert, delete
+    reworded: bool
+    source_revised: bool
+
+
+def assessments_comparison(*, before, after):
+    """Two assessments of a case side by side: the facts that changed (old -> new, in words) and the lines
+    added, removed or changed (with the wording's word-level differences), as re-evaluation counts them."""
+    facts = []
+    for name, fact in FACTS.items():
+        old = fact_shown(name, before.facts.get(name, fact.default))
+        new = fact_shown(name, after.facts.get(name, fact.default))
+        if old.value != new.value:
+            facts.append(FactChange(name=name, label=fact.label, before=old.value, after=new.value))
+    changes = lines_changes(old=before.lines, new=after.lines)
+    changed = [
+        LineChange(
+            before=old,
+            after=new,
+            words=words_diff(old.summary, new.summary),
+            reworded=_key(old) != _key(new),
+            source_revised=_source_changed(old, new),
+        )
+        for old, new in changes["changed"]
+    ]
+    return {
+        "facts": facts,
+        "added": changes["added"],
+        "removed": changes["removed"],
+        "changed": changed,
+        "unchanged": changes["unchanged"],
+        "only_source_changed": only_source_changed(changes),
+    }
+
+
+def _count(number, noun):
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def changes_summary(changes):
+    """What re-evaluation would change, in a few words: "Would change: +1 caution, \u22121 line" or "No change"."""
+    parts = []
+    for sign, lines in (("+", changes["added"]), ("\u2212", changes["removed"])):
+        cautions = sum(1 for line in lines if line.kind == "caution")
+        if cautions:
+            parts.append(f"{sign}{_count(cautions, 'caution')}")
+        if len(lines) - cautions:
+            parts.append(f"{sign}{_count(len(lines) - cautions, 'line')}")
+    if changes["changed"]:
+        reworded = sum(1 for before, after in changes["changed"] if _key(before) != _key(after))
+        if reworded:
+            parts.append(f"{reworded} reworded")
+        if len(changes["changed"]) - reworded:
+            parts.append(f"source text of {_count(len(changes['changed']) - reworded, 'line')} revised")
+    return f"Would change: {', '.join(parts)}" if parts else "No change"
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,15 @@ def _from_model(name, **kwargs):
 def _number(name, *, integer, **attrs):
     """A number field whose range is checked by validate_case, so the message is the same everywhere."""
     model_field = Case._meta.get_field(name)
+    fact = FACTS[name]
     field_class = forms.IntegerField if integer else forms.FloatField
+    noun = "a whole number of" if integer else "a number in"
     return field_class(
         label=model_field.verbose_name.capitalize(),
         help_text=model_field.help_text,
         required=False,
         widget=forms.NumberInput(attrs=attrs),
+        error_messages={"invalid": f"Enter {noun} {fact.unit} ({fact.minimum:g} to {fact.maximum:g})."},
     )
 
 
@@ -45,9 +48,19 @@ class CaseForm(forms.Form):
     Saving is for the services; the form only reads and checks what was typed.
     """
 
-    label = _from_model("label", widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    label = _from_model(
+        "label",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Give the case a label you will recognise (never a name or record number)."},
+    )
     age_years = _number("age_years", integer=True, min=0, max=120, step=1, inputmode="numeric")
-    subtype = _from_model("subtype")
+    subtype = _from_model(
+        "subtype",
+        error_messages={
+            "required": "Choose a subtype.",
+            "invalid_choice": "\u201c%(value)s\u201d is not a subtype; choose one from the list.",
+        },
+    )
     symptoms = forms.MultipleChoiceField(
         label=FACTS["symptoms"].label,
         choices=list(SYMPTOMS.items()),
@@ -108,15 +121,50 @@ class CaseForm(forms.Form):
         return initial
 
     def clean(self):
+        """Check every fact at once: a refused field never hides the validator's word on the others.
+
+        `facts` is set only when every fact is valid (what is saved); `usable_facts` are the valid
+        facts with each refused optional one left out (what the preview may show), or None when the
+        subtype itself is missing or refused.
+        """
         cleaned = super().clean()
-        if any(name in self.errors for name in FACTS):
-            return cleaned  # a field is already refused; its own message says why
+        given = {name: cleaned.get(name) for name in FACTS if name not in self.errors}
         try:
-            self.facts = validate_case({name: cleaned.get(name) for name in FACTS})
+            self.facts = validate_case(given)
         except CaseValidationError as exc:
             for name, message in exc.errors.items():
-                self.add_error(name if name in self.fields else None, message)
+                if name not in self.errors:  # the field's own message already says why
+                    self.add_error(name if name in self.fields else None, _sentence(message))
+        refused = {name for name in FACTS if name in self.errors}
+        if self.facts is not None and refused:
+            self.facts = None  # the subtype was refused by its field and so not given: nothing is saved
+        if "subtype" not in refused and NON_FIELD_ERRORS not in self.errors:
+            if self.facts is not None:
+                self.usable_facts = self.facts
+            else:
+                try:
+                    self.usable_facts = validate_case({k: v for k, v in given.items() if k not in refused})
+                except CaseValidationError:
+                    self.usable_facts = None
         return cleaned
+
+    usable_facts = None
+
+    def anchor(self, name):
+        """The id a link to this field lands on: a radio or checkbox group's first box (it has no id of its own)."""
+        field = self[name]
+        return field.id_for_label or f"{field.auto_id}_0"
+
+    @property
+    def error_summary(self):
+        """Every error of the form, each with its field's label and the id to link to, in form order."""
+        summary = [
+            {"id": self.anchor(field.name), "label": field.label, "message": message}
+            for field in self
+            for message in field.errors
+        ]
+        summary += [{"id": "", "label": "", "message": message} for message in self.non_field_errors()]
+        return summary
 
     @property
     def fact_errors(self):
@@ -127,13 +175,15 @@ class CaseForm(forms.Form):
         refused = []
         for name, messages in self.errors.items():
             if name in FACTS:
-                field = self[name]
-                # A radio or checkbox group has no id of its own (id_for_label is ""); link its first box.
-                field_id = field.id_for_label or f"{field.auto_id}_0"
-                refused.append({"id": field_id, "label": field.label, "messages": messages})
+                refused.append({"id": self.anchor(name), "label": self[name].label, "messages": messages})
             elif name == NON_FIELD_ERRORS:
                 refused.append({"id": "", "label": "", "messages": messages})
         return refused
+
+
+def _sentence(message):
+    """The validator writes after the fact's name ("is required; ..."); a field's error stands alone."""
+    return message[:1].upper() + message[1:]
 
 
 class CaseUpdateForm(CaseForm):

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import JSONField, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from guidance.facts import FACTS
 from mastoweb.days import day_end, day_start, instant_in_range
 
 from .models import Assessment, Case
@@ -26,9 +27,39 @@ def case_list_for_user(*, user):
     return (
         Case.objects.filter(created_by=user)
         .annotate(assessed_at=_latest_assessment("created_at"))
-        .only("id", "label", "subtype", "age_years", "updated_at", "assessed_version")
+        .only(
+            "id", "label", "subtype", "age_years", "updated_at", "assessed_version", "checked_version", "would_change"
+        )
         .order_by("-updated_at", "-pk")
     )
+
+
+def case_list_changes(*, cases, version):
+    """What re-evaluation under `version` would change for each of these cases, as its page would say it.
+
+    Only cases assessed under an older version get an entry. A case cases_check_guidance already found
+    unchanged is "No change" without more work; the others are evaluated here, so call it with the rows
+    shown, not the whole list. Two queries however many rows: their facts and lines, and the paragraphs.
+    """
+    from guidance.publishing import guidance_evaluate
+
+    from .display import changes_summary, lines_changes, lines_from_recommendations, version_paragraphs
+    from .snapshot import from_dict
+
+    older = [case for case in cases if case.assessed_version is not None and case.assessed_version < version.number]
+    summaries = {
+        case.pk: "No change" for case in older if case.checked_version == version.number and not case.would_change
+    }
+    pending = [case.pk for case in older if case.pk not in summaries]
+    if not pending:
+        return summaries
+    paragraphs = version_paragraphs(version)
+    for case in Case.objects.filter(pk__in=pending).annotate(assessed_lines=latest_assessment_lines()).only(*FACTS):
+        new = lines_from_recommendations(
+            guidance_evaluate(facts=case.facts, version=version), version=version, paragraphs=paragraphs
+        )
+        summaries[case.pk] = changes_summary(lines_changes(old=from_dict(case.assessed_lines or []), new=new))
+    return summaries
 
 
 def case_assessments(*, case):
@@ -38,6 +69,17 @@ def case_assessments(*, case):
 
 def assessment_latest(*, case):
     return case_assessments(case=case).first()
+
+
+def assessment_next(*, assessment):
+    """The assessment of the same case that came right after this one (None for the latest)."""
+    return (
+        Assessment.objects.filter(case_id=assessment.case_id)
+        .filter(Q(created_at__gt=assessment.created_at) | Q(created_at=assessment.created_at, pk__gt=assessment.pk))
+        .order_by("created_at", "pk")
+        .only("pk", "created_at", "case_id")
+        .first()
+    )
 
 
 # ---------------------------------------------------------------- reviewers

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -9,10 +10,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.services import Action, audit_record
 from guidance.publishing import guidance_current
+from mastoweb.middleware import session_idle_seconds_left
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
-from .display import facts_shown, lines_changes, recommendation_groups
+from .display import (
+    assessments_comparison,
+    facts_line,
+    facts_shown,
+    lines_changes,
+    lines_glance,
+    only_source_changed,
+    recommendation_groups,
+)
 from .forms import CaseForm, CaseReviewForm, CaseUpdateForm
 
 CASES_PER_PAGE = 50
@@ -28,26 +38,54 @@ def _record_view(request, case, **details):
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def case_list(request):
     cases = Paginator(selectors.case_list_for_user(user=request.user), CASES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "cases/case_list.html", {"page": cases, "current_guidance": guidance_current()})
+    current = guidance_current()
+    if current is not None:
+        changes = selectors.case_list_changes(cases=cases.object_list, version=current)
+        for case in cases.object_list:
+            case.change_summary = changes.get(case.pk)
+    return render(request, "cases/case_list.html", {"page": cases, "current_guidance": current})
 
 
 def _form_page(request, form, *, case=None, conflict=None):
     """The case form with its preview: on entry, on errors, and from the preview without htmx."""
     version = services.guidance_for_assessment()
     preview = _preview(form, version, facts=case.facts if case and not form.is_bound else None)
-    context = {"form": form, "case": case, "guidance_shown": version, "preview": preview, "conflict": conflict}
+    context = {
+        "form": form,
+        "case": case,
+        "guidance_shown": version,
+        "preview": preview,
+        "conflict": conflict,
+        "idle_seconds_left": session_idle_seconds_left(request),
+    }
     return render(request, "cases/case_form.html", context, status=409 if conflict else 200)
+
+
+@login_required
+@require_GET
+def session_keep_alive(request):
+    """A sign of life from an open case form, sent on a keystroke or click at most once a minute.
+
+    The session middleware has just counted this request as activity; the answer says how long the
+    session may now stay idle, and hands over the current CSRF token (it changes at a login, such as
+    one made in another tab after the session ended) so the form can still be saved.
+    """
+    return JsonResponse({"idle_seconds_left": session_idle_seconds_left(request), "csrf_token": get_token(request)})
 
 
 def _preview(form, version, *, facts=None):
     """The preview region's context: the grouped lines for the facts, or what stops them."""
+    errors = []
     if form.is_bound:
-        facts = form.facts
+        errors = form.fact_errors
+        facts = form.usable_facts
         if facts is None:
-            return {"errors": form.fact_errors}
+            return {"errors": errors, "held": True}
     if facts is None:
         return None
-    return {"groups": recommendation_groups(services.case_evaluate(facts=facts, version=version)), "version": version}
+    lines = services.case_evaluate(facts=facts, version=version)
+    # The refused fields are named above the lines: those lines are what the other facts support.
+    return {"groups": recommendation_groups(lines), "version": version, "errors": errors}
 
 
 @login_required
@@ -110,13 +148,17 @@ def case_preview(request):
     return _form_page(request, form)
 
 
-def _assessment_page(request, case, assessment, *, history=None):
+def _assessment_page(request, case, assessment, *, history=None, superseded_by=None):
     current = guidance_current()
+    lines = assessment.lines
     context = {
         "case": case,
         "assessment": assessment,
-        "groups": recommendation_groups(assessment.lines),
+        "superseded_by": superseded_by,
+        "groups": recommendation_groups(lines),
+        "glance": lines_glance(lines),
         "facts": facts_shown(assessment.facts),
+        "facts_line": facts_line(assessment.facts),
         "newer_guidance": current if current and current.number > assessment.guidance_version.number else None,
         "history": history,
         "can_change": case_can_change(request.user, case),
@@ -139,7 +181,40 @@ def assessment_detail(request, case_id, assessment_id):
     case = case_get_for_user(request.user, case_id)
     assessment = get_object_or_404(selectors.case_assessments(case=case), pk=assessment_id)
     _record_view(request, case, assessment_id=assessment.pk)
-    return _assessment_page(request, case, assessment)
+    superseded_by = selectors.assessment_next(assessment=assessment)
+    return _assessment_page(request, case, assessment, superseded_by=superseded_by)
+
+
+def _assessment_chosen(assessments, value, default):
+    try:
+        return next(assessment for assessment in assessments if assessment.pk == int(value))
+    except (TypeError, ValueError, StopIteration):
+        return default
+
+
+@login_required
+@require_GET
+def case_compare(request, case_id):
+    """Any two assessments of a case: facts changed and lines added, removed or changed, word by word.
+
+    `before` and `after` name the assessments (ids in the query string); by default the two latest.
+    """
+    case = case_get_for_user(request.user, case_id)
+    history = list(selectors.case_assessments(case=case))
+    if len(history) < 2:
+        messages.info(request, "This case has one assessment so far: there is nothing to compare it with.")
+        return redirect(case)
+    before = _assessment_chosen(history, request.GET.get("before"), history[1])
+    after = _assessment_chosen(history, request.GET.get("after"), history[0])
+    _record_view(request, case, page="compare", assessment_ids=[before.pk, after.pk])
+    context = {
+        "case": case,
+        "history": history,
+        "before": before,
+        "after": after,
+        "comparison": assessments_comparison(before=before, after=after),
+    }
+    return render(request, "cases/case_compare.html", context)
 
 
 @login_required
@@ -157,11 +232,13 @@ def case_reassess(request, case_id):
         messages.success(request, f"Case reassessed under guidance version {version.number}.")
         return redirect(case)
     new = services.case_evaluate(facts=case.facts, version=version)
+    changes = lines_changes(old=latest.lines, new=new)
     context = {
         "case": case,
         "latest": latest,
         "version": version,
-        "changes": lines_changes(old=latest.lines, new=new),
+        "changes": changes,
+        "only_source_changed": only_source_changed(changes),
         "guidance_shown": version,
     }
     return render(request, "cases/case_reassess.html", context)

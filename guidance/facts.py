@@ -61,6 +61,11 @@ class Fact:
     minimum: float | None = None
     maximum: float | None = None
     unit: str = ""
+    short: str = ""  # the label a reason uses ("Antihistamines: unresponsive"); the label when blank
+
+    @property
+    def short_label(self):
+        return self.short or self.label
 
     @property
     def values(self):
@@ -71,14 +76,35 @@ FACTS = {
     fact.name: fact
     for fact in (
         Fact("subtype", "Subtype", "enum", SUBTYPES, required=True),
-        Fact("symptoms", "Symptoms and complications", "enum_list", SYMPTOMS, default=()),
-        Fact("antihistamine_response", "Response to H1/H2 antihistamines", "enum", RESPONSES, "not_tried"),
-        Fact("antileukotriene_response", "Response to antileukotrienes", "enum", RESPONSES, "not_tried"),
-        Fact("omalizumab_response", "Response to omalizumab", "enum", RESPONSES, "not_tried"),
-        Fact("nsaid_tolerance", "NSAID (aspirin) tolerance", "enum", NSAID_TOLERANCE, "unknown"),
+        Fact("symptoms", "Symptoms and complications", "enum_list", SYMPTOMS, default=(), short="Symptoms"),
+        Fact(
+            "antihistamine_response",
+            "Response to H1/H2 antihistamines",
+            "enum",
+            RESPONSES,
+            "not_tried",
+            short="Antihistamines",
+        ),
+        Fact(
+            "antileukotriene_response",
+            "Response to antileukotrienes",
+            "enum",
+            RESPONSES,
+            "not_tried",
+            short="Antileukotrienes",
+        ),
+        Fact("omalizumab_response", "Response to omalizumab", "enum", RESPONSES, "not_tried", short="Omalizumab"),
+        Fact("nsaid_tolerance", "NSAID (aspirin) tolerance", "enum", NSAID_TOLERANCE, "unknown", short="NSAIDs"),
         Fact("venom_allergy", "Venom allergy", "bool", default=False),
-        Fact("kit_d816v", "KIT D816V mutation", "enum", KIT_D816V, "unknown"),
-        Fact("hct_eligible", "Eligible for hematopoietic cell transplantation", "enum", HCT_ELIGIBLE, "unknown"),
+        Fact("kit_d816v", "KIT D816V mutation", "enum", KIT_D816V, "unknown", short="KIT D816V"),
+        Fact(
+            "hct_eligible",
+            "Eligible for hematopoietic cell transplantation",
+            "enum",
+            HCT_ELIGIBLE,
+            "unknown",
+            short="Transplant",
+        ),
         Fact(
             "serum_tryptase_ng_ml",
             "Baseline serum tryptase",
@@ -86,6 +112,7 @@ FACTS = {
             minimum=0,
             maximum=100000,
             unit="ng/mL",
+            short="Tryptase",
         ),
         Fact("age_years", "Age", "integer", minimum=0, maximum=120, unit="years"),
     )

@@ -124,3 +124,9 @@ class NoStoreMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+def session_idle_seconds_left(request):
+    """How long this session may stay idle before SessionLimitsMiddleware ends it, as the server counts."""
+    seen_at = request.session.get(SEEN_AT, time.time())
+    return max(0, round(settings.SESSION_IDLE_TIMEOUT - (time.time() - seen_at)))

@@ -154,3 +154,32 @@ def test_the_saved_page_shows_what_the_preview_showed(client, clinician, publish
     saved = client.post(reverse("cases:create"), data, follow=True)
     assert shown_recommendations(saved.content)
     assert shown_recommendations(saved.content) == shown_recommendations(preview.content)
+
+
+def test_it_shows_every_error_at_once_each_linked_to_its_field(client, clinician, published_version):
+    client.force_login(clinician)
+    data = form_data(label="", age_years="500", serum_tryptase_ng_ml="-5")
+    data["nsaid_tolerance"] = "maybe"
+    response = client.post(reverse("cases:create"), data)
+    html = response.content.decode()
+    summary = html[html.index('id="form-errors"') : html.index("</ul>", html.index('id="form-errors"'))]
+
+    assert response.status_code == 200
+    assert not Case.objects.exists()
+    assert '<a class="alert-link" href="#id_age_years">Age</a>: 500 years is out of range' in summary
+    assert '<a class="alert-link" href="#id_subtype">Subtype</a>: Choose a subtype.' in summary
+    assert '<a class="alert-link" href="#id_label">Label</a>: Give the case a label' in summary
+    assert '<a class="alert-link" href="#id_serum_tryptase_ng_ml">Baseline serum tryptase</a>: -5 ng/mL' in summary
+    # A radio group links to its first box, which exists on the page: never to "#".
+    assert 'href="#id_nsaid_tolerance_0">NSAID (aspirin) tolerance</a>:' in summary
+    assert 'id="id_nsaid_tolerance_0"' in html
+    assert 'href="#"' not in summary
+    assert "This field is required" not in html
+
+
+def test_a_tampered_symptom_is_named_with_a_link_to_the_checkboxes(client, clinician, published_version):
+    client.force_login(clinician)
+    data = form_data(subtype="ISM", symptoms=["sneezing"])
+    html = client.post(reverse("cases:create"), data).content.decode()
+    assert 'href="#id_symptoms_0">Symptoms and complications</a>:' in html
+    assert not Case.objects.exists()

@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.services import case_update
 
@@ -32,7 +33,7 @@ def test_each_line_says_why_and_quotes_and_links_its_source(client, clinician, p
     client.force_login(clinician)
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "Aspirin only once the patient is known to tolerate NSAIDs" in html
-    assert "flushing present; antihistamine_response = unresponsive; nsaid_tolerance = unknown" in html
+    assert "Symptoms: flushing · Antihistamines: unresponsive · NSAIDs: unknown" in html
     # The rule's quote, and the paragraph with those words marked.
     assert "&ldquo;provided the patient is known to tolerate NSAIDs&rdquo;" in html
     assert 'aspirin may be helpful, <mark class="quote">provided the patient is known to tolerate NSAIDs</mark>' in html
@@ -85,3 +86,71 @@ def test_it_prints_without_navigation_or_history(client, clinician, published_ve
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert 'href="/static/css/print.css" media="print"' in html
     assert 'class="assessment-history' in html
+
+
+def test_its_top_says_at_a_glance_how_many_cautions_and_actions_and_which_cautions(
+    client, clinician, published_version
+):
+    case = make_case(clinician, subtype="SSM", symptoms=["recurrent_anaphylaxis", "flushing"], venom_allergy=True)
+    lines = case.assessments.get().lines
+    cautions = [line for line in lines if line.kind == "caution"]
+    actions = [line for line in lines if line.kind in ("recommend", "consider")]
+    assert cautions and actions
+    client.force_login(clinician)
+    html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+
+    glance = html[html.index('class="at-a-glance') : html.index('class="case-facts')]
+    plural = "s" if len(cautions) != 1 else ""
+    assert f"<strong>{len(cautions)} caution{plural}</strong> · {len(actions)} actions" in glance
+    for line in cautions:
+        assert f'<a href="#line-{line.rule}">{line.summary}</a>' in glance
+        assert f'id="line-{line.rule}"' in html  # where the link lands
+    # The facts come before the lines, in a line of their own, with the way to correct them.
+    assert html.index('class="case-facts') < html.index('id="management-heading"')
+    facts = html[html.index('class="facts-line') : html.index("</p>", html.index('class="facts-line'))]
+    assert '<span class="fw-semibold">Subtype:</span> SSM' in facts
+    assert '<span class="fw-semibold">Venom allergy:</span> yes' in facts
+    assert f'href="{reverse("cases:update", args=[case.pk])}">Edit the facts</a>' in facts
+
+
+def test_each_source_paragraph_is_folded_until_asked_for(client, clinician, published_version):
+    case = make_case(clinician, subtype="ISM", symptoms=["flushing"], antihistamine_response="unresponsive")
+    client.force_login(clinician)
+    html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    lines = len(shown_recommendations(html))
+    assert html.count('<details class="source-paragraph') == lines
+    assert html.count('<blockquote class="source-text') == lines  # each inside its <details>
+    assert "&ldquo;provided the patient is known to tolerate NSAIDs&rdquo;" in html  # the quote stays in view
+
+
+def test_a_printout_carries_its_header_and_footer(client, clinician, published_version):
+    case = make_case(clinician, label="Clinic 9", subtype="ISM", symptoms=["flushing"])
+    client.force_login(clinician)
+    html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    header = html[html.index('class="print-header') : html.index("</thead>")]
+    footer = html[html.index('class="print-footer') : html.index("</tfoot>")]
+    assert "Mastoweb" in header
+    assert "Case Clinic 9" in header
+    assert f"Printed by {clinician.get_username()}" in header
+    assert "Guidance version 2" in footer
+    assert 'class="provenance">Source:' in footer
+    assert "does not replace, clinical judgement" in footer
+
+
+def test_an_earlier_assessment_says_which_one_superseded_it(client, clinician, published_version):
+    case = make_case(clinician, subtype="ISM", symptoms=["pruritus"])
+    first = case.assessments.get()
+    case_update(case=case, user=clinician, label=case.label, facts={"subtype": "MCL"})
+    second = case.assessments.latest("created_at")
+    client.force_login(clinician)
+
+    old = client.get(first.get_absolute_url()).content.decode()
+    latest = client.get(second.get_absolute_url()).content.decode()
+    current = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+
+    when = timezone.localtime(second.created_at).strftime("%-d %b %Y %H:%M")
+    assert f"Superseded by the assessment of {when}." in old
+    notice = old[old.index('id="superseded"') : old.index("</div>", old.index('id="superseded"'))]
+    assert "no-print" not in notice.split(">")[0]  # the notice itself prints
+    assert "Superseded" not in latest
+    assert "Superseded" not in current

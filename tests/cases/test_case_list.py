@@ -1,11 +1,16 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases.services import case_update
+from cases.display import changes_summary
+from cases.models import Case
+from cases.services import case_update, cases_check_guidance
+from guidance.models import Rule
 
-from .factories import make_case
+from .factories import make_case, publish_revision
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +52,73 @@ def test_its_query_count_does_not_grow_with_the_cases(
     with django_assert_max_num_queries(few):
         client.get(reverse("cases:list"))
     assert few <= 7
+
+
+def _reword_flushing_triggers(draft):
+    Rule.objects.filter(version=draft, rule_id="carry-epinephrine").update(
+        summary="Carry two epinephrine autoinjectors"
+    )
+
+
+def _summary(html, case):
+    row = html[html.index(f'data-case="{case.pk}"') :]
+    row = row[: row.index("</tr>")]
+    match = re.search(r"Under version \d+: (?:<[^>]+>)([^<]+)<", row)
+    return match.group(1) if match else None
+
+
+def test_after_new_guidance_each_case_says_what_would_change_or_that_nothing_would(
+    client, clinician, editor, published_version
+):
+    touched = make_case(clinician, subtype="SSM", symptoms=["recurrent_anaphylaxis"])
+    untouched = make_case(clinician, subtype="ISM", symptoms=["pruritus"])
+    current = make_case(clinician, subtype="ISM")
+    publish_revision(user=editor, revise=_reword_flushing_triggers)
+    case_update(case=current, user=clinician, label=current.label, facts={"subtype": "ISM"})
+    client.force_login(clinician)
+
+    html = client.get(reverse("cases:list")).content.decode()
+
+    assert _summary(html, touched) == "Would change: 1 reworded"
+    assert _summary(html, untouched) == "No change"
+    assert _summary(html, current) is None  # assessed under the current version: nothing to say
+    assert "Newer guidance" not in html
+    assert f'href="{reverse("cases:reassess", args=[touched.pk])}"' in html
+
+
+def test_it_reuses_the_stored_comparison_and_counts_as_the_reevaluation_page(
+    client, clinician, editor, published_version
+):
+    case = make_case(clinician, subtype="SSM", symptoms=["recurrent_anaphylaxis"])
+    version = publish_revision(user=editor, revise=_reword_flushing_triggers)
+    assert cases_check_guidance(version=version) == (1, 1)
+    client.force_login(clinician)
+    html = client.get(reverse("cases:list")).content.decode()
+    page = client.get(reverse("cases:reassess", args=[case.pk]))
+    assert _summary(html, case) == changes_summary(page.context["changes"])
+    # Marked unchanged by the check: said without evaluating again.
+    Case.objects.filter(pk=case.pk).update(would_change=False)
+    assert _summary(client.get(reverse("cases:list")).content.decode(), case) == "No change"
+
+
+def test_the_summaries_take_a_fixed_number_of_queries(
+    client, clinician, editor, published_version, django_assert_max_num_queries
+):
+    make_case(clinician, subtype="SSM", symptoms=["recurrent_anaphylaxis"])
+    publish_revision(user=editor, revise=_reword_flushing_triggers)
+    client.force_login(clinician)
+    few = _queries_for_list(client)
+    for _ in range(12):
+        make_case(clinician, subtype="SSM", symptoms=["recurrent_anaphylaxis", "flushing"])
+    publish_revision(
+        user=editor,
+        revise=lambda draft: Rule.objects.filter(version=draft, rule_id="carry-epinephrine").update(
+            summary="Carry epinephrine autoinjectors at all times"
+        ),
+    )
+    with django_assert_max_num_queries(few):
+        html = client.get(reverse("cases:list")).content.decode()
+    assert html.count("Would change:") == 13
+    # The list's own 7, the shown cases' facts and lines, the version's paragraphs, and its rules
+    # (compiled once per process, so only on the first look).
+    assert few <= 10

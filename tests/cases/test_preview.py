@@ -102,3 +102,43 @@ def test_it_saves_nothing(client, clinician, published_version):
     client.post(reverse("cases:preview"), form_data(subtype="ASM"))
     assert not Case.objects.exists()
     assert not Assessment.objects.exists()
+
+
+def test_a_bad_optional_field_leaves_the_cautions_in_view_and_is_named(client, clinician, published_version):
+    client.force_login(clinician)
+    data = form_data(subtype="SSM", symptoms=["recurrent_anaphylaxis", "flushing"], age_years="500")
+    html = client.post(reverse("cases:preview"), data, headers=HTMX).content.decode()
+    shown = shown_recommendations(html)
+    assert ("recurrent-anaphylaxis", "caution") in shown
+    assert 'data-rule="carry-epinephrine"' in html
+    assert "left out until they are corrected" in html
+    assert 'href="#id_age_years">Age</a>: 500 years is out of range' in html
+    # The same facts with the age left out give the same lines: the bad age changed nothing else.
+    good = client.post(reverse("cases:preview"), {**data, "age_years": ""}, headers=HTMX).content.decode()
+    assert shown_recommendations(good) == shown
+
+
+def test_only_the_subtype_holds_the_preview_back_and_it_says_so(client, clinician, published_version):
+    client.force_login(clinician)
+    data = form_data(symptoms=["flushing"], serum_tryptase_ng_ml="-5")
+    html = client.post(reverse("cases:preview"), data, headers=HTMX).content.decode()
+    assert shown_recommendations(html) == []
+    assert "the guidance needs the subtype" in html
+    assert 'href="#id_subtype">Subtype</a>: Choose a subtype.' in html
+    assert 'href="#id_serum_tryptase_ng_ml">Baseline serum tryptase</a>: -5 ng/mL is out of range' in html
+
+
+def test_a_number_that_is_not_a_number_is_named_and_left_out(client, clinician, published_version):
+    client.force_login(clinician)
+    data = form_data(subtype="ISM", symptoms=["flushing"], serum_tryptase_ng_ml="lots")
+    html = client.post(reverse("cases:preview"), data, headers=HTMX).content.decode()
+    assert ("antihistamines", "recommend") in shown_recommendations(html)
+    assert "Enter a number in ng/mL (0 to 100000)." in html
+
+
+def test_a_paragraph_without_a_title_is_named_by_its_section_not_its_anchor(client, clinician, published_version):
+    client.force_login(clinician)
+    html = client.post(reverse("cases:preview"), form_data(subtype="unknown"), headers=HTMX).content.decode()
+    assert 'data-rule="subtype-unknown"' in html
+    assert "Source: Overview, guidance version 2" in html
+    assert "Source: overview," not in html

@@ -59,7 +59,9 @@ def test_newer_guidance_is_announced_on_the_case_page_and_list(client, clinician
     assert "Second-generation" not in html
     assert ("antihistamines", "consider") in shown_recommendations(html)
     listing = client.get(reverse("cases:list")).content.decode()
-    assert "Newer guidance: version 3" in listing
+    # The list says what re-evaluation would change, as the re-evaluation page counts it.
+    assert "Under version 3: " in listing
+    assert "Would change: +1 line, \u22121 line, 1 reworded, source text of 1 line revised</a>" in listing
 
 
 def test_it_shows_what_would_change_for_this_patient(client, clinician, editor, case, django_assert_max_num_queries):

@@ -52,12 +52,14 @@ EXPECTED = {
     "cases:list": row(LOGIN, 200, 200, 200, 403),
     "cases:create": row(LOGIN, 200, 200, 403, 403),
     "cases:preview": row(LOGIN, 405, 405, 403, 403),
+    "cases:keep_alive": SIGNED_IN_200,  # only the session's own timing and CSRF token: nothing of a case
     # A role without case rights is refused (403) before any case is looked up; another
     # clinician's case is missing (404): neither answer tells whether the case exists.
     "cases:detail": row(LOGIN, 200, 404, 200, 403),
     "cases:update": row(LOGIN, 200, 404, 403, 403),
     "cases:reassess": row(LOGIN, REDIRECT, 404, 403, 403),  # already under the current guidance
     "cases:assessment": row(LOGIN, 200, 404, 200, 403),
+    "cases:compare": row(LOGIN, REDIRECT, 404, REDIRECT, 403),  # one assessment: nothing to compare yet
     "cases:review": row(LOGIN, 403, 403, 200, 403),
     "cases:review_export": row(LOGIN, 403, 403, 200, 403),
     "cases:review_detail": row(LOGIN, 403, 403, 200, 403),
