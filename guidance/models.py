@@ -44,7 +44,16 @@ class GuidanceVersionQuerySet(models.QuerySet):
         return super().delete()
 
 
+class ReviewState(models.TextChoices):
+    EDITING = "editing", "Being edited"
+    SUBMITTED = "submitted", "Submitted for review"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned with a comment"
+
+
 class GuidanceVersion(models.Model):
+    ReviewState = ReviewState
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -65,6 +74,33 @@ class GuidanceVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     retired_at = models.DateTimeField(null=True, blank=True)
+
+    # Two people to publish (guidance.publishing: draft_submit, draft_approve,
+    # draft_return). The fingerprints are of the content as it was submitted and
+    # approved: any change after approval, however it is made, voids it.
+    review_state = models.CharField(
+        max_length=10, choices=ReviewState.choices, default=ReviewState.EDITING, editable=False
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    submitted_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    last_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text="Who last changed the content before it was submitted (from its history).",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    approved_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    review_comment = models.TextField(blank=True, editable=False, help_text="Why the reviewer returned the draft.")
 
     # Provenance of the source text this version reproduces. Left blank when the
     # source came without a bibliographic record: nothing is invented.
@@ -91,7 +127,10 @@ class GuidanceVersion(models.Model):
 
     class Meta:
         ordering = ["-number"]
-        permissions = [("publish_guidanceversion", "Can publish a guidance draft")]
+        permissions = [
+            ("publish_guidanceversion", "Can publish a guidance draft"),
+            ("approve_guidanceversion", "Can approve guidance (a draft another editor wrote)"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["guideline", "number"], name="guidance_version_number_unique"),
             models.UniqueConstraint(

@@ -4,15 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_regression_case_added_action'),
+        ("audit", "0003_regression_case_added_action"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('login', 'Logged in'), ('logout', 'Logged out'), ('login_failed', 'Failed login'), ('locked_out', 'Locked out after failed logins'), ('two_factor_enrolled', 'Two-factor device set up'), ('two_factor_verified', 'Two-factor code accepted'), ('two_factor_failed', 'Two-factor code refused'), ('guidance_draft_created', 'Guidance draft created'), ('guidance_draft_edited', 'Guidance draft edited'), ('guidance_published', 'Guidance published'), ('regression_case_added', 'Regression case added'), ('case_created', 'Case created'), ('case_changed', 'Case changed'), ('case_viewed', 'Case viewed'), ('case_exported', 'Cases exported'), ('assessment_created', 'Assessment created'), ('case_reevaluated', 'Case re-evaluated'), ('feedback_given', 'Feedback on a recommendation')], max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("login", "Logged in"),
+                    ("logout", "Logged out"),
+                    ("login_failed", "Failed login"),
+                    ("locked_out", "Locked out after failed logins"),
+                    ("two_factor_enrolled", "Two-factor device set up"),
+                    ("two_factor_verified", "Two-factor code accepted"),
+                    ("two_factor_failed", "Two-factor code refused"),
+                    ("guidance_draft_created", "Guidance draft created"),
+                    ("guidance_draft_edited", "Guidance draft edited"),
+                    ("guidance_published", "Guidance published"),
+                    ("regression_case_added", "Regression case added"),
+                    ("case_created", "Case created"),
+                    ("case_changed", "Case changed"),
+                    ("case_viewed", "Case viewed"),
+                    ("case_exported", "Cases exported"),
+                    ("assessment_created", "Assessment created"),
+                    ("case_reevaluated", "Case re-evaluated"),
+                    ("feedback_given", "Feedback on a recommendation"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

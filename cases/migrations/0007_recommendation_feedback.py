@@ -7,34 +7,104 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_assessment_lines_format'),
-        ('guidance', '0008_editors_edit_properties_and_regression_cases'),
+        ("cases", "0006_assessment_lines_format"),
+        ("guidance", "0008_editors_edit_properties_and_regression_cases"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RecommendationFeedback',
+            name="RecommendationFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('card_uuid', models.UUIDField(blank=True, help_text='The CDS Hooks card this answers, if any.', null=True)),
-                ('rule', models.SlugField(help_text='Rule id of the line.', max_length=80)),
-                ('outcome', models.CharField(choices=[('accepted', 'Will follow'), ('overridden', 'Not following')], max_length=12)),
-                ('reason', models.CharField(blank=True, choices=[('contraindicated', 'Contraindicated for this patient'), ('patient_declined', 'Patient declined'), ('already_tried', 'Already tried'), ('not_applicable', 'Not applicable'), ('other', 'Other')], max_length=20)),
-                ('comment', models.CharField(blank=True, help_text='Free text; never read by the guidance.', max_length=500)),
-                ('source', models.CharField(choices=[('web', 'Mastoweb'), ('cds_hooks', 'EHR (CDS Hooks)')], default='web', max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='feedback', to='cases.assessment')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('guidance_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='guidance.guidanceversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "card_uuid",
+                    models.UUIDField(blank=True, help_text="The CDS Hooks card this answers, if any.", null=True),
+                ),
+                ("rule", models.SlugField(help_text="Rule id of the line.", max_length=80)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("accepted", "Will follow"), ("overridden", "Not following")], max_length=12
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("contraindicated", "Contraindicated for this patient"),
+                            ("patient_declined", "Patient declined"),
+                            ("already_tried", "Already tried"),
+                            ("not_applicable", "Not applicable"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "comment",
+                    models.CharField(blank=True, help_text="Free text; never read by the guidance.", max_length=500),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("web", "Mastoweb"), ("cds_hooks", "EHR (CDS Hooks)")], default="web", max_length=12
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback",
+                        to="cases.assessment",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "guidance_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="guidance.guidanceversion"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'recommendation feedback',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['assessment', 'rule', '-created_at'], name='feedback_line_idx'), models.Index(fields=['rule', 'outcome', 'created_at'], name='feedback_rule_idx'), models.Index(fields=['card_uuid'], name='feedback_card_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('assessment__isnull', False), ('card_uuid__isnull', False), _connector='OR'), name='feedback_for_a_line_or_a_card'), models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'accepted'), ('reason', '')), models.Q(('outcome', 'overridden'), models.Q(('reason', ''), _negated=True)), _connector='OR'), name='feedback_reason_only_when_overridden')],
+                "verbose_name_plural": "recommendation feedback",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["assessment", "rule", "-created_at"], name="feedback_line_idx"),
+                    models.Index(fields=["rule", "outcome", "created_at"], name="feedback_rule_idx"),
+                    models.Index(fields=["card_uuid"], name="feedback_card_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("assessment__isnull", False), ("card_uuid__isnull", False), _connector="OR"
+                        ),
+                        name="feedback_for_a_line_or_a_card",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("outcome", "accepted"), ("reason", "")),
+                            models.Q(("outcome", "overridden"), models.Q(("reason", ""), _negated=True)),
+                            _connector="OR",
+                        ),
+                        name="feedback_reason_only_when_overridden",
+                    ),
+                ],
             },
         ),
     ]

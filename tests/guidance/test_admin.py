@@ -9,6 +9,7 @@ from django.utils.html import escape
 
 from guidance import publishing
 from guidance.models import GuidanceVersion, Paragraph, Rule
+from tests.review import approved
 
 pytestmark = pytest.mark.django_db
 
@@ -231,6 +232,7 @@ def test_it_changes_nothing_when_a_published_version_is_posted(client, editor, p
     r_index, _ = inline_form(page, "rules", rule_id="calcium-and-vitamin-d")
     data[f"rules-{r_index}-condition"] = '"fracture" in symptoms'
     data["title"] = "Changed after publishing"
+    approved(draft)
     publishing.draft_publish(draft=draft, user=editor, change_note="Same content.")
 
     response = client.post(admin_url("change", draft.pk), data)
@@ -258,6 +260,7 @@ def test_it_rolls_back_an_edit_when_the_draft_is_published_during_the_save(
 
     def published_meanwhile(self, request, obj, form, change):
         save_model(self, request, obj, form, change)
+        approved(obj)
         publishing.draft_publish(draft=obj, user=editor, change_note="Published by a colleague.")
 
     monkeypatch.setattr(GuidanceVersionAdmin, "save_model", published_meanwhile)
@@ -429,6 +432,7 @@ def test_it_sends_non_staff_to_the_admin_login(client, clinician, editor, publis
 
 def test_it_lists_the_history_with_links(client, editor, published_version):
     draft = make_draft(published_version, editor)
+    approved(draft)
     publishing.draft_publish(draft=draft, user=editor, change_note="Second edition of the text.")
     client.force_login(editor)
 
@@ -487,12 +491,14 @@ def test_it_does_not_query_per_paragraph_or_rule(client, editor, published_versi
         return len(queries)
 
     if frozen:
+        approved(version)
         publishing.draft_publish(draft=version, user=editor, change_note="Same content.")
         version.refresh_from_db()
         before = count()
         # Add content the only way a frozen version gets it: copied into the next published version.
         extra = make_draft(version, editor)
         add_rules(extra, 5)
+        approved(extra)
         publishing.draft_publish(draft=extra, user=editor, change_note="More rules.", confirm_changes=True)
         version = extra
         version.refresh_from_db()

@@ -10,6 +10,7 @@ from django.urls import reverse
 from guidance.loading import SOURCE_FILE, parse_source
 from guidance.models import GuidanceVersion, Paragraph, Rule
 from guidance.publishing import draft_create, draft_publish
+from tests.review import approved
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,7 @@ def make_draft(version, user):
 
 
 def publish(draft, user, note="Reworded the flushing paragraph"):
+    approved(draft)
     return draft_publish(draft=draft, user=user, change_note=note, confirm_changes=True)
 
 
