@@ -111,7 +111,23 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 "Leave a field blank rather than guess: pages then say the record was not supplied.",
             },
         ),
-        ("History", {"fields": ["created_at", "created_by", "published_at", "published_by", "retired_at"]}),
+        (
+            "History",
+            {
+                "fields": [
+                    "created_at",
+                    "created_by",
+                    "review_state",
+                    "submitted_by",
+                    "last_changed_by",
+                    "approved_by",
+                    "approved_at",
+                    "published_at",
+                    "published_by",
+                    "retired_at",
+                ]
+            },
+        ),
     ]
     readonly_fields = [
         "guideline",
@@ -120,6 +136,11 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         "based_on",
         "created_at",
         "created_by",
+        "review_state",
+        "submitted_by",
+        "last_changed_by",
+        "approved_by",
+        "approved_at",
         "published_at",
         "published_by",
         "retired_at",
@@ -186,6 +207,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_publish"] = obj is not None and obj.is_draft and self._can_publish(request)
+        context["review"] = publishing.draft_review_status(obj) if obj is not None and obj.is_draft else None
         context["can_create_draft"] = (
             obj is not None
             and obj.status == GuidanceVersion.Status.PUBLISHED
@@ -241,6 +263,14 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(require_POST(self.add_regression_case_view)),
                 name="{}_{}_add_regression_case".format(*info),
             ),
+            *(
+                path(
+                    f"<path:object_id>/review/{step}/",
+                    self.admin_site.admin_view(require_POST(getattr(self, f"review_{step}_view"))),
+                    name=f"{info[0]}_{info[1]}_review_{step}",
+                )
+                for step in ("submit", "approve", "return")
+            ),
             path(
                 "<path:object_id>/publish/",
                 self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.publish_view)),
@@ -284,6 +314,69 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             request, f"Draft v{draft.number} created{origin}. Edit it here, preview it, then publish.", messages.SUCCESS
         )
         return redirect(self._change_url(draft))
+
+    # ------------------------------------------------------------ review (two people to publish)
+
+    def _review_step(self, request, object_id, step, allowed):
+        draft = self.get_object(request, unquote(object_id))
+        if draft is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not allowed(draft):
+            raise PermissionDenied
+        try:
+            message = step(draft)
+        except publishing.PublishError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, message, messages.SUCCESS)
+        if self._can_publish(request):
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_publish", args=[draft.pk]))
+        return redirect(self._change_url(draft))
+
+    def review_submit_view(self, request, object_id):
+        def submit(draft):
+            publishing.draft_submit(draft=draft, user=request.user)
+            return f"Draft v{draft.number} is submitted: a second editor can now approve it or return it."
+
+        return self._review_step(
+            request,
+            object_id,
+            submit,
+            lambda draft: super(GuidanceVersionAdmin, self).has_change_permission(request, draft),
+        )
+
+    def review_approve_view(self, request, object_id):
+        def approve(draft):
+            publishing.draft_approve(draft=draft, user=request.user)
+            return f"You approved draft v{draft.number}; it can be published as it stands."
+
+        return self._review_step(request, object_id, approve, lambda draft: self._can_approve(request))
+
+    def review_return_view(self, request, object_id):
+        def send_back(draft):
+            publishing.draft_return(draft=draft, user=request.user, comment=request.POST.get("comment", ""))
+            return f"Draft v{draft.number} went back to its authors with your comment."
+
+        return self._review_step(request, object_id, send_back, lambda draft: self._can_approve(request))
+
+    def _can_approve(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.approve_{self.opts.model_name}")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        draft = form.instance
+        if draft.is_draft and draft.review_state in (
+            GuidanceVersion.ReviewState.SUBMITTED,
+            GuidanceVersion.ReviewState.APPROVED,
+        ):
+            refreshed = publishing.draft_review_refresh(draft=draft, user=request.user)
+            if refreshed.review_state != draft.review_state:
+                self.message_user(
+                    request,
+                    "The draft changed after it was submitted or approved, so that review no longer stands: "
+                    "submit it again for a second editor to approve.",
+                    messages.WARNING,
+                )
 
     def publish_view(self, request, object_id):
         if not self._can_publish(request):
@@ -343,6 +436,9 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             "proofs_fail": any(not proof.holds for proof in proofs),
             "regression_case_count": RegressionCase.objects.filter(guideline_id=draft.guideline_id).count(),
             "form": form,
+            "review": publishing.draft_review_status(draft),
+            "can_submit": super().has_change_permission(request, draft),
+            "can_approve": self._can_approve(request),
         }
         return TemplateResponse(request, "admin/guidance/guidanceversion/publish.html", context)
 

@@ -297,6 +297,7 @@ def test_it_links_a_draft_to_its_preview(client, editor, published_version):
 
 def test_it_publishes_a_draft_with_a_change_note(client, editor, published_version):
     draft = make_draft(published_version, editor)
+    approved(draft)
     client.force_login(editor)
 
     page = client.get(admin_url("publish", draft.pk))
@@ -347,6 +348,7 @@ def narrow_calcium_rule(draft):
 def test_it_refuses_to_publish_regression_changes_without_confirmation(client, editor, published_version):
     draft = make_draft(published_version, editor)
     narrow_calcium_rule(draft)
+    approved(draft)
     client.force_login(editor)
 
     response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE})
@@ -370,6 +372,7 @@ def test_it_refuses_to_publish_regression_changes_without_confirmation(client, e
 def test_it_publishes_regression_changes_once_confirmed(client, editor, published_version):
     draft = make_draft(published_version, editor)
     narrow_calcium_rule(draft)
+    approved(draft)
     client.force_login(editor)
 
     response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE, "confirm_changes": "on"})
@@ -383,6 +386,7 @@ def test_it_publishes_regression_changes_once_confirmed(client, editor, publishe
 def test_it_shows_a_refused_publish_as_an_error_and_keeps_the_note(client, editor, published_version):
     draft = make_draft(published_version, editor)
     Rule.objects.filter(version=draft).delete()
+    approved(draft)
     client.force_login(editor)
 
     response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE, "confirm_changes": "on"})

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from guidance.publishing import draft_create
 from mastoweb import roles
 from tests.cases.factories import form_data, make_case
+from tests.review import approved
 
 ROOT_URLCONF = "mastoweb.urls"
 
@@ -65,6 +66,9 @@ ADMIN_URLS = {
     "admin:guidance_guidanceversion_changelist": (),
     "admin:guidance_guidanceversion_change": ("object_id",),
     "admin:guidance_guidanceversion_publish": ("object_id",),
+    "admin:guidance_guidanceversion_review_submit": ("object_id",),
+    "admin:guidance_guidanceversion_review_approve": ("object_id",),
+    "admin:guidance_guidanceversion_review_return": ("object_id",),
     "admin:guidance_guidanceversion_create_draft": (),
     "admin:cases_case_changelist": (),
     "admin:cases_assessment_changelist": (),
@@ -88,7 +92,8 @@ def url_values(people, guidance_version):
     owner, _ = people[OWNER]
     editor, _ = people[EDITOR]
     case = make_case(owner, subtype="ISM", symptoms=["flushing"])
-    draft = draft_create(guideline=guidance_version.guideline, user=editor)
+    # Approved by a second editor, so the editor's publish goes through.
+    draft = approved(draft_create(guideline=guidance_version.guideline, user=editor))
     return {
         "case_id": case.pk,
         "assessment_id": case.assessments.get().pk,
@@ -105,6 +110,8 @@ def post_data(name):
         return {**form_data(subtype="SSM"), "lock_version": 0}
     if name == "admin:guidance_guidanceversion_publish":
         return {"change_note": "Published in a test.", "confirm_changes": "on"}
+    if name == "admin:guidance_guidanceversion_review_return":
+        return {"comment": "Returned in a test."}
     return {}
 
 
