@@ -77,10 +77,21 @@ class RuleInline(VersionContentInline):
         (None, {"fields": ["rule_id", "paragraph", "kind", "summary", "quote", "confirm", "mentions", "order"]}),
         # Django's admin sets textareas in a "monospace" fieldset in a fixed-width font.
         ("Condition", {"fields": ["condition"], "classes": ["monospace"]}),
+        (None, {"fields": ["condition_in_words"]}),
     ]
+    readonly_fields = ["condition_in_words"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("paragraph__version")
+
+    @admin.display(description="In plain words (as saved)")
+    def condition_in_words(self, obj):
+        if obj is None or not obj.pk:
+            return "Shown once the rule is saved."
+        reading = obj.reading
+        if reading.ok:
+            return reading.text
+        return f"No plain-words reading for this condition ({reading.problem}); check its CEL carefully."
 
 
 class SafetyPropertyInline(VersionContentInline):

@@ -30,6 +30,11 @@ class ConditionSyntaxError(ValueError):
         super().__init__(f"{message} (at character {self.position + 1})")
 
     @property
+    def inline_marked(self):
+        """The condition with ⟦here⟧ at the position: readable without a fixed-width font."""
+        return f"{self.source[: self.position]}⟦here⟧{self.source[self.position :]}"
+
+    @property
     def marked(self):
         """The condition's line with a caret under the position, for a <pre>."""
         start = self.source.rfind("\n", 0, self.position) + 1
@@ -276,7 +281,7 @@ class _Parser:
         if token.kind == "ident" and token.text in FACTS and FACTS[token.text].kind == "bool":
             self.i += 1
             return Flag(token.text, False)
-        self.fail("After ! put the condition to negate in brackets, e.g. !(\"flushing\" in symptoms)", token)
+        self.fail('After ! put the condition to negate in brackets, e.g. !("flushing" in symptoms)', token)
 
     def take_int(self, value):
         token = self.token

@@ -4,6 +4,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
 
+from .conditions import ConditionSyntaxError, parse_condition
 from .models import Rule, SafetyProperty
 
 
@@ -85,6 +86,18 @@ class RuleForm(forms.ModelForm):
     def __init__(self, *args, paragraph_formset=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.paragraph_formset = paragraph_formset
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The CEL parser's own words are for programmers: when the condition is not
+        # valid CEL, say what is wrong in words and mark where.
+        if any("not valid CEL" in error for error in self.errors.get("condition", ())):
+            try:
+                parse_condition(self.instance.condition)
+            except ConditionSyntaxError as exc:
+                self.errors["condition"] = self.error_class(
+                    [f"The condition cannot be read: {exc.reason}. Here: {exc.inline_marked}"]
+                )
 
     def clean(self):
         cleaned = super().clean()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
+from .conditions import condition_reading
 from .engine import KINDS, ConditionError, RuleSpec, compile_rule
 from .facts import FACTS, validate_case
 from .markdown import render_markdown
@@ -389,6 +390,11 @@ class Rule(VersionContent):
     def anchor(self):
         """The sentence the quote starts in, on the guidance page (the paragraph without a quote)."""
         return quote_anchor(self.paragraph.slug, self.paragraph.text, self.quote) if self.quote else self.paragraph.slug
+
+    @cached_property
+    def reading(self):
+        """The condition in plain words, or why none can be given (guidance.conditions)."""
+        return condition_reading(self.condition)
 
     @property
     def mentioned_facts(self):

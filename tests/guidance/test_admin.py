@@ -175,7 +175,8 @@ def test_it_offers_only_the_drafts_own_sections_and_paragraphs(client, editor, p
 @pytest.mark.parametrize(
     ("condition", "message"),
     [
-        ('"fracture" in symptoms &&', "The condition is not valid CEL"),
+        # Explained in words, the position marked, not the CEL parser's output.
+        ('"fracture" in symptoms &&', "The condition ends too early: a condition must follow && , || , ! or ("),
         ('"fracture" in symptom', "Unknown fact name 'symptom' (did you mean 'symptoms'?)"),
         ('"flushng" in symptoms', "Unknown value 'flushng' (did you mean 'flushing'?)"),
     ],

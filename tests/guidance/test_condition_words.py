@@ -189,3 +189,43 @@ def test_the_builder_writes_grouped_cel():
     }
 
     assert builder_to_cel(rows) == 'subtype == "ISM" && ("flushing" in symptoms || "pruritus" in symptoms)'
+
+
+# ---------------------------------------------------------------- where editors and clinicians read it
+
+
+@pytest.fixture
+def _no_two_factor_step(settings):
+    settings.OTP_REQUIRED = False
+
+
+@pytest.mark.django_db
+def test_the_guidance_page_reads_conditions_in_words_with_the_cel_behind_details(client, clinician):
+    client.force_login(clinician)
+    html = client.get("/guidance/").content.decode()
+
+    assert '<span class="rule-reading">Subtype is ASM, and transplant (HCT) eligibility is yes</span>' in html
+    assert "<summary>Condition as CEL</summary><code>subtype == &quot;ASM&quot; &amp;&amp; hct_eligible" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_no_two_factor_step")
+def test_the_editor_sees_the_reading_and_a_syntax_error_in_words(client, editor, published_version):
+    from guidance.publishing import draft_create
+    from tests.guidance.test_admin import inline_form, post_data
+
+    draft = draft_create(guideline=published_version.guideline, user=editor)
+    client.force_login(editor)
+    change_url = f"/admin/guidance/guidanceversion/{draft.pk}/change/"
+    page = client.get(change_url)
+    assert "Subtype is SM-AHN, and transplant (HCT) eligibility is not no" in page.content.decode()
+
+    data = post_data(page)
+    index, _ = inline_form(page, "rules", rule_id="venom-immunotherapy")
+    data[f"rules-{index}-condition"] = 'venom_allergy && subtype = "ASM"'
+    response = client.post(change_url, data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "write == (two equals signs)" in html
+    assert "venom_allergy &amp;&amp; subtype ⟦here⟧= &quot;ASM&quot;" in html
