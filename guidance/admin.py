@@ -17,13 +17,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mastoweb.admin import ReadOnlyModelAdmin
 
 from . import publishing
+from .conditions import condition_reading, parse_condition, to_builder
 from .engine import ConditionError, EvaluationError
-from .forms import ParagraphFormSet, PublishForm, RuleForm, RuleFormSet, SafetyPropertyForm
+from .forms import ConditionBuilder, ParagraphFormSet, PublishForm, RuleForm, RuleFormSet, SafetyPropertyForm
 from .history import version_history
 from .models import (
     FrozenVersionError,
@@ -283,6 +284,16 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 for step in ("submit", "approve", "return")
             ),
             path(
+                "<path:object_id>/workbench/",
+                self.admin_site.admin_view(require_GET(self.workbench_view)),
+                name="{}_{}_workbench".format(*info),
+            ),
+            path(
+                "<path:object_id>/workbench/rule/<int:rule_pk>/condition/",
+                self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.condition_builder_view)),
+                name="{}_{}_condition_builder".format(*info),
+            ),
+            path(
                 "<path:object_id>/publish/",
                 self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.publish_view)),
                 name="{}_{}_publish".format(*info),
@@ -325,6 +336,81 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             request, f"Draft v{draft.number} created{origin}. Edit it here, preview it, then publish.", messages.SUCCESS
         )
         return redirect(self._change_url(draft))
+
+    # ------------------------------------------------------------ the editor's workbench
+
+    def _workbench_context(self, request, version, title):
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "original": version,
+            "can_edit": version.is_draft and super().has_change_permission(request, version),
+        }
+
+    def workbench_view(self, request, object_id):
+        """The version's outline: sections, paragraphs, the rules citing each (in plain words), counts."""
+        version = self.get_object(request, unquote(object_id))
+        if version is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, version):
+            raise PermissionDenied
+        context = {
+            **self._workbench_context(request, version, f"Workbench: guidance v{version.number}"),
+            **publishing.workbench_outline(version),
+            "review": publishing.draft_review_status(version) if version.is_draft else None,
+        }
+        return TemplateResponse(request, "admin/guidance/guidanceversion/workbench.html", context)
+
+    def condition_builder_view(self, request, object_id, rule_pk):
+        """Build a rule's condition from rows (or type CEL, the advanced mode); both read back in words."""
+        version = self.get_object(request, unquote(object_id))
+        if version is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not (version.is_draft and request.user.has_perm("guidance.change_rule")):
+            raise PermissionDenied
+        rule = get_object_or_404(Rule.objects.select_related("paragraph"), pk=rule_pk, version=version)
+        mode = request.POST.get("mode") or request.GET.get("mode") or "builder"
+        if request.method == "POST" and mode == "cel":
+            builder, condition, problem = None, request.POST.get("condition", ""), None
+        elif request.method == "POST":
+            builder = ConditionBuilder(request.POST)
+            condition, problem = builder.cel()
+        else:
+            tree = _tree_or_none(rule.condition)
+            rows = to_builder(tree) if tree is not None else None
+            builder = ConditionBuilder(initial=rows) if rows is not None else None
+            mode = mode if rows is not None else "cel"
+            condition, problem = rule.condition, None
+        reading = condition_reading(condition) if condition else None
+        if request.method == "POST" and "save" in request.POST and condition and not problem:
+            try:
+                publishing.rule_condition_set(rule=rule, condition=condition, user=request.user)
+            except ValidationError as exc:
+                # A syntax error is explained by the reading below, in words; the
+                # engine's own checks (values, fact names) speak for themselves.
+                syntax = reading is not None and not reading.ok and "not valid CEL" in " ".join(exc.messages)
+                problem = "The condition was not saved." if syntax else "; ".join(exc.messages)
+            else:
+                self.message_user(request, f"Saved the condition of {rule.rule_id}.", messages.SUCCESS)
+                return redirect(
+                    reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_workbench", args=[version.pk])
+                    + f"#rule-{rule.rule_id}"
+                )
+        context = {
+            **self._workbench_context(request, version, f"Condition of {rule.rule_id}"),
+            "rule": rule,
+            "mode": mode,
+            "builder": builder,
+            "condition": condition,
+            "reading": reading,
+            "problem": problem,
+            "stored_reading": rule.reading,
+        }
+        template = "admin/guidance/guidanceversion/condition_builder.html"
+        if request.htmx:
+            template += "#builder"
+        return TemplateResponse(request, template, context)
 
     # ------------------------------------------------------------ review (two people to publish)
 
@@ -476,6 +562,13 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         else:
             self.message_user(request, f"Added regression case \u201c{regression.name}\u201d.", messages.SUCCESS)
         return redirect(publish_url)
+
+
+def _tree_or_none(condition):
+    try:
+        return parse_condition(condition)
+    except ValueError:
+        return None
 
 
 @admin.register(RegressionCase)

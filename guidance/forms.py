@@ -145,3 +145,129 @@ class PublishForm(forms.Form):
                 "review them above and tick the box to publish.",
             )
         return cleaned
+
+
+class ConditionBuilder:
+    """The condition builder's rows as a form: fact ▸ operator ▸ values, grouped under all/any.
+
+    Row i posts row-i-fact, row-i-op, row-i-values (checkboxes) and row-i-group:
+    0 is the condition itself, 1..MAX_GROUPS a sub-group whose own all/any and
+    "not" are group-k-match and group-k-negate. A sub-group stands where its
+    first row stands. Facts are the vocabulary's own (guidance.facts), with
+    their own values; the CEL is written by guidance.conditions.
+    """
+
+    MAX_GROUPS = 3
+    BLANK_ROWS = 1
+
+    def __init__(self, data=None, *, initial=None):
+        self.errors = []
+        if data is not None:
+            self._read(data)
+        else:
+            self._load(initial or {"match": "all", "negate": False, "rows": []})
+        if data is None or "add_row" in data:
+            self.rows += [{"fact": "", "op": "", "values": [], "group": 0} for _ in range(self.BLANK_ROWS)]
+
+    # ------------------------------------------------------------ reading
+
+    def _load(self, builder):
+        self.top = {"match": builder.get("match", "all"), "negate": bool(builder.get("negate"))}
+        self.groups = {k: {"match": "any", "negate": False} for k in range(1, self.MAX_GROUPS + 1)}
+        self.rows = []
+        next_group = 1
+        for row in builder.get("rows", []):
+            if "rows" in row:
+                self.groups[next_group] = {"match": row.get("match", "all"), "negate": bool(row.get("negate"))}
+                self.rows += [{**sub, "group": next_group} for sub in row["rows"]]
+                next_group += 1
+            else:
+                self.rows.append({**row, "group": 0})
+
+    def _read(self, data):
+        self.top = {"match": "any" if data.get("match") == "any" else "all", "negate": bool(data.get("negate"))}
+        self.groups = {
+            k: {
+                "match": "all" if data.get(f"group-{k}-match") == "all" else "any",
+                "negate": bool(data.get(f"group-{k}-negate")),
+            }
+            for k in range(1, self.MAX_GROUPS + 1)
+        }
+        self.rows = []
+        indexes = sorted(
+            {int(key.split("-")[1]) for key in data if key.startswith("row-") and key.split("-")[1].isdigit()}
+        )
+        for i in indexes:
+            fact = data.get(f"row-{i}-fact", "")
+            if not fact or data.get(f"row-{i}-remove"):
+                continue  # a blank or removed row
+            try:
+                group = int(data.get(f"row-{i}-group", 0))
+            except ValueError:
+                group = 0
+            values = data.getlist(f"row-{i}-values") if hasattr(data, "getlist") else data.get(f"row-{i}-values", [])
+            self.rows.append(
+                {
+                    "fact": fact,
+                    "op": data.get(f"row-{i}-op", ""),
+                    "values": list(values),
+                    "group": max(0, min(group, self.MAX_GROUPS)),
+                }
+            )
+
+    # ------------------------------------------------------------ writing
+
+    def as_builder(self):
+        rows, placed = [], {}
+        for row in self.rows:
+            if not row["fact"]:
+                continue
+            plain = {"fact": row["fact"], "op": row["op"], "values": row["values"]}
+            if row["group"] == 0:
+                rows.append(plain)
+            elif row["group"] in placed:
+                placed[row["group"]]["rows"].append(plain)
+            else:
+                placed[row["group"]] = {**self.groups[row["group"]], "rows": [plain]}
+                rows.append(placed[row["group"]])
+        return {**self.top, "rows": rows}
+
+    def cel(self):
+        """(CEL, None) or (None, the problem in words)."""
+        from .conditions import builder_to_cel
+
+        try:
+            return builder_to_cel(self.as_builder()), None
+        except ValueError as exc:
+            return None, str(exc)
+
+    # ------------------------------------------------------------ showing
+
+    def bound_rows(self):
+        from .conditions import OPERATORS
+        from .facts import FACTS
+
+        facts = [(name, fact.label) for name, fact in FACTS.items() if fact.kind in OPERATORS]
+        shown = []
+        for i, row in enumerate(self.rows):
+            fact = FACTS.get(row["fact"])
+            kind = fact.kind if fact and fact.kind in OPERATORS else None
+            ops = OPERATORS[kind] if kind else ()
+            values = tuple(fact.choices.items()) if kind in ("enum", "enum_list") else ()
+            shown.append(
+                {
+                    "index": i,
+                    "fact": row["fact"],
+                    "op": row["op"],
+                    "values": set(row["values"]),
+                    "group": row["group"],
+                    "fact_choices": facts,
+                    "op_choices": ops,
+                    "value_choices": values,
+                    "label": fact.label if fact else "",
+                }
+            )
+        return shown
+
+    def group_settings(self):
+        return [{"number": k, **settings} for k, settings in self.groups.items()]

@@ -66,6 +66,8 @@ ADMIN_URLS = {
     "admin:guidance_guidanceversion_changelist": (),
     "admin:guidance_guidanceversion_change": ("object_id",),
     "admin:guidance_guidanceversion_publish": ("object_id",),
+    "admin:guidance_guidanceversion_workbench": ("object_id",),
+    "admin:guidance_guidanceversion_condition_builder": ("object_id", "rule_pk"),
     "admin:guidance_guidanceversion_review_submit": ("object_id",),
     "admin:guidance_guidanceversion_review_approve": ("object_id",),
     "admin:guidance_guidanceversion_review_return": ("object_id",),
@@ -101,6 +103,7 @@ def url_values(people, guidance_version):
         "old": guidance_version.number,
         "new": draft.number,
         "object_id": draft.pk,
+        "rule_pk": draft.rules.get(rule_id="venom-immunotherapy").pk,
     }
 
 
@@ -110,6 +113,8 @@ def post_data(name):
         return {**form_data(subtype="SSM"), "lock_version": 0}
     if name == "admin:guidance_guidanceversion_publish":
         return {"change_note": "Published in a test.", "confirm_changes": "on"}
+    if name == "admin:guidance_guidanceversion_condition_builder":
+        return {"mode": "cel", "condition": "venom_allergy", "save": "1"}
     if name == "admin:guidance_guidanceversion_review_return":
         return {"comment": "Returned in a test."}
     return {}
