@@ -24,8 +24,19 @@ from mastoweb.admin import ReadOnlyModelAdmin
 from . import publishing
 from .conditions import condition_reading, parse_condition, to_builder
 from .engine import ConditionError, EvaluationError
-from .forms import ConditionBuilder, ParagraphFormSet, PublishForm, RuleForm, RuleFormSet, SafetyPropertyForm
+from .forms import (
+    ConditionBuilder,
+    ParagraphForm,
+    ParagraphFormSet,
+    ParagraphWorkbenchForm,
+    PublishForm,
+    RuleForm,
+    RuleFormSet,
+    SafetyPropertyForm,
+    error_summary,
+)
 from .history import version_history
+from .markdown import render_markdown
 from .models import (
     FrozenVersionError,
     GuidanceVersion,
@@ -36,6 +47,7 @@ from .models import (
     SafetyProperty,
     Section,
 )
+from .quotes import mark_sentences, quote_in_text
 
 
 class VersionContentInline(admin.StackedInline):
@@ -63,6 +75,7 @@ class SectionInline(VersionContentInline):
 
 class ParagraphInline(VersionContentInline):
     model = Paragraph
+    form = ParagraphForm
     formset = ParagraphFormSet
     fields = ["section", "slug", "title", "text", "order"]
 
@@ -220,6 +233,15 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_publish"] = obj is not None and obj.is_draft and self._can_publish(request)
         context["review"] = publishing.draft_review_status(obj) if obj is not None and obj.is_draft else None
+        # "Please correct the errors below" names no field: list each error with a link to it.
+        forms = [("Version", context["adminform"].form)] if "adminform" in context else []
+        for inline in context.get("inline_admin_formsets", ()):
+            noun = inline.formset.model._meta.verbose_name.capitalize()
+            for form in inline.formset.forms:
+                if form.errors:
+                    name = str(form.instance) if form.instance.pk else "new"
+                    forms.append((f"{noun} {name}", form))
+        context["error_summary"] = error_summary(forms) if forms and forms[0][1].is_bound else []
         context["can_create_draft"] = (
             obj is not None
             and obj.status == GuidanceVersion.Status.PUBLISHED
@@ -287,6 +309,11 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 "<path:object_id>/workbench/",
                 self.admin_site.admin_view(require_GET(self.workbench_view)),
                 name="{}_{}_workbench".format(*info),
+            ),
+            path(
+                "<path:object_id>/workbench/paragraph/<int:paragraph_pk>/",
+                self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.paragraph_view)),
+                name="{}_{}_paragraph".format(*info),
             ),
             path(
                 "<path:object_id>/workbench/rule/<int:rule_pk>/condition/",
@@ -361,6 +388,50 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             "review": publishing.draft_review_status(version) if version.is_draft else None,
         }
         return TemplateResponse(request, "admin/guidance/guidanceversion/workbench.html", context)
+
+    def paragraph_view(self, request, object_id, paragraph_pk):
+        """One paragraph: its text with a live sanitised preview, beside it the rules citing it, quotes marked."""
+        version = self.get_object(request, unquote(object_id))
+        if version is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, version):
+            raise PermissionDenied
+        paragraph = get_object_or_404(
+            Paragraph.objects.select_related("section", "version").prefetch_related("rules"),
+            pk=paragraph_pk,
+            version=version,
+        )
+        can_edit = version.is_draft and request.user.has_perm("guidance.change_paragraph")
+        if request.method == "POST" and not can_edit:
+            raise PermissionDenied
+        form = ParagraphWorkbenchForm(request.POST or None, instance=paragraph)
+        text = request.POST.get("text", paragraph.text) if request.method == "POST" else paragraph.text
+        previewing = request.htmx or "preview" in request.POST
+        if request.method == "POST" and not previewing and form.is_valid():
+            form.save()
+            publishing.draft_review_refresh(draft=version, user=request.user)
+            self.message_user(request, f"Saved paragraph {paragraph.slug}.", messages.SUCCESS)
+            return redirect(request.path)
+        paragraphs = list(version.paragraphs.order_by("section__order", "order", "pk").values_list("pk", "slug"))
+        index = next(i for i, (pk, _) in enumerate(paragraphs) if pk == paragraph.pk)
+        rules = list(paragraph.rules.all())
+        context = {
+            **self._workbench_context(request, version, f"Paragraph {paragraph.slug}"),
+            "paragraph": paragraph,
+            "form": form,
+            "can_edit": can_edit,
+            "errors": error_summary([("Paragraph", form)]) if form.is_bound and not previewing else [],
+            "preview": mark_sentences(
+                render_markdown(text), text, paragraph.slug, tuple(r.quote for r in rules if r.quote)
+            ),
+            "rules": [(rule, quote_in_text(rule.quote, text)) for rule in rules],
+            "previous": paragraphs[index - 1] if index > 0 else None,
+            "next": paragraphs[index + 1] if index + 1 < len(paragraphs) else None,
+        }
+        template = "admin/guidance/guidanceversion/paragraph.html"
+        if request.htmx:
+            template += "#preview"
+        return TemplateResponse(request, template, context)
 
     def condition_builder_view(self, request, object_id, rule_pk):
         """Build a rule's condition from rows (or type CEL, the advanced mode); both read back in words."""

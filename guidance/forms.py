@@ -5,7 +5,8 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
 
 from .conditions import ConditionSyntaxError, parse_condition
-from .models import Rule, SafetyProperty
+from .models import Paragraph, Rule, SafetyProperty
+from .quotes import quote_in_text
 
 
 class SameVersionFormSet(BaseInlineFormSet):
@@ -34,6 +35,18 @@ class SameVersionFormSet(BaseInlineFormSet):
 
 class ParagraphFormSet(SameVersionFormSet):
     limited_field = "section"
+
+    @cached_property
+    def _published_slugs(self):
+        # Once per formset, not once per paragraph form.
+        return set(
+            Paragraph.objects.filter(version__guideline_id=self.instance.guideline_id)
+            .exclude(version__status="draft")
+            .values_list("slug", flat=True)
+        )
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "published_slugs": self._published_slugs}
 
     def submitted_texts(self):
         """Paragraph pk -> its text as this submission would save it (valid forms only)."""
@@ -78,7 +91,7 @@ class RuleForm(forms.ModelForm):
         model = Rule
         fields = ["rule_id", "paragraph", "kind", "summary", "quote", "confirm", "condition", "mentions", "order"]
         widgets = {
-            "summary": forms.TextInput(attrs={"size": 100}),
+            "summary": forms.TextInput(attrs={"size": 100, "class": "vLargeTextField wide-summary"}),
             "quote": forms.Textarea(attrs={"rows": 2, "cols": 90}),
             "condition": forms.Textarea(attrs={"rows": 3, "cols": 90, "spellcheck": "false", "autocomplete": "off"}),
         }
@@ -271,3 +284,55 @@ class ConditionBuilder:
 
     def group_settings(self):
         return [{"number": k, **settings} for k, settings in self.groups.items()]
+
+
+class ParagraphForm(forms.ModelForm):
+    """A paragraph: a slug published in an earlier version is shown read-only (links and past assessments cite it)."""
+
+    class Meta:
+        model = Paragraph
+        fields = ["section", "slug", "title", "text", "order"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 12, "cols": 100})}
+
+    def __init__(self, *args, published_slugs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if published_slugs is None and instance.pk and instance.version_id:
+            published_slugs = set(
+                Paragraph.objects.filter(version__guideline_id=instance.version.guideline_id)
+                .exclude(version__status="draft")
+                .values_list("slug", flat=True)
+            )
+        if instance.pk and instance.slug in (published_slugs or ()):
+            self.fields["slug"].disabled = True
+            self.fields["slug"].help_text = "Published in an earlier version: links and past assessments cite it."
+        if "section" in self.fields and instance.version_id:
+            self.fields["section"].queryset = self.fields["section"].queryset.filter(version_id=instance.version_id)
+
+
+class ParagraphWorkbenchForm(ParagraphForm):
+    """The paragraph on its own page: its rules' quotes must stay in the text as edited."""
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        lost = [
+            rule.rule_id for rule in self.instance.rules.all() if rule.quote and not quote_in_text(rule.quote, text)
+        ]
+        if lost:
+            raise forms.ValidationError(
+                f"The quote of {', '.join(lost)} is no longer in the text: keep the words the rule rests on, "
+                "or change the rule's quote first."
+            )
+        return text
+
+
+def error_summary(forms_with_prefix):
+    """[(where, message, field id)] for every error of the given forms, for a summary at the top of a page."""
+    summary = []
+    for where, form in forms_with_prefix:
+        for name, errors in form.errors.items():
+            field = form.fields.get(name)
+            label = f"{where}: {field.label or name}" if field is not None else where
+            anchor = form[name].auto_id if field is not None else ""
+            summary += [(label, message, anchor) for message in errors]
+    return summary

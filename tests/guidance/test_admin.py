@@ -568,17 +568,28 @@ def test_history_query_count_does_not_grow_with_edits(client, editor, published_
     assert len(many) == len(few)
 
 
-def test_it_refuses_to_rename_a_published_paragraph_slug(client, editor, published_version):
+def test_a_published_paragraph_slug_is_read_only_and_a_posted_rename_is_ignored(client, editor, published_version):
     draft = make_draft(published_version, editor)
     client.force_login(editor)
     url = admin_url("change", draft.pk)
-    data = post_data(client.get(url))
-    index, _ = inline_form(client.get(url), "paragraphs", slug="flushing")
+    page = client.get(url)
+    data = post_data(page)
+    index, form = inline_form(page, "paragraphs", slug="flushing")
+    assert form.fields["slug"].disabled
     data[f"paragraphs-{index}-slug"] = "aspirin-for-flushing"
 
     response = client.post(url, data)
 
-    assert response.status_code == 200
-    assert "was published in an earlier version" in response.content.decode()
+    assert response.status_code == 302
     assert draft.paragraphs.filter(slug="flushing").exists()
     assert not draft.paragraphs.filter(slug="aspirin-for-flushing").exists()
+
+
+def test_a_new_paragraph_slug_stays_editable(client, editor, published_version):
+    draft = make_draft(published_version, editor)
+    Paragraph.objects.create(version=draft, section=draft.sections.first(), slug="brand-new", text="New words.")
+    client.force_login(editor)
+
+    _, form = inline_form(client.get(admin_url("change", draft.pk)), "paragraphs", slug="brand-new")
+
+    assert not form.fields["slug"].disabled

@@ -165,3 +165,85 @@ def test_typed_cel_is_read_back_or_its_error_explained(client, editor, draft):
     assert "subtype = &quot;ISM&quot;\n        ^" in bad.content.decode()
     assert rule_of(draft, "venom-immunotherapy").condition == "venom_allergy"
     assert "No plain-words reading for this condition" in unread.content.decode()
+
+
+# ---------------------------------------------------------------- one paragraph at a time
+
+
+def paragraph_url(paragraph):
+    return reverse("admin:guidance_guidanceversion_paragraph", args=[paragraph.version_id, paragraph.pk])
+
+
+def cited_paragraph(draft):
+    return rule_of(draft, "venom-immunotherapy").paragraph
+
+
+def test_the_paragraph_page_shows_the_text_its_rules_and_their_quotes_marked(
+    client, editor, draft, django_assert_max_num_queries
+):
+    paragraph = cited_paragraph(draft)
+    rule = rule_of(draft, "venom-immunotherapy")
+    client.force_login(editor)
+
+    with django_assert_max_num_queries(20):
+        html = client.get(paragraph_url(paragraph)).content.decode()
+
+    assert "<mark" in html.split('id="preview"')[1]  # the quoted sentence, marked in the preview
+    assert "Venom allergy is present" in html
+    assert f"<code>{rule.rule_id}</code>" in html
+    assert 'name="slug"' in html and "disabled" in html.split('name="slug"')[1].split(">")[0]
+
+
+def test_the_live_preview_is_sanitised_and_not_saved(client, editor, draft):
+    paragraph = cited_paragraph(draft)
+    client.force_login(editor)
+    text = paragraph.text + "\n\n<script>alert(1)</script> **bold**"
+
+    response = client.post(paragraph_url(paragraph), {"text": text}, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="module" id="preview"')
+    assert "<script>" not in html and "<strong>bold</strong>" in html
+    assert "<script>" not in type(paragraph).objects.get(pk=paragraph.pk).text
+
+
+def test_an_edit_that_drops_a_quote_is_refused_with_a_summary_linking_the_field(client, editor, draft):
+    paragraph = cited_paragraph(draft)
+    client.force_login(editor)
+    data = {"section": paragraph.section_id, "title": paragraph.title, "text": "Entirely new words.", "order": 0}
+
+    response = client.post(paragraph_url(paragraph), data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="error-summary"' in html
+    assert '<a href="#id_text">Paragraph: Text</a>: The quote of venom-immunotherapy is no longer in the text' in html
+    assert type(paragraph).objects.get(pk=paragraph.pk).text == paragraph.text
+
+
+def test_a_paragraph_edit_is_saved_from_its_page(client, editor, draft):
+    paragraph = cited_paragraph(draft)
+    client.force_login(editor)
+    data = {"section": paragraph.section_id, "title": "A clearer title", "text": paragraph.text, "order": 3}
+
+    response = client.post(paragraph_url(paragraph), data)
+
+    assert response.status_code == 302
+    saved = type(paragraph).objects.get(pk=paragraph.pk)
+    assert (saved.title, saved.slug, saved.order) == ("A clearer title", paragraph.slug, 3)
+
+
+def test_the_change_form_lists_every_error_at_the_top_with_links(client, editor, draft):
+    from tests.guidance.test_admin import inline_form, post_data
+
+    client.force_login(editor)
+    url = reverse("admin:guidance_guidanceversion_change", args=[draft.pk])
+    page = client.get(url)
+    data = post_data(page)
+    index, _ = inline_form(page, "rules", rule_id="venom-immunotherapy")
+    data[f"rules-{index}-condition"] = 'subtyp == "ISM"'
+
+    html = client.post(url, data).content.decode()
+
+    assert 'id="error-summary"' in html
+    assert f'<a href="#id_rules-{index}-condition">Rule venom-immunotherapy: Condition</a>: Unknown fact name' in html

@@ -68,6 +68,7 @@ ADMIN_URLS = {
     "admin:guidance_guidanceversion_publish": ("object_id",),
     "admin:guidance_guidanceversion_workbench": ("object_id",),
     "admin:guidance_guidanceversion_condition_builder": ("object_id", "rule_pk"),
+    "admin:guidance_guidanceversion_paragraph": ("object_id", "paragraph_pk"),
     "admin:guidance_guidanceversion_review_submit": ("object_id",),
     "admin:guidance_guidanceversion_review_approve": ("object_id",),
     "admin:guidance_guidanceversion_review_return": ("object_id",),
@@ -104,6 +105,7 @@ def url_values(people, guidance_version):
         "new": draft.number,
         "object_id": draft.pk,
         "rule_pk": draft.rules.get(rule_id="venom-immunotherapy").pk,
+        "paragraph_pk": draft.rules.get(rule_id="venom-immunotherapy").paragraph_id,
     }
 
 
@@ -115,6 +117,8 @@ def post_data(name):
         return {"change_note": "Published in a test.", "confirm_changes": "on"}
     if name == "admin:guidance_guidanceversion_condition_builder":
         return {"mode": "cel", "condition": "venom_allergy", "save": "1"}
+    if name == "admin:guidance_guidanceversion_paragraph":
+        return {"preview": "1", "text": "Words for a preview."}
     if name == "admin:guidance_guidanceversion_review_return":
         return {"comment": "Returned in a test."}
     return {}

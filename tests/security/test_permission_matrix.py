@@ -74,6 +74,7 @@ ADMIN_EXPECTED = {
     "admin:guidance_guidanceversion_publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
     "admin:guidance_guidanceversion_workbench": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
     "admin:guidance_guidanceversion_condition_builder": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "admin:guidance_guidanceversion_paragraph": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
     "admin:guidance_guidanceversion_review_submit": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
     "admin:guidance_guidanceversion_review_approve": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
     "admin:guidance_guidanceversion_review_return": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
@@ -161,6 +162,7 @@ POST_EXPECTED = {
     "admin:guidance_guidanceversion_create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
     "admin:guidance_guidanceversion_publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
     "admin:guidance_guidanceversion_condition_builder": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "admin:guidance_guidanceversion_paragraph": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),  # a preview
     # The editor created the draft: their approval is refused with a message, back to the page.
     "admin:guidance_guidanceversion_review_submit": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
     "admin:guidance_guidanceversion_review_approve": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
