@@ -1,10 +1,13 @@
 """Read-only admin: cases and assessments change only through the clinician's pages (services)."""
 
 from django.contrib import admin
+from django.urls import path
+from django.views.decorators.http import require_GET
 
 from mastoweb.admin import ReadOnlyModelAdmin
 
 from .models import Assessment, Case
+from .workbench import try_draft_view
 
 
 @admin.register(Case)
@@ -13,6 +16,20 @@ class CaseAdmin(ReadOnlyModelAdmin):
     list_filter = ["subtype"]
     list_select_related = ["created_by"]
     search_fields = ["label"]
+
+    def get_urls(self):
+        # The guidance editor's "try the draft" page: no stored case is read (cases.workbench).
+        def try_draft(request, version_pk):
+            return try_draft_view(request, version_pk, admin_site=self.admin_site)
+
+        return [
+            path(
+                "try-guidance/<int:version_pk>/",
+                self.admin_site.admin_view(require_GET(try_draft)),
+                name="cases_try_guidance",
+            ),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(Assessment)

@@ -648,3 +648,23 @@ def workbench_outline(version):
         },
         "properties": list(version.safety_properties.all()),
     }
+
+
+@dataclass(frozen=True)
+class PropertyForCase:
+    property_id: str
+    statement: str
+    holds: bool
+
+
+def properties_for_case(*, facts, version):
+    """Whether each of the version's safety properties holds for this one case (validated facts)."""
+    compiled = guidance_compiled(version)
+    fired = [rec.rule for rec in engine.evaluate(facts, compiled)]
+    rule_ids = [rule.spec.rule_id for rule in compiled.rules]
+    results = []
+    for spec in version.property_specs():
+        prop = properties.compile_property(spec, rule_ids=rule_ids)
+        context = engine._context(facts, prop.variables, {properties.FIRED: fired})
+        results.append(PropertyForCase(spec.property_id, spec.statement, prop.program.execute(context) is True))
+    return results

@@ -69,6 +69,7 @@ ADMIN_URLS = {
     "admin:guidance_guidanceversion_workbench": ("object_id",),
     "admin:guidance_guidanceversion_condition_builder": ("object_id", "rule_pk"),
     "admin:guidance_guidanceversion_paragraph": ("object_id", "paragraph_pk"),
+    "admin:cases_try_guidance": ("version_pk",),
     "admin:guidance_guidanceversion_review_submit": ("object_id",),
     "admin:guidance_guidanceversion_review_approve": ("object_id",),
     "admin:guidance_guidanceversion_review_return": ("object_id",),
@@ -104,6 +105,7 @@ def url_values(people, guidance_version):
         "old": guidance_version.number,
         "new": draft.number,
         "object_id": draft.pk,
+        "version_pk": draft.pk,
         "rule_pk": draft.rules.get(rule_id="venom-immunotherapy").pk,
         "paragraph_pk": draft.rules.get(rule_id="venom-immunotherapy").paragraph_id,
     }

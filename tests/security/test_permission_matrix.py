@@ -75,6 +75,8 @@ ADMIN_EXPECTED = {
     "admin:guidance_guidanceversion_workbench": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
     "admin:guidance_guidanceversion_condition_builder": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
     "admin:guidance_guidanceversion_paragraph": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    # Trying a draft on typed facts reads no stored case.
+    "admin:cases_try_guidance": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
     "admin:guidance_guidanceversion_review_submit": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
     "admin:guidance_guidanceversion_review_approve": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
     "admin:guidance_guidanceversion_review_return": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
