@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 from audit.services import Action, audit_covered, audit_record
 
 from . import engine, properties
+from .conditions import condition_reading
 from .models import (
     GuidanceVersion,
     Guideline,
@@ -561,7 +562,10 @@ def version_diff(*, old, new):
             before = _shown(getattr(a.spec, name)) if a else ""
             after = _shown(getattr(b.spec, name)) if b else ""
             if before != after:
-                fields.append({"name": name, "before": before, "after": after})
+                field = {"name": name, "before": before, "after": after, "words": _word_diff(before, after)}
+                if name == "condition":
+                    field.update(_condition_words(before, after))
+                fields.append(field)
         rules.append(
             {"rule_id": rule_id, "status": "added" if not a else "removed" if not b else "changed", "fields": fields}
         )
@@ -585,6 +589,19 @@ def version_diff(*, old, new):
             }
         )
     return {"text": text, "rules": rules, "properties": props}
+
+
+def _condition_words(before, after):
+    """The readback of each side, and their word diff when both can be read back (guidance.conditions)."""
+    readings = {
+        "reading_before": condition_reading(before) if before else None,
+        "reading_after": condition_reading(after) if after else None,
+    }
+    both = [r for r in readings.values() if r is not None]
+    if both and all(r.ok for r in both):
+        texts = [r.text if r is not None else "" for r in readings.values()]
+        readings["reading_words"] = _word_diff(*texts)
+    return readings
 
 
 def _shown(value):

@@ -229,3 +229,28 @@ def test_the_editor_sees_the_reading_and_a_syntax_error_in_words(client, editor,
     html = response.content.decode()
     assert "write == (two equals signs)" in html
     assert "venom_allergy &amp;&amp; subtype ⟦here⟧= &quot;ASM&quot;" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_no_two_factor_step")
+def test_the_diff_reads_a_changed_condition_in_words_word_by_word(client, editor, published_version):
+    from guidance.publishing import draft_create, version_diff
+
+    draft = draft_create(guideline=published_version.guideline, user=editor)
+    draft.rules.filter(rule_id="asm-transplant").update(
+        condition='subtype in ["ASM", "SM-AHN"] && hct_eligible == "yes"'
+    )
+
+    (rule,) = version_diff(old=published_version, new=draft)["rules"]
+    (field,) = rule["fields"]
+
+    assert field["name"] == "condition"
+    assert field["reading_words"] == [
+        ("equal", "Subtype is"),
+        ("delete", "ASM,"),
+        ("insert", "ASM or SM-AHN,"),
+        ("equal", "and transplant (HCT) eligibility is yes"),
+    ]
+    client.force_login(editor)
+    html = client.get(f"/guidance/diff/{published_version.number}/{draft.number}/").content.decode()
+    assert '<span class="fw-semibold">In words:</span> Subtype is <del>ASM,</del> <ins>ASM or SM-AHN,</ins>' in html
