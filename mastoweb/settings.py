@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "mastoweb.apps.MastowebConfig",
     "audit",
     "guidance",
@@ -144,6 +146,12 @@ STORAGES = {
         )
     },
 }
+
+# Background work (django-tasks; django.tasks from Django 6): the impact of a
+# guidance draft on the stored cases. Embedded default: the database backend,
+# worked by `manage.py db_worker` (started by `make run`). Scale-out: RQ on
+# Redis (docs/deploy.md). Tests use the immediate backend (tests/conftest.py).
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 # ---------------------------------------------------------------- security
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request and
