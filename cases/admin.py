@@ -2,12 +2,12 @@
 
 from django.contrib import admin
 from django.urls import path
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from mastoweb.admin import ReadOnlyModelAdmin
 
 from .models import Assessment, Case
-from .workbench import try_draft_view
+from .workbench import impact_view, try_draft_view
 
 
 @admin.register(Case)
@@ -18,11 +18,19 @@ class CaseAdmin(ReadOnlyModelAdmin):
     search_fields = ["label"]
 
     def get_urls(self):
-        # The guidance editor's "try the draft" page: no stored case is read (cases.workbench).
+        # The guidance editor's "try the draft" and "impact" pages: counts and typed facts, never a case.
         def try_draft(request, version_pk):
             return try_draft_view(request, version_pk, admin_site=self.admin_site)
 
+        def guidance_impact(request, version_pk):
+            return impact_view(request, version_pk, admin_site=self.admin_site)
+
         return [
+            path(
+                "guidance-impact/<int:version_pk>/",
+                self.admin_site.admin_view(require_http_methods(["GET", "POST"])(guidance_impact)),
+                name="cases_guidance_impact",
+            ),
             path(
                 "try-guidance/<int:version_pk>/",
                 self.admin_site.admin_view(require_GET(try_draft)),

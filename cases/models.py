@@ -322,6 +322,9 @@ class GuidanceImpact(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self):
+        return f"Impact of guidance v{self.version.number} ({self.state})"
+
     @property
     def progress(self):
         return round(100 * self.groups_done / len(self.groups)) if self.groups else (100 if self.state == "done" else 0)

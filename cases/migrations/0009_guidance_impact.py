@@ -6,36 +6,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0008_feedback_roles'),
-        ('guidance', '0010_editors_approve_guidance'),
+        ("cases", "0008_feedback_roles"),
+        ("guidance", "0010_editors_approve_guidance"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GuidanceImpact',
+            name="GuidanceImpact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fingerprint', models.CharField(help_text="The draft's content when the comparison started.", max_length=64)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('facts_read', models.JSONField(default=list, help_text="The facts either version's rules read: the grouping.")),
-                ('groups', models.JSONField(default=list, help_text='[[fact values…, case count]], in the order they are worked.')),
-                ('groups_done', models.PositiveIntegerField(default=0)),
-                ('cases_total', models.PositiveIntegerField(default=0)),
-                ('cases_changed', models.PositiveIntegerField(default=0)),
-                ('per_rule', models.JSONField(default=dict, help_text='rule id -> cases whose line is added, removed or changed.')),
-                ('combinations', models.JSONField(default=list, help_text='The changed fact combinations, with counts and rules.')),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('against', models.ForeignKey(blank=True, help_text='The published version.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='guidance.guidanceversion')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='guidance.guidanceversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "fingerprint",
+                    models.CharField(help_text="The draft's content when the comparison started.", max_length=64),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "facts_read",
+                    models.JSONField(default=list, help_text="The facts either version's rules read: the grouping."),
+                ),
+                (
+                    "groups",
+                    models.JSONField(
+                        default=list, help_text="[[fact values…, case count]], in the order they are worked."
+                    ),
+                ),
+                ("groups_done", models.PositiveIntegerField(default=0)),
+                ("cases_total", models.PositiveIntegerField(default=0)),
+                ("cases_changed", models.PositiveIntegerField(default=0)),
+                (
+                    "per_rule",
+                    models.JSONField(
+                        default=dict, help_text="rule id -> cases whose line is added, removed or changed."
+                    ),
+                ),
+                (
+                    "combinations",
+                    models.JSONField(default=list, help_text="The changed fact combinations, with counts and rules."),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "against",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The published version.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="guidance.guidanceversion",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="guidance.guidanceversion"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
     ]

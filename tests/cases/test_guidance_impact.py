@@ -148,3 +148,69 @@ def test_a_chunk_that_fails_midway_leaves_no_partial_counts(draft, seeded_cases,
 
     stored = GuidanceImpact.objects.get(pk=result.pk)
     assert (stored.groups_done, stored.cases_changed, stored.per_rule) == (0, 0, {})
+
+
+# ---------------------------------------------------------------- the page
+
+
+@pytest.fixture
+def _no_two_factor_step(settings):
+    settings.OTP_REQUIRED = False
+
+
+def impact_url(version):
+    from django.urls import reverse
+
+    return reverse("admin:cases_guidance_impact", args=[version.pk])
+
+
+@pytest.mark.usefixtures("_no_two_factor_step")
+def test_an_editor_starts_the_comparison_and_reads_counts_without_case_data(
+    client, editor, draft, seeded_cases, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    labels = list(Case.objects.values_list("label", flat=True))
+    client.force_login(editor)
+    assert "Not computed yet" in client.get(impact_url(draft)).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(impact_url(draft)).status_code == 302
+    with django_assert_max_num_queries(15):
+        html = client.get(impact_url(draft)).content.decode()
+
+    result = GuidanceImpact.objects.get(version=draft)
+    assert f"<strong>{result.cases_changed} of {seeded_cases} stored cases</strong>" in html
+    assert '<th scope="row"><code>venom-immunotherapy</code></th>' in html
+    assert 'id="impact-combinations"' in html
+    assert not any(label in html for label in labels)
+    assert 'href="/cases/' not in html  # no link to a case
+
+
+@pytest.mark.usefixtures("_no_two_factor_step")
+def test_a_running_comparison_polls_and_a_stalled_one_can_be_resumed(client, editor, draft, seeded_cases, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(impact, "impact_chunk", SimpleNamespace(enqueue=lambda impact_id: None))
+    result = impact.impact_start(version=draft, user=editor)
+    GuidanceImpact.objects.filter(pk=result.pk).update(updated_at=timezone.now() - timezone.timedelta(minutes=5))
+    client.force_login(editor)
+
+    html = client.get(impact_url(draft), headers={"HX-Request": "true"}).content.decode()
+
+    assert 'hx-trigger="every 2s"' in html
+    assert "Resume the comparison" in html
+
+
+@pytest.mark.usefixtures("_no_two_factor_step")
+def test_the_publish_screen_links_to_the_impact(client, editor, draft):
+    from django.urls import reverse
+
+    client.force_login(editor)
+    html = client.get(reverse("admin:guidance_guidanceversion_publish", args=[draft.pk])).content.decode()
+
+    assert f'hx-get="{impact_url(draft)}"' in html
+    assert f'<a href="{impact_url(draft)}">' in html
+
+
+def test_a_clinician_cannot_reach_the_impact_page(client, clinician, draft):
+    client.force_login(clinician)
+    assert client.get(impact_url(draft)).status_code == 302  # to the admin login

@@ -70,6 +70,7 @@ ADMIN_URLS = {
     "admin:guidance_guidanceversion_condition_builder": ("object_id", "rule_pk"),
     "admin:guidance_guidanceversion_paragraph": ("object_id", "paragraph_pk"),
     "admin:cases_try_guidance": ("version_pk",),
+    "admin:cases_guidance_impact": ("version_pk",),
     "admin:guidance_guidanceversion_review_submit": ("object_id",),
     "admin:guidance_guidanceversion_review_approve": ("object_id",),
     "admin:guidance_guidanceversion_review_return": ("object_id",),

@@ -103,6 +103,7 @@ WITH_TOKEN = {
     "admin:guidance_guidanceversion_publish": (EDITOR, REDIRECT),
     "admin:guidance_guidanceversion_condition_builder": (EDITOR, REDIRECT),
     "admin:guidance_guidanceversion_paragraph": (EDITOR, 200),
+    "admin:cases_guidance_impact": (EDITOR, REDIRECT),
     "admin:guidance_guidanceversion_review_submit": (EDITOR, REDIRECT),
     "admin:guidance_guidanceversion_review_approve": (EDITOR, REDIRECT),
     "admin:guidance_guidanceversion_review_return": (EDITOR, REDIRECT),
