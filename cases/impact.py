@@ -53,10 +53,10 @@ def _facts_for(names, values):
 
 
 def impact_of_combination(names, values, *, old, new, old_texts, new_texts):
-    """(added, removed, changed) rule ids for one combination of facts."""
+    """(added, removed, changed) rule ids for one combination of facts; old and new are compiled guidance."""
     facts = _facts_for(names, values)
-    before = _line_keys(engine.evaluate(facts, guidance_compiled(old)), old_texts) if old else {}
-    after = _line_keys(engine.evaluate(facts, guidance_compiled(new)), new_texts)
+    before = _line_keys(engine.evaluate(facts, old), old_texts) if old else {}
+    after = _line_keys(engine.evaluate(facts, new), new_texts)
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
     changed = sorted(rule for rule in set(before) & set(after) if before[rule] != after[rule])
@@ -121,11 +121,14 @@ def impact_work(impact_id, *, chunk=None):
         )
         start, names = impact.groups_done, impact.facts_read
         try:
+            # A draft is compiled afresh on every call (only frozen versions are cached): once per chunk here.
+            old_compiled = guidance_compiled(old) if old else None
+            new_compiled = guidance_compiled(new)
             old_texts, new_texts = _texts(old), _texts(new)
             for group in impact.groups[start : start + chunk]:
                 values, count = group[:-1], group[-1]
                 added, removed, changed = impact_of_combination(
-                    names, values, old=old, new=new, old_texts=old_texts, new_texts=new_texts
+                    names, values, old=old_compiled, new=new_compiled, old_texts=old_texts, new_texts=new_texts
                 )
                 if not (added or removed or changed):
                     continue
