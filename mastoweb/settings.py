@@ -152,6 +152,12 @@ STORAGES = {
 # worked by `manage.py db_worker` (started by `make run`). Scale-out: RQ on
 # Redis (docs/deploy.md). Tests use the immediate backend (tests/conftest.py).
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Scale-out: TASKS_BACKEND=django_tasks_rq.RQBackend with REDIS_URL; workers run
+# `manage.py rqworker --job-class django_tasks_rq.Job default`.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 
 # ---------------------------------------------------------------- security
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request and
