@@ -71,7 +71,18 @@ def _texts(version):
 def impact_start(*, version, user=None):
     """Group the stored cases and queue the comparison of `version` with the published version."""
     against = guidance_current(slug=version.guideline.slug)
-    names = facts_read(*(v for v in (against, version) if v is not None))
+    try:
+        names = facts_read(*(v for v in (against, version) if v is not None))
+    except (engine.ConditionError, engine.EvaluationError) as exc:
+        # A draft whose rules cannot run has no impact to compute: say why on the page.
+        return GuidanceImpact.objects.create(
+            version=version,
+            against=against if against != version else None,
+            fingerprint=draft_fingerprint(version),
+            state=GuidanceImpact.State.FAILED,
+            error=f"A rule cannot be used: {exc}",
+            created_by=user,
+        )
     rows = Case.objects.values_list(*names).annotate(n=Count("pk")).order_by(*names) if names else []
     groups = [[*row[:-1], row[-1]] for row in rows]
     if not names:

@@ -214,3 +214,12 @@ def test_the_publish_screen_links_to_the_impact(client, editor, draft):
 def test_a_clinician_cannot_reach_the_impact_page(client, clinician, draft):
     client.force_login(clinician)
     assert client.get(impact_url(draft)).status_code == 302  # to the admin login
+
+
+def test_a_draft_whose_rules_cannot_run_gets_a_failed_comparison_that_says_why(draft, editor):
+    Rule.objects.filter(version=draft, rule_id="venom-immunotherapy").update(condition='subtype == "ISM" &&')
+
+    result = impact.impact_start(version=draft, user=editor)
+
+    assert result.state == "failed"
+    assert "A rule cannot be used" in result.error
