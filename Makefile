@@ -26,8 +26,12 @@ node_modules/.installed: package.json package-lock.json
 db: install
 	$(BIN)/python manage.py migrate --noinput
 
+# The background worker (django-tasks' database backend: a draft's impact on the
+# stored cases) runs beside the server and stops with it.
 run: db
 	DEBUG=true $(BIN)/python manage.py demo_setup
+	@DEBUG=true $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: db

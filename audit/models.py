@@ -25,6 +25,10 @@ class Action(models.TextChoices):
     TWO_FACTOR_FAILED = "two_factor_failed", "Two-factor code refused"
     GUIDANCE_DRAFT_CREATED = "guidance_draft_created", "Guidance draft created"
     GUIDANCE_DRAFT_EDITED = "guidance_draft_edited", "Guidance draft edited"
+    GUIDANCE_SUBMITTED = "guidance_submitted", "Guidance draft submitted for review"
+    GUIDANCE_APPROVED = "guidance_approved", "Guidance draft approved"
+    GUIDANCE_RETURNED = "guidance_returned", "Guidance draft returned with a comment"
+    GUIDANCE_REVIEW_VOIDED = "guidance_review_voided", "Guidance review voided by a change"
     GUIDANCE_PUBLISHED = "guidance_published", "Guidance published"
     REGRESSION_CASE_ADDED = "regression_case_added", "Regression case added"
     # Case actions are recorded by the cases app.

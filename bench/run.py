@@ -36,6 +36,7 @@ ENGINE_TARGET = 50_000  # cases/s
 STREAM_CASES = 100_000  # the realistic stream through the evaluation cache
 PAGE_TARGET = 3.0  # x the trivial view
 GROWTH_TARGET = 1.5  # reviewer list at the largest level ÷ at the smallest
+IMPACT_TARGET_S = 60.0  # a draft's impact on 1,000,000 stored cases, on PostgreSQL
 
 
 # ---------------------------------------------------------------- set-up
@@ -262,6 +263,72 @@ def bench_properties(*, repeats=5):
             per_property.setdefault(proof.property_id, (proof.cases, []))[1].append(proof.seconds * 1000)
     rows = [(pid, cases, statistics.median(ms)) for pid, (cases, ms) in per_property.items()]
     return ProofResult(version=version.number, rows=rows, total_s=statistics.median(totals))
+
+
+# ---------------------------------------------------------------- (d) impact of a draft
+
+
+@dataclass
+class ImpactResult:
+    cases: int
+    combinations: int
+    changed: int
+    group_s: float  # grouping the cases in SQL (impact_start)
+    evaluate_s: float  # every chunk, one after another, as one worker runs them
+    per_case_us: float  # evaluating one case under both versions, no grouping: the work grouping saves
+
+    @property
+    def total_s(self):
+        return self.group_s + self.evaluate_s
+
+
+def bench_impact():
+    """The impact of a draft on every stored case, as the background job computes it, in this process.
+
+    The draft narrows one rule (calcium and vitamin D only after a fracture);
+    it is deleted afterwards. Chunks run one after another, as one worker runs them.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from cases import impact
+    from cases.models import Case
+    from guidance import engine
+    from guidance.models import GuidanceVersion, Rule
+    from guidance.publishing import draft_create, guidance_compiled, guidance_current
+
+    current = guidance_current()
+    GuidanceVersion.objects.filter(guideline=current.guideline, status=GuidanceVersion.Status.DRAFT).delete()
+    user, _ = get_user_model().objects.get_or_create(username="bench-editor")
+    draft = draft_create(guideline=current.guideline, user=user)
+    Rule.objects.filter(version=draft, rule_id="calcium-and-vitamin-d").update(condition='"fracture" in symptoms')
+    try:
+        started = time.perf_counter()
+        with transaction.atomic():
+            run = impact.impact_start(version=draft, user=user)
+        group_s = time.perf_counter() - started
+        started = time.perf_counter()
+        while impact.impact_work(run.pk):
+            pass
+        evaluate_s = time.perf_counter() - started
+        run.refresh_from_db()
+        sample = [case.facts for case in Case.objects.order_by("pk")[:2000]]
+        old, new = guidance_compiled(current), guidance_compiled(draft)
+        started = time.perf_counter()
+        for facts in sample:
+            engine.evaluate(facts, old)
+            engine.evaluate(facts, new)
+        per_case_us = (time.perf_counter() - started) / max(len(sample), 1) * 1e6
+        return ImpactResult(
+            cases=run.cases_total,
+            combinations=len(run.groups),
+            changed=run.cases_changed,
+            group_s=group_s,
+            evaluate_s=evaluate_s,
+            per_case_us=per_case_us,
+        )
+    finally:
+        draft.delete()
 
 
 # ---------------------------------------------------------------- (b) pages
@@ -756,6 +823,7 @@ class Report:
     load_level: int | None = None
     load_after: str = ""
     missed: list = field(default_factory=list)
+    impact: dict = field(default_factory=dict)  # level -> ImpactResult
 
     def markdown(self):
         m = self.machine
@@ -892,6 +960,31 @@ class Report:
                     f" | {r.requests:,} | {r.errors} | 0 errors: {_verdict(not r.errors)} |"
                 )
             out.append("")
+        if self.impact:
+            postgres = not self.machine["database"].startswith("SQLite")
+            out += [
+                "## (d) Impact of a draft on every stored case (grouped by the facts the rules read; one worker)",
+                "",
+                f"Target: {1_000_000:,} cases in ≤ {IMPACT_TARGET_S:g} s on PostgreSQL."
+                " Without grouping, each case would cost the per-case time below.",
+                "",
+                "| cases | fact combinations | cases changed | grouping s | evaluating s | total s"
+                " | µs per case, ungrouped | ungrouped estimate s | target |",
+                "|---|---|---|---|---|---|---|---|---|",
+            ]
+            for level, r in self.impact.items():
+                target = ""
+                if level >= 1_000_000 and postgres:
+                    target = f"≤ {IMPACT_TARGET_S:g} s: {_verdict(r.total_s <= IMPACT_TARGET_S)}"
+                    if r.total_s > IMPACT_TARGET_S:
+                        self.missed.append(f"impact at {level:,} cases: {r.total_s:.1f} s")
+                elif level >= 1_000_000:
+                    target = "applies on PostgreSQL"
+                out.append(
+                    f"| {r.cases:,} | {r.combinations:,} | {r.changed:,} | {r.group_s:.2f} | {r.evaluate_s:.2f}"
+                    f" | {r.total_s:.2f} | {r.per_case_us:.0f} | {r.per_case_us * r.cases / 1e6:.1f} | {target} |"
+                )
+            out.append("")
         if self.engine and self.engine.realistic < ENGINE_TARGET:
             self.missed.insert(
                 0, f"engine (realistic, cached): {self.engine.realistic:,.0f} cases/s (target {ENGINE_TARGET:,})"
@@ -912,7 +1005,9 @@ def main():
     parser.add_argument("--requests", type=int, help="requests per page and level (default 200)")
     parser.add_argument("--load-seconds", type=int, help="wrk duration per page (default 30)")
     parser.add_argument("--load-connections", type=int, default=8)
-    parser.add_argument("--skip", action="append", default=[], choices=["engine", "properties", "pages", "load"])
+    parser.add_argument(
+        "--skip", action="append", default=[], choices=["engine", "properties", "pages", "load", "impact"]
+    )
     parser.add_argument("--keep-db", action="store_true", help="reuse the bench database (and its cases)")
     parser.add_argument("--out", type=Path, help="where to write the table (default bench/results/<date>-<host>.md)")
     args = parser.parse_args()
@@ -939,6 +1034,9 @@ def main():
             print(f"== (b) pages at {level:,} cases", file=sys.stderr)
             report.pages[level], who = bench_pages(level, requests=args.requests)
             report.clinician_cases[level] = who.clinician_cases
+        if "impact" not in args.skip:
+            print(f"== (d) impact of a draft at {level:,} cases", file=sys.stderr)
+            report.impact[level] = bench_impact()
     if "load" not in args.skip:
         report.load_level = args.levels[-1]
         print(f"== (c) gunicorn under load at {report.load_level:,} cases", file=sys.stderr)

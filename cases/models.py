@@ -279,3 +279,52 @@ class RecommendationFeedback(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableAssessmentError("Feedback cannot be deleted.")
+
+
+class GuidanceImpact(models.Model):
+    """What a guidance draft would change for the stored cases, computed in the background (cases.impact).
+
+    Holds counts and fact combinations only: no case, label or note, since the
+    editors who read it have no access to case data.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    version = models.ForeignKey(GuidanceVersion, on_delete=models.CASCADE, related_name="+")
+    against = models.ForeignKey(
+        GuidanceVersion,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The published version.",
+    )
+    fingerprint = models.CharField(max_length=64, help_text="The draft's content when the comparison started.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    facts_read = models.JSONField(default=list, help_text="The facts either version's rules read: the grouping.")
+    groups = models.JSONField(default=list, help_text="[[fact values…, case count]], in the order they are worked.")
+    groups_done = models.PositiveIntegerField(default=0)
+    cases_total = models.PositiveIntegerField(default=0)
+    cases_changed = models.PositiveIntegerField(default=0)
+    per_rule = models.JSONField(default=dict, help_text="rule id -> cases whose line is added, removed or changed.")
+    combinations = models.JSONField(default=list, help_text="The changed fact combinations, with counts and rules.")
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Impact of guidance v{self.version.number} ({self.state})"
+
+    @property
+    def progress(self):
+        return round(100 * self.groups_done / len(self.groups)) if self.groups else (100 if self.state == "done" else 0)

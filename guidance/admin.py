@@ -17,14 +17,26 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mastoweb.admin import ReadOnlyModelAdmin
 
 from . import publishing
+from .conditions import condition_reading, parse_condition, to_builder
 from .engine import ConditionError, EvaluationError
-from .forms import ParagraphFormSet, PublishForm, RuleForm, RuleFormSet, SafetyPropertyForm
+from .forms import (
+    ConditionBuilder,
+    ParagraphForm,
+    ParagraphFormSet,
+    ParagraphWorkbenchForm,
+    PublishForm,
+    RuleForm,
+    RuleFormSet,
+    SafetyPropertyForm,
+    error_summary,
+)
 from .history import version_history
+from .markdown import render_markdown
 from .models import (
     FrozenVersionError,
     GuidanceVersion,
@@ -35,6 +47,7 @@ from .models import (
     SafetyProperty,
     Section,
 )
+from .quotes import mark_sentences, quote_in_text
 
 
 class VersionContentInline(admin.StackedInline):
@@ -62,6 +75,7 @@ class SectionInline(VersionContentInline):
 
 class ParagraphInline(VersionContentInline):
     model = Paragraph
+    form = ParagraphForm
     formset = ParagraphFormSet
     fields = ["section", "slug", "title", "text", "order"]
 
@@ -77,10 +91,21 @@ class RuleInline(VersionContentInline):
         (None, {"fields": ["rule_id", "paragraph", "kind", "summary", "quote", "confirm", "mentions", "order"]}),
         # Django's admin sets textareas in a "monospace" fieldset in a fixed-width font.
         ("Condition", {"fields": ["condition"], "classes": ["monospace"]}),
+        (None, {"fields": ["condition_in_words"]}),
     ]
+    readonly_fields = ["condition_in_words"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("paragraph__version")
+
+    @admin.display(description="In plain words (as saved)")
+    def condition_in_words(self, obj):
+        if obj is None or not obj.pk:
+            return "Shown once the rule is saved."
+        reading = obj.reading
+        if reading.ok:
+            return reading.text
+        return f"No plain-words reading for this condition ({reading.problem}); check its CEL carefully."
 
 
 class SafetyPropertyInline(VersionContentInline):
@@ -111,7 +136,23 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 "Leave a field blank rather than guess: pages then say the record was not supplied.",
             },
         ),
-        ("History", {"fields": ["created_at", "created_by", "published_at", "published_by", "retired_at"]}),
+        (
+            "History",
+            {
+                "fields": [
+                    "created_at",
+                    "created_by",
+                    "review_state",
+                    "submitted_by",
+                    "last_changed_by",
+                    "approved_by",
+                    "approved_at",
+                    "published_at",
+                    "published_by",
+                    "retired_at",
+                ]
+            },
+        ),
     ]
     readonly_fields = [
         "guideline",
@@ -120,6 +161,11 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         "based_on",
         "created_at",
         "created_by",
+        "review_state",
+        "submitted_by",
+        "last_changed_by",
+        "approved_by",
+        "approved_at",
         "published_at",
         "published_by",
         "retired_at",
@@ -186,6 +232,16 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_publish"] = obj is not None and obj.is_draft and self._can_publish(request)
+        context["review"] = publishing.draft_review_status(obj) if obj is not None and obj.is_draft else None
+        # "Please correct the errors below" names no field: list each error with a link to it.
+        forms = [("Version", context["adminform"].form)] if "adminform" in context else []
+        for inline in context.get("inline_admin_formsets", ()):
+            noun = inline.formset.model._meta.verbose_name.capitalize()
+            for form in inline.formset.forms:
+                if form.errors:
+                    name = str(form.instance) if form.instance.pk else "new"
+                    forms.append((f"{noun} {name}", form))
+        context["error_summary"] = error_summary(forms) if forms and forms[0][1].is_bound else []
         context["can_create_draft"] = (
             obj is not None
             and obj.status == GuidanceVersion.Status.PUBLISHED
@@ -241,6 +297,29 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(require_POST(self.add_regression_case_view)),
                 name="{}_{}_add_regression_case".format(*info),
             ),
+            *(
+                path(
+                    f"<path:object_id>/review/{step}/",
+                    self.admin_site.admin_view(require_POST(getattr(self, f"review_{step}_view"))),
+                    name=f"{info[0]}_{info[1]}_review_{step}",
+                )
+                for step in ("submit", "approve", "return")
+            ),
+            path(
+                "<path:object_id>/workbench/",
+                self.admin_site.admin_view(require_GET(self.workbench_view)),
+                name="{}_{}_workbench".format(*info),
+            ),
+            path(
+                "<path:object_id>/workbench/paragraph/<int:paragraph_pk>/",
+                self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.paragraph_view)),
+                name="{}_{}_paragraph".format(*info),
+            ),
+            path(
+                "<path:object_id>/workbench/rule/<int:rule_pk>/condition/",
+                self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.condition_builder_view)),
+                name="{}_{}_condition_builder".format(*info),
+            ),
             path(
                 "<path:object_id>/publish/",
                 self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.publish_view)),
@@ -284,6 +363,188 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             request, f"Draft v{draft.number} created{origin}. Edit it here, preview it, then publish.", messages.SUCCESS
         )
         return redirect(self._change_url(draft))
+
+    # ------------------------------------------------------------ the editor's workbench
+
+    def _workbench_context(self, request, version, title):
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "original": version,
+            "can_edit": version.is_draft and super().has_change_permission(request, version),
+        }
+
+    def workbench_view(self, request, object_id):
+        """The version's outline: sections, paragraphs, the rules citing each (in plain words), counts."""
+        version = self.get_object(request, unquote(object_id))
+        if version is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, version):
+            raise PermissionDenied
+        context = {
+            **self._workbench_context(request, version, f"Workbench: guidance v{version.number}"),
+            **publishing.workbench_outline(version),
+            "review": publishing.draft_review_status(version) if version.is_draft else None,
+        }
+        return TemplateResponse(request, "admin/guidance/guidanceversion/workbench.html", context)
+
+    def paragraph_view(self, request, object_id, paragraph_pk):
+        """One paragraph: its text with a live sanitised preview, beside it the rules citing it, quotes marked."""
+        version = self.get_object(request, unquote(object_id))
+        if version is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, version):
+            raise PermissionDenied
+        paragraph = get_object_or_404(
+            Paragraph.objects.select_related("section", "version").prefetch_related("rules"),
+            pk=paragraph_pk,
+            version=version,
+        )
+        can_edit = version.is_draft and request.user.has_perm("guidance.change_paragraph")
+        if request.method == "POST" and not can_edit:
+            raise PermissionDenied
+        form = ParagraphWorkbenchForm(request.POST or None, instance=paragraph)
+        text = request.POST.get("text", paragraph.text) if request.method == "POST" else paragraph.text
+        previewing = request.htmx or "preview" in request.POST
+        if request.method == "POST" and not previewing and form.is_valid():
+            form.save()
+            publishing.draft_review_refresh(draft=version, user=request.user)
+            self.message_user(request, f"Saved paragraph {paragraph.slug}.", messages.SUCCESS)
+            return redirect(request.path)
+        paragraphs = list(version.paragraphs.order_by("section__order", "order", "pk").values_list("pk", "slug"))
+        index = next(i for i, (pk, _) in enumerate(paragraphs) if pk == paragraph.pk)
+        rules = list(paragraph.rules.all())
+        context = {
+            **self._workbench_context(request, version, f"Paragraph {paragraph.slug}"),
+            "paragraph": paragraph,
+            "form": form,
+            "can_edit": can_edit,
+            "errors": error_summary([("Paragraph", form)]) if form.is_bound and not previewing else [],
+            "preview": mark_sentences(
+                render_markdown(text), text, paragraph.slug, tuple(r.quote for r in rules if r.quote)
+            ),
+            "rules": [(rule, quote_in_text(rule.quote, text)) for rule in rules],
+            "previous": paragraphs[index - 1] if index > 0 else None,
+            "next": paragraphs[index + 1] if index + 1 < len(paragraphs) else None,
+        }
+        template = "admin/guidance/guidanceversion/paragraph.html"
+        if request.htmx:
+            template += "#preview"
+        return TemplateResponse(request, template, context)
+
+    def condition_builder_view(self, request, object_id, rule_pk):
+        """Build a rule's condition from rows (or type CEL, the advanced mode); both read back in words."""
+        version = self.get_object(request, unquote(object_id))
+        if version is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not (version.is_draft and request.user.has_perm("guidance.change_rule")):
+            raise PermissionDenied
+        rule = get_object_or_404(Rule.objects.select_related("paragraph"), pk=rule_pk, version=version)
+        mode = request.POST.get("mode") or request.GET.get("mode") or "builder"
+        if request.method == "POST" and mode == "cel":
+            builder, condition, problem = None, request.POST.get("condition", ""), None
+        elif request.method == "POST":
+            builder = ConditionBuilder(request.POST)
+            condition, problem = builder.cel()
+        else:
+            tree = _tree_or_none(rule.condition)
+            rows = to_builder(tree) if tree is not None else None
+            builder = ConditionBuilder(initial=rows) if rows is not None else None
+            mode = mode if rows is not None else "cel"
+            condition, problem = rule.condition, None
+        reading = condition_reading(condition) if condition else None
+        if request.method == "POST" and "save" in request.POST and condition and not problem:
+            try:
+                publishing.rule_condition_set(rule=rule, condition=condition, user=request.user)
+            except ValidationError as exc:
+                # A syntax error is explained by the reading below, in words; the
+                # engine's own checks (values, fact names) speak for themselves.
+                syntax = reading is not None and not reading.ok and "not valid CEL" in " ".join(exc.messages)
+                problem = "The condition was not saved." if syntax else "; ".join(exc.messages)
+            else:
+                self.message_user(request, f"Saved the condition of {rule.rule_id}.", messages.SUCCESS)
+                return redirect(
+                    reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_workbench", args=[version.pk])
+                    + f"#rule-{rule.rule_id}"
+                )
+        context = {
+            **self._workbench_context(request, version, f"Condition of {rule.rule_id}"),
+            "rule": rule,
+            "mode": mode,
+            "builder": builder,
+            "condition": condition,
+            "reading": reading,
+            "problem": problem,
+            "stored_reading": rule.reading,
+        }
+        template = "admin/guidance/guidanceversion/condition_builder.html"
+        if request.htmx:
+            template += "#builder"
+        return TemplateResponse(request, template, context)
+
+    # ------------------------------------------------------------ review (two people to publish)
+
+    def _review_step(self, request, object_id, step, allowed):
+        draft = self.get_object(request, unquote(object_id))
+        if draft is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not allowed(draft):
+            raise PermissionDenied
+        try:
+            message = step(draft)
+        except publishing.PublishError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, message, messages.SUCCESS)
+        if self._can_publish(request):
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_publish", args=[draft.pk]))
+        return redirect(self._change_url(draft))
+
+    def review_submit_view(self, request, object_id):
+        def submit(draft):
+            publishing.draft_submit(draft=draft, user=request.user)
+            return f"Draft v{draft.number} is submitted: a second editor can now approve it or return it."
+
+        return self._review_step(
+            request,
+            object_id,
+            submit,
+            lambda draft: super(GuidanceVersionAdmin, self).has_change_permission(request, draft),
+        )
+
+    def review_approve_view(self, request, object_id):
+        def approve(draft):
+            publishing.draft_approve(draft=draft, user=request.user)
+            return f"You approved draft v{draft.number}; it can be published as it stands."
+
+        return self._review_step(request, object_id, approve, lambda draft: self._can_approve(request))
+
+    def review_return_view(self, request, object_id):
+        def send_back(draft):
+            publishing.draft_return(draft=draft, user=request.user, comment=request.POST.get("comment", ""))
+            return f"Draft v{draft.number} went back to its authors with your comment."
+
+        return self._review_step(request, object_id, send_back, lambda draft: self._can_approve(request))
+
+    def _can_approve(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.approve_{self.opts.model_name}")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        draft = form.instance
+        if draft.is_draft and draft.review_state in (
+            GuidanceVersion.ReviewState.SUBMITTED,
+            GuidanceVersion.ReviewState.APPROVED,
+        ):
+            refreshed = publishing.draft_review_refresh(draft=draft, user=request.user)
+            if refreshed.review_state != draft.review_state:
+                self.message_user(
+                    request,
+                    "The draft changed after it was submitted or approved, so that review no longer stands: "
+                    "submit it again for a second editor to approve.",
+                    messages.WARNING,
+                )
 
     def publish_view(self, request, object_id):
         if not self._can_publish(request):
@@ -343,6 +604,9 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             "proofs_fail": any(not proof.holds for proof in proofs),
             "regression_case_count": RegressionCase.objects.filter(guideline_id=draft.guideline_id).count(),
             "form": form,
+            "review": publishing.draft_review_status(draft),
+            "can_submit": super().has_change_permission(request, draft),
+            "can_approve": self._can_approve(request),
         }
         return TemplateResponse(request, "admin/guidance/guidanceversion/publish.html", context)
 
@@ -369,6 +633,13 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         else:
             self.message_user(request, f"Added regression case \u201c{regression.name}\u201d.", messages.SUCCESS)
         return redirect(publish_url)
+
+
+def _tree_or_none(condition):
+    try:
+        return parse_condition(condition)
+    except ValueError:
+        return None
 
 
 @admin.register(RegressionCase)

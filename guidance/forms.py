@@ -4,7 +4,9 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
 
-from .models import Rule, SafetyProperty
+from .conditions import ConditionSyntaxError, parse_condition
+from .models import Paragraph, Rule, SafetyProperty
+from .quotes import quote_in_text
 
 
 class SameVersionFormSet(BaseInlineFormSet):
@@ -33,6 +35,18 @@ class SameVersionFormSet(BaseInlineFormSet):
 
 class ParagraphFormSet(SameVersionFormSet):
     limited_field = "section"
+
+    @cached_property
+    def _published_slugs(self):
+        # Once per formset, not once per paragraph form.
+        return set(
+            Paragraph.objects.filter(version__guideline_id=self.instance.guideline_id)
+            .exclude(version__status="draft")
+            .values_list("slug", flat=True)
+        )
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "published_slugs": self._published_slugs}
 
     def submitted_texts(self):
         """Paragraph pk -> its text as this submission would save it (valid forms only)."""
@@ -77,7 +91,7 @@ class RuleForm(forms.ModelForm):
         model = Rule
         fields = ["rule_id", "paragraph", "kind", "summary", "quote", "confirm", "condition", "mentions", "order"]
         widgets = {
-            "summary": forms.TextInput(attrs={"size": 100}),
+            "summary": forms.TextInput(attrs={"size": 100, "class": "vLargeTextField wide-summary"}),
             "quote": forms.Textarea(attrs={"rows": 2, "cols": 90}),
             "condition": forms.Textarea(attrs={"rows": 3, "cols": 90, "spellcheck": "false", "autocomplete": "off"}),
         }
@@ -85,6 +99,18 @@ class RuleForm(forms.ModelForm):
     def __init__(self, *args, paragraph_formset=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.paragraph_formset = paragraph_formset
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The CEL parser's own words are for programmers: when the condition is not
+        # valid CEL, say what is wrong in words and mark where.
+        if any("not valid CEL" in error for error in self.errors.get("condition", ())):
+            try:
+                parse_condition(self.instance.condition)
+            except ConditionSyntaxError as exc:
+                self.errors["condition"] = self.error_class(
+                    [f"The condition cannot be read: {exc.reason}. Here: {exc.inline_marked}"]
+                )
 
     def clean(self):
         cleaned = super().clean()
@@ -132,3 +158,181 @@ class PublishForm(forms.Form):
                 "review them above and tick the box to publish.",
             )
         return cleaned
+
+
+class ConditionBuilder:
+    """The condition builder's rows as a form: fact ▸ operator ▸ values, grouped under all/any.
+
+    Row i posts row-i-fact, row-i-op, row-i-values (checkboxes) and row-i-group:
+    0 is the condition itself, 1..MAX_GROUPS a sub-group whose own all/any and
+    "not" are group-k-match and group-k-negate. A sub-group stands where its
+    first row stands. Facts are the vocabulary's own (guidance.facts), with
+    their own values; the CEL is written by guidance.conditions.
+    """
+
+    MAX_GROUPS = 3
+    BLANK_ROWS = 1
+
+    def __init__(self, data=None, *, initial=None):
+        self.errors = []
+        if data is not None:
+            self._read(data)
+        else:
+            self._load(initial or {"match": "all", "negate": False, "rows": []})
+        if data is None or "add_row" in data:
+            self.rows += [{"fact": "", "op": "", "values": [], "group": 0} for _ in range(self.BLANK_ROWS)]
+
+    # ------------------------------------------------------------ reading
+
+    def _load(self, builder):
+        self.top = {"match": builder.get("match", "all"), "negate": bool(builder.get("negate"))}
+        self.groups = {k: {"match": "any", "negate": False} for k in range(1, self.MAX_GROUPS + 1)}
+        self.rows = []
+        next_group = 1
+        for row in builder.get("rows", []):
+            if "rows" in row:
+                self.groups[next_group] = {"match": row.get("match", "all"), "negate": bool(row.get("negate"))}
+                self.rows += [{**sub, "group": next_group} for sub in row["rows"]]
+                next_group += 1
+            else:
+                self.rows.append({**row, "group": 0})
+
+    def _read(self, data):
+        self.top = {"match": "any" if data.get("match") == "any" else "all", "negate": bool(data.get("negate"))}
+        self.groups = {
+            k: {
+                "match": "all" if data.get(f"group-{k}-match") == "all" else "any",
+                "negate": bool(data.get(f"group-{k}-negate")),
+            }
+            for k in range(1, self.MAX_GROUPS + 1)
+        }
+        self.rows = []
+        indexes = sorted(
+            {int(key.split("-")[1]) for key in data if key.startswith("row-") and key.split("-")[1].isdigit()}
+        )
+        for i in indexes:
+            fact = data.get(f"row-{i}-fact", "")
+            if not fact or data.get(f"row-{i}-remove"):
+                continue  # a blank or removed row
+            try:
+                group = int(data.get(f"row-{i}-group", 0))
+            except ValueError:
+                group = 0
+            values = data.getlist(f"row-{i}-values") if hasattr(data, "getlist") else data.get(f"row-{i}-values", [])
+            self.rows.append(
+                {
+                    "fact": fact,
+                    "op": data.get(f"row-{i}-op", ""),
+                    "values": list(values),
+                    "group": max(0, min(group, self.MAX_GROUPS)),
+                }
+            )
+
+    # ------------------------------------------------------------ writing
+
+    def as_builder(self):
+        rows, placed = [], {}
+        for row in self.rows:
+            if not row["fact"]:
+                continue
+            plain = {"fact": row["fact"], "op": row["op"], "values": row["values"]}
+            if row["group"] == 0:
+                rows.append(plain)
+            elif row["group"] in placed:
+                placed[row["group"]]["rows"].append(plain)
+            else:
+                placed[row["group"]] = {**self.groups[row["group"]], "rows": [plain]}
+                rows.append(placed[row["group"]])
+        return {**self.top, "rows": rows}
+
+    def cel(self):
+        """(CEL, None) or (None, the problem in words)."""
+        from .conditions import builder_to_cel
+
+        try:
+            return builder_to_cel(self.as_builder()), None
+        except ValueError as exc:
+            return None, str(exc)
+
+    # ------------------------------------------------------------ showing
+
+    def bound_rows(self):
+        from .conditions import OPERATORS
+        from .facts import FACTS
+
+        facts = [(name, fact.label) for name, fact in FACTS.items() if fact.kind in OPERATORS]
+        shown = []
+        for i, row in enumerate(self.rows):
+            fact = FACTS.get(row["fact"])
+            kind = fact.kind if fact and fact.kind in OPERATORS else None
+            ops = OPERATORS[kind] if kind else ()
+            values = tuple(fact.choices.items()) if kind in ("enum", "enum_list") else ()
+            shown.append(
+                {
+                    "index": i,
+                    "fact": row["fact"],
+                    "op": row["op"],
+                    "values": set(row["values"]),
+                    "group": row["group"],
+                    "fact_choices": facts,
+                    "op_choices": ops,
+                    "value_choices": values,
+                    "label": fact.label if fact else "",
+                }
+            )
+        return shown
+
+    def group_settings(self):
+        return [{"number": k, **settings} for k, settings in self.groups.items()]
+
+
+class ParagraphForm(forms.ModelForm):
+    """A paragraph: a slug published in an earlier version is shown read-only (links and past assessments cite it)."""
+
+    class Meta:
+        model = Paragraph
+        fields = ["section", "slug", "title", "text", "order"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 12, "cols": 100})}
+
+    def __init__(self, *args, published_slugs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if published_slugs is None and instance.pk and instance.version_id:
+            published_slugs = set(
+                Paragraph.objects.filter(version__guideline_id=instance.version.guideline_id)
+                .exclude(version__status="draft")
+                .values_list("slug", flat=True)
+            )
+        if instance.pk and instance.slug in (published_slugs or ()):
+            self.fields["slug"].disabled = True
+            self.fields["slug"].help_text = "Published in an earlier version: links and past assessments cite it."
+        if "section" in self.fields and instance.version_id:
+            self.fields["section"].queryset = self.fields["section"].queryset.filter(version_id=instance.version_id)
+
+
+class ParagraphWorkbenchForm(ParagraphForm):
+    """The paragraph on its own page: its rules' quotes must stay in the text as edited."""
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        lost = [
+            rule.rule_id for rule in self.instance.rules.all() if rule.quote and not quote_in_text(rule.quote, text)
+        ]
+        if lost:
+            raise forms.ValidationError(
+                f"The quote of {', '.join(lost)} is no longer in the text: keep the words the rule rests on, "
+                "or change the rule's quote first."
+            )
+        return text
+
+
+def error_summary(forms_with_prefix):
+    """[(where, message, field id)] for every error of the given forms, for a summary at the top of a page."""
+    summary = []
+    for where, form in forms_with_prefix:
+        for name, errors in form.errors.items():
+            field = form.fields.get(name)
+            label = f"{where}: {field.label or name}" if field is not None else where
+            anchor = form[name].auto_id if field is not None else ""
+            summary += [(label, message, anchor) for message in errors]
+    return summary

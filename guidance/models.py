@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
+from .conditions import condition_reading
 from .engine import KINDS, ConditionError, RuleSpec, compile_rule
 from .facts import FACTS, validate_case
 from .markdown import render_markdown
@@ -40,7 +41,16 @@ class GuidanceVersionQuerySet(models.QuerySet):
         return super().delete()
 
 
+class ReviewState(models.TextChoices):
+    EDITING = "editing", "Being edited"
+    SUBMITTED = "submitted", "Submitted for review"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned with a comment"
+
+
 class GuidanceVersion(models.Model):
+    ReviewState = ReviewState
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -61,6 +71,33 @@ class GuidanceVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     retired_at = models.DateTimeField(null=True, blank=True)
+
+    # Two people to publish (guidance.publishing: draft_submit, draft_approve,
+    # draft_return). The fingerprints are of the content as it was submitted and
+    # approved: any change after approval, however it is made, voids it.
+    review_state = models.CharField(
+        max_length=10, choices=ReviewState.choices, default=ReviewState.EDITING, editable=False
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    submitted_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    last_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text="Who last changed the content before it was submitted (from its history).",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    approved_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    review_comment = models.TextField(blank=True, editable=False, help_text="Why the reviewer returned the draft.")
 
     # Provenance of the source text this version reproduces. Left blank when the
     # source came without a bibliographic record: nothing is invented.
@@ -87,7 +124,10 @@ class GuidanceVersion(models.Model):
 
     class Meta:
         ordering = ["-number"]
-        permissions = [("publish_guidanceversion", "Can publish a guidance draft")]
+        permissions = [
+            ("publish_guidanceversion", "Can publish a guidance draft"),
+            ("approve_guidanceversion", "Can approve guidance (a draft another editor wrote)"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["guideline", "number"], name="guidance_version_number_unique"),
             models.UniqueConstraint(
@@ -346,6 +386,11 @@ class Rule(VersionContent):
     def anchor(self):
         """The sentence the quote starts in, on the guidance page (the paragraph without a quote)."""
         return quote_anchor(self.paragraph.slug, self.paragraph.text, self.quote) if self.quote else self.paragraph.slug
+
+    @cached_property
+    def reading(self):
+        """The condition in plain words, or why none can be given (guidance.conditions)."""
+        return condition_reading(self.condition)
 
     @property
     def mentioned_facts(self):

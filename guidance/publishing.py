@@ -2,6 +2,8 @@
 
 import dataclasses
 import difflib
+import hashlib
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,17 @@ from simple_history.utils import bulk_create_with_history
 from audit.services import Action, audit_covered, audit_record
 
 from . import engine, properties
-from .models import GuidanceVersion, Guideline, Paragraph, RegressionCase, Rule, SafetyProperty, Section
+from .conditions import condition_reading
+from .models import (
+    GuidanceVersion,
+    Guideline,
+    Paragraph,
+    RegressionCase,
+    ReviewState,
+    Rule,
+    SafetyProperty,
+    Section,
+)
 from .quotes import quote_in_text
 
 REGRESSION_CASES_FILE = Path(__file__).resolve().parent / "data" / "regression-cases.json"
@@ -205,6 +217,7 @@ def draft_publish(*, draft, user, change_note, confirm_changes=False):
             + ". Change the rules (or the property) until every property holds.",
             proofs=proofs,
         )
+    _check_approved(draft)
     if current and not confirm_changes and regression_changes(old=current, new=draft):
         raise PublishError("This draft changes recommendations for regression cases; confirm to publish.")
 
@@ -225,7 +238,217 @@ def draft_publish(*, draft, user, change_note, confirm_changes=False):
         obj=draft,
         number=draft.number,
         replaced=current.number if current else None,
+        submitted_by=draft.submitted_by_id,
+        last_changed_by=draft.last_changed_by_id,
+        approved_by=draft.approved_by_id,
+        fingerprint=draft.approved_fingerprint,
     )
+    return draft
+
+
+# ---------------------------------------------------------------- review (two people to publish)
+#
+# Nobody publishes alone, superusers included: the checks are here, in the
+# services every way of publishing goes through, not in permissions. The
+# approval is bound to a fingerprint of the content: a change after approval,
+# through the admin, the workbench, a shell or a bulk update, voids it.
+
+
+def draft_fingerprint(version):
+    """SHA-256 of everything a clinician would read or the engine would run in this version."""
+    content = {
+        "version": [version.title, *(str(getattr(version, name) or "") for name in GuidanceVersion.PROVENANCE_FIELDS)],
+        "sections": list(
+            Section.objects.filter(version=version).order_by("slug").values_list("slug", "title", "text", "order")
+        ),
+        "paragraphs": list(
+            Paragraph.objects.filter(version=version)
+            .order_by("slug")
+            .values_list("slug", "section__slug", "title", "text", "order")
+        ),
+        "rules": list(
+            Rule.objects.filter(version=version)
+            .order_by("rule_id")
+            .values_list(
+                "rule_id", "paragraph__slug", "kind", "summary", "condition", "mentions", "quote", "confirm", "order"
+            )
+        ),
+        "properties": list(
+            SafetyProperty.objects.filter(version=version)
+            .order_by("property_id")
+            .values_list("property_id", "statement", "condition", "order")
+        ),
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def draft_last_changed_by(version):
+    """The user of the newest recorded change to the version or its content (None when not recorded)."""
+    newest = None
+    for model in (GuidanceVersion, Section, Paragraph, Rule, SafetyProperty):
+        records = model.history.filter(
+            **({"id": version.pk} if model is GuidanceVersion else {"version_id": version.pk})
+        )
+        record = records.order_by("-history_date", "-history_id").values("history_date", "history_user_id").first()
+        if record and (newest is None or record["history_date"] > newest["history_date"]):
+            newest = record
+    return newest["history_user_id"] if newest else None
+
+
+@dataclass(frozen=True)
+class ReviewStatus:
+    state: str  # editing / submitted / approved / returned / void
+    label: str
+    can_publish: bool
+
+
+def draft_review_status(version):
+    """Where the draft stands in review, checked against its content now."""
+    state = version.review_state
+    if state == ReviewState.APPROVED:
+        if draft_fingerprint(version) == version.approved_fingerprint:
+            return ReviewStatus("approved", f"Approved by {version.approved_by}", True)
+        return ReviewStatus("void", "Approval void: the draft changed after it was approved; submit it again", False)
+    if state == ReviewState.SUBMITTED:
+        if draft_fingerprint(version) == version.submitted_fingerprint:
+            return ReviewStatus("submitted", f"Submitted for review by {version.submitted_by}", False)
+        return ReviewStatus("void", "Changed after it was submitted; submit it again for review", False)
+    if state == ReviewState.RETURNED:
+        return ReviewStatus("returned", "Returned by the reviewer with a comment", False)
+    return ReviewStatus("editing", "Being edited; submit it for review when it is ready", False)
+
+
+def _check_approved(draft):
+    if draft.review_state != ReviewState.APPROVED:
+        raise PublishError(
+            "This draft has not been approved: a second editor must approve it before it can be published."
+        )
+    if draft_fingerprint(draft) != draft.approved_fingerprint:
+        raise PublishError(
+            "The draft changed after it was approved, so the approval is void: "
+            "submit it for review again and have it approved."
+        )
+
+
+def _locked_draft(draft):
+    Guideline.objects.select_for_update().get(pk=draft.guideline_id)
+    draft = GuidanceVersion.objects.select_related("guideline").get(pk=draft.pk)
+    if draft.status != GuidanceVersion.Status.DRAFT:
+        raise PublishError(f"Guidance v{draft.number} is already {draft.status}; it is not a draft any more.")
+    return draft
+
+
+def _set_review(draft, **fields):
+    # A queryset update: review steps are not content changes, so they leave no
+    # history record that would make the reviewer look like an author.
+    GuidanceVersion.objects.filter(pk=draft.pk, status=GuidanceVersion.Status.DRAFT).update(**fields)
+    for name, value in fields.items():
+        setattr(draft, name, value)
+
+
+@transaction.atomic
+def draft_submit(*, draft, user):
+    """Submit the draft for review as it stands now."""
+    draft = _locked_draft(draft)
+    if draft.review_state == ReviewState.SUBMITTED and draft_fingerprint(draft) == draft.submitted_fingerprint:
+        raise PublishError("This draft is already waiting for review.")
+    fingerprint = draft_fingerprint(draft)
+    author_id = draft_last_changed_by(draft) or user.pk
+    _set_review(
+        draft,
+        review_state=ReviewState.SUBMITTED,
+        submitted_at=timezone.now(),
+        submitted_by=user,
+        submitted_fingerprint=fingerprint,
+        last_changed_by_id=author_id,
+        approved_at=None,
+        approved_by=None,
+        approved_fingerprint="",
+        review_comment="",
+    )
+    audit_record(
+        actor=user,
+        action=Action.GUIDANCE_SUBMITTED,
+        obj=draft,
+        number=draft.number,
+        last_changed_by=author_id,
+        fingerprint=fingerprint,
+    )
+    return draft
+
+
+def _check_reviewer(draft, user):
+    if not user.has_perm("guidance.approve_guidanceversion"):
+        raise PublishError("You may not review guidance drafts.")
+    if draft.review_state != ReviewState.SUBMITTED:
+        raise PublishError("This draft is not waiting for review: it must be submitted first.")
+    if draft_fingerprint(draft) != draft.submitted_fingerprint:
+        raise PublishError("The draft changed after it was submitted; it must be submitted again before review.")
+    if user.pk in (draft.submitted_by_id, draft.last_changed_by_id):
+        raise PublishError(
+            "You wrote or submitted this draft: a second editor must review it. Nobody approves their own change."
+        )
+
+
+@transaction.atomic
+def draft_approve(*, draft, user):
+    """A second editor approves the draft exactly as it was submitted."""
+    draft = _locked_draft(draft)
+    _check_reviewer(draft, user)
+    _set_review(
+        draft,
+        review_state=ReviewState.APPROVED,
+        approved_at=timezone.now(),
+        approved_by=user,
+        approved_fingerprint=draft.submitted_fingerprint,
+    )
+    audit_record(
+        actor=user,
+        action=Action.GUIDANCE_APPROVED,
+        obj=draft,
+        number=draft.number,
+        submitted_by=draft.submitted_by_id,
+        last_changed_by=draft.last_changed_by_id,
+        fingerprint=draft.approved_fingerprint,
+    )
+    return draft
+
+
+@transaction.atomic
+def draft_return(*, draft, user, comment):
+    """A second editor sends the draft back to its authors, saying why."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise PublishError("Say why the draft goes back: a comment is required.")
+    draft = _locked_draft(draft)
+    _check_reviewer(draft, user)
+    _set_review(draft, review_state=ReviewState.RETURNED, review_comment=comment)
+    # The comment stays on the draft; the audit trail names the step only.
+    audit_record(
+        actor=user,
+        action=Action.GUIDANCE_RETURNED,
+        obj=draft,
+        number=draft.number,
+        submitted_by=draft.submitted_by_id,
+    )
+    return draft
+
+
+def draft_review_refresh(*, draft, user):
+    """After an edit: a submission or approval the content no longer matches is withdrawn, and audited."""
+    draft = GuidanceVersion.objects.get(pk=draft.pk)
+    if draft.status != GuidanceVersion.Status.DRAFT or draft.review_state not in (
+        ReviewState.SUBMITTED,
+        ReviewState.APPROVED,
+    ):
+        return draft
+    expected = draft.approved_fingerprint if draft.review_state == ReviewState.APPROVED else draft.submitted_fingerprint
+    if draft_fingerprint(draft) == expected:
+        return draft
+    voided = draft.review_state
+    _set_review(draft, review_state=ReviewState.EDITING, approved_at=None, approved_by=None, approved_fingerprint="")
+    audit_record(actor=user, action=Action.GUIDANCE_REVIEW_VOIDED, obj=draft, number=draft.number, voided=voided)
     return draft
 
 
@@ -346,7 +569,10 @@ def version_diff(*, old, new):
             before = _shown(getattr(a.spec, name)) if a else ""
             after = _shown(getattr(b.spec, name)) if b else ""
             if before != after:
-                fields.append({"name": name, "before": before, "after": after})
+                field = {"name": name, "before": before, "after": after, "words": _word_diff(before, after)}
+                if name == "condition":
+                    field.update(_condition_words(before, after))
+                fields.append(field)
         rules.append(
             {"rule_id": rule_id, "status": "added" if not a else "removed" if not b else "changed", "fields": fields}
         )
@@ -372,6 +598,19 @@ def version_diff(*, old, new):
     return {"text": text, "rules": rules, "properties": props}
 
 
+def _condition_words(before, after):
+    """The readback of each side, and their word diff when both can be read back (guidance.conditions)."""
+    readings = {
+        "reading_before": condition_reading(before) if before else None,
+        "reading_after": condition_reading(after) if after else None,
+    }
+    both = [r for r in readings.values() if r is not None]
+    if both and all(r.ok for r in both):
+        texts = [r.text if r is not None else "" for r in readings.values()]
+        readings["reading_words"] = _word_diff(*texts)
+    return readings
+
+
 def _shown(value):
     """A rule field as an editor reads it in a diff (lists one item after another)."""
     return "; ".join(value) if isinstance(value, tuple | list) else value
@@ -390,3 +629,66 @@ def _word_diff(a, b):
             if j2 > j1:
                 out.append(("insert", " ".join(b_words[j1:j2])))
     return out
+
+
+# ---------------------------------------------------------------- the editor's workbench
+
+
+@transaction.atomic
+def rule_condition_set(*, rule, condition, user):
+    """Give a draft's rule a new condition (checked like any rule edit); a review it voids is withdrawn."""
+    rule = Rule.objects.select_related("paragraph", "version").get(pk=rule.pk)
+    rule.condition = condition
+    rule.full_clean()
+    rule._history_user = user
+    rule.save()
+    draft_review_refresh(draft=rule.version, user=user)
+    return rule
+
+
+def workbench_outline(version):
+    """The version's sections and paragraphs, each with its rules (prefetched), and the counts."""
+    from django.db.models import Prefetch
+
+    sections = list(
+        version.sections.prefetch_related(
+            Prefetch(
+                "paragraphs",
+                queryset=Paragraph.objects.order_by("order", "pk").prefetch_related(
+                    Prefetch("rules", queryset=Rule.objects.order_by("order", "pk"))
+                ),
+            )
+        ).order_by("order", "pk")
+    )
+    paragraphs = [p for s in sections for p in s.paragraphs.all()]
+    return {
+        "sections": sections,
+        "counts": {
+            "sections": len(sections),
+            "paragraphs": len(paragraphs),
+            "rules": sum(len(p.rules.all()) for p in paragraphs),
+            "properties": version.safety_properties.count(),
+            "uncited": sum(1 for p in paragraphs if not p.rules.all()),
+        },
+        "properties": list(version.safety_properties.all()),
+    }
+
+
+@dataclass(frozen=True)
+class PropertyForCase:
+    property_id: str
+    statement: str
+    holds: bool
+
+
+def properties_for_case(*, facts, version):
+    """Whether each of the version's safety properties holds for this one case (validated facts)."""
+    compiled = guidance_compiled(version)
+    fired = [rec.rule for rec in engine.evaluate(facts, compiled)]
+    rule_ids = [rule.spec.rule_id for rule in compiled.rules]
+    results = []
+    for spec in version.property_specs():
+        prop = properties.compile_property(spec, rule_ids=rule_ids)
+        context = engine._context(facts, prop.variables, {properties.FIRED: fired})
+        results.append(PropertyForCase(spec.property_id, spec.statement, prop.program.execute(context) is True))
+    return results

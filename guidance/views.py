@@ -18,13 +18,16 @@ def _can_preview_drafts(user):
     return user.has_perm("guidance.change_guidanceversion") and not two_factor_pending(user)
 
 
+def _versions():
+    # The page names who wrote, approved and published the version.
+    return GuidanceVersion.objects.select_related(
+        "guideline", "published_by", "based_on", "submitted_by", "last_changed_by", "approved_by"
+    ).filter(guideline__slug=settings.GUIDANCE_SLUG)
+
+
 def _version_for(request, number):
     """A published or retired version; a draft only for guidance editors past the two-factor step."""
-    version = (
-        GuidanceVersion.objects.select_related("guideline", "published_by", "based_on")
-        .filter(guideline__slug=settings.GUIDANCE_SLUG, number=number)
-        .first()
-    )
+    version = _versions().filter(number=number).first()
     if version is None or (version.is_draft and not _can_preview_drafts(request.user)):
         raise Http404("No such guidance version.")
     return version
@@ -51,7 +54,7 @@ def _render_version(request, version):
 @login_required
 @require_GET
 def current(request):
-    version = guidance_current()
+    version = _versions().filter(status=GuidanceVersion.Status.PUBLISHED).first()
     if version is None:
         raise Http404("No guidance has been published yet.")
     return _render_version(request, version)

@@ -29,22 +29,30 @@ ROLE_PERMISSIONS = {
         for model in models
         for action in ("add", "change", "delete", "view")
     ]
-    + [("guidance", "publish_guidanceversion"), ("guidance", "view_guideline")],
+    # Approval goes to editors: the second person must know the content, and the
+    # rule "never the one who last changed it" is enforced per draft by
+    # guidance.publishing, not by a separate role.
+    + [
+        ("guidance", "publish_guidanceversion"),
+        ("guidance", "approve_guidanceversion"),
+        ("guidance", "view_guideline"),
+    ],
 }
 
 
 def ensure_roles(Group, Permission, *, model_exists=None):  # noqa: N803 - model classes (historical in migrations)
     """Create or refresh the groups; missing permissions raise so a typo cannot pass silently.
 
-    `model_exists(app_label, model_name)`, in a migration, leaves out the
-    permissions of models that do not exist yet at that point of the history
-    (a later migration refreshes the groups once they do).
+    `model_exists(app_label, model_name, codename)`, in a migration, leaves out
+    the permissions of models (or custom permissions of a model) that do not
+    exist yet at that point of the history (a later migration refreshes the
+    groups once they do).
     """
     for name, wanted in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
         perms = []
         for app_label, codename in wanted:
-            if model_exists and not model_exists(app_label, _model_of(codename)):
+            if model_exists and not model_exists(app_label, _model_of(codename), codename):
                 continue
             perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         group.permissions.set(perms)
@@ -73,11 +81,12 @@ def sync_roles(apps):
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
 
-    def model_exists(app_label, model_name):
+    def model_exists(app_label, model_name, codename):
         try:
-            apps.get_model(app_label, model_name)
+            model = apps.get_model(app_label, model_name)
         except LookupError:
             return False
-        return True
+        default = codename.partition("_")[0] in model._meta.default_permissions
+        return default or codename in {name for name, _ in model._meta.permissions}
 
     ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), model_exists=model_exists)

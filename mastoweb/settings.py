@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "mastoweb.apps.MastowebConfig",
     "audit",
     "guidance",
@@ -149,6 +151,18 @@ STORAGES = {
         )
     },
 }
+
+# Background work (django-tasks; django.tasks from Django 6): the impact of a
+# guidance draft on the stored cases. Embedded default: the database backend,
+# worked by `manage.py db_worker` (started by `make run`). Scale-out: RQ on
+# Redis (docs/deploy.md). Tests use the immediate backend (tests/conftest.py).
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Scale-out: TASKS_BACKEND=django_tasks_rq.RQBackend with REDIS_URL; workers run
+# `manage.py rqworker --job-class django_tasks_rq.Job default`.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 
 # ---------------------------------------------------------------- security
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request and

@@ -17,6 +17,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_immediately(settings):
+    # Background tasks run inside the test, when enqueued (the database backend needs a worker).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def make_user(django_user_model):
     def make(username, *, staff=False, superuser=False, perms=(), groups=()):

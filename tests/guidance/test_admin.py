@@ -9,6 +9,7 @@ from django.utils.html import escape
 
 from guidance import publishing
 from guidance.models import GuidanceVersion, Paragraph, Rule
+from tests.review import approved
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +175,8 @@ def test_it_offers_only_the_drafts_own_sections_and_paragraphs(client, editor, p
 @pytest.mark.parametrize(
     ("condition", "message"),
     [
-        ('"fracture" in symptoms &&', "The condition is not valid CEL"),
+        # Explained in words, the position marked, not the CEL parser's output.
+        ('"fracture" in symptoms &&', "The condition ends too early: a condition must follow && , || , ! or ("),
         ('"fracture" in symptom', "Unknown fact name 'symptom' (did you mean 'symptoms'?)"),
         ('"flushng" in symptoms', "Unknown value 'flushng' (did you mean 'flushing'?)"),
     ],
@@ -231,6 +233,7 @@ def test_it_changes_nothing_when_a_published_version_is_posted(client, editor, p
     r_index, _ = inline_form(page, "rules", rule_id="calcium-and-vitamin-d")
     data[f"rules-{r_index}-condition"] = '"fracture" in symptoms'
     data["title"] = "Changed after publishing"
+    approved(draft)
     publishing.draft_publish(draft=draft, user=editor, change_note="Same content.")
 
     response = client.post(admin_url("change", draft.pk), data)
@@ -258,6 +261,7 @@ def test_it_rolls_back_an_edit_when_the_draft_is_published_during_the_save(
 
     def published_meanwhile(self, request, obj, form, change):
         save_model(self, request, obj, form, change)
+        approved(obj)
         publishing.draft_publish(draft=obj, user=editor, change_note="Published by a colleague.")
 
     monkeypatch.setattr(GuidanceVersionAdmin, "save_model", published_meanwhile)
@@ -294,6 +298,7 @@ def test_it_links_a_draft_to_its_preview(client, editor, published_version):
 
 def test_it_publishes_a_draft_with_a_change_note(client, editor, published_version):
     draft = make_draft(published_version, editor)
+    approved(draft)
     client.force_login(editor)
 
     page = client.get(admin_url("publish", draft.pk))
@@ -344,6 +349,7 @@ def narrow_calcium_rule(draft):
 def test_it_refuses_to_publish_regression_changes_without_confirmation(client, editor, published_version):
     draft = make_draft(published_version, editor)
     narrow_calcium_rule(draft)
+    approved(draft)
     client.force_login(editor)
 
     response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE})
@@ -367,6 +373,7 @@ def test_it_refuses_to_publish_regression_changes_without_confirmation(client, e
 def test_it_publishes_regression_changes_once_confirmed(client, editor, published_version):
     draft = make_draft(published_version, editor)
     narrow_calcium_rule(draft)
+    approved(draft)
     client.force_login(editor)
 
     response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE, "confirm_changes": "on"})
@@ -380,6 +387,7 @@ def test_it_publishes_regression_changes_once_confirmed(client, editor, publishe
 def test_it_shows_a_refused_publish_as_an_error_and_keeps_the_note(client, editor, published_version):
     draft = make_draft(published_version, editor)
     Rule.objects.filter(version=draft).delete()
+    approved(draft)
     client.force_login(editor)
 
     response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE, "confirm_changes": "on"})
@@ -429,6 +437,7 @@ def test_it_sends_non_staff_to_the_admin_login(client, clinician, editor, publis
 
 def test_it_lists_the_history_with_links(client, editor, published_version):
     draft = make_draft(published_version, editor)
+    approved(draft)
     publishing.draft_publish(draft=draft, user=editor, change_note="Second edition of the text.")
     client.force_login(editor)
 
@@ -487,12 +496,14 @@ def test_it_does_not_query_per_paragraph_or_rule(client, editor, published_versi
         return len(queries)
 
     if frozen:
+        approved(version)
         publishing.draft_publish(draft=version, user=editor, change_note="Same content.")
         version.refresh_from_db()
         before = count()
         # Add content the only way a frozen version gets it: copied into the next published version.
         extra = make_draft(version, editor)
         add_rules(extra, 5)
+        approved(extra)
         publishing.draft_publish(draft=extra, user=editor, change_note="More rules.", confirm_changes=True)
         version = extra
         version.refresh_from_db()
@@ -557,17 +568,28 @@ def test_history_query_count_does_not_grow_with_edits(client, editor, published_
     assert len(many) == len(few)
 
 
-def test_it_refuses_to_rename_a_published_paragraph_slug(client, editor, published_version):
+def test_a_published_paragraph_slug_is_read_only_and_a_posted_rename_is_ignored(client, editor, published_version):
     draft = make_draft(published_version, editor)
     client.force_login(editor)
     url = admin_url("change", draft.pk)
-    data = post_data(client.get(url))
-    index, _ = inline_form(client.get(url), "paragraphs", slug="flushing")
+    page = client.get(url)
+    data = post_data(page)
+    index, form = inline_form(page, "paragraphs", slug="flushing")
+    assert form.fields["slug"].disabled
     data[f"paragraphs-{index}-slug"] = "aspirin-for-flushing"
 
     response = client.post(url, data)
 
-    assert response.status_code == 200
-    assert "was published in an earlier version" in response.content.decode()
+    assert response.status_code == 302
     assert draft.paragraphs.filter(slug="flushing").exists()
     assert not draft.paragraphs.filter(slug="aspirin-for-flushing").exists()
+
+
+def test_a_new_paragraph_slug_stays_editable(client, editor, published_version):
+    draft = make_draft(published_version, editor)
+    Paragraph.objects.create(version=draft, section=draft.sections.first(), slug="brand-new", text="New words.")
+    client.force_login(editor)
+
+    _, form = inline_form(client.get(admin_url("change", draft.pk)), "paragraphs", slug="brand-new")
+
+    assert not form.fields["slug"].disabled

@@ -15,6 +15,7 @@ from guidance.engine import ConditionError
 from guidance.facts import validate_case
 from guidance.models import FrozenVersionError, GuidanceVersion, Paragraph, Rule, SafetyProperty, Section
 from guidance.publishing import PublishError, draft_create, draft_publish, guidance_current, guidance_evaluate
+from tests.review import approved
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,7 @@ def make_draft(published_version, editor):
 
 
 def publish(draft, editor, note="Reworded the MCL rule", **options):
+    approved(draft)
     return draft_publish(draft=draft, user=editor, change_note=note, confirm_changes=True, **options)
 
 
@@ -316,6 +318,7 @@ def test_publishing_retires_the_previous_version_and_records_who_when_and_why(pu
     draft = make_draft(published_version, editor)
     before = timezone.now()
 
+    approved(draft)
     published = draft_publish(draft=draft, user=editor, change_note="  Same text, new number.  ")
 
     published_version.refresh_from_db()
@@ -372,6 +375,7 @@ def test_a_draft_that_changes_regression_cases_needs_confirmation(published_vers
     draft = make_draft(published_version, editor)
     Rule.objects.filter(version=draft, rule_id="venom-immunotherapy").delete()
 
+    approved(draft)
     with pytest.raises(PublishError, match="confirm"):
         draft_publish(draft=draft, user=editor, change_note="Dropped venom immunotherapy")
 
@@ -382,6 +386,7 @@ def test_a_draft_that_changes_regression_cases_needs_confirmation(published_vers
 def test_a_draft_that_changes_no_regression_case_publishes_without_confirmation(published_version, editor):
     draft = make_draft(published_version, editor)
 
+    approved(draft)
     assert draft_publish(draft=draft, user=editor, change_note="Text only").status == "published"
 
 

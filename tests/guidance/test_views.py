@@ -10,6 +10,7 @@ from django.urls import reverse
 from guidance.loading import SOURCE_FILE, parse_source
 from guidance.models import GuidanceVersion, Paragraph, Rule
 from guidance.publishing import draft_create, draft_publish
+from tests.review import approved
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,7 @@ def make_draft(version, user):
 
 
 def publish(draft, user, note="Reworded the flushing paragraph"):
+    approved(draft)
     return draft_publish(draft=draft, user=user, change_note=note, confirm_changes=True)
 
 
@@ -258,8 +260,9 @@ def test_the_diff_shows_changed_words_and_changed_rules(client, clinician, edito
 
     assert "<ins>low-dose</ins> aspirin may <del>be helpful,</del> <ins>help,</ins>" in html
     assert "aspirin-for-refractory-flushing" in html
-    assert "<ins>Low-dose aspirin for flushing not responsive to antihistamines</ins>" in html
-    assert "<ins>low-dose aspirin may help, provided the patient is known to tolerate NSAIDs</ins>" in html
+    # Rule fields word by word too: only the words that changed are marked.
+    assert "<del>Aspirin may be helpful</del> <ins>Low-dose aspirin</ins> for flushing" in html
+    assert html.count("<ins>low-dose</ins> aspirin may <del>be helpful,</del> <ins>help,</ins>") == 2  # text, quote
     assert "venom-immunotherapy" not in html
     assert "No safety property changed." in html
 

@@ -29,7 +29,11 @@ def our_apps_with_migrations():
     return [
         config.label
         for config in apps.get_app_configs()
-        if Path(config.path).is_relative_to(settings.BASE_DIR) and (Path(config.path) / "migrations").is_dir()
+        if Path(config.path).is_relative_to(settings.BASE_DIR)
+        # The virtualenv may sit inside the checkout: installed packages are not ours
+        # (django-tasks-db's own migrations cannot be reversed).
+        and "site-packages" not in Path(config.path).parts
+        and (Path(config.path) / "migrations").is_dir()
     ]
 
 

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from guidance.publishing import draft_create
 from mastoweb import roles
 from tests.cases.factories import form_data, make_case
+from tests.review import approved
 
 ROOT_URLCONF = "mastoweb.urls"
 
@@ -65,6 +66,14 @@ ADMIN_URLS = {
     "admin:guidance_guidanceversion_changelist": (),
     "admin:guidance_guidanceversion_change": ("object_id",),
     "admin:guidance_guidanceversion_publish": ("object_id",),
+    "admin:guidance_guidanceversion_workbench": ("object_id",),
+    "admin:guidance_guidanceversion_condition_builder": ("object_id", "rule_pk"),
+    "admin:guidance_guidanceversion_paragraph": ("object_id", "paragraph_pk"),
+    "admin:cases_try_guidance": ("version_pk",),
+    "admin:cases_guidance_impact": ("version_pk",),
+    "admin:guidance_guidanceversion_review_submit": ("object_id",),
+    "admin:guidance_guidanceversion_review_approve": ("object_id",),
+    "admin:guidance_guidanceversion_review_return": ("object_id",),
     "admin:guidance_guidanceversion_create_draft": (),
     "admin:cases_case_changelist": (),
     "admin:cases_assessment_changelist": (),
@@ -88,7 +97,8 @@ def url_values(people, guidance_version):
     owner, _ = people[OWNER]
     editor, _ = people[EDITOR]
     case = make_case(owner, subtype="ISM", symptoms=["flushing"])
-    draft = draft_create(guideline=guidance_version.guideline, user=editor)
+    # Approved by a second editor, so the editor's publish goes through.
+    draft = approved(draft_create(guideline=guidance_version.guideline, user=editor))
     return {
         "case_id": case.pk,
         "assessment_id": case.assessments.get().pk,
@@ -96,6 +106,9 @@ def url_values(people, guidance_version):
         "old": guidance_version.number,
         "new": draft.number,
         "object_id": draft.pk,
+        "version_pk": draft.pk,
+        "rule_pk": draft.rules.get(rule_id="venom-immunotherapy").pk,
+        "paragraph_pk": draft.rules.get(rule_id="venom-immunotherapy").paragraph_id,
     }
 
 
@@ -105,6 +118,12 @@ def post_data(name):
         return {**form_data(subtype="SSM"), "lock_version": 0}
     if name == "admin:guidance_guidanceversion_publish":
         return {"change_note": "Published in a test.", "confirm_changes": "on"}
+    if name == "admin:guidance_guidanceversion_condition_builder":
+        return {"mode": "cel", "condition": "venom_allergy", "save": "1"}
+    if name == "admin:guidance_guidanceversion_paragraph":
+        return {"preview": "1", "text": "Words for a preview."}
+    if name == "admin:guidance_guidanceversion_review_return":
+        return {"comment": "Returned in a test."}
     return {}
 
 

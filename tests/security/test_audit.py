@@ -17,6 +17,7 @@ from audit.services import audit_record
 from audit.views import DAMAGED_CURSOR
 from guidance import publishing
 from guidance.models import Paragraph
+from tests.review import approved
 
 pytestmark = pytest.mark.django_db
 
@@ -125,16 +126,26 @@ def test_it_records_a_draft_created_and_published_as_one_event_each(editor, publ
         )
 
     draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
+    approved(draft)
     publishing.draft_publish(draft=draft, user=editor, change_note="Test publication.")
 
     (created,) = [e for e in events(Action.GUIDANCE_DRAFT_CREATED) if e != system_created]
     assert (created.actor, created.object_id, created.details) == (editor, str(draft.pk), {"number": 3, "based_on": 2})
     (published,) = [e for e in events(Action.GUIDANCE_PUBLISHED) if e != system_published]
+    draft.refresh_from_db()
     assert (published.actor, published.object_id, published.details) == (
         editor,
         str(draft.pk),
-        {"number": 3, "replaced": 2},
+        {
+            "number": 3,
+            "replaced": 2,
+            "submitted_by": editor.pk,
+            "last_changed_by": editor.pk,
+            "approved_by": draft.approved_by_id,
+            "fingerprint": draft.approved_fingerprint,
+        },
     )
+    assert draft.approved_by not in (None, editor)
     # Copying the text and retiring v2 are part of those two events, not edits.
     assert events(Action.GUIDANCE_DRAFT_EDITED) == []
 

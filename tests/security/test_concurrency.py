@@ -26,6 +26,7 @@ from guidance.models import GuidanceVersion
 from guidance.publishing import PublishError, draft_create, draft_publish, guidance_current
 from mastoweb import roles
 from tests.cases.factories import form_data, make_case
+from tests.review import approved
 
 from .site_urls import role_user
 
@@ -140,7 +141,7 @@ def _published(guideline):
 
 @pytest.mark.django_db
 def test_publishing_a_draft_twice_one_after_the_other_refuses_the_second(editors, published_version):
-    draft = draft_create(guideline=published_version.guideline, user=editors[0])
+    draft = approved(draft_create(guideline=published_version.guideline, user=editors[0]))
     _publisher(draft, editors[0])()
     with pytest.raises(PublishError, match="already published"):
         _publisher(draft, editors[1])()
@@ -151,7 +152,7 @@ def test_publishing_a_draft_twice_one_after_the_other_refuses_the_second(editors
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @requires_postgres
 def test_two_editors_publishing_at_once_make_one_published_version(attempt, editors, published_version):
-    draft = draft_create(guideline=published_version.guideline, user=editors[0])
+    draft = approved(draft_create(guideline=published_version.guideline, user=editors[0]))
 
     outcomes = run_together(_publisher(draft, editors[0]), _publisher(draft, editors[1]))
 

@@ -104,6 +104,12 @@ WITH_TOKEN = {
     "logout": (OWNER, LOGIN),
     "admin:guidance_guidanceversion_create_draft": (EDITOR, REDIRECT),
     "admin:guidance_guidanceversion_publish": (EDITOR, REDIRECT),
+    "admin:guidance_guidanceversion_condition_builder": (EDITOR, REDIRECT),
+    "admin:guidance_guidanceversion_paragraph": (EDITOR, 200),
+    "admin:cases_guidance_impact": (EDITOR, REDIRECT),
+    "admin:guidance_guidanceversion_review_submit": (EDITOR, REDIRECT),
+    "admin:guidance_guidanceversion_review_approve": (EDITOR, REDIRECT),
+    "admin:guidance_guidanceversion_review_return": (EDITOR, REDIRECT),
 }
 
 

@@ -82,6 +82,16 @@ ADMIN_EXPECTED = {
     "admin:guidance_guidanceversion_changelist": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
     "admin:guidance_guidanceversion_change": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
     "admin:guidance_guidanceversion_publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "admin:guidance_guidanceversion_workbench": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "admin:guidance_guidanceversion_condition_builder": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "admin:guidance_guidanceversion_paragraph": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    # Trying a draft on typed facts reads no stored case.
+    "admin:cases_try_guidance": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    # Counts and fact combinations only: an editor reads it without case access.
+    "admin:cases_guidance_impact": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "admin:guidance_guidanceversion_review_submit": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
+    "admin:guidance_guidanceversion_review_approve": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
+    "admin:guidance_guidanceversion_review_return": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
     "admin:guidance_guidanceversion_create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
     # Guidance editors hold no case data and no audit trail.
     "admin:cases_case_changelist": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403),
@@ -180,6 +190,13 @@ POST_EXPECTED = {
     "interop:cds_feedback": row(401, 401, 401, 401, 401),
     "admin:guidance_guidanceversion_create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
     "admin:guidance_guidanceversion_publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "admin:guidance_guidanceversion_condition_builder": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "admin:guidance_guidanceversion_paragraph": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),  # a preview
+    "admin:cases_guidance_impact": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    # The editor created the draft: their approval is refused with a message, back to the page.
+    "admin:guidance_guidanceversion_review_submit": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "admin:guidance_guidanceversion_review_approve": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "admin:guidance_guidanceversion_review_return": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
 }
 
 

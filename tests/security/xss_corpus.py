@@ -15,6 +15,7 @@ from cases.models import Case
 from guidance.publishing import _compiled_cache, draft_create, draft_publish
 from mastoweb import roles
 from tests.cases.factories import make_case
+from tests.review import approved
 
 from .site_urls import role_user
 
@@ -117,6 +118,7 @@ def build_draft(*, make_user, published_version):
 def publish_draft(*, people, draft, published_version):
     """Publish the draft with a change note of payloads; [Page] that show cases, guidance and notes."""
     owner, editor = people["owner"], people["editor"]
+    approved(draft, author=editor)
     published = draft_publish(draft=draft, user=editor, change_note=ALL, confirm_changes=True)
     before = Case.objects.filter(created_by=owner, notes=ALL).get()
     after = make_case(owner, label=LABEL_PAYLOADS[1], notes=ALL, **FLUSHING)  # assessed under the new version

@@ -15,9 +15,11 @@ DEMO_USERS = {
     "clinician": {"is_staff": False, "is_superuser": False},
     "reviewer": {"is_staff": False, "is_superuser": False},
     "editor": {"is_staff": True, "is_superuser": False},
+    # A second editor: a draft is published only once someone other than its author approves it.
+    "editor2": {"is_staff": True, "is_superuser": False},
     "admin": {"is_staff": True, "is_superuser": True},
 }
-DEMO_GROUPS = {"clinician": CLINICIAN, "reviewer": REVIEWER, "editor": GUIDANCE_EDITOR}
+DEMO_GROUPS = {"clinician": CLINICIAN, "reviewer": REVIEWER, "editor": GUIDANCE_EDITOR, "editor2": GUIDANCE_EDITOR}
 
 # Made-up patients for trying the pages; labels are pseudonyms, as the form asks.
 DEMO_CASES = [

@@ -1,0 +1,125 @@
+"""The guidance editor's workbench pages that need cases: try a draft on a case, its impact on the stored cases.
+
+They live in cases, not guidance: they reuse the clinician's case form and
+recommendation lines and read the case table, and cases may depend on
+guidance, never the other way. Trying reads and stores no case; the impact
+page shows counts and fact combinations only (editors have no case access).
+"""
+
+import json
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from guidance.engine import ConditionError, EvaluationError
+from guidance.facts import FACTS
+from guidance.models import GuidanceVersion
+from guidance.properties import case_as_input
+from guidance.publishing import draft_fingerprint, guidance_current, properties_for_case
+
+from . import impact
+from .display import lines_changes, recommendation_groups
+from .forms import CaseForm
+from .services import case_evaluate
+
+
+class TryCaseForm(CaseForm):
+    """The clinician's case form, facts only: a tried case has no label or notes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("label", "notes"):
+            del self.fields[name]
+
+
+def try_draft_view(request, version_pk, *, admin_site):
+    """The draft's lines beside the published version's for the typed facts, and the properties for this case."""
+    if not request.user.has_perm("guidance.view_guidanceversion"):
+        raise PermissionDenied
+    version = get_object_or_404(GuidanceVersion.objects.select_related("guideline"), pk=version_pk)
+    current = guidance_current(slug=version.guideline.slug)
+    form = TryCaseForm(request.GET if "subtype" in request.GET else None)
+    context = {
+        **admin_site.each_context(request),
+        "title": f"Try guidance v{version.number} on a case",
+        "original": version,
+        "opts": GuidanceVersion._meta,
+        "current": current,
+        "form": form,
+        "fact_fields": [form[name] for name in FACTS],
+    }
+    if form.is_bound and form.is_valid():
+        facts = form.facts
+        try:
+            draft_lines = case_evaluate(facts=facts, version=version)
+            current_lines = case_evaluate(facts=facts, version=current) if current else []
+            checks = properties_for_case(facts=facts, version=version)
+        except (ConditionError, EvaluationError) as exc:
+            context["failure"] = str(exc)
+        else:
+            context.update(
+                draft_groups=recommendation_groups(draft_lines),
+                current_groups=recommendation_groups(current_lines),
+                changes=lines_changes(old=current_lines, new=draft_lines),
+                checks=checks,
+                checks_fail=any(not check.holds for check in checks),
+                case_json=json.dumps(case_as_input(facts)),
+            )
+    elif form.is_bound:
+        context["fact_errors"] = form.fact_errors
+    return TemplateResponse(request, "admin/guidance/guidanceversion/try_draft.html", context)
+
+
+STALLED_AFTER = timedelta(minutes=2)
+
+
+def impact_view(request, version_pk, *, admin_site):
+    """How many stored cases the version would change, and how: counts and fact combinations, no case data.
+
+    GET shows the latest comparison (polling while it runs, over htmx); POST
+    starts a new one, or resumes one whose worker stopped.
+    """
+    if not request.user.has_perm("guidance.view_guidanceversion"):
+        raise PermissionDenied
+    version = get_object_or_404(GuidanceVersion.objects.select_related("guideline"), pk=version_pk)
+    latest = impact.impact_latest(version=version)
+    if request.method == "POST":
+        if request.POST.get("action") == "resume" and latest is not None:
+            impact.impact_resume(impact=latest)
+        else:
+            impact.impact_start(version=version, user=request.user)
+        return redirect(request.path)
+    running = latest is not None and latest.state in ("queued", "running")
+    context = {
+        **admin_site.each_context(request),
+        "title": f"Impact of guidance v{version.number} on the stored cases",
+        "original": version,
+        "opts": GuidanceVersion._meta,
+        "impact": latest,
+        "running": running,
+        "stalled": running and timezone.now() - latest.updated_at > STALLED_AFTER,
+        "stale": latest is not None and version.is_draft and latest.fingerprint != draft_fingerprint(version),
+        "per_rule": sorted((latest.per_rule if latest else {}).items()),
+        "combinations": [
+            {**c, "shown": _combination_shown(c["facts"])}
+            for c in (sorted(latest.combinations, key=lambda c: -c["count"])[:200] if latest else [])
+        ],
+    }
+    template = "admin/guidance/guidanceversion/impact.html"
+    if request.htmx:
+        template += "#impact"
+    return TemplateResponse(request, template, context)
+
+
+def _combination_shown(facts):
+    def shown(value):
+        if value is None:
+            return "not recorded"
+        if isinstance(value, list):
+            return ", ".join(value) or "none"
+        return str(value)
+
+    return "; ".join(f"{FACTS[name].label}: {shown(value)}" for name, value in facts.items())

@@ -1,0 +1,620 @@
+"""Rule conditions in plain words: parse the CEL subset the rules use, read it back, build it.
+
+Pure: no ORM, request, settings or clock. The `cel` package exposes no syntax
+tree, so this is a small recursive-descent parser for the subset guidance
+rules are written in, and nothing more:
+
+    a || b    a && b    !(a)    !bool_fact    (a)
+    enum_fact == "v"    enum_fact != "v"    enum_fact in ["v", "w"]
+    "v" in list_fact    size(list_fact) > 0    size(list_fact) == 0
+    bool_fact    bool_fact == true / false
+
+Anything else is refused with the reason and its position, so a readback is
+never a guess: the engine remains the judge of what CEL runs (it may accept a
+condition this module cannot read back; the editor is then told so). The same
+tree gives the readback, the builder's rows and the CEL the builder writes.
+"""
+
+from dataclasses import dataclass
+
+from .facts import FACTS
+
+
+class ConditionSyntaxError(ValueError):
+    """A condition this module cannot read: the message in words, and where (0-based offset)."""
+
+    def __init__(self, message, *, source, position):
+        self.reason = message
+        self.source = source
+        self.position = max(0, min(position, len(source)))
+        super().__init__(f"{message} (at character {self.position + 1})")
+
+    @property
+    def inline_marked(self):
+        """The condition with ⟦here⟧ at the position: readable without a fixed-width font."""
+        return f"{self.source[: self.position]}⟦here⟧{self.source[self.position :]}"
+
+    @property
+    def marked(self):
+        """The condition's line with a caret under the position, for a <pre>."""
+        start = self.source.rfind("\n", 0, self.position) + 1
+        end = self.source.find("\n", self.position)
+        line = self.source[start : end if end != -1 else len(self.source)]
+        return f"{line}\n{' ' * (self.position - start)}^"
+
+
+# ---------------------------------------------------------------- the tree
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Any:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: object
+
+
+@dataclass(frozen=True)
+class Is:
+    """An enum fact is one of `values` (one value: ==)."""
+
+    fact: str
+    values: tuple
+
+
+@dataclass(frozen=True)
+class IsNot:
+    fact: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Has:
+    """A list fact holds `value` ("v" in symptoms)."""
+
+    fact: str
+    value: str
+
+
+@dataclass(frozen=True)
+class NonEmpty:
+    """size(list_fact) > 0 (empty=False) or size(list_fact) == 0 (empty=True)."""
+
+    fact: str
+    empty: bool = False
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A boolean fact is true (or false, when value is False)."""
+
+    fact: str
+    value: bool = True
+
+
+# ---------------------------------------------------------------- tokens
+
+_SYMBOLS = ("&&", "||", "==", "!=", ">=", "<=", "!", "(", ")", "[", "]", ",", ">", "<")
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # ident, string, int, symbol, end
+    text: str
+    position: int
+    value: object = None
+
+
+def _tokens(source):
+    i, out = 0, []
+    while i < len(source):
+        c = source[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c in "\"'":
+            j, chars = i + 1, []
+            while j < len(source) and source[j] != c:
+                if source[j] == "\\":
+                    raise ConditionSyntaxError(
+                        "A backslash inside quotes is not used in guidance conditions", source=source, position=j
+                    )
+                if source[j] == "\n":
+                    break
+                chars.append(source[j])
+                j += 1
+            if j >= len(source) or source[j] != c:
+                raise ConditionSyntaxError(
+                    f"This quoted value is never closed: add the closing {c}", source=source, position=i
+                )
+            out.append(_Token("string", source[i : j + 1], i, "".join(chars)))
+            i = j + 1
+            continue
+        if c.isalpha() or c == "_":
+            j = i
+            while j < len(source) and (source[j].isalnum() or source[j] == "_"):
+                j += 1
+            out.append(_Token("ident", source[i:j], i))
+            i = j
+            continue
+        if c.isdigit():
+            j = i
+            while j < len(source) and source[j].isdigit():
+                j += 1
+            out.append(_Token("int", source[i:j], i, int(source[i:j])))
+            i = j
+            continue
+        symbol = next((s for s in _SYMBOLS if source.startswith(s, i)), None)
+        if symbol is None:
+            hint = {
+                "=": 'to compare, write == (two equals signs), e.g. subtype == "ISM"',
+                "&": "write && for and",
+                "|": "write || for or",
+            }.get(c, "it is not used in guidance conditions")
+            raise ConditionSyntaxError(f"Unexpected character {c!r}: {hint}", source=source, position=i)
+        out.append(_Token("symbol", symbol, i))
+        i += len(symbol)
+    out.append(_Token("end", "", len(source)))
+    return out
+
+
+# ---------------------------------------------------------------- parser
+
+
+class _Parser:
+    def __init__(self, source):
+        self.source = source
+        self.tokens = _tokens(source)
+        self.i = 0
+
+    @property
+    def token(self):
+        return self.tokens[self.i]
+
+    def fail(self, message, token=None):
+        raise ConditionSyntaxError(message, source=self.source, position=(token or self.token).position)
+
+    def take(self, text=None, kind=None):
+        token = self.token
+        if (text is not None and token.text != text) or (kind is not None and token.kind != kind):
+            return None
+        self.i += 1
+        return token
+
+    def expect(self, text, what):
+        if self.take(text) is None:
+            found = "the end of the condition" if self.token.kind == "end" else repr(self.token.text)
+            self.fail(f"Expected {what} but found {found}")
+
+    def parse(self):
+        if self.token.kind == "end":
+            self.fail("The condition is empty")
+        node = self.or_()
+        if self.token.kind != "end":
+            if self.token.text == ")":
+                self.fail("This closing bracket has no opening bracket before it")
+            self.fail(
+                f"Expected && (and), || (or) or the end of the condition, but found {self.token.text!r}; "
+                "join conditions with && or ||"
+            )
+        return node
+
+    def or_(self):
+        items = [self.and_()]
+        while self.take("||"):
+            items.append(self.and_())
+        return items[0] if len(items) == 1 else Any(tuple(_flatten(Any, items)))
+
+    def and_(self):
+        items = [self.relation()]
+        while self.take("&&"):
+            items.append(self.relation())
+        return items[0] if len(items) == 1 else All(tuple(_flatten(All, items)))
+
+    def relation(self):
+        start = self.token
+        if start.kind == "end":
+            self.fail("The condition ends too early: a condition must follow && , || , ! or (")
+        if start.text in ("&&", "||"):
+            self.fail(f"{start.text} needs a condition on its left")
+        if self.take("!"):
+            return self.negation(start)
+        if self.take("("):
+            inner = self.or_()
+            self.expect(")", "a closing bracket )")
+            if self.token.text in ("==", "!=", "in", ">", "<", ">=", "<="):
+                self.fail("A bracketed condition cannot be compared; compare a fact instead")
+            return inner
+        if start.kind == "string":
+            self.i += 1
+            if not self.take("in"):
+                self.fail(f'A quoted value must be followed by "in" and a list fact, e.g. {start.text} in symptoms')
+            fact = self.fact_name({"enum_list"}, "a list fact such as symptoms")
+            return self.value_of(fact, start, Has(fact.name, start.value))
+        if start.kind == "ident" and start.text == "size" and self.tokens[self.i + 1].text == "(":
+            self.i += 2
+            fact = self.fact_name({"enum_list"}, "a list fact such as symptoms")
+            self.expect(")", "a closing bracket )")
+            op = self.token
+            if self.take(">") and self.take_int(0):
+                return NonEmpty(fact.name)
+            self.i = self.tokens.index(op)
+            if self.take("==") and self.take_int(0):
+                return NonEmpty(fact.name, empty=True)
+            self.fail("Only size(...) > 0 (some) and size(...) == 0 (none) are read back", op)
+        if start.kind == "ident" and start.text in ("true", "false"):
+            self.fail("A condition that is always true or always false is not read back as a rule")
+        if start.kind == "ident":
+            fact = self.fact_name({"enum", "bool"}, "a fact")
+            if fact.kind == "bool":
+                if self.take("=="):
+                    return Flag(fact.name, self.boolean())
+                if self.take("!="):
+                    return Flag(fact.name, not self.boolean())
+                return Flag(fact.name)
+            op = self.token
+            if self.take("==") or self.take("!="):
+                value = self.token
+                if value.kind != "string":
+                    self.fail(f"{fact.name} is compared with a quoted value, e.g. {fact.name} == {fact.values[0]!r}")
+                self.i += 1
+                node = Is(fact.name, (value.value,)) if op.text == "==" else IsNot(fact.name, value.value)
+                return self.value_of(fact, value, node)
+            if self.take("in"):
+                return self.one_of(fact)
+            self.fail(f"Expected ==, != or in after {fact.name}", op)
+        self.fail(f"Expected a fact, a quoted value, size( or ( but found {start.text!r}")
+
+    def negation(self, bang):
+        if self.take("("):
+            inner = self.or_()
+            self.expect(")", "a closing bracket )")
+            return Not(inner)
+        token = self.token
+        if token.kind == "ident" and token.text in FACTS and FACTS[token.text].kind == "bool":
+            self.i += 1
+            return Flag(token.text, False)
+        self.fail('After ! put the condition to negate in brackets, e.g. !("flushing" in symptoms)', token)
+
+    def take_int(self, value):
+        token = self.token
+        if token.kind == "int" and token.value == value:
+            self.i += 1
+            return True
+        return False
+
+    def boolean(self):
+        token = self.token
+        if token.kind == "ident" and token.text in ("true", "false"):
+            self.i += 1
+            return token.text == "true"
+        self.fail("A yes/no fact is compared with true or false")
+
+    def fact_name(self, kinds, what):
+        token = self.token
+        if token.kind != "ident":
+            self.fail(f"Expected {what}")
+        fact = FACTS.get(token.text)
+        if fact is None:
+            self.fail(f"{token.text!r} is not a case fact; known facts are {', '.join(FACTS)}")
+        if fact.kind in ("number", "integer"):
+            self.fail(f"Number comparisons ({token.text}) are not read back in plain words yet")
+        if fact.kind not in kinds:
+            self.fail(f"{token.text} cannot be used here: expected {what}")
+        self.i += 1
+        return fact
+
+    def value_of(self, fact, token, node):
+        if token.value not in fact.values:
+            self.fail(f"{token.value!r} is not a value of {fact.name}; use one of {', '.join(fact.values)}", token)
+        return node
+
+    def one_of(self, fact):
+        self.expect("[", f"a list of values in square brackets, e.g. [{fact.values[0]!r}]")
+        values = []
+        while True:
+            token = self.token
+            if token.kind != "string":
+                self.fail("Expected a quoted value in the list")
+            self.i += 1
+            self.value_of(fact, token, None)
+            values.append(token.value)
+            if self.take("]"):
+                break
+            self.expect(",", "a comma or the closing ]")
+        return Is(fact.name, tuple(values))
+
+
+def _flatten(kind, items):
+    for item in items:
+        if isinstance(item, kind):
+            yield from item.items
+        else:
+            yield item
+
+
+def parse_condition(source):
+    """The condition's tree, or ConditionSyntaxError saying in words what and where."""
+    if not isinstance(source, str):
+        raise ConditionSyntaxError("The condition must be text", source="", position=0)
+    return _Parser(source).parse()
+
+
+# ---------------------------------------------------------------- writing CEL
+
+
+def _quoted(value):
+    return f'"{value}"'
+
+
+def to_cel(node, *, nested=False):
+    """CEL for a tree, bracketed only where the grouping needs it."""
+    if isinstance(node, All | Any):
+        joiner = " && " if isinstance(node, All) else " || "
+        text = joiner.join(to_cel(item, nested=True) for item in node.items)
+        # && binds tighter than ||: an any-group inside an all-group needs brackets.
+        return f"({text})" if nested and isinstance(node, Any) else text
+    if isinstance(node, Not):
+        return f"!({to_cel(node.item)})"
+    if isinstance(node, Is):
+        if len(node.values) == 1:
+            return f"{node.fact} == {_quoted(node.values[0])}"
+        return f"{node.fact} in [{', '.join(_quoted(v) for v in node.values)}]"
+    if isinstance(node, IsNot):
+        return f"{node.fact} != {_quoted(node.value)}"
+    if isinstance(node, Has):
+        return f"{_quoted(node.value)} in {node.fact}"
+    if isinstance(node, NonEmpty):
+        return f"size({node.fact}) == 0" if node.empty else f"size({node.fact}) > 0"
+    if isinstance(node, Flag):
+        return node.fact if node.value else f"!{node.fact}"
+    raise TypeError(f"not a condition node: {node!r}")
+
+
+# ---------------------------------------------------------------- reading back
+
+# How a fact is named inside a sentence (the form's labels are written as headings).
+_FACT_WORDS = {
+    "subtype": "subtype",
+    "antihistamine_response": "response to antihistamines",
+    "antileukotriene_response": "response to antileukotrienes",
+    "omalizumab_response": "response to omalizumab",
+    "nsaid_tolerance": "NSAID tolerance",
+    "kit_d816v": "KIT D816V",
+    "hct_eligible": "transplant (HCT) eligibility",
+    "venom_allergy": "venom allergy",
+    "symptoms": "symptoms",
+}
+
+
+_ONE_OF = {"symptoms": "symptom or complication"}
+
+
+def _fact_words(name):
+    return _FACT_WORDS.get(name) or FACTS[name].label.lower()
+
+
+def _value_words(fact, value):
+    if fact == "subtype":
+        return value  # the codes clinicians use: ISM, SSM, SM-AHN
+    if FACTS[fact].kind == "enum_list":
+        label = FACTS[fact].choices[value]
+        return label[0].lower() + label[1:]
+    return value.replace("_", " ")
+
+
+def _either(words, last="or"):
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def _sentence(node):
+    """One clause, for an atom; a bracketed group otherwise."""
+    if isinstance(node, Is):
+        return f"{_fact_words(node.fact)} is {_either(_value_words(node.fact, v) for v in node.values)}"
+    if isinstance(node, IsNot):
+        return f"{_fact_words(node.fact)} is not {_value_words(node.fact, node.value)}"
+    if isinstance(node, Has):
+        return f"{_value_words(node.fact, node.value)} is present"
+    if isinstance(node, NonEmpty):
+        one = _ONE_OF.get(node.fact, f"one of {_fact_words(node.fact)}")
+        return f"no {one} is recorded" if node.empty else f"at least one {one} is recorded"
+    if isinstance(node, Flag):
+        return f"{_fact_words(node.fact)} is {'present' if node.value else 'absent'}"
+    if isinstance(node, Not):
+        return _negated(node.item)
+    if isinstance(node, All | Any):
+        return _group(node)
+    raise TypeError(f"not a condition node: {node!r}")
+
+
+def _negated(node):
+    if isinstance(node, Is):
+        values = [_value_words(node.fact, v) for v in node.values]
+        if len(values) == 1:
+            return f"{_fact_words(node.fact)} is not {values[0]}"
+        if len(values) == 2:
+            return f"{_fact_words(node.fact)} is neither {values[0]} nor {values[1]}"
+        return f"{_fact_words(node.fact)} is none of {', '.join(values)}"
+    if isinstance(node, IsNot):
+        return _sentence(Is(node.fact, (node.value,)))
+    if isinstance(node, Has):
+        return f"{_value_words(node.fact, node.value)} is absent"
+    if isinstance(node, NonEmpty):
+        return _sentence(NonEmpty(node.fact, empty=not node.empty))
+    if isinstance(node, Flag):
+        return _sentence(Flag(node.fact, not node.value))
+    if isinstance(node, Not):
+        return _sentence(node.item)
+    if isinstance(node, All):
+        shared = _shared_value(node)
+        if shared:
+            return f"not all of: {shared}"
+        return f"not all of ({'; '.join(_sentence(i) for i in node.items)})"
+    return f"none of ({'; '.join(_sentence(i) for i in node.items)})"
+
+
+def _shared_value(node):
+    """'antihistamines, antileukotrienes, omalizumab unresponsive' for responses that must all be one value."""
+    if not all(isinstance(i, Is) and len(i.values) == 1 and i.fact.endswith("_response") for i in node.items):
+        return None
+    values = {i.values[0] for i in node.items}
+    if len(values) != 1:
+        return None
+    treatments = [_fact_words(i.fact).removeprefix("response to ") for i in node.items]
+    return f"{', '.join(treatments)} {_value_words(node.items[0].fact, values.pop())}"
+
+
+def _listed(node):
+    """'Flushing, pruritus or cramping is present' for a group of one list fact's values only."""
+    if not all(isinstance(i, Has) for i in node.items) or len({i.fact for i in node.items}) != 1:
+        return None
+    words = [_value_words(i.fact, i.value) for i in node.items]
+    if isinstance(node, Any):
+        return f"{_either(words)} is present"
+    return f"{_either(words, 'and')} are all present"
+
+
+def _group(node):
+    if isinstance(node, All):
+        shared = _shared_value(node)
+        if shared:
+            return f"all of: {shared}"
+    listed = _listed(node)
+    if listed:
+        return listed
+    inner = "; ".join(_sentence(i) for i in node.items)
+    return f"all of ({inner})" if isinstance(node, All) else f"at least one of ({inner})"
+
+
+def readback(node):
+    """The plain-English reading of a condition tree (or of CEL text, parsed first)."""
+    if isinstance(node, str):
+        node = parse_condition(node)
+    if isinstance(node, All | Any) and not _listed(node):
+        joiner = ", and " if isinstance(node, All) else ", or "
+        text = joiner.join(_sentence(item) for item in node.items)
+    else:
+        text = _sentence(node)
+    return text[0].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What an editor is told about a condition: the readback, or why there is none."""
+
+    text: str = ""
+    problem: str = ""
+    marked: str = ""
+
+    @property
+    def ok(self):
+        return not self.problem
+
+
+def condition_reading(source):
+    """Never raises: a readback, or the reason none can be given, with the position marked."""
+    try:
+        return Reading(text=readback(parse_condition(source)))
+    except ConditionSyntaxError as exc:
+        return Reading(problem=str(exc), marked=exc.marked)
+
+
+# ---------------------------------------------------------------- builder rows
+#
+# The builder edits a condition as rows of fact ▸ operator ▸ values, grouped
+# under "all" or "any", one level of sub-groups deep. Its state is plain data
+# (JSON in the form), written to CEL through the same tree.
+
+OPERATORS = {
+    "enum": (("is", "is"), ("is_not", "is not")),
+    "enum_list": (("has", "includes"), ("lacks", "does not include"), ("any", "has any"), ("none", "has none")),
+    "bool": (("yes", "is yes"), ("no", "is no")),
+}
+
+
+def _row(node):
+    if isinstance(node, Is):
+        return {"fact": node.fact, "op": "is", "values": list(node.values)}
+    if isinstance(node, IsNot):
+        return {"fact": node.fact, "op": "is_not", "values": [node.value]}
+    if isinstance(node, Not) and isinstance(node.item, Is):
+        return {"fact": node.item.fact, "op": "is_not", "values": list(node.item.values)}
+    if isinstance(node, Has):
+        return {"fact": node.fact, "op": "has", "values": [node.value]}
+    if isinstance(node, Not) and isinstance(node.item, Has):
+        return {"fact": node.item.fact, "op": "lacks", "values": [node.item.value]}
+    if isinstance(node, NonEmpty):
+        return {"fact": node.fact, "op": "none" if node.empty else "any", "values": []}
+    if isinstance(node, Flag):
+        return {"fact": node.fact, "op": "yes" if node.value else "no", "values": []}
+    return None
+
+
+def _builder_group(node, *, depth):
+    negate = isinstance(node, Not) and isinstance(node.item, All | Any)
+    group = node.item if negate else node
+    items = group.items if isinstance(group, All | Any) else (group,)
+    rows = []
+    for item in items:
+        row = _row(item)
+        if row is None:
+            if depth >= 1:
+                return None
+            row = _builder_group(item, depth=depth + 1)
+            if row is None:
+                return None
+        rows.append(row)
+    return {"match": "any" if isinstance(group, Any) else "all", "negate": negate, "rows": rows}
+
+
+def to_builder(node):
+    """The builder's rows for a tree, or None when the builder cannot show it (raw CEL then)."""
+    return _builder_group(node, depth=0)
+
+
+def _row_node(row):
+    fact, op, values = row.get("fact"), row.get("op"), [v for v in row.get("values") or [] if v]
+    if fact not in FACTS or FACTS[fact].kind not in OPERATORS:
+        raise ValueError(f"Choose a fact for each row ({fact!r} is not one the builder offers).")
+    kind = FACTS[fact].kind
+    if op not in dict(OPERATORS[kind]):
+        raise ValueError(f"Choose what {FACTS[fact].label.lower()} must be.")
+    unknown = [v for v in values if v not in FACTS[fact].values]
+    if unknown:
+        raise ValueError(f"{', '.join(map(repr, unknown))} is not a value of {fact}.")
+    if op in ("is", "is_not", "has", "lacks") and not values:
+        raise ValueError(f"Tick at least one value for {FACTS[fact].label.lower()}.")
+    if op == "is":
+        return Is(fact, tuple(values))
+    if op == "is_not":
+        return IsNot(fact, values[0]) if len(values) == 1 else Not(Is(fact, tuple(values)))
+    if op in ("has", "lacks"):
+        # One row, several symptoms: each is required (has) or each is excluded (lacks).
+        nodes = [Has(fact, v) if op == "has" else Not(Has(fact, v)) for v in values]
+        return nodes[0] if len(nodes) == 1 else All(tuple(nodes))
+    if op in ("any", "none"):
+        return NonEmpty(fact, empty=op == "none")
+    return Flag(fact, op == "yes")
+
+
+def from_builder(group):
+    """The tree the builder's rows describe; ValueError names the row to fix."""
+    rows = group.get("rows") or []
+    if not rows:
+        raise ValueError("Add at least one row to the condition.")
+    nodes = tuple(from_builder(row) if "rows" in row else _row_node(row) for row in rows)
+    kind = Any if group.get("match") == "any" else All
+    node = nodes[0] if len(nodes) == 1 else kind(tuple(_flatten(kind, nodes)))
+    return Not(node) if group.get("negate") else node
+
+
+def builder_to_cel(group):
+    return to_cel(from_builder(group))

@@ -1,0 +1,256 @@
+"""Conditions in plain words: the readback, the builder's round trip and syntax errors explained."""
+
+import itertools
+
+import pytest
+
+from guidance.conditions import (
+    ConditionSyntaxError,
+    builder_to_cel,
+    condition_reading,
+    parse_condition,
+    readback,
+    to_builder,
+    to_cel,
+)
+from guidance.engine import RuleSpec, _context, compile_rule
+from guidance.properties import _BASE_CASE, PropertySpec, case_space, compile_property
+from guidance.publishing import guidance_current
+
+READBACKS = [
+    ('subtype == "ISM"', "Subtype is ISM"),
+    ('subtype in ["ISM", "SSM"]', "Subtype is ISM or SSM"),
+    ('subtype in ["ASM", "SM-AHN", "MCL"]', "Subtype is ASM, SM-AHN or MCL"),
+    ('subtype != "MCL"', "Subtype is not MCL"),
+    ('!(subtype in ["ISM", "SSM"])', "Subtype is neither ISM nor SSM"),
+    ('"recurrent_anaphylaxis" in symptoms', "Recurrent anaphylaxis is present"),
+    ('!("flushing" in symptoms)', "Flushing is absent"),
+    ('"osteoporosis" in symptoms || "fracture" in symptoms', "Osteoporosis or fracture is present"),
+    ('"fracture" in symptoms && "osteoporosis" in symptoms', "Fracture and osteoporosis are all present"),
+    ("size(symptoms) > 0", "At least one symptom or complication is recorded"),
+    ("size(symptoms) == 0", "No symptom or complication is recorded"),
+    ("venom_allergy", "Venom allergy is present"),
+    ("!venom_allergy", "Venom allergy is absent"),
+    ("venom_allergy == false", "Venom allergy is absent"),
+    ('omalizumab_response != "unresponsive"', "Response to omalizumab is not unresponsive"),
+    ('hct_eligible == "yes"', "Transplant (HCT) eligibility is yes"),
+    (
+        'subtype in ["ISM", "SSM"] && "recurrent_anaphylaxis" in symptoms && !(antihistamine_response == '
+        '"unresponsive" && antileukotriene_response == "unresponsive" && omalizumab_response == "unresponsive")',
+        "Subtype is ISM or SSM, and recurrent anaphylaxis is present, and not all of: antihistamines, "
+        "antileukotrienes, omalizumab unresponsive",
+    ),
+    (
+        '("flushing" in symptoms || "pruritus" in symptoms) && antihistamine_response == "unresponsive"',
+        "Flushing or pruritus (itching) is present, and response to antihistamines is unresponsive",
+    ),
+    (
+        'subtype == "ISM" || (venom_allergy && kit_d816v != "positive")',
+        "Subtype is ISM, or all of (venom allergy is present; KIT D816V is not positive)",
+    ),
+    ('!(subtype == "ISM" || "flushing" in symptoms)', "None of (subtype is ISM; flushing is present)"),
+    (
+        '!(subtype == "ISM" && "flushing" in symptoms)',
+        "Not all of (subtype is ISM; flushing is present)",
+    ),
+    (
+        'subtype == "ASM" && ("malabsorption" in symptoms || "ascites" in symptoms)',
+        "Subtype is ASM, and malabsorption or ascites is present",
+    ),
+]
+
+
+@pytest.mark.parametrize(("condition", "expected"), READBACKS)
+def test_the_readback_says_what_the_condition_says(condition, expected):
+    assert readback(condition) == expected
+
+
+@pytest.mark.parametrize(("condition", "expected"), READBACKS)
+def test_writing_the_tree_back_to_cel_gives_the_same_tree(condition, expected):
+    tree = parse_condition(condition)
+    assert parse_condition(to_cel(tree)) == tree
+
+
+@pytest.mark.parametrize(
+    ("condition", "reason", "column"),
+    [
+        ('subtype = "ISM"', "write == (two equals signs)", 9),
+        ('"flushing" in symptoms)', "closing bracket has no opening bracket", 23),
+        ('subtype == "ISM" &&', "ends too early", 20),
+        ('(subtype == "ISM"', "Expected a closing bracket", 18),
+        ('subtype == "ISM', "never closed", 12),
+        ('subtype == "ISM" "SSM"', "join conditions with && or ||", 18),
+        ('subtyp == "ISM"', "'subtyp' is not a case fact", 1),
+        ('subtype == "ism"', "'ism' is not a value of subtype", 12),
+    ],
+)
+def test_a_syntax_error_is_explained_in_words_with_its_position_marked(condition, reason, column):
+    with pytest.raises(ConditionSyntaxError) as caught:
+        parse_condition(condition)
+
+    assert reason in caught.value.reason
+    assert caught.value.position + 1 == column
+    line, caret = caught.value.marked.split("\n")
+    assert (line, caret.index("^") + 1) == (condition, column)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "serum_tryptase_ng_ml > 20.0",
+        "age_years >= 65",
+        'symptoms.exists(s, s == "flushing")',
+        "true",
+        '!"flushing" in symptoms',
+        "size(symptoms) > 1",
+    ],
+)
+def test_cel_it_cannot_read_back_gets_no_readback_and_says_so(condition):
+    reading = condition_reading(condition)
+
+    assert (reading.ok, reading.text) == (False, "")
+    assert reading.problem
+
+
+def _behaviour(conditions):
+    """Each condition's result for every case of the property checker's space over the facts they read."""
+    rules = [compile_rule(RuleSpec("r", "p", "info", "s", condition)) for condition in conditions]
+    anything = compile_property(PropertySpec("any", "Any case.", "size(fired) >= 0"), rule_ids=["r"])
+    names, choices = case_space(anything, rules)
+    outcomes = []
+    for combo in itertools.product(*choices):
+        facts = dict(_BASE_CASE, **dict(zip(names, combo, strict=True)))
+        outcomes.append(tuple(rule.program.execute(_context(facts, rule.variables)) for rule in rules))
+    return outcomes
+
+
+@pytest.mark.django_db
+def test_every_v2_rule_goes_through_the_builder_and_behaves_the_same_over_the_case_space():
+    rules = list(guidance_current().rules.all())
+    assert len(rules) >= 27
+
+    for rule in rules:
+        rows = to_builder(parse_condition(rule.condition))
+        assert rows is not None, f"{rule.rule_id}: the builder cannot show it"
+        built = builder_to_cel(rows)
+
+        outcomes = _behaviour([rule.condition, built])
+        assert len(outcomes) > 1
+        assert all(stored == rebuilt for stored, rebuilt in outcomes), f"{rule.rule_id}: {built}"
+
+
+def test_the_behaviour_check_would_notice_a_different_condition():
+    outcomes = _behaviour(['"flushing" in symptoms || "pruritus" in symptoms', '"flushing" in symptoms'])
+    assert any(a != b for a, b in outcomes)
+
+
+def test_builder_rows_use_the_facts_own_values():
+    rows = to_builder(parse_condition('subtype in ["ISM", "SSM"] && !("flushing" in symptoms) && !venom_allergy'))
+
+    assert rows == {
+        "match": "all",
+        "negate": False,
+        "rows": [
+            {"fact": "subtype", "op": "is", "values": ["ISM", "SSM"]},
+            {"fact": "symptoms", "op": "lacks", "values": ["flushing"]},
+            {"fact": "venom_allergy", "op": "no", "values": []},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ({"match": "all", "rows": []}, "at least one row"),
+        ({"match": "all", "rows": [{"fact": "subtype", "op": "is", "values": []}]}, "Tick at least one value"),
+        ({"match": "all", "rows": [{"fact": "subtype", "op": "is", "values": ["XYZ"]}]}, "not a value of subtype"),
+        ({"match": "all", "rows": [{"fact": "", "op": "is", "values": []}]}, "Choose a fact"),
+        ({"match": "all", "rows": [{"fact": "subtype", "op": "has", "values": ["ISM"]}]}, "Choose what subtype"),
+    ],
+)
+def test_an_incomplete_builder_row_is_named(rows, message):
+    with pytest.raises(ValueError, match=message):
+        builder_to_cel(rows)
+
+
+def test_the_builder_writes_grouped_cel():
+    rows = {
+        "match": "all",
+        "rows": [
+            {"fact": "subtype", "op": "is", "values": ["ISM"]},
+            {
+                "match": "any",
+                "rows": [
+                    {"fact": "symptoms", "op": "has", "values": ["flushing"]},
+                    {"fact": "symptoms", "op": "has", "values": ["pruritus"]},
+                ],
+            },
+        ],
+    }
+
+    assert builder_to_cel(rows) == 'subtype == "ISM" && ("flushing" in symptoms || "pruritus" in symptoms)'
+
+
+# ---------------------------------------------------------------- where editors and clinicians read it
+
+
+@pytest.fixture
+def _no_two_factor_step(settings):
+    settings.OTP_REQUIRED = False
+
+
+@pytest.mark.django_db
+def test_the_guidance_page_reads_conditions_in_words_with_the_cel_behind_details(client, clinician):
+    client.force_login(clinician)
+    html = client.get("/guidance/").content.decode()
+
+    assert '<span class="rule-reading">Subtype is ASM, and transplant (HCT) eligibility is yes</span>' in html
+    assert "<summary>Condition as CEL</summary><code>subtype == &quot;ASM&quot; &amp;&amp; hct_eligible" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_no_two_factor_step")
+def test_the_editor_sees_the_reading_and_a_syntax_error_in_words(client, editor, published_version):
+    from guidance.publishing import draft_create
+    from tests.guidance.test_admin import inline_form, post_data
+
+    draft = draft_create(guideline=published_version.guideline, user=editor)
+    client.force_login(editor)
+    change_url = f"/admin/guidance/guidanceversion/{draft.pk}/change/"
+    page = client.get(change_url)
+    assert "Subtype is SM-AHN, and transplant (HCT) eligibility is not no" in page.content.decode()
+
+    data = post_data(page)
+    index, _ = inline_form(page, "rules", rule_id="venom-immunotherapy")
+    data[f"rules-{index}-condition"] = 'venom_allergy && subtype = "ASM"'
+    response = client.post(change_url, data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "write == (two equals signs)" in html
+    assert "venom_allergy &amp;&amp; subtype ⟦here⟧= &quot;ASM&quot;" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_no_two_factor_step")
+def test_the_diff_reads_a_changed_condition_in_words_word_by_word(client, editor, published_version):
+    from guidance.publishing import draft_create, version_diff
+
+    draft = draft_create(guideline=published_version.guideline, user=editor)
+    draft.rules.filter(rule_id="asm-transplant").update(
+        condition='subtype in ["ASM", "SM-AHN"] && hct_eligible == "yes"'
+    )
+
+    (rule,) = version_diff(old=published_version, new=draft)["rules"]
+    (field,) = rule["fields"]
+
+    assert field["name"] == "condition"
+    assert field["reading_words"] == [
+        ("equal", "Subtype is"),
+        ("delete", "ASM,"),
+        ("insert", "ASM or SM-AHN,"),
+        ("equal", "and transplant (HCT) eligibility is yes"),
+    ]
+    client.force_login(editor)
+    html = client.get(f"/guidance/diff/{published_version.number}/{draft.number}/").content.decode()
+    assert '<span class="fw-semibold">In words:</span> Subtype is <del>ASM,</del> <ins>ASM or SM-AHN,</ins>' in html

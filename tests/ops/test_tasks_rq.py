@@ -1,0 +1,77 @@
+"""Scale-out: the impact job through django-tasks' RQ backend, against a real Redis and an RQ worker process.
+
+Runs when REDIS_URL is set (.ci/run starts Debian's redis-server for it); a
+scratch database is shared by the process that queues and the worker.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: .ci/run starts a redis-server for this test"
+)
+
+MANAGE = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+
+QUEUE_IT = """
+import json
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from cases.impact import impact_start
+from guidance.models import Rule
+from guidance.publishing import draft_create, guidance_current
+from tests.cases.factories import make_case
+
+user = get_user_model().objects.create_user("rq-clinician")
+for n, symptoms in enumerate([["fracture"], ["osteoporosis"], ["osteoporosis", "fracture"], [], ["flushing"]] * 4):
+    make_case(user, subtype="ISM", symptoms=symptoms, venom_allergy=n % 3 == 0)
+draft = draft_create(guideline=guidance_current().guideline, user=user)
+Rule.objects.filter(version=draft, rule_id="calcium-and-vitamin-d").update(condition='"fracture" in symptoms')
+with transaction.atomic():
+    run = impact_start(version=draft, user=user)
+print(json.dumps({"id": run.pk, "state": run.state}))
+"""
+
+READ_IT = """
+import json
+from cases.models import Case, GuidanceImpact
+run = GuidanceImpact.objects.get()
+osteoporosis_only = sum(1 for c in Case.objects.all() if "osteoporosis" in c.symptoms and "fracture" not in c.symptoms)
+print(json.dumps({"state": run.state, "changed": run.cases_changed, "expected": osteoporosis_only,
+                  "per_rule": run.per_rule}))
+"""
+
+
+def manage(env, *args):
+    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [*MANAGE, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def test_the_impact_job_runs_on_an_rq_worker_against_redis(tmp_path):
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'rq.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="mastoweb.settings",
+        TASKS_BACKEND="django_tasks_rq.RQBackend",
+        PYTHONPATH=str(settings.BASE_DIR),
+    )
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "rqstats")  # Redis answers
+    queued = json.loads(manage(env, "shell", "--no-imports", "-c", QUEUE_IT).strip().splitlines()[-1])
+    assert queued["state"] == "queued"
+
+    manage(env, "rqworker", "--burst", "--job-class", "django_tasks_rq.Job", "default")
+
+    done = json.loads(manage(env, "shell", "--no-imports", "-c", READ_IT).strip().splitlines()[-1])
+    assert done["state"] == "done"
+    assert done["changed"] == done["expected"] > 0
+    assert done["per_rule"]["calcium-and-vitamin-d"]["removed"] == done["expected"]
