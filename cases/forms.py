@@ -9,7 +9,7 @@ from guidance.facts import FACTS, SUBTYPES, SYMPTOMS, CaseValidationError, valid
 from guidance.models import GuidanceVersion
 from mastoweb.days import DayField
 
-from .models import Case
+from .models import Case, RecommendationFeedback
 from .selectors import (
     OUTLOOK_CURRENT,
     OUTLOOK_OLDER,
@@ -201,3 +201,30 @@ class CaseReviewForm(forms.Form):
     def used(self):
         """The names of the filters in use: what an audit event may say about an export."""
         return sorted(name for name, value in self.filters.items() if value not in ("", None))
+
+
+class FeedbackForm(forms.Form):
+    """Feedback on one line: "Will follow", or "Not following" with a coded reason and an optional comment.
+
+    The form only reads the post; cases.services.feedback_record decides what is
+    valid (a line the assessment showed, a reason only when not following), so
+    the web and any other caller get the same rules and the same messages.
+    """
+
+    Outcome, Reason = RecommendationFeedback.Outcome, RecommendationFeedback.Reason
+
+    rule = forms.SlugField(max_length=80, widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(label="Feedback", choices=Outcome.choices, widget=forms.HiddenInput)
+    reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason"), *Reason.choices], required=False)
+    comment = forms.CharField(
+        label="Comment (optional)",
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text="Never read by the guidance; up to 500 characters.",
+    )
+
+    def add_service_errors(self, errors):
+        """Show feedback_record's refusals on the fields they name (others on the form)."""
+        for field, message in errors.items():
+            self.add_error(field if field in self.fields else None, message)

@@ -228,7 +228,11 @@ def case_review_export(cases, *, sort=REVIEW_DEFAULT_SORT):
     """
     return (
         cases.select_related("created_by")
-        .annotate(assessed_at=_latest_assessment("created_at"), assessed_lines=latest_assessment_lines())
+        .annotate(
+            assessed_at=_latest_assessment("created_at"),
+            assessed_id=_latest_assessment("pk"),
+            assessed_lines=latest_assessment_lines(),
+        )
         .order_by(*REVIEW_SORTS[sort].order)
     )
 
@@ -245,4 +249,15 @@ def feedback_latest_by_rule(*, assessment):
     latest = {}
     for feedback in RecommendationFeedback.objects.filter(assessment=assessment).select_related("created_by"):
         latest.setdefault(feedback.rule, feedback)  # newest first
+    return latest
+
+
+def feedback_latest_by_assessment(*, assessments):
+    """{assessment id: {rule id: latest feedback}} for several assessments of a case, in one query."""
+    from .models import RecommendationFeedback
+
+    latest = {assessment.pk: {} for assessment in assessments}
+    feedback = RecommendationFeedback.objects.filter(assessment__in=list(latest)).select_related("created_by")
+    for entry in feedback:
+        latest[entry.assessment_id].setdefault(entry.rule, entry)  # newest first
     return latest

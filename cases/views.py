@@ -1,7 +1,9 @@
+from dataclasses import dataclass, field
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +15,8 @@ from guidance.publishing import guidance_current
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
 from .display import facts_shown, lines_changes, recommendation_groups
-from .forms import CaseForm, CaseReviewForm, CaseUpdateForm
+from .forms import CaseForm, CaseReviewForm, CaseUpdateForm, FeedbackForm
+from .models import RecommendationFeedback
 
 CASES_PER_PAGE = 50
 EXPORT_CHUNK_SIZE = 2000
@@ -107,8 +110,48 @@ def case_preview(request):
     return _form_page(request, form)
 
 
-def _assessment_page(request, case, assessment, *, history=None):
+@dataclass
+class FeedbackPanel:
+    """Feedback beside each line of one assessment; `editable` offers the clinician the forms.
+
+    `form` is a refused post, shown again on its line with what was typed;
+    `saved_rule` the line whose feedback was just recorded.
+    """
+
+    assessment: object
+    latest: dict
+    editable: bool = False
+    form: FeedbackForm | None = None
+    saved_rule: str = ""
+    action: str = field(init=False)
+
+    def __post_init__(self):
+        self.action = reverse(
+            "cases:feedback", kwargs={"case_id": self.assessment.case_id, "assessment_id": self.assessment.pk}
+        )
+
+    def for_line(self, rule):
+        form = self.form if self.form is not None and self.form.data.get("rule") == rule else None
+        return {
+            "latest": self.latest.get(rule),
+            "editable": self.editable,
+            "form": form,
+            "saved": rule == self.saved_rule,
+            "action": self.action,
+            "reasons": [("", "Choose a reason"), *RecommendationFeedback.Reason.choices],
+        }
+
+
+def _assessment_page(request, case, assessment, *, history=None, feedback_form=None, status=200):
     current = guidance_current()
+    can_change = case_can_change(request.user, case)
+    # Feedback is given on the latest assessment only; an older one keeps its own, read-only.
+    panel = FeedbackPanel(
+        assessment,
+        selectors.feedback_latest_by_rule(assessment=assessment),
+        editable=can_change and bool(history) and history[0].pk == assessment.pk,
+        form=feedback_form,
+    )
     context = {
         "case": case,
         "assessment": assessment,
@@ -116,11 +159,12 @@ def _assessment_page(request, case, assessment, *, history=None):
         "facts": facts_shown(assessment.facts),
         "newer_guidance": current if current and current.number > assessment.guidance_version.number else None,
         "history": history,
-        "can_change": case_can_change(request.user, case),
+        "can_change": can_change,
+        "feedback_panel": panel,
         "guidance_shown": assessment.guidance_version,
         "current_guidance": current,  # already fetched; spares the footer a query
     }
-    return render(request, "cases/case_detail.html", context)
+    return render(request, "cases/case_detail.html", context, status=status)
 
 
 @login_required
@@ -162,6 +206,56 @@ def case_reassess(request, case_id):
         "guidance_shown": version,
     }
     return render(request, "cases/case_reassess.html", context)
+
+
+FEEDBACK_NOT_LATEST = (
+    "This assessment has been replaced by a newer one; feedback goes on the lines of the latest assessment."
+)
+
+
+@login_required
+@require_POST
+def assessment_feedback(request, case_id, assessment_id):
+    """Record the clinician's feedback on one line of the latest assessment.
+
+    With htmx the line's feedback region comes back; without, the management
+    page (refused input is shown again on its line, nothing typed is lost).
+    """
+    case = case_get_for_user(request.user, case_id, for_change=True)
+    history = list(selectors.case_assessments(case=case))
+    assessment = next((item for item in history if item.pk == assessment_id), None)
+    if assessment is None:
+        raise Http404
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        if assessment.pk != history[0].pk:
+            form.add_error(None, FEEDBACK_NOT_LATEST)
+        else:
+            try:
+                services.feedback_record(assessment=assessment, user=request.user, **form.cleaned_data)
+            except services.FeedbackError as refused:
+                form.add_service_errors(refused.errors)
+    saved = not form.errors
+    rule = form.data.get("rule", "")
+    line = next((line for line in assessment.lines if line.rule == rule), None)
+    if request.htmx and line is not None:
+        panel = FeedbackPanel(
+            assessment,
+            selectors.feedback_latest_by_rule(assessment=assessment),
+            editable=assessment.pk == history[0].pk,
+            form=None if saved else form,
+            saved_rule=rule if saved else "",
+        )
+        return render(request, "cases/includes/line_feedback.html", {"line": line, "feedback_panel": panel})
+    if saved:
+        messages.success(
+            request, f"Feedback recorded: {RecommendationFeedback.Outcome(form.cleaned_data['outcome']).label}."
+        )
+        return redirect(f"{case.get_absolute_url()}#feedback-{rule}")
+    messages.error(request, "Feedback not recorded: " + " ".join(" ".join(errors) for errors in form.errors.values()))
+    if assessment.pk == history[0].pk:
+        return _assessment_page(request, case, assessment, history=history, feedback_form=form, status=400)
+    return _assessment_page(request, case, assessment, status=400)
 
 
 # ---------------------------------------------------------------- reviewers
@@ -212,14 +306,17 @@ def case_review(request):
 def case_review_detail(request, case_id):
     """The case with every assessment in full, each exactly as it was shown."""
     case = case_get_for_user(request.user, case_id)
+    history = list(selectors.case_assessments(case=case))
+    feedback = selectors.feedback_latest_by_assessment(assessments=history)
     assessments = [
         {
             "assessment": assessment,
             "groups": recommendation_groups(assessment.lines),
             "facts": facts_shown(assessment.facts),
             "id_prefix": f"assessment-{assessment.pk}-",  # headings' ids, unique on the page
+            "feedback": FeedbackPanel(assessment, feedback[assessment.pk]),
         }
-        for assessment in selectors.case_assessments(case=case)
+        for assessment in history
     ]
     _record_view(request, case, page="review")
     return render(request, "cases/case_review_detail.html", {"case": case, "assessments": assessments})
@@ -242,7 +339,9 @@ def case_review_export(request):
     # Which filters, never their values: a search term could quote a note.
     audit_record(actor=request.user, action=Action.CASE_EXPORTED, request=request, filters=form.used, sort=sort)
     response = StreamingHttpResponse(
-        export.csv_lines(cases.iterator(chunk_size=EXPORT_CHUNK_SIZE), current_version=current_number),
+        export.csv_lines(
+            cases.iterator(chunk_size=EXPORT_CHUNK_SIZE), current_version=current_number, chunk_size=EXPORT_CHUNK_SIZE
+        ),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="mastoweb-cases-{timezone.now():%Y%m%d-%H%M}.csv"'

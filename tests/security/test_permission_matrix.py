@@ -58,6 +58,7 @@ EXPECTED = {
     "cases:update": row(LOGIN, 200, 404, 403, 403),
     "cases:reassess": row(LOGIN, REDIRECT, 404, 403, 403),  # already under the current guidance
     "cases:assessment": row(LOGIN, 200, 404, 200, 403),
+    "cases:feedback": row(LOGIN, 405, 405, 405, 405),  # POST only
     "cases:review": row(LOGIN, 403, 403, 200, 403),
     "cases:review_export": row(LOGIN, 403, 403, 200, 403),
     "cases:review_detail": row(LOGIN, 403, 403, 200, 403),
@@ -152,6 +153,8 @@ POST_EXPECTED = {
     "cases:preview": row(LOGIN, 200, 200, 403, 403),
     "cases:update": row(LOGIN, REDIRECT, 404, 403, 403),
     "cases:reassess": row(LOGIN, REDIRECT, 404, 403, 403),
+    # Only the case's clinician gives feedback; reviewers read it, editors hold no case data.
+    "cases:feedback": row(LOGIN, REDIRECT, 404, 403, 403),
     "logout": row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     "admin:guidance_guidanceversion_create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
     "admin:guidance_guidanceversion_publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
