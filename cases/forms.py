@@ -6,11 +6,12 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from guidance.facts import FACTS, SUBTYPES, SYMPTOMS, CaseValidationError, validate_case
-from guidance.models import GuidanceVersion
+from guidance.models import GuidanceVersion, Rule
 from mastoweb.days import DayField
 
-from .models import Case, RecommendationFeedback
+from .models import Case, FeedbackStatus, RecommendationFeedback
 from .selectors import (
+    FEEDBACK_NONE,
     OUTLOOK_CURRENT,
     OUTLOOK_OLDER,
     OUTLOOK_UNCHANGED,
@@ -155,6 +156,19 @@ def _guidance_versions():
     return [("", "Any version"), *((number, f"Version {number}") for number in numbers)]
 
 
+def _rules():
+    """Every rule cases can have been shown, newest version's wording first: (rule id, "kind: summary")."""
+    rules = {}
+    for rule_id, kind, summary in (
+        Rule.objects.filter(version__guideline__slug=settings.GUIDANCE_SLUG)
+        .exclude(version__status=GuidanceVersion.Status.DRAFT)
+        .order_by("-version__number", "rule_id")
+        .values_list("rule_id", "kind", "summary")
+    ):
+        rules.setdefault(rule_id, f"{kind.capitalize()}: {summary}")
+    return [("", "Any line"), *sorted(rules.items(), key=lambda item: item[1])]
+
+
 class CaseReviewForm(forms.Form):
     """The reviewer's filters and sort, read from the query string."""
 
@@ -177,11 +191,27 @@ class CaseReviewForm(forms.Form):
         ],
         required=False,
     )
+    rule = forms.ChoiceField(label="Rule fired", required=False, help_text="In the latest assessment.")
+    caution = forms.BooleanField(label="Had a caution", required=False, help_text="In the latest assessment.")
+    feedback = forms.ChoiceField(
+        label="Feedback",
+        choices=[
+            ("", "Any"),
+            (FeedbackStatus.NOT_FOLLOWING.value, "Not following (some line)"),
+            (FeedbackStatus.FOLLOWED.value, "Followed"),
+            (FEEDBACK_NONE, "No feedback yet"),
+        ],
+        required=False,
+    )
     date_from = DayField(label="Changed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = DayField(label="Changed to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(
         label="Sort by", choices=[(key, spec.label) for key, spec in REVIEW_SORTS.items()], required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = _rules()  # read once: validating and rendering both walk the choices
 
     def clean_sort(self):
         return self.cleaned_data["sort"] or REVIEW_DEFAULT_SORT
@@ -200,7 +230,7 @@ class CaseReviewForm(forms.Form):
     @property
     def used(self):
         """The names of the filters in use: what an audit event may say about an export."""
-        return sorted(name for name, value in self.filters.items() if value not in ("", None))
+        return sorted(name for name, value in self.filters.items() if value not in ("", None, False))
 
 
 class FeedbackForm(forms.Form):

@@ -6,6 +6,7 @@ the guidance version and the recommendations exactly as shown. Assessments are
 never changed or deleted, so a reviewer can always see what was shown and why.
 """
 
+import re
 import uuid
 
 from django.conf import settings
@@ -21,6 +22,29 @@ from guidance.models import GuidanceVersion
 
 def _choices(mapping):
     return list(mapping.items())
+
+
+def label_sort_key(label):
+    """The label as it sorts for people: "clinic 238" before "clinic 2405", case ignored.
+
+    Each run of digits becomes its length (two digits) and the digits without
+    leading zeros, so a plain string comparison (and the index on it) orders
+    numbers by value.
+    """
+
+    def number(match):
+        digits = match.group().lstrip("0") or "0"
+        return f"{len(digits):02d}{digits}"
+
+    return re.sub(r"\d+", number, label.casefold())
+
+
+class FeedbackStatus(models.TextChoices):
+    """The feedback on the lines of a case's latest assessment, in one word (reviewer list and filter)."""
+
+    NONE = "", "No feedback"
+    FOLLOWED = "followed", "Followed"
+    NOT_FOLLOWING = "not_following", "Some not followed"
 
 
 class Case(models.Model):
@@ -100,6 +124,18 @@ class Case(models.Model):
         editable=False,
         help_text="Whether guidance version checked_version shows this patient other lines than the latest assessment.",
     )
+    label_sort = models.CharField(
+        max_length=300, default="", editable=False, help_text="The label's natural sort key (label_sort_key)."
+    )
+    line_count = models.PositiveSmallIntegerField(
+        null=True, editable=False, help_text="Lines the latest assessment showed."
+    )
+    caution_count = models.PositiveSmallIntegerField(
+        null=True, editable=False, help_text="Cautions among the lines the latest assessment showed."
+    )
+    feedback_status = models.CharField(
+        max_length=14, blank=True, default="", choices=FeedbackStatus.choices, editable=False
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -109,11 +145,16 @@ class Case(models.Model):
             # Reviewer pages walk these in order (keyset pagination, the id breaks ties).
             models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
             models.Index(fields=["created_at", "id"], name="case_created_idx"),
-            models.Index(fields=["label", "id"], name="case_label_idx"),
+            models.Index(fields=["label_sort", "id"], name="case_label_sort_idx"),
             models.Index(fields=["subtype", "updated_at", "id"], name="case_subtype_updated_idx"),
             models.Index(fields=["assessed_version", "updated_at", "id"], name="case_version_updated_idx"),
             models.Index(
                 fields=["updated_at", "id"], condition=models.Q(would_change=True), name="case_would_change_idx"
+            ),
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=models.Q(feedback_status="not_following"),
+                name="case_not_following_idx",
             ),
             # Finds the few cases not yet compared with a new version without reading them all.
             models.Index(fields=["checked_version"], name="case_checked_version_idx"),
@@ -141,6 +182,26 @@ class Case(models.Model):
     def facts(self):
         """The case's facts, validated against the vocabulary."""
         return validate_case({name: getattr(self, name) for name in FACTS})
+
+
+class CaseLine(models.Model):
+    """One line of a case's latest assessment, by rule id and kind.
+
+    Replaced whenever the case is assessed (cases.services), so reviewers filter
+    on "rule fired" and the dashboard counts lines per rule in SQL, without
+    reading the stored assessments. The assessment stays the record.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="latest_lines")
+    rule = models.SlugField(max_length=80)
+    kind = models.CharField(max_length=10)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "rule"], name="case_line_unique_rule")]
+        indexes = [models.Index(fields=["rule", "case"], name="case_line_rule_idx")]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.rule}"
 
 
 class ImmutableAssessmentError(ValidationError):

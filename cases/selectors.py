@@ -1,18 +1,14 @@
 """Case reads: lists, histories and the reviewer's pages, each in a fixed number of queries."""
 
-import json
-import uuid
-from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import connection
-from django.db.models import JSONField, OuterRef, Q, Subquery
-from django.utils import timezone
+from django.db.models import Exists, JSONField, OuterRef, Q, Subquery
 
-from mastoweb.days import day_end, day_start, instant_in_range
+from mastoweb import paging
+from mastoweb.days import day_end, day_start
 
-from .models import Assessment, Case
+from .models import Assessment, Case, CaseLine
 
 
 def _latest_assessment(field, **kwargs):
@@ -43,6 +39,8 @@ def assessment_latest(*, case):
 # ---------------------------------------------------------------- reviewers
 
 REVIEW_PAGE_SIZE = 50
+# Counting every match of a filter over a million cases reads them all; beyond this the count says "more than".
+REVIEW_COUNT_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -50,21 +48,26 @@ class ReviewSort:
     label: str
     field: str
     descending: bool
+    kind: str = paging.INSTANT
+
+    @property
+    def keyset(self):
+        return paging.Keyset(self.field, self.kind, descending=self.descending)
 
     @property
     def order(self):
-        sign = "-" if self.descending else ""
-        return [f"{sign}{self.field}", f"{sign}pk"]
+        return self.keyset.order
 
 
-# Each sort walks an index on (field, id): see Case.Meta.indexes.
+# Each sort walks an index on (field, id): see Case.Meta.indexes. Labels sort by
+# their natural key, so "clinic 238" comes before "clinic 2405".
 REVIEW_SORTS = {
     "changed_desc": ReviewSort("Last changed, newest first", "updated_at", descending=True),
     "changed_asc": ReviewSort("Last changed, oldest first", "updated_at", descending=False),
     "created_desc": ReviewSort("Created, newest first", "created_at", descending=True),
     "created_asc": ReviewSort("Created, oldest first", "created_at", descending=False),
-    "label_asc": ReviewSort("Label, A to Z", "label", descending=False),
-    "label_desc": ReviewSort("Label, Z to A", "label", descending=True),
+    "label_asc": ReviewSort("Label, A to Z", "label_sort", descending=False, kind=paging.TEXT),
+    "label_desc": ReviewSort("Label, Z to A", "label_sort", descending=True, kind=paging.TEXT),
 }
 REVIEW_DEFAULT_SORT = "changed_desc"
 
@@ -87,12 +90,17 @@ def case_review_list(
     date_from=None,
     date_to=None,
     q="",
+    rule="",
+    caution=False,
+    feedback="",
 ):
     """Every case matching the reviewer's filters (unordered; see case_review_page).
 
     `current_version` is the number of the published guidance version, or None;
     `outlook` compares the latest assessment with it. Dates bound the last
     change, in whole days of the site's time zone (days a DayField accepted).
+    `rule` keeps cases whose latest assessment showed that rule's line, `caution`
+    those with any caution, `feedback` those whose latest feedback is so (FeedbackStatus).
     """
     cases = Case.objects.all()
     if subtype:
@@ -116,7 +124,23 @@ def case_review_list(
         cases = cases.filter(updated_at__lt=day_end(date_to))
     if q:
         cases = cases.filter(Q(label__icontains=q) | Q(notes__icontains=q))
+    if rule:
+        cases = cases.filter(Exists(CaseLine.objects.filter(case=OuterRef("pk"), rule=rule)))
+    if caution:
+        cases = cases.filter(caution_count__gt=0)
+    if feedback:
+        cases = cases.filter(feedback_status="" if feedback == FEEDBACK_NONE else feedback)
     return cases
+
+
+FEEDBACK_NONE = "none"  # the filter's word for FeedbackStatus.NONE, which is blank
+
+
+def case_review_count(cases, *, limit=None):
+    """How many cases match, counting no further than `limit`: (count, whether there are more)."""
+    limit = limit or REVIEW_COUNT_LIMIT
+    counted = cases.order_by()[: limit + 1].count()
+    return min(counted, limit), counted > limit
 
 
 def _outlook_condition(outlook, current):
@@ -151,6 +175,7 @@ def case_review_unchecked_exists(*, current_version):
 REVIEW_LIST_FIELDS = (
     "id",
     "label",
+    "label_sort",
     "subtype",
     "age_years",
     "created_at",
@@ -158,67 +183,28 @@ REVIEW_LIST_FIELDS = (
     "assessed_version",
     "checked_version",
     "would_change",
+    "line_count",
+    "caution_count",
+    "feedback_status",
     "created_by__username",
 )
 
 
-def case_review_page(cases, *, sort=REVIEW_DEFAULT_SORT, after=None, size=None):
-    """One page of cases after the cursor, in the sort's order, and the next page's cursor (or None).
-
-    Keyset paging on (sort field, id): OFFSET over a million cases reads and
-    throws away every row before the page; a cursor seeks straight to it.
-    """
-    spec = REVIEW_SORTS[sort]
-    size = size or REVIEW_PAGE_SIZE
-    if after is not None:
-        value, pk = after
-        beyond = "lt" if spec.descending else "gt"
-        # The redundant bound on the field alone lets the database range-scan the index.
-        cases = cases.filter(
-            Q(**{f"{spec.field}__{beyond}": value}) | Q(**{spec.field: value, f"pk__{beyond}": pk}),
-            **{f"{spec.field}__{beyond}e": value},
-        )
-    rows = list(cases.select_related("created_by").only(*REVIEW_LIST_FIELDS).order_by(*spec.order)[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    cursor = (getattr(rows[-1], spec.field), rows[-1].pk) if more else None
-    return rows, cursor
+def case_review_page(cases, *, sort=REVIEW_DEFAULT_SORT, after=None, before=None, size=None):
+    """One page of cases after (or before) a cursor, in the sort's order (a mastoweb.paging.Page)."""
+    cases = cases.select_related("created_by").only(*REVIEW_LIST_FIELDS)
+    return paging.keyset_page(
+        cases, REVIEW_SORTS[sort].keyset, size=size or REVIEW_PAGE_SIZE, after=after, before=before
+    )
 
 
 def review_cursor_encode(cursor):
-    value, pk = cursor
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    raw = json.dumps([value, str(pk)], separators=(",", ":")).encode()
-    return urlsafe_b64encode(raw).decode().rstrip("=")
+    return paging.cursor_encode(cursor)
 
 
 def review_cursor_decode(text, *, sort=REVIEW_DEFAULT_SORT):
-    """The cursor from a query string for this sort, or None if it is missing or damaged.
-
-    Anything may arrive here: only a cursor the database can be asked about
-    comes back (an aware instant that exists in UTC, or a label it can store).
-    """
-    if not text:
-        return None
-    try:
-        data = json.loads(urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        if not (isinstance(data, list) and len(data) == 2 and all(isinstance(item, str) for item in data)):
-            return None
-        value, pk = data
-        pk = uuid.UUID(pk)
-        if REVIEW_SORTS[sort].field == "label":
-            # A NUL or a lone surrogate cannot be sent to every database.
-            value.encode()
-            if "\x00" in value:
-                return None
-        else:
-            value = datetime.fromisoformat(value)
-            if timezone.is_naive(value) or not instant_in_range(value):
-                return None
-    except (ValueError, RecursionError):
-        return None
-    return value, pk
+    """The cursor from a query string for this sort, or None if it is missing or damaged."""
+    return paging.cursor_decode(text, REVIEW_SORTS[sort].keyset)
 
 
 def case_review_export(cases, *, sort=REVIEW_DEFAULT_SORT):

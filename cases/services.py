@@ -15,8 +15,8 @@ from guidance.publishing import guidance_current, guidance_evaluate
 
 from . import snapshot
 from .display import case_differences, lines_from_recommendations
-from .models import Assessment, Case, RecommendationFeedback
-from .selectors import latest_assessment_lines
+from .models import Assessment, Case, CaseLine, FeedbackStatus, RecommendationFeedback, label_sort_key
+from .selectors import feedback_latest_by_rule, latest_assessment_lines
 
 
 class NoGuidanceError(LookupError):
@@ -51,17 +51,34 @@ def _assess(*, case, user, facts):
         recommendations=snapshot.to_dict(lines),
         created_by=user,
     )
-    # The reviewer's columns: assessed under the current version, so nothing to compare yet.
-    columns = {"assessed_version": version.number, "checked_version": version.number, "would_change": False}
+    # The reviewer's columns: assessed under the current version, so nothing to compare yet;
+    # the new lines have no feedback yet.
+    columns = {
+        "assessed_version": version.number,
+        "checked_version": version.number,
+        "would_change": False,
+        "line_count": len(lines),
+        "caution_count": sum(line.kind == "caution" for line in lines),
+        "feedback_status": FeedbackStatus.NONE,
+    }
     Case.objects.filter(pk=case.pk).update(**columns)
     for name, value in columns.items():
         setattr(case, name, value)
+    CaseLine.objects.filter(case=case).delete()
+    CaseLine.objects.bulk_create(case_lines(case.pk, lines))
     _audit(user, Action.ASSESSMENT_CREATED, assessment, case_id=str(case.pk), guidance_version=version.number)
     return assessment
 
 
+def case_lines(case_id, lines):
+    """The CaseLine rows for a case's latest lines (one per rule)."""
+    kinds = {line.rule: line.kind for line in lines}
+    return [CaseLine(case_id=case_id, rule=rule, kind=kind) for rule, kind in kinds.items()]
+
+
 def _apply(case, *, label, facts, notes):
     case.label = label
+    case.label_sort = label_sort_key(label)
     case.notes = notes
     for name, value in facts_to_json(facts).items():
         setattr(case, name, value)
@@ -102,7 +119,7 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     """
     facts = validate_case(dict(facts))
     seen = case.lock_version if lock_version is None else lock_version
-    values = {"label": label, "notes": notes, **facts_to_json(facts)}
+    values = {"label": label, "label_sort": label_sort_key(label), "notes": notes, **facts_to_json(facts)}
     now = timezone.now()
     written = Case.objects.filter(pk=case.pk, lock_version=seen).update(
         **values, lock_version=F("lock_version") + 1, updated_at=now
@@ -216,6 +233,7 @@ def feedback_record(*, assessment, rule, user, outcome, reason="", comment=""):
         source=RecommendationFeedback.Source.WEB,
         created_by=user,
     )
+    _case_feedback_status(assessment)
     # Ids and codes only: the comment is free text and stays out of the trail.
     _audit(
         user,
@@ -228,3 +246,19 @@ def feedback_record(*, assessment, rule, user, outcome, reason="", comment=""):
         reason=feedback.reason,
     )
     return feedback
+
+
+def _case_feedback_status(assessment):
+    """The case's feedback column, from the latest feedback per line of its latest assessment."""
+    latest_pk = (
+        Assessment.objects.filter(case_id=assessment.case_id)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if latest_pk != assessment.pk:
+        return  # feedback on an older assessment stays with it; the column speaks of the latest one
+    latest = feedback_latest_by_rule(assessment=assessment)
+    overridden = any(entry.outcome == RecommendationFeedback.Outcome.OVERRIDDEN for entry in latest.values())
+    status = FeedbackStatus.NOT_FOLLOWING if overridden else FeedbackStatus.FOLLOWED
+    Case.objects.filter(pk=assessment.case_id).update(feedback_status=status)

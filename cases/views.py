@@ -269,35 +269,48 @@ def case_review(request):
     current = guidance_current()
     current_number = current.number if current else None
     form = CaseReviewForm(request.GET)
-    rows, cursor, unchecked = [], None, False
+    rows, page, unchecked, count, more = [], None, False, None, False
     if form.is_valid():
         sort = form.cleaned_data["sort"]
         cases = selectors.case_review_list(current_version=current_number, **form.filters)
-        after = selectors.review_cursor_decode(request.GET.get("after"), sort=sort)
-        if after is None and request.GET.get("after"):
+        after, before = (
+            selectors.review_cursor_decode(request.GET.get(name), sort=sort) for name in ("after", "before")
+        )
+        if (after is None and request.GET.get("after")) or (before is None and request.GET.get("before")):
             messages.error(request, DAMAGED_CURSOR)
-        rows, cursor = selectors.case_review_page(cases, sort=sort, after=after)
+        page = selectors.case_review_page(cases, sort=sort, after=after, before=None if after else before)
+        rows = page.rows
+        count, more = selectors.case_review_count(cases)
         for row in rows:
             row.outlook = selectors.case_outlook(row, current_version=current_number)
         if form.cleaned_data["outlook"] in (selectors.OUTLOOK_WOULD_CHANGE, selectors.OUTLOOK_UNCHANGED):
             unchecked = selectors.case_review_unchecked_exists(current_version=current_number)
     query = request.GET.copy()
     query.pop("after", None)
-    next_query = None
-    if cursor is not None:
-        following = query.copy()
-        following["after"] = selectors.review_cursor_encode(cursor)
-        next_query = following.urlencode()
+    query.pop("before", None)
     context = {
         "form": form,
         "cases": rows,
-        "next_query": next_query,
+        "count": count,
+        "count_more": more,
+        "next_query": _page_query(query, "after", page.next if page else None),
+        "previous_query": _page_query(query, "before", page.previous if page else None),
         "first_query": query.urlencode(),
-        "paged": "after" in request.GET,
+        "paged": "after" in request.GET or "before" in request.GET,
+        "filters_used": len(form.used) if form.is_valid() else 0,
         "unchecked": unchecked,
         "current_guidance": current,
     }
     return render(request, "cases/case_review.html", context)
+
+
+def _page_query(query, name, cursor):
+    """The query string of a neighbouring page (the filters and its cursor), or None if there is none."""
+    if cursor is None:
+        return None
+    neighbour = query.copy()
+    neighbour[name] = selectors.review_cursor_encode(cursor)
+    return neighbour.urlencode()
 
 
 @login_required

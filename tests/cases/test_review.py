@@ -329,9 +329,9 @@ def test_the_list_query_count_does_not_grow_with_the_cases(client, reviewer, cli
     for _ in range(15):
         make_case(clinician, subtype="SSM", symptoms=["flushing"])
     assert _queries(client, reverse("cases:review"), params) == few
-    # Session, user, role permissions (2), versions for the filter, current guidance, the page;
-    # and whether some cases are still to be compared, when filtering on "would change".
-    assert few <= 8 + (params.get("outlook") == "would_change")
+    # Session, user, role permissions (2), versions and rules for the filters, current guidance, the page,
+    # the result count; and whether some cases are still to be compared, when filtering on "would change".
+    assert few <= 10 + (params.get("outlook") == "would_change")
 
 
 # ---------------------------------------------------------------- would change
