@@ -8,6 +8,7 @@ import csv
 from itertools import islice
 
 from guidance.facts import FACTS
+from mastoweb.spreadsheets import Echo, csv_cell
 
 from . import snapshot
 from .models import RecommendationFeedback
@@ -42,22 +43,6 @@ COLUMNS = [
 FEEDBACK_NONE = "no feedback"
 FEEDBACK_NOT_FOLLOWING = "some not followed"
 FEEDBACK_FOLLOWED = "followed"
-
-# A cell starting with one of these is a formula to Excel, LibreOffice and
-# Google Sheets (OWASP "CSV injection"); a leading apostrophe makes it text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        value = " ".join(str(item) for item in value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return f"'{value}"
-    return value
 
 
 def _recommendations(lines):
@@ -117,19 +102,12 @@ def case_row(case, *, current_version, feedback=None):
     return [csv_cell(value) for value in row]
 
 
-class _Echo:
-    """A file-like object whose write() hands back the line: csv.writer without a buffer."""
-
-    def write(self, value):
-        return value
-
-
 def csv_lines(cases, *, current_version, chunk_size=2000):
     """The header, then one CSV line per case, produced as they are read.
 
     Feedback is read per chunk of rows (one query each), not per case.
     """
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield writer.writerow(COLUMNS)
     cases = iter(cases)
     while chunk := list(islice(cases, chunk_size)):

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.registry import events_described
+from audit.selectors import audit_case_log
 from audit.services import Action, audit_record
 from guidance.publishing import guidance_current
 
@@ -19,6 +21,7 @@ from .forms import CaseForm, CaseReviewForm, CaseUpdateForm, FeedbackForm
 from .models import RecommendationFeedback
 
 CASES_PER_PAGE = 50
+CASE_LOG_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
 DAMAGED_CURSOR = 'The page link is damaged: its position ("after") could not be read, so this is the first page.'
 
@@ -332,7 +335,10 @@ def case_review_detail(request, case_id):
         for assessment in history
     ]
     _record_view(request, case, page="review")
-    return render(request, "cases/case_review_detail.html", {"case": case, "assessments": assessments})
+    # Who viewed, changed, assessed and gave feedback, including this view.
+    log = events_described(audit_case_log(case_id=case.pk), user=request.user)
+    context = {"case": case, "assessments": assessments, "access_log": log, "log_limit": CASE_LOG_SIZE}
+    return render(request, "cases/case_review_detail.html", context)
 
 
 @login_required

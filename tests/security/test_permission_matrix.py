@@ -63,6 +63,7 @@ EXPECTED = {
     "cases:review_export": row(LOGIN, 403, 403, 200, 403),
     "cases:review_detail": row(LOGIN, 403, 403, 200, 403),
     "audit:list": row(LOGIN, 403, 403, 200, 403),
+    "audit:export": row(LOGIN, 403, 403, 200, 403),
 }
 
 NOT_STAFF = ADMIN_LOGIN  # the admin sends anyone but signed-in staff to its login
