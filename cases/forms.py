@@ -5,13 +5,14 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from guidance.facts import FACTS, SUBTYPES, SYMPTOMS, CaseValidationError, validate_case
+from guidance.facts import FACTS, NSAID_TOLERANCE, SUBTYPES, SYMPTOMS, CaseValidationError, validate_case
 from guidance.models import GuidanceVersion, Rule
 from mastoweb.days import DayField
 
 from .models import Case, FeedbackStatus, RecommendationFeedback
 from .selectors import (
     FEEDBACK_NONE,
+    NSAID_NOT_TOLERANT,
     OUTLOOK_CURRENT,
     OUTLOOK_OLDER,
     OUTLOOK_UNCHANGED,
@@ -201,6 +202,11 @@ class CaseReviewForm(forms.Form):
             (FeedbackStatus.FOLLOWED.value, "Followed"),
             (FEEDBACK_NONE, "No feedback yet"),
         ],
+        required=False,
+    )
+    nsaid = forms.ChoiceField(
+        label="NSAID tolerance",
+        choices=[("", "Any"), (NSAID_NOT_TOLERANT, "Not known to tolerate NSAIDs"), *NSAID_TOLERANCE.items()],
         required=False,
     )
     date_from = DayField(label="Changed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))

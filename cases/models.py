@@ -340,3 +340,28 @@ class RecommendationFeedback(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableAssessmentError("Feedback cannot be deleted.")
+
+
+class DashboardCount(models.Model):
+    """The reviewer dashboard's rollup: how many cases (or feedback entries) per day, subtype, metric and key.
+
+    Case metrics count cases as they stand (latest assessment), by the day of
+    their last change, as the reviewer list filters them; feedback metrics
+    count entries by the day they were given. Kept by cases.services as they
+    write (cases.rollup), rebuilt from the cases by `manage.py rebuild_dashboard`.
+    """
+
+    day = models.DateField()
+    subtype = models.CharField(max_length=10)
+    metric = models.CharField(max_length=20)
+    key = models.CharField(max_length=120, blank=True, default="")
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "key", "day", "subtype"], name="dashboard_count_unique"),
+        ]
+        indexes = [models.Index(fields=["metric", "day"], name="dashboard_count_metric_day_idx")]
+
+    def __str__(self):
+        return f"{self.day} {self.subtype} {self.metric} {self.key}: {self.count}"

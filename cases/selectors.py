@@ -82,6 +82,7 @@ OUTLOOK_UNCHECKED = "unchecked"
 def case_review_list(
     *,
     current_version,
+    cases=None,
     subtype="",
     symptom="",
     clinician="",
@@ -93,6 +94,7 @@ def case_review_list(
     rule="",
     caution=False,
     feedback="",
+    nsaid="",
 ):
     """Every case matching the reviewer's filters (unordered; see case_review_page).
 
@@ -100,9 +102,11 @@ def case_review_list(
     `outlook` compares the latest assessment with it. Dates bound the last
     change, in whole days of the site's time zone (days a DayField accepted).
     `rule` keeps cases whose latest assessment showed that rule's line, `caution`
-    those with any caution, `feedback` those whose latest feedback is so (FeedbackStatus).
+    those with any caution, `feedback` those whose latest feedback is so (FeedbackStatus), `nsaid`
+    those with that NSAID tolerance ("not_tolerant": any but tolerant). `cases` narrows a queryset
+    instead of every case (the dashboard's rollup counts with these same filters).
     """
-    cases = Case.objects.all()
+    cases = Case.objects.all() if cases is None else cases
     if subtype:
         cases = cases.filter(subtype=subtype)
     if symptom:
@@ -130,7 +134,14 @@ def case_review_list(
         cases = cases.filter(caution_count__gt=0)
     if feedback:
         cases = cases.filter(feedback_status="" if feedback == FEEDBACK_NONE else feedback)
+    if nsaid == NSAID_NOT_TOLERANT:
+        cases = cases.exclude(nsaid_tolerance="tolerant")
+    elif nsaid:
+        cases = cases.filter(nsaid_tolerance=nsaid)
     return cases
+
+
+NSAID_NOT_TOLERANT = "not_tolerant"
 
 
 FEEDBACK_NONE = "none"  # the filter's word for FeedbackStatus.NONE, which is blank

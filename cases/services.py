@@ -3,6 +3,8 @@
 Each write is one audit event (ids and field names, never facts or notes).
 """
 
+from collections import Counter
+
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -13,7 +15,7 @@ from guidance.facts import FACTS, facts_to_json, validate_case
 from guidance.models import Paragraph
 from guidance.publishing import guidance_current, guidance_evaluate
 
-from . import snapshot
+from . import rollup, snapshot
 from .display import case_differences, lines_from_recommendations
 from .models import Assessment, Case, CaseLine, FeedbackStatus, RecommendationFeedback, label_sort_key
 from .selectors import feedback_latest_by_rule, latest_assessment_lines
@@ -93,6 +95,7 @@ def case_create(*, user, label, facts, notes=""):
     case.save()
     _audit(user, Action.CASE_CREATED, case)
     _assess(case=case, user=user, facts=facts)
+    rollup.rollup_case_changed(before=None, after=rollup.case_state(case.pk))
     return case
 
 
@@ -119,6 +122,7 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     """
     facts = validate_case(dict(facts))
     seen = case.lock_version if lock_version is None else lock_version
+    before = rollup.case_state(case.pk)
     values = {"label": label, "label_sort": label_sort_key(label), "notes": notes, **facts_to_json(facts)}
     now = timezone.now()
     written = Case.objects.filter(pk=case.pk, lock_version=seen).update(
@@ -133,6 +137,7 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     case.lock_version, case.updated_at = seen + 1, now
     _audit(user, Action.CASE_CHANGED, case, fields=changed)
     _assess(case=case, user=user, facts=facts)
+    rollup.rollup_case_changed(before=before, after=rollup.case_state(case.pk))
     return case
 
 
@@ -140,7 +145,9 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
 def case_reassess(*, case, user):
     """A new assessment of the unchanged facts under the current guidance."""
     before = case.assessed_version
+    counted = rollup.case_state(case.pk)
     assessment = _assess(case=case, user=user, facts=case.facts)
+    rollup.rollup_case_changed(before=counted, after=rollup.case_state(case.pk))
     _audit(user, Action.CASE_REEVALUATED, case, from_version=before, to_version=case.assessed_version)
     return assessment
 
@@ -168,11 +175,15 @@ def cases_check_guidance(*, version, batch_size=1000):
     after = None
     while True:
         batch = pending.filter(pk__gt=after) if after else pending
-        cases = list(batch.annotate(assessed_lines=latest_assessment_lines()).only(*FACTS).order_by("pk")[:batch_size])
+        cases = list(
+            batch.annotate(assessed_lines=latest_assessment_lines())
+            .only(*FACTS, "updated_at", "assessed_version", "checked_version", "would_change")
+            .order_by("pk")[:batch_size]
+        )
         if not cases:
             return checked, changing
         after = cases[-1].pk
-        differ, same = [], []
+        differ, same, moved = [], [], Counter()
         for case in cases:
             new = guidance_evaluate(facts=case.facts, version=version)
             new_keys = {
@@ -180,12 +191,19 @@ def cases_check_guidance(*, version, batch_size=1000):
                 for r in new
             }
             old_keys = _line_keys(snapshot.from_dict(case.assessed_lines or []))
-            (differ if new_keys != old_keys else same).append(case.pk)
+            changes = new_keys != old_keys
+            (differ if changes else same).append(case.pk)
+            day, was = timezone.localdate(case.updated_at), (case.checked_version, case.would_change)
+            moved[(day, case.subtype, "version", rollup.version_key(case.assessed_version, *was))] -= 1
+            moved[
+                (day, case.subtype, "version", rollup.version_key(case.assessed_version, version.number, changes))
+            ] += 1
         for ids, flag in ((differ, True), (same, False)):
             if ids:
                 Case.objects.filter(pk__in=ids, assessed_version__lt=version.number).update(
                     checked_version=version.number, would_change=flag
                 )
+        rollup.rollup_apply(moved)
         checked += len(cases)
         changing += len(differ)
 
@@ -234,6 +252,7 @@ def feedback_record(*, assessment, rule, user, outcome, reason="", comment=""):
         created_by=user,
     )
     _case_feedback_status(assessment)
+    rollup.rollup_feedback_given(feedback, subtype=assessment.facts.get("subtype", ""))
     # Ids and codes only: the comment is free text and stays out of the trail.
     _audit(
         user,

@@ -30,6 +30,7 @@ from django.utils import timezone
 from cases import snapshot
 from cases.display import lines_from_recommendations
 from cases.models import Assessment, Case, CaseLine, label_sort_key
+from cases.rollup import rollup_rebuild
 from cases.services import guidance_for_assessment
 from guidance.engine import evaluate
 from guidance.facts import FACTS, SUBTYPES, facts_to_json, validate_case
@@ -283,6 +284,8 @@ class Command(BaseCommand):
                 progress.show(made)
         if progress:
             progress.finish()
+        # Rows went in beside the services, so the dashboard's rollup is counted afresh from them.
+        rollup_rebuild()
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Added {made:,} cases and {assessed:,} assessments under guidance v{version.number} "
