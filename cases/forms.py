@@ -264,3 +264,22 @@ class FeedbackForm(forms.Form):
         """Show feedback_record's refusals on the fields they name (others on the form)."""
         for field, message in errors.items():
             self.add_error(field if field in self.fields else None, message)
+
+
+class DashboardForm(forms.Form):
+    """The dashboard's filters: the reviewer list's own, by the same names, so links carry them over."""
+
+    subtype = CaseReviewForm.base_fields["subtype"]
+    clinician = CaseReviewForm.base_fields["clinician"]
+    date_from = CaseReviewForm.base_fields["date_from"]
+    date_to = CaseReviewForm.base_fields["date_to"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    @property
+    def used(self):
+        return sorted(name for name, value in self.cleaned_data.items() if value not in ("", None))

@@ -1,9 +1,10 @@
+import csv
 from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,8 +17,10 @@ from guidance.publishing import guidance_current
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
+from .charts import chart_svg
+from .dashboard import dashboard_charts
 from .display import facts_shown, lines_changes, recommendation_groups
-from .forms import CaseForm, CaseReviewForm, CaseUpdateForm, FeedbackForm
+from .forms import CaseForm, CaseReviewForm, CaseUpdateForm, DashboardForm, FeedbackForm
 from .models import RecommendationFeedback
 
 CASES_PER_PAGE = 50
@@ -364,4 +367,53 @@ def case_review_export(request):
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="mastoweb-cases-{timezone.now():%Y%m%d-%H%M}.csv"'
+    return response
+
+
+def _dashboard(request):
+    """The filter form, the charts for its filters (or none if it is refused) and the current guidance."""
+    form = DashboardForm(request.GET)
+    current = guidance_current()
+    charts = []
+    if form.is_valid():
+        charts = dashboard_charts(filters=form.cleaned_data, current_version=current.number if current else None)
+    return form, charts, current
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+@require_GET
+def case_dashboard(request):
+    """Counts across every case, as charts with their data; each bar leads to the list of its cases."""
+    form, charts, current = _dashboard(request)
+    figures = [{"chart": chart, "svg": chart_svg(chart, dom_id=f"chart-{chart.slug}")} for chart in charts]
+    query = request.GET.copy()
+    context = {
+        "form": form,
+        "figures": figures,
+        "query": query.urlencode(),
+        "filters_used": len(form.used) if form.is_valid() else 0,
+        "current_guidance": current,
+    }
+    return render(request, "cases/case_dashboard.html", context)
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+@require_GET
+def case_dashboard_csv(request, chart):
+    """One chart's data as CSV: its rows, their extra columns and the link to their cases."""
+    form, charts, _ = _dashboard(request)
+    if not form.is_valid():
+        return redirect(f"{reverse('cases:dashboard')}?{request.GET.urlencode()}")
+    found = next((item for item in charts if item.slug == chart), None)
+    if found is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mastoweb-{found.slug}-{timezone.now():%Y%m%d-%H%M}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([found.label_title, found.value_title, *found.columns, "cases (link)"])
+    for row in found.rows:
+        cells = [row.label, row.value, *(cell.text for cell in row.cells), request.build_absolute_uri(row.href)]
+        writer.writerow([export.csv_cell(value) for value in cells])
     return response

@@ -96,6 +96,7 @@ def url_values(people, guidance_version):
         "old": guidance_version.number,
         "new": draft.number,
         "object_id": draft.pk,
+        "chart": "subtype",  # a dashboard chart's data
     }
 
 

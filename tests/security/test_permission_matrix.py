@@ -62,6 +62,8 @@ EXPECTED = {
     "cases:review": row(LOGIN, 403, 403, 200, 403),
     "cases:review_export": row(LOGIN, 403, 403, 200, 403),
     "cases:review_detail": row(LOGIN, 403, 403, 200, 403),
+    "cases:dashboard": row(LOGIN, 403, 403, 200, 403),
+    "cases:dashboard_csv": row(LOGIN, 403, 403, 200, 403),
     "audit:list": row(LOGIN, 403, 403, 200, 403),
     "audit:export": row(LOGIN, 403, 403, 200, 403),
 }
