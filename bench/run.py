@@ -308,6 +308,7 @@ PAGES = [
     # TODO(issue 4): the reviewer list is not built yet. When it is, put its URL
     # name here; the row, its load test and the 1M ÷ 10k target follow.
     Page("reviewer list", lambda p: _reverse("cases:review"), user="reviewer", grows=True),
+    Page("reviewer dashboard", lambda p: _reverse("cases:dashboard"), user="reviewer", grows=True),
 ]
 
 

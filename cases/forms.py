@@ -260,6 +260,13 @@ class FeedbackForm(forms.Form):
         help_text="Never read by the guidance; up to 500 characters.",
     )
 
+    def clean(self):
+        data = super().clean()
+        # "Will follow" shares the line's form with the folded reason: whatever was chosen there is not sent on.
+        if data.get("outcome") == self.Outcome.ACCEPTED:
+            data["reason"], data["comment"] = "", ""
+        return data
+
     def add_service_errors(self, errors):
         """Show feedback_record's refusals on the fields they name (others on the form)."""
         for field, message in errors.items():

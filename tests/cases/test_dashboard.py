@@ -183,3 +183,14 @@ def test_the_dashboard_reads_in_a_fixed_number_of_queries(client, reviewer, clin
     assert queries() == few
     # Session, user, permissions (2), current guidance, three sums of the rollup, the rules' wording.
     assert few <= 9
+
+
+def test_charts_are_drawn_once_per_data_and_query(client, reviewer, seeded, monkeypatch):
+    import vl_convert
+
+    client.force_login(reviewer)
+    dashboard(client)  # drawn and cached
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", lambda *a, **k: pytest.fail("drawn again"))
+    dashboard(client)
+    with pytest.raises(pytest.fail.Exception):
+        dashboard(client, subtype="SSM")  # other data, other links: drawn afresh

@@ -41,6 +41,7 @@ def test_each_line_of_the_latest_assessment_offers_the_clinician_both_answers(cl
     assert f'action="{feedback_url(case)}"' in line
     assert 'name="outcome" value="accepted"' in line
     assert 'name="outcome" value="overridden"' in line
+    assert line.count("<form ") == 1
     for label in ("Contraindicated for this patient", "Patient declined", "Already tried", "Not applicable", "Other"):
         assert label in line
 
@@ -189,3 +190,13 @@ def test_the_export_carries_the_latest_feedback_of_each_line(client, clinician, 
     assert row["feedback"] == (
         f"{RULE}: Not following, Patient declined (clinician); {OTHER_RULE}: Will follow (clinician)"
     )
+
+
+def test_will_follow_ignores_a_reason_left_chosen_in_the_folded_part(client, clinician, case):
+    client.force_login(clinician)
+    response = client.post(
+        feedback_url(case), {"rule": RULE, "outcome": "accepted", "reason": "other", "comment": "half typed"}
+    )
+    assert response.status_code == 302
+    feedback = RecommendationFeedback.objects.get()
+    assert (feedback.outcome, feedback.reason, feedback.comment) == ("accepted", "", "")
