@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -45,13 +45,9 @@ class Totals:
 def dashboard_totals(*, subtype="", clinician="", date_from=None, date_to=None):
     if clinician:
         return _totals_for_clinician(clinician, subtype=subtype, date_from=date_from, date_to=date_to)
-    counts = DashboardCount.objects.all()
+    counts = DashboardCount.objects.filter(_period_rows(date_from, date_to))
     if subtype:
         counts = counts.filter(subtype=subtype)
-    if date_from:
-        counts = counts.filter(day__gte=date_from)
-    if date_to:
-        counts = counts.filter(day__lte=date_to)
     totals = Totals()
     for row in counts.values("metric", "key").annotate(n=Sum("count")).order_by():
         totals.by_key[(row["metric"], row["key"])] = row["n"]
@@ -61,6 +57,34 @@ def dashboard_totals(*, subtype="", clinician="", date_from=None, date_to=None):
     for row in cases.annotate(month=TruncMonth("day")).values("month").annotate(n=Sum("count")).order_by():
         totals.by_month[row["month"]] = row["n"]
     return totals
+
+
+def _next_month(day):
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _period_rows(date_from, date_to):
+    """The rollup rows for a period: month rows for its whole months, day rows for the days around them."""
+    day, month = DashboardCount.Period.DAY, DashboardCount.Period.MONTH
+    # The first and the last whole month in the period (None: unbounded on that side).
+    first = None if date_from is None else (date_from if date_from.day == 1 else _next_month(date_from))
+    last = None if date_to is None else (date_to.replace(day=1) if _month_end(date_to) == date_to else None)
+    if date_to is not None and last is None:
+        last = date_to.replace(day=1) - timedelta(days=1)  # the month before date_to's month
+        last = last.replace(day=1)
+    if first is not None and last is not None and first > last:
+        return Q(period=day, day__gte=date_from, day__lte=date_to)  # no whole month inside
+    months = Q(period=month)
+    if first is not None:
+        months &= Q(day__gte=first)
+    if last is not None:
+        months &= Q(day__lte=last)
+    rows = months
+    if date_from is not None and first != date_from:
+        rows |= Q(period=day, day__gte=date_from, day__lt=first)
+    if date_to is not None and _next_month(last) <= date_to:
+        rows |= Q(period=day, day__gte=_next_month(last), day__lte=date_to)
+    return rows
 
 
 def _totals_for_clinician(clinician, *, subtype, date_from, date_to):

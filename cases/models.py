@@ -349,9 +349,16 @@ class DashboardCount(models.Model):
     their last change, as the reviewer list filters them; feedback metrics
     count entries by the day they were given. Kept by cases.services as they
     write (cases.rollup), rebuilt from the cases by `manage.py rebuild_dashboard`.
+    Each count is kept per day and per month, so a period of whole months
+    reads month rows and only its partial months read day rows.
     """
 
-    day = models.DateField()
+    class Period(models.TextChoices):
+        DAY = "D", "Day"
+        MONTH = "M", "Month"  # the same counts summed per month: few rows whatever the number of cases
+
+    period = models.CharField(max_length=1, choices=Period.choices, default=Period.DAY)
+    day = models.DateField(help_text="The day, or the first day of the month.")
     subtype = models.CharField(max_length=10)
     metric = models.CharField(max_length=20)
     key = models.CharField(max_length=120, blank=True, default="")
@@ -359,9 +366,11 @@ class DashboardCount(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["metric", "key", "day", "subtype"], name="dashboard_count_unique"),
+            models.UniqueConstraint(
+                fields=["period", "metric", "key", "day", "subtype"], name="dashboard_count_unique"
+            ),
         ]
-        indexes = [models.Index(fields=["metric", "day"], name="dashboard_count_metric_day_idx")]
+        indexes = [models.Index(fields=["period", "day"], name="dashboard_count_period_day_idx")]
 
     def __str__(self):
-        return f"{self.day} {self.subtype} {self.metric} {self.key}: {self.count}"
+        return f"{self.period} {self.day} {self.subtype} {self.metric} {self.key}: {self.count}"

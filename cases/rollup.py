@@ -136,12 +136,23 @@ def contributions(state):
     return Counter((state.day, state.subtype, metric, key) for metric, key in keys)
 
 
+def _by_period(delta):
+    """Day counts as both day and month rows: {(period, day, subtype, metric, key): n}."""
+    rows = Counter()
+    for (day, subtype, metric, key), n in delta.items():
+        rows[(DashboardCount.Period.DAY, day, subtype, metric, key)] += n
+        rows[(DashboardCount.Period.MONTH, day.replace(day=1), subtype, metric, key)] += n
+    return rows
+
+
 def rollup_apply(delta):
     """Add a Counter of {(day, subtype, metric, key): n} to the rollup (n may be negative)."""
-    for (day, subtype, metric, key), n in sorted(delta.items(), key=lambda item: tuple(map(str, item[0]))):
+    for (period, day, subtype, metric, key), n in sorted(
+        _by_period(delta).items(), key=lambda item: tuple(map(str, item[0]))
+    ):
         if not n:
             continue
-        where = {"day": day, "subtype": subtype, "metric": metric, "key": key}
+        where = {"period": period, "day": day, "subtype": subtype, "metric": metric, "key": key}
         if DashboardCount.objects.filter(**where).update(count=F("count") + n):
             continue
         try:
@@ -226,11 +237,11 @@ def _prefix(subtype_field):
 def rollup_rebuild(*, batch_size=5000):
     """Count everything afresh from the cases and feedback; returns the number of rollup rows."""
     DashboardCount.objects.all().delete()
-    rows = rollup_rows(Case.objects.all())
+    rows = _by_period(rollup_rows(Case.objects.all()))
     DashboardCount.objects.bulk_create(
         (
-            DashboardCount(day=day, subtype=subtype, metric=metric, key=key, count=n)
-            for (day, subtype, metric, key), n in rows.items()
+            DashboardCount(period=period, day=day, subtype=subtype, metric=metric, key=key, count=n)
+            for (period, day, subtype, metric, key), n in rows.items()
         ),
         batch_size=batch_size,
     )

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def kept():
-    return {(r.day, r.subtype, r.metric, r.key): r.count for r in DashboardCount.objects.exclude(count=0)}
+    return {(r.period, r.day, r.subtype, r.metric, r.key): r.count for r in DashboardCount.objects.exclude(count=0)}
 
 
 def rebuilt():
@@ -49,7 +49,7 @@ def test_the_rollup_kept_by_writes_equals_a_rebuild(clinician, outsider, editor,
         facts={**aspirin.facts, "subtype": "ISM", "nsaid_tolerance": "unknown"},
     )
     counted = kept()
-    assert counted[(aspirin.assessments.first().created_at.date(), "ISM", "cases", "")] >= 1
+    assert counted[("D", aspirin.assessments.first().created_at.date(), "ISM", "cases", "")] >= 1
     assert counted == rebuilt()
 
 
@@ -69,3 +69,37 @@ def test_the_command_rebuilds_the_rollup(clinician, published_version):
     DashboardCount.objects.all().delete()
     call_command("rebuild_dashboard", stdout=__import__("io").StringIO())
     assert kept() == before
+
+
+def test_any_period_reads_the_same_counts_from_month_and_day_rows(clinician, published_version):
+    from datetime import date, timedelta
+
+    from django.db.models import Sum
+
+    from cases.dashboard import dashboard_totals
+    from cases.models import Case
+
+    start = date(2025, 12, 20)
+    for n in range(12):  # cases last changed across three months
+        case = make_case(clinician, subtype=["ISM", "SSM"][n % 2], symptoms=["flushing"])
+        day = start + timedelta(days=9 * n)
+        Case.objects.filter(pk=case.pk).update(updated_at=f"{day.isoformat()}T12:00:00Z")
+    rollup_rebuild()
+    days = DashboardCount.objects.filter(period="D")
+    edges = [None, date(2025, 12, 1), date(2025, 12, 20), date(2026, 1, 1), date(2026, 1, 15), date(2026, 1, 31)]
+    edges += [date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 31)]
+    for date_from in edges:
+        for date_to in edges:
+            if date_from and date_to and date_from > date_to:
+                continue
+            rows = days
+            if date_from:
+                rows = rows.filter(day__gte=date_from)
+            if date_to:
+                rows = rows.filter(day__lte=date_to)
+            expected = {
+                (r["metric"], r["key"]): r["n"] for r in rows.values("metric", "key").annotate(n=Sum("count")) if r["n"]
+            }
+            got = dashboard_totals(date_from=date_from, date_to=date_to)
+            assert {k: n for k, n in got.by_key.items() if n} == expected, (date_from, date_to)
+            assert sum(got.by_month.values()) == expected.get(("cases", ""), 0), (date_from, date_to)
