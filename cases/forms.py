@@ -157,6 +157,23 @@ def _guidance_versions():
     return [("", "Any version"), *((number, f"Version {number}") for number in numbers)]
 
 
+class FilterBarMixin:
+    """Bootstrap classes on the widgets themselves, so a filter renders without crispy's template tree."""
+
+    def _style_widgets(self):
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            widget.attrs["class"] = css
+
+
 def _rules():
     """Every rule cases can have been shown, newest version's wording first: (rule id, "kind: summary")."""
     rules = {}
@@ -170,7 +187,7 @@ def _rules():
     return [("", "Any line"), *sorted(rules.items(), key=lambda item: item[1])]
 
 
-class CaseReviewForm(forms.Form):
+class CaseReviewForm(FilterBarMixin, forms.Form):
     """The reviewer's filters and sort, read from the query string."""
 
     q = forms.CharField(label="Search", max_length=100, required=False, help_text="Words in the label or notes.")
@@ -218,6 +235,7 @@ class CaseReviewForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rule"].choices = _rules()  # read once: validating and rendering both walk the choices
+        self._style_widgets()
 
     def clean_sort(self):
         return self.cleaned_data["sort"] or REVIEW_DEFAULT_SORT
@@ -273,13 +291,17 @@ class FeedbackForm(forms.Form):
             self.add_error(field if field in self.fields else None, message)
 
 
-class DashboardForm(forms.Form):
+class DashboardForm(FilterBarMixin, forms.Form):
     """The dashboard's filters: the reviewer list's own, by the same names, so links carry them over."""
 
     subtype = CaseReviewForm.base_fields["subtype"]
     clinician = CaseReviewForm.base_fields["clinician"]
     date_from = CaseReviewForm.base_fields["date_from"]
     date_to = CaseReviewForm.base_fields["date_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_widgets()
 
     def clean(self):
         data = super().clean()

@@ -421,7 +421,9 @@ def test_the_review_detail_query_count_does_not_grow_with_the_assessments(
     for n in range(5):
         case_update(case=Case.objects.get(pk=case.pk), user=clinician, label=f"Alpha {n}", facts={"subtype": "ISM"})
     assert _queries(client, url) == one
-    assert one <= 9
+    # Besides the page's 9: the assessments' feedback, the access log, and the names of the objects it
+    # shows (cases and assessments: one query per kind, whatever the number of events).
+    assert one <= 13
 
 
 # ---------------------------------------------------------------- export
