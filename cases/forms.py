@@ -234,7 +234,9 @@ class CaseReviewForm(FilterBarMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = _rules()  # read once: validating and rendering both walk the choices
+        # Read once: validating and rendering both walk the choices.
+        self.fields["rule"].choices = _rules()
+        self.fields["version"].choices = _guidance_versions()
         self._style_widgets()
 
     def clean_sort(self):

@@ -25,6 +25,7 @@ from .models import RecommendationFeedback
 
 CASES_PER_PAGE = 50
 CASE_LOG_SIZE = 50
+REVERSE_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 EXPORT_CHUNK_SIZE = 2000
 DAMAGED_CURSOR = 'The page link is damaged: its position ("after") could not be read, so this is the first page.'
 
@@ -306,6 +307,8 @@ def case_review(request):
         "filters_used": len(form.used) if form.is_valid() else 0,
         "unchecked": unchecked,
         "current_guidance": current,
+        # Each row links to its case: one reverse() for the page, not one per row.
+        "detail_url": reverse("cases:review_detail", args=[REVERSE_PLACEHOLDER]).split(REVERSE_PLACEHOLDER),
     }
     return render(request, "cases/case_review.html", context)
 

@@ -104,6 +104,7 @@ def test_columns_count_cautions_and_recommendations_and_show_feedback(client, re
     assert f'<td class="text-end" data-cautions>{row.caution_count}</td>' in html
     assert f'<td class="text-end" data-lines>{len(lines)}</td>' in html
     assert 'data-feedback="not_following"' in html
+    assert f'<a href="{reverse("cases:review_detail", args=[case.pk])}">{case.label}</a>' in html
 
 
 def test_the_latest_lines_are_kept_per_case_and_replaced_on_each_assessment(clinician, published_version):
