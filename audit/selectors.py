@@ -20,21 +20,37 @@ def _about_case(case_id):
     return Q(object_type=CASE_OBJECT_TYPE, object_id=str(case_id)) | Q(details__case_id=str(case_id))
 
 
-def audit_event_list(*, action="", actor="", date_from=None, date_to=None, case=None):
-    """Events matching the filters; bounds are whole days in the site's time zone (days a DayField accepted)."""
-    events = AuditEvent.objects.all()
-    if case:
-        events = events.filter(_about_case(case))
-    if action:
-        events = events.filter(action=action)
-    if actor:
-        users = get_user_model().objects.filter(username=actor).values("pk")
-        events = events.filter(Q(actor__in=users) | Q(actor__isnull=True, details__username=actor))
-    if date_from:
-        events = events.filter(created_at__gte=day_start(date_from))
-    if date_to:
-        events = events.filter(created_at__lt=day_end(date_to))
+def _by_actor(events, username):
+    users = get_user_model().objects.filter(username=username).values("pk")
+    # Failed logins have no actor: they carry the name that was tried.
+    return events.filter(Q(actor__in=users) | Q(actor__isnull=True, details__username=username))
+
+
+# The trail's filters, each one condition: (events, value) -> events. audit_event_list applies them
+# to cleaned values; audit.filters.AuditEventFilter (django-filter) to the query string.
+AUDIT_CONDITIONS = {
+    "action": lambda events, action: events.filter(action=action),
+    "actor": _by_actor,
+    "case": lambda events, case_id: events.filter(_about_case(case_id)),
+    "date_from": lambda events, day: events.filter(created_at__gte=day_start(day)),
+    "date_to": lambda events, day: events.filter(created_at__lt=day_end(day)),
+}
+
+
+def audit_events_newest_first(events):
     return events.order_by("-created_at", "-pk")
+
+
+def audit_event_list(**filters):
+    """Events matching the filters (cleaned values by AUDIT_CONDITIONS' names), newest first.
+
+    Bounds are whole days in the site's time zone (days a DayField accepted).
+    """
+    events = AuditEvent.objects.all()
+    for name, value in filters.items():
+        if value not in ("", None):
+            events = AUDIT_CONDITIONS[name](events, value)
+    return audit_events_newest_first(events)
 
 
 # Newest first, ties broken by id: walked through the (created_at) index by mastoweb.paging.

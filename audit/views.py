@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET
 
 from mastoweb.spreadsheets import Echo, csv_cell
 
-from .forms import AuditFilterForm
+from .filters import AuditEventFilter
 from .registry import details_in_words, events_described
-from .selectors import audit_cursor_decode, audit_cursor_encode, audit_event_list, audit_event_page
+from .selectors import audit_cursor_decode, audit_cursor_encode, audit_event_page, audit_events_newest_first
 from .services import Action, audit_record
 
 DAMAGED_CURSOR = 'The page link is damaged: its position ("after") could not be read, so these are the newest events.'
@@ -24,14 +24,15 @@ EXPORT_CHUNK_SIZE = 2000
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 @require_GET
 def event_list(request):
-    form = AuditFilterForm(request.GET or None)
+    filters = AuditEventFilter(request.GET or None)
+    form = filters.form
     page = None
-    if not form.is_bound or form.is_valid():
+    if not form.is_bound or filters.is_valid():
         after, before = (audit_cursor_decode(request.GET.get(name)) for name in ("after", "before"))
         if (after is None and request.GET.get("after")) or (before is None and request.GET.get("before")):
             messages.error(request, DAMAGED_CURSOR)
-        filters = form.cleaned_data if form.is_bound else {}
-        page = audit_event_page(audit_event_list(**filters), after=after, before=None if after else before)
+        events = audit_events_newest_first(filters.qs)
+        page = audit_event_page(events, after=after, before=None if after else before)
         events_described(page.rows, user=request.user)
     query = request.GET.copy()
     query.pop("after", None)
@@ -95,12 +96,11 @@ def _csv_rows(writer, events, *, user):
 @require_GET
 def event_export(request):
     """The filtered trail as CSV, streamed; the export is itself an event of the trail."""
-    form = AuditFilterForm(request.GET)
-    if not form.is_valid():
+    filters = AuditEventFilter(request.GET)
+    if not filters.is_valid():
         return redirect(f"{reverse('audit:list')}?{request.GET.urlencode()}")
-    used = sorted(name for name, value in form.cleaned_data.items() if value not in ("", None))
-    audit_record(actor=request.user, action=Action.AUDIT_EXPORTED, request=request, audit_filters=used)
-    events = audit_event_list(**form.cleaned_data).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    audit_record(actor=request.user, action=Action.AUDIT_EXPORTED, request=request, audit_filters=filters.used)
+    events = audit_events_newest_first(filters.qs).iterator(chunk_size=EXPORT_CHUNK_SIZE)
     response = StreamingHttpResponse(_csv_lines(events, user=request.user), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mastoweb-audit-{timezone.now():%Y%m%d-%H%M}.csv"'
     return response

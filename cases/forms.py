@@ -188,7 +188,7 @@ def _rules():
 
 
 class CaseReviewForm(FilterBarMixin, forms.Form):
-    """The reviewer's filters and sort, read from the query string."""
+    """The reviewer's filters and sort, read from the query string: the form of cases.filters.CaseReviewFilter."""
 
     q = forms.CharField(label="Search", max_length=100, required=False, help_text="Words in the label or notes.")
     subtype = forms.ChoiceField(label="Subtype", choices=[("", "Any subtype"), *SUBTYPES.items()], required=False)
@@ -247,16 +247,6 @@ class CaseReviewForm(FilterBarMixin, forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return data
-
-    @property
-    def filters(self):
-        """The cleaned filters as case_review_list's keyword arguments (call after is_valid)."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "sort"}
-
-    @property
-    def used(self):
-        """The names of the filters in use: what an audit event may say about an export."""
-        return sorted(name for name, value in self.filters.items() if value not in ("", None, False))
 
 
 class FeedbackForm(forms.Form):

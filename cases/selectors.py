@@ -79,65 +79,68 @@ OUTLOOK_UNCHANGED = "unchanged"
 OUTLOOK_UNCHECKED = "unchecked"
 
 
-def case_review_list(
-    *,
-    current_version,
-    cases=None,
-    subtype="",
-    symptom="",
-    clinician="",
-    version=None,
-    outlook="",
-    date_from=None,
-    date_to=None,
-    q="",
-    rule="",
-    caution=False,
-    feedback="",
-    nsaid="",
-):
+def _with_symptom(cases, symptom):
+    if connection.features.supports_json_field_contains:
+        return cases.filter(symptoms__contains=[symptom])
+    # SQLite has no JSON containment: match the quoted code in the stored
+    # list. Codes come from the vocabulary, so none is part of another.
+    return cases.filter(symptoms__icontains=f'"{symptom}"')
+
+
+def _with_nsaid(cases, nsaid):
+    if nsaid == NSAID_NOT_TOLERANT:
+        return cases.exclude(nsaid_tolerance="tolerant")
+    return cases.filter(nsaid_tolerance=nsaid)
+
+
+# The reviewer's filters, each one condition: (cases, value, current guidance version) -> cases.
+# case_review_list applies them to cleaned values; cases.filters.CaseReviewFilter (django-filter)
+# applies the same ones to the list's query string.
+REVIEW_CONDITIONS = {
+    "q": lambda cases, q, current_version: cases.filter(Q(label__icontains=q) | Q(notes__icontains=q)),
+    "subtype": lambda cases, subtype, current_version: cases.filter(subtype=subtype),
+    "symptom": lambda cases, symptom, current_version: _with_symptom(cases, symptom),
+    "clinician": lambda cases, username, current_version: cases.filter(created_by__username=username),
+    "version": lambda cases, number, current_version: cases.filter(assessed_version=number),
+    "outlook": lambda cases, outlook, current_version: (
+        cases if current_version is None else cases.filter(_outlook_condition(outlook, current_version))
+    ),
+    "rule": lambda cases, rule, current_version: cases.filter(
+        Exists(CaseLine.objects.filter(case=OuterRef("pk"), rule=rule))
+    ),
+    "caution": lambda cases, caution, current_version: cases.filter(caution_count__gt=0),
+    "feedback": lambda cases, status, current_version: cases.filter(
+        feedback_status="" if status == FEEDBACK_NONE else status
+    ),
+    "nsaid": lambda cases, nsaid, current_version: _with_nsaid(cases, nsaid),
+    "date_from": lambda cases, day, current_version: cases.filter(updated_at__gte=day_start(day)),
+    "date_to": lambda cases, day, current_version: cases.filter(updated_at__lt=day_end(day)),
+}
+
+
+def review_filter_apply(cases, name, value, *, current_version):
+    """One reviewer filter on cases; an empty value (blank, None, an unticked box) filters nothing."""
+    if value in ("", None, False):
+        return cases
+    return REVIEW_CONDITIONS[name](cases, value, current_version)
+
+
+def case_review_list(*, current_version, cases=None, **filters):
     """Every case matching the reviewer's filters (unordered; see case_review_page).
 
-    `current_version` is the number of the published guidance version, or None;
-    `outlook` compares the latest assessment with it. Dates bound the last
-    change, in whole days of the site's time zone (days a DayField accepted).
-    `rule` keeps cases whose latest assessment showed that rule's line, `caution`
-    those with any caution, `feedback` those whose latest feedback is so (FeedbackStatus), `nsaid`
-    those with that NSAID tolerance ("not_tolerant": any but tolerant). `cases` narrows a queryset
-    instead of every case (the dashboard's rollup counts with these same filters).
+    `filters` are cleaned values by REVIEW_CONDITIONS' names. `current_version`
+    is the number of the published guidance version, or None; `outlook`
+    compares the latest assessment with it. Dates bound the last change, in
+    whole days of the site's time zone (days a DayField accepted). `rule` keeps
+    cases whose latest assessment showed that rule's line, `caution` those with
+    any caution, `feedback` those whose latest feedback is so (FeedbackStatus),
+    `nsaid` those with that NSAID tolerance ("not_tolerant": any but tolerant).
+    `cases` narrows a queryset instead of every case (the dashboard's rollup
+    counts with these same filters).
     """
     cases = Case.objects.all() if cases is None else cases
-    if subtype:
-        cases = cases.filter(subtype=subtype)
-    if symptom:
-        if connection.features.supports_json_field_contains:
-            cases = cases.filter(symptoms__contains=[symptom])
-        else:
-            # SQLite has no JSON containment: match the quoted code in the stored
-            # list. Codes come from the vocabulary, so none is part of another.
-            cases = cases.filter(symptoms__icontains=f'"{symptom}"')
-    if clinician:
-        cases = cases.filter(created_by__username=clinician)
-    if version is not None:
-        cases = cases.filter(assessed_version=version)
-    if outlook and current_version is not None:
-        cases = cases.filter(_outlook_condition(outlook, current_version))
-    if date_from:
-        cases = cases.filter(updated_at__gte=day_start(date_from))
-    if date_to:
-        cases = cases.filter(updated_at__lt=day_end(date_to))
-    if q:
-        cases = cases.filter(Q(label__icontains=q) | Q(notes__icontains=q))
-    if rule:
-        cases = cases.filter(Exists(CaseLine.objects.filter(case=OuterRef("pk"), rule=rule)))
-    if caution:
-        cases = cases.filter(caution_count__gt=0)
-    if feedback:
-        cases = cases.filter(feedback_status="" if feedback == FEEDBACK_NONE else feedback)
-    if nsaid == NSAID_NOT_TOLERANT:
-        cases = cases.exclude(nsaid_tolerance="tolerant")
-    elif nsaid:
-        cases = cases.filter(nsaid_tolerance=nsaid)
+    for name, value in filters.items():
+        cases = review_filter_apply(cases, name, value, current_version=current_version)
     return cases
 
 

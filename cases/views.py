@@ -20,7 +20,8 @@ from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can
 from .charts import chart_svg
 from .dashboard import dashboard_charts
 from .display import facts_shown, lines_changes, recommendation_groups
-from .forms import CaseForm, CaseReviewForm, CaseUpdateForm, DashboardForm, FeedbackForm
+from .filters import CaseReviewFilter
+from .forms import CaseForm, CaseUpdateForm, DashboardForm, FeedbackForm
 from .models import RecommendationFeedback
 
 CASES_PER_PAGE = 50
@@ -275,11 +276,12 @@ def case_review(request):
     """Every case, filtered, sorted and paged by a cursor; the filters travel in the query string."""
     current = guidance_current()
     current_number = current.number if current else None
-    form = CaseReviewForm(request.GET)
+    filters = CaseReviewFilter(request.GET, current_version=current_number)
+    form = filters.form
     rows, page, unchecked, count, more = [], None, False, None, False
-    if form.is_valid():
+    if filters.is_valid():
         sort = form.cleaned_data["sort"]
-        cases = selectors.case_review_list(current_version=current_number, **form.filters)
+        cases = filters.qs
         after, before = (
             selectors.review_cursor_decode(request.GET.get(name), sort=sort) for name in ("after", "before")
         )
@@ -304,7 +306,7 @@ def case_review(request):
         "previous_query": _page_query(query, "before", page.previous if page else None),
         "first_query": query.urlencode(),
         "paged": "after" in request.GET or "before" in request.GET,
-        "filters_used": len(form.used) if form.is_valid() else 0,
+        "filters_used": len(filters.used) if filters.is_valid() else 0,
         "unchecked": unchecked,
         "current_guidance": current,
         # Each row links to its case: one reverse() for the page, not one per row.
@@ -352,17 +354,15 @@ def case_review_detail(request, case_id):
 @require_GET
 def case_review_export(request):
     """The filtered list as CSV, streamed: rows go out as the database hands them over."""
-    form = CaseReviewForm(request.GET)
-    if not form.is_valid():
-        return redirect(f"{reverse('cases:review')}?{request.GET.urlencode()}")
     current = guidance_current()
     current_number = current.number if current else None
-    sort = form.cleaned_data["sort"]
-    cases = selectors.case_review_export(
-        selectors.case_review_list(current_version=current_number, **form.filters), sort=sort
-    )
+    filters = CaseReviewFilter(request.GET, current_version=current_number)
+    if not filters.is_valid():
+        return redirect(f"{reverse('cases:review')}?{request.GET.urlencode()}")
+    sort = filters.form.cleaned_data["sort"]
+    cases = selectors.case_review_export(filters.qs, sort=sort)
     # Which filters, never their values: a search term could quote a note.
-    audit_record(actor=request.user, action=Action.CASE_EXPORTED, request=request, filters=form.used, sort=sort)
+    audit_record(actor=request.user, action=Action.CASE_EXPORTED, request=request, filters=filters.used, sort=sort)
     response = StreamingHttpResponse(
         export.csv_lines(
             cases.iterator(chunk_size=EXPORT_CHUNK_SIZE), current_version=current_number, chunk_size=EXPORT_CHUNK_SIZE
