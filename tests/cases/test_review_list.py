@@ -213,3 +213,15 @@ def test_seeded_cases_carry_the_columns_a_rebuild_would_give(published_version, 
     importlib.import_module("cases.migrations.0009_reviewer_columns_and_case_lines").backfill(apps, None)
     assert {c["id"]: c for c in Case.objects.values("id", *columns)} == seeded
     assert set(CaseLine.objects.values_list("case_id", "rule", "kind")) == lines
+
+
+def test_every_filter_field_has_its_one_condition_in_the_list_and_the_audit_trail():
+    from audit.filters import AuditEventFilter
+    from audit.forms import AuditFilterForm
+    from audit.selectors import AUDIT_CONDITIONS
+    from cases.filters import CaseReviewFilter
+    from cases.forms import CaseReviewForm
+    from cases.selectors import REVIEW_CONDITIONS
+
+    assert set(CaseReviewFilter.base_filters) == set(REVIEW_CONDITIONS) == set(CaseReviewForm.base_fields) - {"sort"}
+    assert set(AuditEventFilter.base_filters) == set(AUDIT_CONDITIONS) == set(AuditFilterForm.base_fields)
