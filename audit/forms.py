@@ -8,6 +8,7 @@ from .models import Action
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(choices=[("", "Any action"), *Action.choices], required=False)
     actor = forms.CharField(label="User", max_length=150, required=False, help_text="Exact username.")
+    case = forms.UUIDField(label="Case", required=False, help_text="The case's id, as in its page's address.")
     date_from = DayField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = DayField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -8,6 +8,8 @@ in the app may change or delete a row, so the model and its queryset refuse to.
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import F
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 
@@ -43,6 +45,7 @@ class Action(models.TextChoices):
     CDS_SERVICE_CALLED = "cds_service_called", "CDS Hooks service called"
     CDS_REQUEST_REFUSED = "cds_request_refused", "CDS Hooks request refused"
     FHIR_EXPORTED = "fhir_exported", "FHIR resource exported"
+    AUDIT_EXPORTED = "audit_exported", "Audit trail exported"
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -83,6 +86,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["-created_at"], name="audit_event_created_idx"),
             models.Index(fields=["action", "-created_at"], name="audit_event_action_idx"),
             models.Index(fields=["actor", "-created_at"], name="audit_event_actor_idx"),
+            # A case's access log: events on the case, and on its assessments and feedback (details' case_id).
+            models.Index(fields=["object_type", "object_id", "-created_at"], name="audit_event_object_idx"),
+            models.Index(KeyTransform("case_id", "details"), F("created_at").desc(), name="audit_event_case_idx"),
         ]
 
     def __str__(self):

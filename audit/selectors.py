@@ -1,69 +1,82 @@
 """Reading the audit trail: filters and keyset pages, newest first; failed logins per username."""
 
-from datetime import datetime
-
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Q
-from django.utils import timezone
 
-from mastoweb.days import day_end, day_start, instant_in_range
+from mastoweb import paging
+from mastoweb.days import day_end, day_start
 
 from .models import Action, AuditEvent
 
 PAGE_SIZE = 50
-MAX_ID = 2**63 - 1  # a BigAutoField on every database
 
 
-def audit_event_list(*, action="", actor="", date_from=None, date_to=None):
-    """Events matching the filters; bounds are whole days in the site's time zone (days a DayField accepted)."""
-    events = AuditEvent.objects.all()
-    if action:
-        events = events.filter(action=action)
-    if actor:
-        users = get_user_model().objects.filter(username=actor).values("pk")
-        events = events.filter(Q(actor__in=users) | Q(actor__isnull=True, details__username=actor))
-    if date_from:
-        events = events.filter(created_at__gte=day_start(date_from))
-    if date_to:
-        events = events.filter(created_at__lt=day_end(date_to))
+# A case is an object of the cases app; the trail knows it only by this label and the "case_id" detail.
+CASE_OBJECT_TYPE = "cases.case"
+
+
+def _about_case(case_id):
+    """Events about one case: on the case itself, or on its assessments and feedback (details' case_id)."""
+    return Q(object_type=CASE_OBJECT_TYPE, object_id=str(case_id)) | Q(details__case_id=str(case_id))
+
+
+def _by_actor(events, username):
+    users = get_user_model().objects.filter(username=username).values("pk")
+    # Failed logins have no actor: they carry the name that was tried.
+    return events.filter(Q(actor__in=users) | Q(actor__isnull=True, details__username=username))
+
+
+# The trail's filters, each one condition: (events, value) -> events. audit_event_list applies them
+# to cleaned values; audit.filters.AuditEventFilter (django-filter) to the query string.
+AUDIT_CONDITIONS = {
+    "action": lambda events, action: events.filter(action=action),
+    "actor": _by_actor,
+    "case": lambda events, case_id: events.filter(_about_case(case_id)),
+    "date_from": lambda events, day: events.filter(created_at__gte=day_start(day)),
+    "date_to": lambda events, day: events.filter(created_at__lt=day_end(day)),
+}
+
+
+def audit_events_newest_first(events):
     return events.order_by("-created_at", "-pk")
 
 
-def audit_event_page(events, *, after=None):
-    """One page of events older than the cursor, and the cursor of the next page (or None).
+def audit_event_list(**filters):
+    """Events matching the filters (cleaned values by AUDIT_CONDITIONS' names), newest first.
+
+    Bounds are whole days in the site's time zone (days a DayField accepted).
+    """
+    events = AuditEvent.objects.all()
+    for name, value in filters.items():
+        if value not in ("", None):
+            events = AUDIT_CONDITIONS[name](events, value)
+    return audit_events_newest_first(events)
+
+
+# Newest first, ties broken by id: walked through the (created_at) index by mastoweb.paging.
+AUDIT_KEYSET = paging.Keyset("created_at", paging.INSTANT, descending=True, key_kind=paging.ID)
+
+
+def audit_event_page(events, *, after=None, before=None):
+    """One page of events after (older than) or before (newer than) a cursor: a mastoweb.paging.Page.
 
     Keyset paging: the trail only grows, and OFFSET over millions of rows crawls.
     """
-    if after is not None:
-        created_at, pk = after
-        events = events.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
-    page = list(events[: PAGE_SIZE + 1])
-    more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
-    cursor = (page[-1].created_at, page[-1].pk) if more else None
-    return page, cursor
+    return paging.keyset_page(events, AUDIT_KEYSET, size=PAGE_SIZE, after=after, before=before)
 
 
 def audit_cursor_encode(cursor):
-    created_at, pk = cursor
-    return f"{created_at.isoformat()}_{pk}"
+    return paging.cursor_encode(cursor)
 
 
 def audit_cursor_decode(value):
-    """The cursor from a query string, or None if it is missing or damaged.
+    """The cursor from a query string, or None if it is missing or damaged (see mastoweb.paging)."""
+    return paging.cursor_decode(value, AUDIT_KEYSET)
 
-    Only a cursor the database can be asked about comes back: an aware instant
-    that exists in UTC and an id in the range of the table's key.
-    """
-    stamp, _, pk = (value or "").rpartition("_")
-    try:
-        created_at = datetime.fromisoformat(stamp)
-        pk = int(pk)
-    except ValueError:
-        return None
-    if timezone.is_naive(created_at) or not instant_in_range(created_at) or not 0 < pk <= MAX_ID:
-        return None
-    return created_at, pk
+
+def audit_case_log(*, case_id, limit=50):
+    """The newest events about one case (who viewed, changed, assessed or gave feedback), newest first."""
+    return list(audit_event_list(case=case_id)[:limit])
 
 
 def audit_login_failures(*, username, since):

@@ -1,42 +1,106 @@
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import render
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .forms import AuditFilterForm
-from .selectors import audit_cursor_decode, audit_cursor_encode, audit_event_list, audit_event_page
+from mastoweb.spreadsheets import Echo, csv_cell
+
+from .filters import AuditEventFilter
+from .registry import details_in_words, events_described
+from .selectors import audit_cursor_decode, audit_cursor_encode, audit_event_page, audit_events_newest_first
+from .services import Action, audit_record
 
 DAMAGED_CURSOR = 'The page link is damaged: its position ("after") could not be read, so these are the newest events.'
+VIEW_PERMISSION = "audit.view_auditevent"
+EXPORT_CHUNK_SIZE = 2000
 
 
 @login_required
-@permission_required("audit.view_auditevent", raise_exception=True)
+@permission_required(VIEW_PERMISSION, raise_exception=True)
 @require_GET
 def event_list(request):
-    form = AuditFilterForm(request.GET or None)
-    events, cursor = [], None
-    if not form.is_bound or form.is_valid():
-        after = audit_cursor_decode(request.GET.get("after"))
-        if after is None and request.GET.get("after"):
+    filters = AuditEventFilter(request.GET or None)
+    form = filters.form
+    page = None
+    if not form.is_bound or filters.is_valid():
+        after, before = (audit_cursor_decode(request.GET.get(name)) for name in ("after", "before"))
+        if (after is None and request.GET.get("after")) or (before is None and request.GET.get("before")):
             messages.error(request, DAMAGED_CURSOR)
-        filters = form.cleaned_data if form.is_bound else {}
-        events, cursor = audit_event_page(audit_event_list(**filters), after=after)
-    next_query = None
-    if cursor is not None:
-        query = request.GET.copy()
-        query["after"] = audit_cursor_encode(cursor)
-        next_query = query.urlencode()
-    first_query = request.GET.copy()
-    first_query.pop("after", None)
+        events = audit_events_newest_first(filters.qs)
+        page = audit_event_page(events, after=after, before=None if after else before)
+        events_described(page.rows, user=request.user)
+    query = request.GET.copy()
+    query.pop("after", None)
+    query.pop("before", None)
     return render(
         request,
         "audit/event_list.html",
         {
             "form": form,
-            "events": events,
-            "next_query": next_query,
-            "first_query": first_query.urlencode(),
-            "paged": "after" in request.GET,
+            "events": page.rows if page else [],
+            "next_query": _page_query(query, "after", page.next if page else None),
+            "previous_query": _page_query(query, "before", page.previous if page else None),
+            "first_query": query.urlencode(),
+            "paged": "after" in request.GET or "before" in request.GET,
             "refused": form.is_bound and not form.is_valid(),
         },
     )
+
+
+def _page_query(query, name, cursor):
+    if cursor is None:
+        return None
+    neighbour = query.copy()
+    neighbour[name] = audit_cursor_encode(cursor)
+    return neighbour.urlencode()
+
+
+CSV_COLUMNS = ["time", "user", "action", "object_type", "object_id", "object", "details", "from"]
+
+
+def _csv_lines(events, *, user):
+    writer = csv.writer(Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    chunk = []
+    for event in events:
+        chunk.append(event)
+        if len(chunk) == EXPORT_CHUNK_SIZE:
+            yield from _csv_rows(writer, chunk, user=user)
+            chunk = []
+    yield from _csv_rows(writer, chunk, user=user)
+
+
+def _csv_rows(writer, events, *, user):
+    events_described(events, user=user)  # one query per kind of object for the whole chunk
+    for event in events:
+        row = [
+            event.created_at.isoformat(),
+            event.actor_username,
+            event.get_action_display(),
+            event.object_type,
+            event.object_id,
+            event.object_named.name if event.object_named else "",
+            details_in_words(event),
+            event.ip_address or "",
+        ]
+        yield writer.writerow([csv_cell(value) for value in row])
+
+
+@login_required
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+@require_GET
+def event_export(request):
+    """The filtered trail as CSV, streamed; the export is itself an event of the trail."""
+    filters = AuditEventFilter(request.GET)
+    if not filters.is_valid():
+        return redirect(f"{reverse('audit:list')}?{request.GET.urlencode()}")
+    audit_record(actor=request.user, action=Action.AUDIT_EXPORTED, request=request, audit_filters=filters.used)
+    events = audit_events_newest_first(filters.qs).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    response = StreamingHttpResponse(_csv_lines(events, user=request.user), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mastoweb-audit-{timezone.now():%Y%m%d-%H%M}.csv"'
+    return response

@@ -411,6 +411,7 @@ PAGES = [
         load=False,  # each call needs a new token: not a wrk target
         judged=True,
     ),
+    Page("reviewer dashboard", lambda p: _reverse("cases:dashboard"), user="reviewer", grows=True),
 ]
 
 

@@ -6,4 +6,6 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the receivers
+        from . import audit_names, signals  # noqa: F401 - signals connects the receivers
+
+        audit_names.register()

@@ -5,10 +5,13 @@ spreadsheet could take for a formula is defused first.
 """
 
 import csv
+from itertools import islice
 
 from guidance.facts import FACTS
+from mastoweb.spreadsheets import Echo, csv_cell
 
 from . import snapshot
+from .models import RecommendationFeedback
 from .selectors import OUTLOOK_CURRENT, OUTLOOK_UNCHANGED, OUTLOOK_UNCHECKED, OUTLOOK_WOULD_CHANGE, case_outlook
 
 OUTLOOK_WORDS = {
@@ -33,31 +36,51 @@ COLUMNS = [
     "recommendation_count",
     "recommendation_rules",
     "recommendations",
+    "feedback_status",
+    "feedback",
 ]
 
-# A cell starting with one of these is a formula to Excel, LibreOffice and
-# Google Sheets (OWASP "CSV injection"); a leading apostrophe makes it text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        value = " ".join(str(item) for item in value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return f"'{value}"
-    return value
+FEEDBACK_NONE = "no feedback"
+FEEDBACK_NOT_FOLLOWING = "some not followed"
+FEEDBACK_FOLLOWED = "followed"
 
 
 def _recommendations(lines):
     return "; ".join(f"{line.kind}: {line.summary} [{line.paragraph}]" for line in lines)
 
 
-def case_row(case, *, current_version):
-    """One case as export cells (case_review_export's rows)."""
+def feedback_status(latest):
+    """One word for the latest feedback on an assessment's lines ({rule: feedback})."""
+    if not latest:
+        return FEEDBACK_NONE
+    overridden = RecommendationFeedback.Outcome.OVERRIDDEN
+    return FEEDBACK_NOT_FOLLOWING if any(f.outcome == overridden for f in latest.values()) else FEEDBACK_FOLLOWED
+
+
+def _feedback(latest):
+    # Codes become words; the free-text comment stays out, as it stays out of the audit trail.
+    parts = []
+    for rule, entry in sorted(latest.items()):
+        words = entry.get_outcome_display()
+        if entry.reason:
+            words += f", {entry.get_reason_display()}"
+        who = entry.created_by.get_username() if entry.created_by else entry.get_source_display()
+        parts.append(f"{rule}: {words} ({who})")
+    return "; ".join(parts)
+
+
+def _latest_feedback(assessment_ids):
+    """{assessment id: {rule: latest feedback}} for one chunk of rows, in one query."""
+    latest = {}
+    entries = RecommendationFeedback.objects.filter(assessment__in=[pk for pk in assessment_ids if pk is not None])
+    for entry in entries.select_related("created_by").order_by("-created_at", "-pk"):
+        latest.setdefault(entry.assessment_id, {}).setdefault(entry.rule, entry)
+    return latest
+
+
+def case_row(case, *, current_version, feedback=None):
+    """One case as export cells (case_review_export's rows); `feedback` is {rule: latest} of its latest assessment."""
+    feedback = feedback or {}
     lines = snapshot.from_dict(case.assessed_lines) if case.assessed_lines is not None else []
     row = [
         case.pk,
@@ -73,20 +96,23 @@ def case_row(case, *, current_version):
         len(lines),
         [line.rule for line in lines],
         _recommendations(lines),
+        feedback_status(feedback),
+        _feedback(feedback),
     ]
     return [csv_cell(value) for value in row]
 
 
-class _Echo:
-    """A file-like object whose write() hands back the line: csv.writer without a buffer."""
+def csv_lines(cases, *, current_version, chunk_size=2000):
+    """The header, then one CSV line per case, produced as they are read.
 
-    def write(self, value):
-        return value
-
-
-def csv_lines(cases, *, current_version):
-    """The header, then one CSV line per case, produced as they are read."""
-    writer = csv.writer(_Echo())
+    Feedback is read per chunk of rows (one query each), not per case.
+    """
+    writer = csv.writer(Echo())
     yield writer.writerow(COLUMNS)
-    for case in cases:
-        yield writer.writerow(case_row(case, current_version=current_version))
+    cases = iter(cases)
+    while chunk := list(islice(cases, chunk_size)):
+        feedback = _latest_feedback(case.assessed_id for case in chunk)
+        for case in chunk:
+            yield writer.writerow(
+                case_row(case, current_version=current_version, feedback=feedback.get(case.assessed_id))
+            )

@@ -5,12 +5,14 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from guidance.facts import FACTS, SUBTYPES, SYMPTOMS, CaseValidationError, validate_case
-from guidance.models import GuidanceVersion
+from guidance.facts import FACTS, NSAID_TOLERANCE, SUBTYPES, SYMPTOMS, CaseValidationError, validate_case
+from guidance.models import GuidanceVersion, Rule
 from mastoweb.days import DayField
 
-from .models import Case
+from .models import Case, FeedbackStatus, RecommendationFeedback
 from .selectors import (
+    FEEDBACK_NONE,
+    NSAID_NOT_TOLERANT,
     OUTLOOK_CURRENT,
     OUTLOOK_OLDER,
     OUTLOOK_UNCHANGED,
@@ -218,8 +220,38 @@ def _guidance_versions():
     return [("", "Any version"), *((number, f"Version {number}") for number in numbers)]
 
 
-class CaseReviewForm(forms.Form):
-    """The reviewer's filters and sort, read from the query string."""
+class FilterBarMixin:
+    """Bootstrap classes on the widgets themselves, so a filter renders without crispy's template tree."""
+
+    def _style_widgets(self):
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            widget.attrs["class"] = css
+
+
+def _rules():
+    """Every rule cases can have been shown, newest version's wording first: (rule id, "kind: summary")."""
+    rules = {}
+    for rule_id, kind, summary in (
+        Rule.objects.filter(version__guideline__slug=settings.GUIDANCE_SLUG)
+        .exclude(version__status=GuidanceVersion.Status.DRAFT)
+        .order_by("-version__number", "rule_id")
+        .values_list("rule_id", "kind", "summary")
+    ):
+        rules.setdefault(rule_id, f"{kind.capitalize()}: {summary}")
+    return [("", "Any line"), *sorted(rules.items(), key=lambda item: item[1])]
+
+
+class CaseReviewForm(FilterBarMixin, forms.Form):
+    """The reviewer's filters and sort, read from the query string: the form of cases.filters.CaseReviewFilter."""
 
     q = forms.CharField(label="Search", max_length=100, required=False, help_text="Words in the label or notes.")
     subtype = forms.ChoiceField(label="Subtype", choices=[("", "Any subtype"), *SUBTYPES.items()], required=False)
@@ -240,11 +272,35 @@ class CaseReviewForm(forms.Form):
         ],
         required=False,
     )
+    rule = forms.ChoiceField(label="Rule fired", required=False, help_text="In the latest assessment.")
+    caution = forms.BooleanField(label="Had a caution", required=False, help_text="In the latest assessment.")
+    feedback = forms.ChoiceField(
+        label="Feedback",
+        choices=[
+            ("", "Any"),
+            (FeedbackStatus.NOT_FOLLOWING.value, "Not following (some line)"),
+            (FeedbackStatus.FOLLOWED.value, "Followed"),
+            (FEEDBACK_NONE, "No feedback yet"),
+        ],
+        required=False,
+    )
+    nsaid = forms.ChoiceField(
+        label="NSAID tolerance",
+        choices=[("", "Any"), (NSAID_NOT_TOLERANT, "Not known to tolerate NSAIDs"), *NSAID_TOLERANCE.items()],
+        required=False,
+    )
     date_from = DayField(label="Changed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = DayField(label="Changed to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(
         label="Sort by", choices=[(key, spec.label) for key, spec in REVIEW_SORTS.items()], required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read once: validating and rendering both walk the choices.
+        self.fields["rule"].choices = _rules()
+        self.fields["version"].choices = _guidance_versions()
+        self._style_widgets()
 
     def clean_sort(self):
         return self.cleaned_data["sort"] or REVIEW_DEFAULT_SORT
@@ -255,12 +311,59 @@ class CaseReviewForm(forms.Form):
             self.add_error("date_to", "The end date is before the start date.")
         return data
 
-    @property
-    def filters(self):
-        """The cleaned filters as case_review_list's keyword arguments (call after is_valid)."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "sort"}
+
+class FeedbackForm(forms.Form):
+    """Feedback on one line: "Will follow", or "Not following" with a coded reason and an optional comment.
+
+    The form only reads the post; cases.services.feedback_record decides what is
+    valid (a line the assessment showed, a reason only when not following), so
+    the web and any other caller get the same rules and the same messages.
+    """
+
+    Outcome, Reason = RecommendationFeedback.Outcome, RecommendationFeedback.Reason
+
+    rule = forms.SlugField(max_length=80, widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(label="Feedback", choices=Outcome.choices, widget=forms.HiddenInput)
+    reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason"), *Reason.choices], required=False)
+    comment = forms.CharField(
+        label="Comment (optional)",
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text="Never read by the guidance; up to 500 characters.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        # "Will follow" shares the line's form with the folded reason: whatever was chosen there is not sent on.
+        if data.get("outcome") == self.Outcome.ACCEPTED:
+            data["reason"], data["comment"] = "", ""
+        return data
+
+    def add_service_errors(self, errors):
+        """Show feedback_record's refusals on the fields they name (others on the form)."""
+        for field, message in errors.items():
+            self.add_error(field if field in self.fields else None, message)
+
+
+class DashboardForm(FilterBarMixin, forms.Form):
+    """The dashboard's filters: the reviewer list's own, by the same names, so links carry them over."""
+
+    subtype = CaseReviewForm.base_fields["subtype"]
+    clinician = CaseReviewForm.base_fields["clinician"]
+    date_from = CaseReviewForm.base_fields["date_from"]
+    date_to = CaseReviewForm.base_fields["date_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style_widgets()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
 
     @property
     def used(self):
-        """The names of the filters in use: what an audit event may say about an export."""
-        return sorted(name for name, value in self.filters.items() if value not in ("", None))
+        return sorted(name for name, value in self.cleaned_data.items() if value not in ("", None))

@@ -6,6 +6,7 @@ the guidance version and the recommendations exactly as shown. Assessments are
 never changed or deleted, so a reviewer can always see what was shown and why.
 """
 
+import re
 import uuid
 
 from django.conf import settings
@@ -21,6 +22,29 @@ from guidance.models import GuidanceVersion
 
 def _choices(mapping):
     return list(mapping.items())
+
+
+def label_sort_key(label):
+    """The label as it sorts for people: "clinic 238" before "clinic 2405", case ignored.
+
+    Each run of digits becomes its length (two digits) and the digits without
+    leading zeros, so a plain string comparison (and the index on it) orders
+    numbers by value.
+    """
+
+    def number(match):
+        digits = match.group().lstrip("0") or "0"
+        return f"{len(digits):02d}{digits}"
+
+    return re.sub(r"\d+", number, label.casefold())
+
+
+class FeedbackStatus(models.TextChoices):
+    """The feedback on the lines of a case's latest assessment, in one word (reviewer list and filter)."""
+
+    NONE = "", "No feedback"
+    FOLLOWED = "followed", "Followed"
+    NOT_FOLLOWING = "not_following", "Some not followed"
 
 
 class Case(models.Model):
@@ -100,6 +124,18 @@ class Case(models.Model):
         editable=False,
         help_text="Whether guidance version checked_version shows this patient other lines than the latest assessment.",
     )
+    label_sort = models.CharField(
+        max_length=300, default="", editable=False, help_text="The label's natural sort key (label_sort_key)."
+    )
+    line_count = models.PositiveSmallIntegerField(
+        null=True, editable=False, help_text="Lines the latest assessment showed."
+    )
+    caution_count = models.PositiveSmallIntegerField(
+        null=True, editable=False, help_text="Cautions among the lines the latest assessment showed."
+    )
+    feedback_status = models.CharField(
+        max_length=14, blank=True, default="", choices=FeedbackStatus.choices, editable=False
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -109,11 +145,16 @@ class Case(models.Model):
             # Reviewer pages walk these in order (keyset pagination, the id breaks ties).
             models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
             models.Index(fields=["created_at", "id"], name="case_created_idx"),
-            models.Index(fields=["label", "id"], name="case_label_idx"),
+            models.Index(fields=["label_sort", "id"], name="case_label_sort_idx"),
             models.Index(fields=["subtype", "updated_at", "id"], name="case_subtype_updated_idx"),
             models.Index(fields=["assessed_version", "updated_at", "id"], name="case_version_updated_idx"),
             models.Index(
                 fields=["updated_at", "id"], condition=models.Q(would_change=True), name="case_would_change_idx"
+            ),
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=models.Q(feedback_status="not_following"),
+                name="case_not_following_idx",
             ),
             # Finds the few cases not yet compared with a new version without reading them all.
             models.Index(fields=["checked_version"], name="case_checked_version_idx"),
@@ -141,6 +182,26 @@ class Case(models.Model):
     def facts(self):
         """The case's facts, validated against the vocabulary."""
         return validate_case({name: getattr(self, name) for name in FACTS})
+
+
+class CaseLine(models.Model):
+    """One line of a case's latest assessment, by rule id and kind.
+
+    Replaced whenever the case is assessed (cases.services), so reviewers filter
+    on "rule fired" and the dashboard counts lines per rule in SQL, without
+    reading the stored assessments. The assessment stays the record.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="latest_lines")
+    rule = models.SlugField(max_length=80)
+    kind = models.CharField(max_length=10)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "rule"], name="case_line_unique_rule")]
+        indexes = [models.Index(fields=["rule", "case"], name="case_line_rule_idx")]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.rule}"
 
 
 class ImmutableAssessmentError(ValidationError):
@@ -328,3 +389,37 @@ class GuidanceImpact(models.Model):
     @property
     def progress(self):
         return round(100 * self.groups_done / len(self.groups)) if self.groups else (100 if self.state == "done" else 0)
+
+
+class DashboardCount(models.Model):
+    """The reviewer dashboard's rollup: how many cases (or feedback entries) per day, subtype, metric and key.
+
+    Case metrics count cases as they stand (latest assessment), by the day of
+    their last change, as the reviewer list filters them; feedback metrics
+    count entries by the day they were given. Kept by cases.services as they
+    write (cases.rollup), rebuilt from the cases by `manage.py rebuild_dashboard`.
+    Each count is kept per day and per month, so a period of whole months
+    reads month rows and only its partial months read day rows.
+    """
+
+    class Period(models.TextChoices):
+        DAY = "D", "Day"
+        MONTH = "M", "Month"  # the same counts summed per month: few rows whatever the number of cases
+
+    period = models.CharField(max_length=1, choices=Period.choices, default=Period.DAY)
+    day = models.DateField(help_text="The day, or the first day of the month.")
+    subtype = models.CharField(max_length=10)
+    metric = models.CharField(max_length=20)
+    key = models.CharField(max_length=120, blank=True, default="")
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "metric", "key", "day", "subtype"], name="dashboard_count_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "day"], name="dashboard_count_period_day_idx")]
+
+    def __str__(self):
+        return f"{self.period} {self.day} {self.subtype} {self.metric} {self.key}: {self.count}"

@@ -1,19 +1,15 @@
 """Case reads: lists, histories and the reviewer's pages, each in a fixed number of queries."""
 
-import json
-import uuid
-from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import connection
-from django.db.models import JSONField, OuterRef, Q, Subquery
-from django.utils import timezone
+from django.db.models import Exists, JSONField, OuterRef, Q, Subquery
 
 from guidance.facts import FACTS
-from mastoweb.days import day_end, day_start, instant_in_range
+from mastoweb import paging
+from mastoweb.days import day_end, day_start
 
-from .models import Assessment, Case
+from .models import Assessment, Case, CaseLine
 
 
 def _latest_assessment(field, **kwargs):
@@ -85,6 +81,8 @@ def assessment_next(*, assessment):
 # ---------------------------------------------------------------- reviewers
 
 REVIEW_PAGE_SIZE = 50
+# Counting every match of a filter over a million cases reads them all; beyond this the count says "more than".
+REVIEW_COUNT_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -92,21 +90,26 @@ class ReviewSort:
     label: str
     field: str
     descending: bool
+    kind: str = paging.INSTANT
+
+    @property
+    def keyset(self):
+        return paging.Keyset(self.field, self.kind, descending=self.descending)
 
     @property
     def order(self):
-        sign = "-" if self.descending else ""
-        return [f"{sign}{self.field}", f"{sign}pk"]
+        return self.keyset.order
 
 
-# Each sort walks an index on (field, id): see Case.Meta.indexes.
+# Each sort walks an index on (field, id): see Case.Meta.indexes. Labels sort by
+# their natural key, so "clinic 238" comes before "clinic 2405".
 REVIEW_SORTS = {
     "changed_desc": ReviewSort("Last changed, newest first", "updated_at", descending=True),
     "changed_asc": ReviewSort("Last changed, oldest first", "updated_at", descending=False),
     "created_desc": ReviewSort("Created, newest first", "created_at", descending=True),
     "created_asc": ReviewSort("Created, oldest first", "created_at", descending=False),
-    "label_asc": ReviewSort("Label, A to Z", "label", descending=False),
-    "label_desc": ReviewSort("Label, Z to A", "label", descending=True),
+    "label_asc": ReviewSort("Label, A to Z", "label_sort", descending=False, kind=paging.TEXT),
+    "label_desc": ReviewSort("Label, Z to A", "label_sort", descending=True, kind=paging.TEXT),
 }
 REVIEW_DEFAULT_SORT = "changed_desc"
 
@@ -118,47 +121,82 @@ OUTLOOK_UNCHANGED = "unchanged"
 OUTLOOK_UNCHECKED = "unchecked"
 
 
-def case_review_list(
-    *,
-    current_version,
-    subtype="",
-    symptom="",
-    clinician="",
-    version=None,
-    outlook="",
-    date_from=None,
-    date_to=None,
-    q="",
-):
+def _with_symptom(cases, symptom):
+    if connection.features.supports_json_field_contains:
+        return cases.filter(symptoms__contains=[symptom])
+    # SQLite has no JSON containment: match the quoted code in the stored
+    # list. Codes come from the vocabulary, so none is part of another.
+    return cases.filter(symptoms__icontains=f'"{symptom}"')
+
+
+def _with_nsaid(cases, nsaid):
+    if nsaid == NSAID_NOT_TOLERANT:
+        return cases.exclude(nsaid_tolerance="tolerant")
+    return cases.filter(nsaid_tolerance=nsaid)
+
+
+# The reviewer's filters, each one condition: (cases, value, current guidance version) -> cases.
+# case_review_list applies them to cleaned values; cases.filters.CaseReviewFilter (django-filter)
+# applies the same ones to the list's query string.
+REVIEW_CONDITIONS = {
+    "q": lambda cases, q, current_version: cases.filter(Q(label__icontains=q) | Q(notes__icontains=q)),
+    "subtype": lambda cases, subtype, current_version: cases.filter(subtype=subtype),
+    "symptom": lambda cases, symptom, current_version: _with_symptom(cases, symptom),
+    "clinician": lambda cases, username, current_version: cases.filter(created_by__username=username),
+    "version": lambda cases, number, current_version: cases.filter(assessed_version=number),
+    "outlook": lambda cases, outlook, current_version: (
+        cases if current_version is None else cases.filter(_outlook_condition(outlook, current_version))
+    ),
+    "rule": lambda cases, rule, current_version: cases.filter(
+        Exists(CaseLine.objects.filter(case=OuterRef("pk"), rule=rule))
+    ),
+    "caution": lambda cases, caution, current_version: cases.filter(caution_count__gt=0),
+    "feedback": lambda cases, status, current_version: cases.filter(
+        feedback_status="" if status == FEEDBACK_NONE else status
+    ),
+    "nsaid": lambda cases, nsaid, current_version: _with_nsaid(cases, nsaid),
+    "date_from": lambda cases, day, current_version: cases.filter(updated_at__gte=day_start(day)),
+    "date_to": lambda cases, day, current_version: cases.filter(updated_at__lt=day_end(day)),
+}
+
+
+def review_filter_apply(cases, name, value, *, current_version):
+    """One reviewer filter on cases; an empty value (blank, None, an unticked box) filters nothing."""
+    if value in ("", None, False):
+        return cases
+    return REVIEW_CONDITIONS[name](cases, value, current_version)
+
+
+def case_review_list(*, current_version, cases=None, **filters):
     """Every case matching the reviewer's filters (unordered; see case_review_page).
 
-    `current_version` is the number of the published guidance version, or None;
-    `outlook` compares the latest assessment with it. Dates bound the last
-    change, in whole days of the site's time zone (days a DayField accepted).
+    `filters` are cleaned values by REVIEW_CONDITIONS' names. `current_version`
+    is the number of the published guidance version, or None; `outlook`
+    compares the latest assessment with it. Dates bound the last change, in
+    whole days of the site's time zone (days a DayField accepted). `rule` keeps
+    cases whose latest assessment showed that rule's line, `caution` those with
+    any caution, `feedback` those whose latest feedback is so (FeedbackStatus),
+    `nsaid` those with that NSAID tolerance ("not_tolerant": any but tolerant).
+    `cases` narrows a queryset instead of every case (the dashboard's rollup
+    counts with these same filters).
     """
-    cases = Case.objects.all()
-    if subtype:
-        cases = cases.filter(subtype=subtype)
-    if symptom:
-        if connection.features.supports_json_field_contains:
-            cases = cases.filter(symptoms__contains=[symptom])
-        else:
-            # SQLite has no JSON containment: match the quoted code in the stored
-            # list. Codes come from the vocabulary, so none is part of another.
-            cases = cases.filter(symptoms__icontains=f'"{symptom}"')
-    if clinician:
-        cases = cases.filter(created_by__username=clinician)
-    if version is not None:
-        cases = cases.filter(assessed_version=version)
-    if outlook and current_version is not None:
-        cases = cases.filter(_outlook_condition(outlook, current_version))
-    if date_from:
-        cases = cases.filter(updated_at__gte=day_start(date_from))
-    if date_to:
-        cases = cases.filter(updated_at__lt=day_end(date_to))
-    if q:
-        cases = cases.filter(Q(label__icontains=q) | Q(notes__icontains=q))
+    cases = Case.objects.all() if cases is None else cases
+    for name, value in filters.items():
+        cases = review_filter_apply(cases, name, value, current_version=current_version)
     return cases
+
+
+NSAID_NOT_TOLERANT = "not_tolerant"
+
+
+FEEDBACK_NONE = "none"  # the filter's word for FeedbackStatus.NONE, which is blank
+
+
+def case_review_count(cases, *, limit=None):
+    """How many cases match, counting no further than `limit`: (count, whether there are more)."""
+    limit = limit or REVIEW_COUNT_LIMIT
+    counted = cases.order_by()[: limit + 1].count()
+    return min(counted, limit), counted > limit
 
 
 def _outlook_condition(outlook, current):
@@ -193,6 +231,7 @@ def case_review_unchecked_exists(*, current_version):
 REVIEW_LIST_FIELDS = (
     "id",
     "label",
+    "label_sort",
     "subtype",
     "age_years",
     "created_at",
@@ -200,67 +239,28 @@ REVIEW_LIST_FIELDS = (
     "assessed_version",
     "checked_version",
     "would_change",
+    "line_count",
+    "caution_count",
+    "feedback_status",
     "created_by__username",
 )
 
 
-def case_review_page(cases, *, sort=REVIEW_DEFAULT_SORT, after=None, size=None):
-    """One page of cases after the cursor, in the sort's order, and the next page's cursor (or None).
-
-    Keyset paging on (sort field, id): OFFSET over a million cases reads and
-    throws away every row before the page; a cursor seeks straight to it.
-    """
-    spec = REVIEW_SORTS[sort]
-    size = size or REVIEW_PAGE_SIZE
-    if after is not None:
-        value, pk = after
-        beyond = "lt" if spec.descending else "gt"
-        # The redundant bound on the field alone lets the database range-scan the index.
-        cases = cases.filter(
-            Q(**{f"{spec.field}__{beyond}": value}) | Q(**{spec.field: value, f"pk__{beyond}": pk}),
-            **{f"{spec.field}__{beyond}e": value},
-        )
-    rows = list(cases.select_related("created_by").only(*REVIEW_LIST_FIELDS).order_by(*spec.order)[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    cursor = (getattr(rows[-1], spec.field), rows[-1].pk) if more else None
-    return rows, cursor
+def case_review_page(cases, *, sort=REVIEW_DEFAULT_SORT, after=None, before=None, size=None):
+    """One page of cases after (or before) a cursor, in the sort's order (a mastoweb.paging.Page)."""
+    cases = cases.select_related("created_by").only(*REVIEW_LIST_FIELDS)
+    return paging.keyset_page(
+        cases, REVIEW_SORTS[sort].keyset, size=size or REVIEW_PAGE_SIZE, after=after, before=before
+    )
 
 
 def review_cursor_encode(cursor):
-    value, pk = cursor
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    raw = json.dumps([value, str(pk)], separators=(",", ":")).encode()
-    return urlsafe_b64encode(raw).decode().rstrip("=")
+    return paging.cursor_encode(cursor)
 
 
 def review_cursor_decode(text, *, sort=REVIEW_DEFAULT_SORT):
-    """The cursor from a query string for this sort, or None if it is missing or damaged.
-
-    Anything may arrive here: only a cursor the database can be asked about
-    comes back (an aware instant that exists in UTC, or a label it can store).
-    """
-    if not text:
-        return None
-    try:
-        data = json.loads(urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        if not (isinstance(data, list) and len(data) == 2 and all(isinstance(item, str) for item in data)):
-            return None
-        value, pk = data
-        pk = uuid.UUID(pk)
-        if REVIEW_SORTS[sort].field == "label":
-            # A NUL or a lone surrogate cannot be sent to every database.
-            value.encode()
-            if "\x00" in value:
-                return None
-        else:
-            value = datetime.fromisoformat(value)
-            if timezone.is_naive(value) or not instant_in_range(value):
-                return None
-    except (ValueError, RecursionError):
-        return None
-    return value, pk
+    """The cursor from a query string for this sort, or None if it is missing or damaged."""
+    return paging.cursor_decode(text, REVIEW_SORTS[sort].keyset)
 
 
 def case_review_export(cases, *, sort=REVIEW_DEFAULT_SORT):
@@ -270,7 +270,11 @@ def case_review_export(cases, *, sort=REVIEW_DEFAULT_SORT):
     """
     return (
         cases.select_related("created_by")
-        .annotate(assessed_at=_latest_assessment("created_at"), assessed_lines=latest_assessment_lines())
+        .annotate(
+            assessed_at=_latest_assessment("created_at"),
+            assessed_id=_latest_assessment("pk"),
+            assessed_lines=latest_assessment_lines(),
+        )
         .order_by(*REVIEW_SORTS[sort].order)
     )
 
@@ -287,4 +291,15 @@ def feedback_latest_by_rule(*, assessment):
     latest = {}
     for feedback in RecommendationFeedback.objects.filter(assessment=assessment).select_related("created_by"):
         latest.setdefault(feedback.rule, feedback)  # newest first
+    return latest
+
+
+def feedback_latest_by_assessment(*, assessments):
+    """{assessment id: {rule id: latest feedback}} for several assessments of a case, in one query."""
+    from .models import RecommendationFeedback
+
+    latest = {assessment.pk: {} for assessment in assessments}
+    feedback = RecommendationFeedback.objects.filter(assessment__in=list(latest)).select_related("created_by")
+    for entry in feedback:
+        latest[entry.assessment_id].setdefault(entry.rule, entry)  # newest first
     return latest

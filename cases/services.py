@@ -3,6 +3,8 @@
 Each write is one audit event (ids and field names, never facts or notes).
 """
 
+from collections import Counter
+
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -13,10 +15,10 @@ from guidance.facts import FACTS, facts_to_json, validate_case
 from guidance.models import Paragraph
 from guidance.publishing import guidance_current, guidance_evaluate
 
-from . import snapshot
+from . import rollup, snapshot
 from .display import case_differences, lines_from_recommendations
-from .models import Assessment, Case, RecommendationFeedback
-from .selectors import latest_assessment_lines
+from .models import Assessment, Case, CaseLine, FeedbackStatus, RecommendationFeedback, label_sort_key
+from .selectors import feedback_latest_by_rule, latest_assessment_lines
 
 
 class NoGuidanceError(LookupError):
@@ -51,17 +53,34 @@ def _assess(*, case, user, facts):
         recommendations=snapshot.to_dict(lines),
         created_by=user,
     )
-    # The reviewer's columns: assessed under the current version, so nothing to compare yet.
-    columns = {"assessed_version": version.number, "checked_version": version.number, "would_change": False}
+    # The reviewer's columns: assessed under the current version, so nothing to compare yet;
+    # the new lines have no feedback yet.
+    columns = {
+        "assessed_version": version.number,
+        "checked_version": version.number,
+        "would_change": False,
+        "line_count": len(lines),
+        "caution_count": sum(line.kind == "caution" for line in lines),
+        "feedback_status": FeedbackStatus.NONE,
+    }
     Case.objects.filter(pk=case.pk).update(**columns)
     for name, value in columns.items():
         setattr(case, name, value)
+    CaseLine.objects.filter(case=case).delete()
+    CaseLine.objects.bulk_create(case_lines(case.pk, lines))
     _audit(user, Action.ASSESSMENT_CREATED, assessment, case_id=str(case.pk), guidance_version=version.number)
     return assessment
 
 
+def case_lines(case_id, lines):
+    """The CaseLine rows for a case's latest lines (one per rule)."""
+    kinds = {line.rule: line.kind for line in lines}
+    return [CaseLine(case_id=case_id, rule=rule, kind=kind) for rule, kind in kinds.items()]
+
+
 def _apply(case, *, label, facts, notes):
     case.label = label
+    case.label_sort = label_sort_key(label)
     case.notes = notes
     for name, value in facts_to_json(facts).items():
         setattr(case, name, value)
@@ -76,6 +95,7 @@ def case_create(*, user, label, facts, notes=""):
     case.save()
     _audit(user, Action.CASE_CREATED, case)
     _assess(case=case, user=user, facts=facts)
+    rollup.rollup_case_changed(before=None, after=rollup.case_state(case.pk))
     return case
 
 
@@ -102,7 +122,8 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     """
     facts = validate_case(dict(facts))
     seen = case.lock_version if lock_version is None else lock_version
-    values = {"label": label, "notes": notes, **facts_to_json(facts)}
+    before = rollup.case_state(case.pk)
+    values = {"label": label, "label_sort": label_sort_key(label), "notes": notes, **facts_to_json(facts)}
     now = timezone.now()
     written = Case.objects.filter(pk=case.pk, lock_version=seen).update(
         **values, lock_version=F("lock_version") + 1, updated_at=now
@@ -116,6 +137,7 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     case.lock_version, case.updated_at = seen + 1, now
     _audit(user, Action.CASE_CHANGED, case, fields=changed)
     _assess(case=case, user=user, facts=facts)
+    rollup.rollup_case_changed(before=before, after=rollup.case_state(case.pk))
     return case
 
 
@@ -123,7 +145,9 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
 def case_reassess(*, case, user):
     """A new assessment of the unchanged facts under the current guidance."""
     before = case.assessed_version
+    counted = rollup.case_state(case.pk)
     assessment = _assess(case=case, user=user, facts=case.facts)
+    rollup.rollup_case_changed(before=counted, after=rollup.case_state(case.pk))
     _audit(user, Action.CASE_REEVALUATED, case, from_version=before, to_version=case.assessed_version)
     return assessment
 
@@ -151,11 +175,15 @@ def cases_check_guidance(*, version, batch_size=1000):
     after = None
     while True:
         batch = pending.filter(pk__gt=after) if after else pending
-        cases = list(batch.annotate(assessed_lines=latest_assessment_lines()).only(*FACTS).order_by("pk")[:batch_size])
+        cases = list(
+            batch.annotate(assessed_lines=latest_assessment_lines())
+            .only(*FACTS, "updated_at", "assessed_version", "checked_version", "would_change")
+            .order_by("pk")[:batch_size]
+        )
         if not cases:
             return checked, changing
         after = cases[-1].pk
-        differ, same = [], []
+        differ, same, moved = [], [], Counter()
         for case in cases:
             new = guidance_evaluate(facts=case.facts, version=version)
             new_keys = {
@@ -163,12 +191,19 @@ def cases_check_guidance(*, version, batch_size=1000):
                 for r in new
             }
             old_keys = _line_keys(snapshot.from_dict(case.assessed_lines or []))
-            (differ if new_keys != old_keys else same).append(case.pk)
+            changes = new_keys != old_keys
+            (differ if changes else same).append(case.pk)
+            day, was = timezone.localdate(case.updated_at), (case.checked_version, case.would_change)
+            moved[(day, case.subtype, "version", rollup.version_key(case.assessed_version, *was))] -= 1
+            moved[
+                (day, case.subtype, "version", rollup.version_key(case.assessed_version, version.number, changes))
+            ] += 1
         for ids, flag in ((differ, True), (same, False)):
             if ids:
                 Case.objects.filter(pk__in=ids, assessed_version__lt=version.number).update(
                     checked_version=version.number, would_change=flag
                 )
+        rollup.rollup_apply(moved)
         checked += len(cases)
         changing += len(differ)
 
@@ -216,6 +251,8 @@ def feedback_record(*, assessment, rule, user, outcome, reason="", comment=""):
         source=RecommendationFeedback.Source.WEB,
         created_by=user,
     )
+    _case_feedback_status(assessment)
+    rollup.rollup_feedback_given(feedback, subtype=assessment.facts.get("subtype", ""))
     # Ids and codes only: the comment is free text and stays out of the trail.
     _audit(
         user,
@@ -228,3 +265,19 @@ def feedback_record(*, assessment, rule, user, outcome, reason="", comment=""):
         reason=feedback.reason,
     )
     return feedback
+
+
+def _case_feedback_status(assessment):
+    """The case's feedback column, from the latest feedback per line of its latest assessment."""
+    latest_pk = (
+        Assessment.objects.filter(case_id=assessment.case_id)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if latest_pk != assessment.pk:
+        return  # feedback on an older assessment stays with it; the column speaks of the latest one
+    latest = feedback_latest_by_rule(assessment=assessment)
+    overridden = any(entry.outcome == RecommendationFeedback.Outcome.OVERRIDDEN for entry in latest.values())
+    status = FeedbackStatus.NOT_FOLLOWING if overridden else FeedbackStatus.FOLLOWED
+    Case.objects.filter(pk=assessment.case_id).update(feedback_status=status)

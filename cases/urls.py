@@ -13,7 +13,10 @@ urlpatterns = [
     path("<uuid:case_id>/reassess/", views.case_reassess, name="reassess"),
     path("<uuid:case_id>/assessments/<int:assessment_id>/", views.assessment_detail, name="assessment"),
     path("<uuid:case_id>/compare/", views.case_compare, name="compare"),
+    path("<uuid:case_id>/assessments/<int:assessment_id>/feedback/", views.assessment_feedback, name="feedback"),
     path("review/", views.case_review, name="review"),
     path("review/export.csv", views.case_review_export, name="review_export"),
+    path("review/dashboard/", views.case_dashboard, name="dashboard"),
+    path("review/dashboard/<slug:chart>.csv", views.case_dashboard_csv, name="dashboard_csv"),
     path("review/<uuid:case_id>/", views.case_review_detail, name="review_detail"),
 ]

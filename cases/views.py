@@ -1,19 +1,26 @@
+import csv
+from dataclasses import dataclass, field
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.registry import events_described
+from audit.selectors import audit_case_log
 from audit.services import Action, audit_record
 from guidance.publishing import guidance_current
 from mastoweb.middleware import session_idle_seconds_left
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
+from .charts import chart_svg
+from .dashboard import dashboard_charts
 from .display import (
     assessments_comparison,
     facts_line,
@@ -23,9 +30,13 @@ from .display import (
     only_source_changed,
     recommendation_groups,
 )
-from .forms import CaseForm, CaseReviewForm, CaseUpdateForm
+from .filters import CaseReviewFilter
+from .forms import CaseForm, CaseUpdateForm, DashboardForm, FeedbackForm
+from .models import RecommendationFeedback
 
 CASES_PER_PAGE = 50
+CASE_LOG_SIZE = 50
+REVERSE_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 EXPORT_CHUNK_SIZE = 2000
 DAMAGED_CURSOR = 'The page link is damaged: its position ("after") could not be read, so this is the first page.'
 
@@ -148,9 +159,49 @@ def case_preview(request):
     return _form_page(request, form)
 
 
-def _assessment_page(request, case, assessment, *, history=None, superseded_by=None):
+@dataclass
+class FeedbackPanel:
+    """Feedback beside each line of one assessment; `editable` offers the clinician the forms.
+
+    `form` is a refused post, shown again on its line with what was typed;
+    `saved_rule` the line whose feedback was just recorded.
+    """
+
+    assessment: object
+    latest: dict
+    editable: bool = False
+    form: FeedbackForm | None = None
+    saved_rule: str = ""
+    action: str = field(init=False)
+
+    def __post_init__(self):
+        self.action = reverse(
+            "cases:feedback", kwargs={"case_id": self.assessment.case_id, "assessment_id": self.assessment.pk}
+        )
+
+    def for_line(self, rule):
+        form = self.form if self.form is not None and self.form.data.get("rule") == rule else None
+        return {
+            "latest": self.latest.get(rule),
+            "editable": self.editable,
+            "form": form,
+            "saved": rule == self.saved_rule,
+            "action": self.action,
+            "reasons": [("", "Choose a reason"), *RecommendationFeedback.Reason.choices],
+        }
+
+
+def _assessment_page(request, case, assessment, *, history=None, superseded_by=None, feedback_form=None, status=200):
     current = guidance_current()
     lines = assessment.lines
+    can_change = case_can_change(request.user, case)
+    # Feedback is given on the latest assessment only; an older one keeps its own, read-only.
+    panel = FeedbackPanel(
+        assessment,
+        selectors.feedback_latest_by_rule(assessment=assessment),
+        editable=can_change and bool(history) and history[0].pk == assessment.pk,
+        form=feedback_form,
+    )
     context = {
         "case": case,
         "assessment": assessment,
@@ -161,11 +212,12 @@ def _assessment_page(request, case, assessment, *, history=None, superseded_by=N
         "facts_line": facts_line(assessment.facts),
         "newer_guidance": current if current and current.number > assessment.guidance_version.number else None,
         "history": history,
-        "can_change": case_can_change(request.user, case),
+        "can_change": can_change,
+        "feedback_panel": panel,
         "guidance_shown": assessment.guidance_version,
         "current_guidance": current,  # already fetched; spares the footer a query
     }
-    return render(request, "cases/case_detail.html", context)
+    return render(request, "cases/case_detail.html", context, status=status)
 
 
 @login_required
@@ -244,6 +296,56 @@ def case_reassess(request, case_id):
     return render(request, "cases/case_reassess.html", context)
 
 
+FEEDBACK_NOT_LATEST = (
+    "This assessment has been replaced by a newer one; feedback goes on the lines of the latest assessment."
+)
+
+
+@login_required
+@require_POST
+def assessment_feedback(request, case_id, assessment_id):
+    """Record the clinician's feedback on one line of the latest assessment.
+
+    With htmx the line's feedback region comes back; without, the management
+    page (refused input is shown again on its line, nothing typed is lost).
+    """
+    case = case_get_for_user(request.user, case_id, for_change=True)
+    history = list(selectors.case_assessments(case=case))
+    assessment = next((item for item in history if item.pk == assessment_id), None)
+    if assessment is None:
+        raise Http404
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        if assessment.pk != history[0].pk:
+            form.add_error(None, FEEDBACK_NOT_LATEST)
+        else:
+            try:
+                services.feedback_record(assessment=assessment, user=request.user, **form.cleaned_data)
+            except services.FeedbackError as refused:
+                form.add_service_errors(refused.errors)
+    saved = not form.errors
+    rule = form.data.get("rule", "")
+    line = next((line for line in assessment.lines if line.rule == rule), None)
+    if request.htmx and line is not None:
+        panel = FeedbackPanel(
+            assessment,
+            selectors.feedback_latest_by_rule(assessment=assessment),
+            editable=assessment.pk == history[0].pk,
+            form=None if saved else form,
+            saved_rule=rule if saved else "",
+        )
+        return render(request, "cases/includes/line_feedback.html", {"line": line, "feedback_panel": panel})
+    if saved:
+        messages.success(
+            request, f"Feedback recorded: {RecommendationFeedback.Outcome(form.cleaned_data['outcome']).label}."
+        )
+        return redirect(f"{case.get_absolute_url()}#feedback-{rule}")
+    messages.error(request, "Feedback not recorded: " + " ".join(" ".join(errors) for errors in form.errors.values()))
+    if assessment.pk == history[0].pk:
+        return _assessment_page(request, case, assessment, history=history, feedback_form=form, status=400)
+    return _assessment_page(request, case, assessment, status=400)
+
+
 # ---------------------------------------------------------------- reviewers
 
 
@@ -254,36 +356,52 @@ def case_review(request):
     """Every case, filtered, sorted and paged by a cursor; the filters travel in the query string."""
     current = guidance_current()
     current_number = current.number if current else None
-    form = CaseReviewForm(request.GET)
-    rows, cursor, unchecked = [], None, False
-    if form.is_valid():
+    filters = CaseReviewFilter(request.GET, current_version=current_number)
+    form = filters.form
+    rows, page, unchecked, count, more = [], None, False, None, False
+    if filters.is_valid():
         sort = form.cleaned_data["sort"]
-        cases = selectors.case_review_list(current_version=current_number, **form.filters)
-        after = selectors.review_cursor_decode(request.GET.get("after"), sort=sort)
-        if after is None and request.GET.get("after"):
+        cases = filters.qs
+        after, before = (
+            selectors.review_cursor_decode(request.GET.get(name), sort=sort) for name in ("after", "before")
+        )
+        if (after is None and request.GET.get("after")) or (before is None and request.GET.get("before")):
             messages.error(request, DAMAGED_CURSOR)
-        rows, cursor = selectors.case_review_page(cases, sort=sort, after=after)
+        page = selectors.case_review_page(cases, sort=sort, after=after, before=None if after else before)
+        rows = page.rows
+        count, more = selectors.case_review_count(cases)
         for row in rows:
             row.outlook = selectors.case_outlook(row, current_version=current_number)
         if form.cleaned_data["outlook"] in (selectors.OUTLOOK_WOULD_CHANGE, selectors.OUTLOOK_UNCHANGED):
             unchecked = selectors.case_review_unchecked_exists(current_version=current_number)
     query = request.GET.copy()
     query.pop("after", None)
-    next_query = None
-    if cursor is not None:
-        following = query.copy()
-        following["after"] = selectors.review_cursor_encode(cursor)
-        next_query = following.urlencode()
+    query.pop("before", None)
     context = {
         "form": form,
         "cases": rows,
-        "next_query": next_query,
+        "count": count,
+        "count_more": more,
+        "next_query": _page_query(query, "after", page.next if page else None),
+        "previous_query": _page_query(query, "before", page.previous if page else None),
         "first_query": query.urlencode(),
-        "paged": "after" in request.GET,
+        "paged": "after" in request.GET or "before" in request.GET,
+        "filters_used": len(filters.used) if filters.is_valid() else 0,
         "unchecked": unchecked,
         "current_guidance": current,
+        # Each row links to its case: one reverse() for the page, not one per row.
+        "detail_url": reverse("cases:review_detail", args=[REVERSE_PLACEHOLDER]).split(REVERSE_PLACEHOLDER),
     }
     return render(request, "cases/case_review.html", context)
+
+
+def _page_query(query, name, cursor):
+    """The query string of a neighbouring page (the filters and its cursor), or None if there is none."""
+    if cursor is None:
+        return None
+    neighbour = query.copy()
+    neighbour[name] = selectors.review_cursor_encode(cursor)
+    return neighbour.urlencode()
 
 
 @login_required
@@ -292,17 +410,23 @@ def case_review(request):
 def case_review_detail(request, case_id):
     """The case with every assessment in full, each exactly as it was shown."""
     case = case_get_for_user(request.user, case_id)
+    history = list(selectors.case_assessments(case=case))
+    feedback = selectors.feedback_latest_by_assessment(assessments=history)
     assessments = [
         {
             "assessment": assessment,
             "groups": recommendation_groups(assessment.lines),
             "facts": facts_shown(assessment.facts),
             "id_prefix": f"assessment-{assessment.pk}-",  # headings' ids, unique on the page
+            "feedback": FeedbackPanel(assessment, feedback[assessment.pk]),
         }
-        for assessment in selectors.case_assessments(case=case)
+        for assessment in history
     ]
     _record_view(request, case, page="review")
-    return render(request, "cases/case_review_detail.html", {"case": case, "assessments": assessments})
+    # Who viewed, changed, assessed and gave feedback, including this view.
+    log = events_described(audit_case_log(case_id=case.pk), user=request.user)
+    context = {"case": case, "assessments": assessments, "access_log": log, "log_limit": CASE_LOG_SIZE}
+    return render(request, "cases/case_review_detail.html", context)
 
 
 @login_required
@@ -310,20 +434,69 @@ def case_review_detail(request, case_id):
 @require_GET
 def case_review_export(request):
     """The filtered list as CSV, streamed: rows go out as the database hands them over."""
-    form = CaseReviewForm(request.GET)
-    if not form.is_valid():
-        return redirect(f"{reverse('cases:review')}?{request.GET.urlencode()}")
     current = guidance_current()
     current_number = current.number if current else None
-    sort = form.cleaned_data["sort"]
-    cases = selectors.case_review_export(
-        selectors.case_review_list(current_version=current_number, **form.filters), sort=sort
-    )
+    filters = CaseReviewFilter(request.GET, current_version=current_number)
+    if not filters.is_valid():
+        return redirect(f"{reverse('cases:review')}?{request.GET.urlencode()}")
+    sort = filters.form.cleaned_data["sort"]
+    cases = selectors.case_review_export(filters.qs, sort=sort)
     # Which filters, never their values: a search term could quote a note.
-    audit_record(actor=request.user, action=Action.CASE_EXPORTED, request=request, filters=form.used, sort=sort)
+    audit_record(actor=request.user, action=Action.CASE_EXPORTED, request=request, filters=filters.used, sort=sort)
     response = StreamingHttpResponse(
-        export.csv_lines(cases.iterator(chunk_size=EXPORT_CHUNK_SIZE), current_version=current_number),
+        export.csv_lines(
+            cases.iterator(chunk_size=EXPORT_CHUNK_SIZE), current_version=current_number, chunk_size=EXPORT_CHUNK_SIZE
+        ),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="mastoweb-cases-{timezone.now():%Y%m%d-%H%M}.csv"'
+    return response
+
+
+def _dashboard(request):
+    """The filter form, the charts for its filters (or none if it is refused) and the current guidance."""
+    form = DashboardForm(request.GET)
+    current = guidance_current()
+    charts = []
+    if form.is_valid():
+        charts = dashboard_charts(filters=form.cleaned_data, current_version=current.number if current else None)
+    return form, charts, current
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+@require_GET
+def case_dashboard(request):
+    """Counts across every case, as charts with their data; each bar leads to the list of its cases."""
+    form, charts, current = _dashboard(request)
+    figures = [{"chart": chart, "svg": chart_svg(chart, dom_id=f"chart-{chart.slug}")} for chart in charts]
+    query = request.GET.copy()
+    context = {
+        "form": form,
+        "figures": figures,
+        "query": query.urlencode(),
+        "filters_used": len(form.used) if form.is_valid() else 0,
+        "current_guidance": current,
+    }
+    return render(request, "cases/case_dashboard.html", context)
+
+
+@login_required
+@permission_required(REVIEW_PERMISSION, raise_exception=True)
+@require_GET
+def case_dashboard_csv(request, chart):
+    """One chart's data as CSV: its rows, their extra columns and the link to their cases."""
+    form, charts, _ = _dashboard(request)
+    if not form.is_valid():
+        return redirect(f"{reverse('cases:dashboard')}?{request.GET.urlencode()}")
+    found = next((item for item in charts if item.slug == chart), None)
+    if found is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mastoweb-{found.slug}-{timezone.now():%Y%m%d-%H%M}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([found.label_title, found.value_title, *found.columns, "cases (link)"])
+    for row in found.rows:
+        cells = [row.label, row.value, *(cell.text for cell in row.cells), request.build_absolute_uri(row.href)]
+        writer.writerow([export.csv_cell(value) for value in cells])
     return response

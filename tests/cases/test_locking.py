@@ -130,7 +130,9 @@ def test_the_refusal_page_has_a_bounded_number_of_queries(
     case = make_case(clinician, subtype="ISM", symptoms=["flushing", "diarrhea"])
     client.force_login(clinician)
     case_update(case=Case.objects.get(pk=case.pk), user=clinician, label=case.label, facts={"subtype": "SSM"})
-    with django_assert_max_num_queries(12):  # 10, and the role permissions (user and group)
+    # 10, the role permissions (user and group), and the case as the dashboard's rollup counts it (row and
+    # lines), read before the conditional write that is refused here.
+    with django_assert_max_num_queries(14):
         response = client.post(_edit_url(case), _edit(case, lock_version=0, subtype="ASM"))
     assert response.status_code == 409
 

@@ -109,11 +109,14 @@ def url_values(people, guidance_version):
         "version_pk": draft.pk,
         "rule_pk": draft.rules.get(rule_id="venom-immunotherapy").pk,
         "paragraph_pk": draft.rules.get(rule_id="venom-immunotherapy").paragraph_id,
+        "chart": "subtype",  # a dashboard chart's data
     }
 
 
 def post_data(name):
     """What a person's form would post to this URL (a case starting from its first version)."""
+    if name == "cases:feedback":
+        return {"rule": "h1-for-cutaneous-symptoms", "outcome": "accepted"}  # a line url_values' case shows
     if name.startswith("cases:"):
         return {**form_data(subtype="SSM"), "lock_version": 0}
     if name == "admin:guidance_guidanceversion_publish":

@@ -101,6 +101,7 @@ WITH_TOKEN = {
     "cases:preview": (OWNER, 200),
     "cases:update": (OWNER, REDIRECT),
     "cases:reassess": (OWNER, REDIRECT),
+    "cases:feedback": (OWNER, REDIRECT),
     "logout": (OWNER, LOGIN),
     "admin:guidance_guidanceversion_create_draft": (EDITOR, REDIRECT),
     "admin:guidance_guidanceversion_publish": (EDITOR, REDIRECT),

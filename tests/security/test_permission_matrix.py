@@ -60,9 +60,12 @@ EXPECTED = {
     "cases:reassess": row(LOGIN, REDIRECT, 404, 403, 403),  # already under the current guidance
     "cases:assessment": row(LOGIN, 200, 404, 200, 403),
     "cases:compare": row(LOGIN, REDIRECT, 404, REDIRECT, 403),  # one assessment: nothing to compare yet
+    "cases:feedback": row(LOGIN, 405, 405, 405, 405),  # POST only
     "cases:review": row(LOGIN, 403, 403, 200, 403),
     "cases:review_export": row(LOGIN, 403, 403, 200, 403),
     "cases:review_detail": row(LOGIN, 403, 403, 200, 403),
+    "cases:dashboard": row(LOGIN, 403, 403, 200, 403),
+    "cases:dashboard_csv": row(LOGIN, 403, 403, 200, 403),
     "audit:list": row(LOGIN, 403, 403, 200, 403),
     # CDS Hooks: discovery is public (the spec's); the service and feedback are POST only, and
     # authenticate by the EHR's signed token, never a session (tests/interop/test_tokens.py).
@@ -72,6 +75,7 @@ EXPECTED = {
     # FHIR exports: as their pages. `number` names a draft, which is never exported.
     "interop:plan_definition": row(LOGIN, 404, 404, 404, 404),
     "interop:request_group": row(LOGIN, 200, 404, 200, 403),
+    "audit:export": row(LOGIN, 403, 403, 200, 403),
 }
 
 NOT_STAFF = ADMIN_LOGIN  # the admin sends anyone but signed-in staff to its login
@@ -184,6 +188,8 @@ POST_EXPECTED = {
     "cases:preview": row(LOGIN, 200, 200, 403, 403),
     "cases:update": row(LOGIN, REDIRECT, 404, 403, 403),
     "cases:reassess": row(LOGIN, REDIRECT, 404, 403, 403),
+    # Only the case's clinician gives feedback; reviewers read it, editors hold no case data.
+    "cases:feedback": row(LOGIN, REDIRECT, 404, 403, 403),
     "logout": row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     # No session opens them: only a registered EHR's token.
     "interop:cds_service": row(401, 401, 401, 401, 401),

@@ -29,7 +29,8 @@ from django.utils import timezone
 
 from cases import snapshot
 from cases.display import lines_from_recommendations
-from cases.models import Assessment, Case
+from cases.models import Assessment, Case, CaseLine, label_sort_key
+from cases.rollup import rollup_rebuild
 from cases.services import guidance_for_assessment
 from guidance.engine import evaluate
 from guidance.facts import FACTS, SUBTYPES, facts_to_json, validate_case
@@ -150,6 +151,7 @@ class Profile:
     fact_values: tuple  # the case's fact columns, in FACTS order
     assessments: tuple  # (facts, recommendations) per visit, oldest first
     gaps_days: tuple  # days between visits
+    latest_lines: tuple  # (rule, kind) of each line of the latest assessment
 
 
 class _Table:
@@ -187,8 +189,13 @@ CASE_COLUMNS = (
     "assessed_version",
     "checked_version",
     "would_change",
+    "label_sort",
+    "line_count",
+    "caution_count",
+    "feedback_status",
     *FACTS,
 )
+LINE_COLUMNS = ("case", "rule", "kind")
 ASSESSMENT_COLUMNS = ("case", "guidance_version", "facts", "recommendations", "created_by", "created_at")
 
 # Distinct synthetic patients; cases draw from them with their own ids, owners,
@@ -215,6 +222,7 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         version = guidance_for_assessment()
         cases, assessments = _Table(Case, CASE_COLUMNS), _Table(Assessment, ASSESSMENT_COLUMNS)
+        case_lines = _Table(CaseLine, LINE_COLUMNS)
         profiles = self._profiles(rng, min(count, PROFILES), version, cases, assessments)
         owners = self._clinicians(clinicians)
         # A few clinicians hold many cases, most hold few (Zipf-like, exponent 1/2).
@@ -224,16 +232,18 @@ class Command(BaseCommand):
         made = assessed = 0
         while made < count:
             size = min(batch_size, count - made)
-            case_rows, assessment_rows = [], []
+            case_rows, assessment_rows, line_rows = [], [], []
             for owner_id in rng.choices(owners, weights=weights, k=size):
                 profile = rng.choice(profiles)
                 case_id = uuid.uuid4()
                 updated_at = now - timedelta(seconds=rng.randrange(3 * 365 * 86400))
                 created_at = updated_at - timedelta(days=sum(profile.gaps_days))
+                label = f"{SUBTYPE_LABELS[profile.fact_values[0]]} clinic {rng.randrange(1, 5000)}"
+                line_rows.extend((case_lines.prep("case", case_id), rule, kind) for rule, kind in profile.latest_lines)
                 case_rows.append(
                     (
                         cases.prep("id", case_id),
-                        f"{SUBTYPE_LABELS[profile.fact_values[0]]} clinic {rng.randrange(1, 5000)}",
+                        label,
                         rng.choice(NOTES),
                         owner_id,
                         cases.prep("created_at", created_at),
@@ -242,6 +252,10 @@ class Command(BaseCommand):
                         version.number,
                         version.number,
                         False,
+                        label_sort_key(label),
+                        len(profile.latest_lines),
+                        sum(kind == "caution" for _, kind in profile.latest_lines),
+                        "",  # no feedback yet
                         *profile.fact_values,
                     )
                 )
@@ -262,12 +276,16 @@ class Command(BaseCommand):
             with transaction.atomic():
                 cases.insert(case_rows)
                 assessments.insert(assessment_rows)
+                if line_rows:
+                    case_lines.insert(line_rows)
             made += size
             assessed += len(assessment_rows)
             if progress:
                 progress.show(made)
         if progress:
             progress.finish()
+        # Rows went in beside the services, so the dashboard's rollup is counted afresh from them.
+        rollup_rebuild()
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Added {made:,} cases and {assessed:,} assessments under guidance v{version.number} "
@@ -310,6 +328,7 @@ class Command(BaseCommand):
                         for visit_facts in history
                     ),
                     gaps_days=tuple(rng.randrange(30, 200) for _ in range(visits - 1)),
+                    latest_lines=tuple({r.rule: r.kind for r in evaluate(facts, compiled)}.items()),
                 )
             )
         return profiles

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0008_feedback_roles"),
+        ("cases", "0010_dashboard_rollup"),
         ("guidance", "0010_editors_approve_guidance"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

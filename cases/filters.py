@@ -1,0 +1,34 @@
+"""The reviewer list's filters as a django-filter FilterSet (see mastoweb.filtering).
+
+The fields are CaseReviewForm's; the conditions are cases.selectors.REVIEW_CONDITIONS,
+which case_review_list (export, dashboard rollup) applies too.
+"""
+
+from mastoweb.filtering import ConditionFilter, ConditionsFilterSet
+
+from .forms import CaseReviewForm
+from .models import Case
+from .selectors import REVIEW_CONDITIONS
+
+
+class CaseReviewFilter(ConditionsFilterSet):
+    """Context: current_version, the published guidance version's number (or None), for "outlook"."""
+
+    conditions = REVIEW_CONDITIONS
+    q = ConditionFilter()
+    subtype = ConditionFilter()
+    symptom = ConditionFilter()
+    clinician = ConditionFilter()
+    version = ConditionFilter()
+    outlook = ConditionFilter()
+    rule = ConditionFilter()
+    caution = ConditionFilter()
+    feedback = ConditionFilter()
+    nsaid = ConditionFilter()
+    date_from = ConditionFilter()
+    date_to = ConditionFilter()
+
+    class Meta:
+        model = Case
+        fields = []
+        form = CaseReviewForm

@@ -1,0 +1,248 @@
+"""The reviewer dashboard's rollup (DashboardCount): what each case adds, kept as cases are written, and rebuilt.
+
+A case as it stands adds one to each of, on the day of its last change and for its subtype:
+  ("cases", "")                 every case
+  ("rule", <rule id>)           each line of its latest assessment
+  ("caution", "")               when that assessment shows a caution
+  ("symptom", <code>)           each of its symptoms
+  ("version", "a:c:w")          its assessed and checked guidance versions and whether it would change
+  ("question", "<key>:den"|":num")  for each of QUESTIONS it falls under
+A feedback entry adds one to ("accepted"|"overridden", <rule id>), and to ("reason", "<rule id>:<reason>")
+when overridden, on the day it was given, for the subtype of the assessment it answers.
+
+Every count is also a reviewer-list filter (QUESTIONS name theirs), so the rebuild counts with the
+list's own filters and a chart's bar links to exactly the cases it counts.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from guidance.facts import SYMPTOMS
+
+from .models import Case, CaseLine, DashboardCount, RecommendationFeedback
+
+
+@dataclass(frozen=True)
+class Question:
+    """A share the dashboard answers: of the cases matching `base` (list filters), those also matching `extra`."""
+
+    key: str
+    title: str
+    denominator: str
+    numerator: str
+    base: dict
+    extra: dict
+
+
+QUESTIONS = (
+    Question(
+        "epinephrine",
+        "Epinephrine caution for patients with recurrent anaphylaxis",
+        "Cases with recurrent anaphylaxis",
+        "shown the caution to carry epinephrine",
+        base={"symptom": "recurrent_anaphylaxis"},
+        extra={"rule": "carry-epinephrine"},
+    ),
+    Question(
+        "aspirin",
+        "Aspirin offered without known NSAID tolerance",
+        "Cases offered aspirin",
+        "not known to tolerate NSAIDs",
+        base={"rule": "aspirin-for-refractory-flushing"},
+        extra={"nsaid": "not_tolerant"},
+    ),
+)
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What of a case the rollup counts."""
+
+    day: object
+    subtype: str
+    symptoms: tuple
+    nsaid: str
+    rules: frozenset
+    caution: bool
+    version: str
+
+
+def version_key(assessed, checked, would_change):
+    return f"{assessed}:{checked or ''}:{int(bool(would_change))}"
+
+
+def case_state(case_id):
+    """The case as the rollup sees it now (two queries), or None if there is no such case."""
+    row = (
+        Case.objects.filter(pk=case_id)
+        .values(
+            "updated_at",
+            "subtype",
+            "symptoms",
+            "nsaid_tolerance",
+            "assessed_version",
+            "checked_version",
+            "would_change",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    lines = list(CaseLine.objects.filter(case_id=case_id).values_list("rule", "kind"))
+    return CaseState(
+        day=timezone.localdate(row["updated_at"]),
+        subtype=row["subtype"],
+        symptoms=tuple(row["symptoms"] or ()),
+        nsaid=row["nsaid_tolerance"],
+        rules=frozenset(rule for rule, _ in lines),
+        caution=any(kind == "caution" for _, kind in lines),
+        version=version_key(row["assessed_version"], row["checked_version"], row["would_change"])
+        if row["assessed_version"] is not None
+        else "",
+    )
+
+
+def _matches(filters, state):
+    """Whether a case in this state passes these reviewer-list filters (the ones QUESTIONS use)."""
+    for name, value in filters.items():
+        if name == "symptom" and value not in state.symptoms:
+            return False
+        if name == "rule" and value not in state.rules:
+            return False
+        if name == "nsaid" and not (state.nsaid != "tolerant" if value == "not_tolerant" else state.nsaid == value):
+            return False
+    return True
+
+
+def contributions(state):
+    """The counts one case adds: {(day, subtype, metric, key): 1}."""
+    if state is None:
+        return Counter()
+    keys = [("cases", ""), *(("rule", rule) for rule in state.rules), *(("symptom", s) for s in state.symptoms)]
+    if state.caution:
+        keys.append(("caution", ""))
+    if state.version:
+        keys.append(("version", state.version))
+    for question in QUESTIONS:
+        if _matches(question.base, state):
+            keys.append(("question", f"{question.key}:den"))
+            if _matches(question.extra, state):
+                keys.append(("question", f"{question.key}:num"))
+    return Counter((state.day, state.subtype, metric, key) for metric, key in keys)
+
+
+def _by_period(delta):
+    """Day counts as both day and month rows: {(period, day, subtype, metric, key): n}."""
+    rows = Counter()
+    for (day, subtype, metric, key), n in delta.items():
+        rows[(DashboardCount.Period.DAY, day, subtype, metric, key)] += n
+        rows[(DashboardCount.Period.MONTH, day.replace(day=1), subtype, metric, key)] += n
+    return rows
+
+
+def rollup_apply(delta):
+    """Add a Counter of {(day, subtype, metric, key): n} to the rollup (n may be negative)."""
+    for (period, day, subtype, metric, key), n in sorted(
+        _by_period(delta).items(), key=lambda item: tuple(map(str, item[0]))
+    ):
+        if not n:
+            continue
+        where = {"period": period, "day": day, "subtype": subtype, "metric": metric, "key": key}
+        if DashboardCount.objects.filter(**where).update(count=F("count") + n):
+            continue
+        try:
+            with transaction.atomic():
+                DashboardCount.objects.create(**where, count=n)
+        except IntegrityError:  # another write created the row meanwhile
+            DashboardCount.objects.filter(**where).update(count=F("count") + n)
+
+
+def rollup_case_changed(*, before, after):
+    """Move a case's counts from its state before a write to its state after."""
+    delta = contributions(after)
+    delta.subtract(contributions(before))
+    rollup_apply(delta)
+
+
+def rollup_feedback_given(feedback, *, subtype):
+    day = timezone.localdate(feedback.created_at)
+    delta = Counter({(day, subtype, feedback.outcome, feedback.rule): 1})
+    if feedback.reason:
+        delta[(day, subtype, "reason", f"{feedback.rule}:{feedback.reason}")] += 1
+    rollup_apply(delta)
+
+
+# ---------------------------------------------------------------- counting from the cases (SQL)
+
+
+def _day(field):
+    return TruncDate(field, tzinfo=timezone.get_current_timezone())
+
+
+def rollup_rows(cases):
+    """The rollup's counts for these cases, counted in SQL (GROUP BY), never case by case."""
+    from .selectors import case_review_list  # the list's own filters
+
+    rows = Counter()
+
+    def add(queryset, metric, key=None, *, key_field=None, subtype="subtype"):
+        grouped = queryset.annotate(rollup_day=_day(_prefix(subtype) + "updated_at")).values("rollup_day", subtype)
+        fields = [key_field] if key_field else []
+        for row in grouped.values("rollup_day", subtype, *fields).annotate(n=Count("pk")).order_by():
+            rows[(row["rollup_day"], row[subtype], metric, row[key_field] if key_field else key)] += row["n"]
+
+    add(cases, "cases", "")
+    add(cases.filter(caution_count__gt=0), "caution", "")
+    add(CaseLine.objects.filter(case__in=cases.values("pk")), "rule", key_field="rule", subtype="case__subtype")
+    for code in SYMPTOMS:
+        add(case_review_list(current_version=None, cases=cases, symptom=code), "symptom", code)
+    for question in QUESTIONS:
+        base = case_review_list(current_version=None, cases=cases, **question.base)
+        add(base, "question", f"{question.key}:den")
+        add(case_review_list(current_version=None, cases=base, **question.extra), "question", f"{question.key}:num")
+    versions = (
+        cases.filter(assessed_version__isnull=False)
+        .annotate(rollup_day=_day("updated_at"))
+        .values("rollup_day", "subtype", "assessed_version", "checked_version", "would_change")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in versions:
+        key = version_key(row["assessed_version"], row["checked_version"], row["would_change"])
+        rows[(row["rollup_day"], row["subtype"], "version", key)] += row["n"]
+    feedback = (
+        RecommendationFeedback.objects.filter(assessment__case__in=cases.values("pk"))
+        .annotate(rollup_day=_day("created_at"), facts_subtype=F("assessment__facts__subtype"))
+        .values("rollup_day", "facts_subtype", "outcome", "rule", "reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in feedback:
+        rows[(row["rollup_day"], row["facts_subtype"], row["outcome"], row["rule"])] += row["n"]
+        if row["reason"]:
+            rows[(row["rollup_day"], row["facts_subtype"], "reason", f"{row['rule']}:{row['reason']}")] += row["n"]
+    return +rows
+
+
+def _prefix(subtype_field):
+    return subtype_field[: -len("subtype")]
+
+
+@transaction.atomic
+def rollup_rebuild(*, batch_size=5000):
+    """Count everything afresh from the cases and feedback; returns the number of rollup rows."""
+    DashboardCount.objects.all().delete()
+    rows = _by_period(rollup_rows(Case.objects.all()))
+    DashboardCount.objects.bulk_create(
+        (
+            DashboardCount(period=period, day=day, subtype=subtype, metric=metric, key=key, count=n)
+            for (period, day, subtype, metric, key), n in rows.items()
+        ),
+        batch_size=batch_size,
+    )
+    return len(rows)

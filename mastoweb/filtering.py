@@ -1,0 +1,45 @@
+"""django-filter for the long lists (reviewer's cases, audit trail): the form declares, the selectors decide.
+
+A ConditionsFilterSet's form declares every field once (label, choices, help
+text, the day checks) and may hold more than filters (the sort); each filter
+applies the condition of its name from the FilterSet's `conditions`, the same
+functions the selectors apply to cleaned values.
+"""
+
+import django_filters
+
+EMPTY = ("", None, False)  # a blank field, no choice, an unticked box: no filtering
+
+
+class ConditionFilter(django_filters.Filter):
+    """A filter by its name in its FilterSet's `conditions`; its form field is the form's own."""
+
+    def filter(self, qs, value):
+        return self.parent.apply(self.field_name, qs, value)
+
+
+class ConditionsFilterSet(django_filters.FilterSet):
+    conditions = {}  # name -> condition(queryset, value, **context) -> queryset
+
+    def __init__(self, data=None, queryset=None, **context):
+        super().__init__(data, queryset if queryset is not None else self._meta.model._default_manager.all())
+        self.context = context
+
+    def apply(self, name, queryset, value):
+        return queryset if value in EMPTY else self.conditions[name](queryset, value, **self.context)
+
+    def get_form_class(self):
+        return self._meta.form
+
+    def filter_queryset(self, queryset):
+        for name, value in self.form.cleaned_data.items():
+            if name in self.filters:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    @property
+    def used(self):
+        """The names of the filters in use: what an audit event may say about an export (after is_valid)."""
+        return sorted(
+            name for name, value in self.form.cleaned_data.items() if name in self.filters and value not in EMPTY
+        )

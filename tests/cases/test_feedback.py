@@ -1,0 +1,202 @@
+"""Feedback on each line of the management page: given by the case's clinician, read by reviewers."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from cases.models import RecommendationFeedback
+from cases.services import case_update, feedback_record
+
+from .factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+RULE = "aspirin-nsaid-tolerance-unknown"
+OTHER_RULE = "h1-for-cutaneous-symptoms"
+
+
+@pytest.fixture
+def case(clinician, published_version):
+    return make_case(clinician, subtype="ISM", symptoms=["flushing"], antihistamine_response="unresponsive")
+
+
+def feedback_url(case, assessment=None):
+    assessment = assessment or case.assessments.first()
+    return reverse("cases:feedback", kwargs={"case_id": case.pk, "assessment_id": assessment.pk})
+
+
+def line_of(html, rule):
+    """The HTML of one recommendation line on a page."""
+    start = html.index(f'data-rule="{rule}"')
+    return html[start : html.index("</li>", start)]
+
+
+def test_each_line_of_the_latest_assessment_offers_the_clinician_both_answers(client, clinician, case):
+    client.force_login(clinician)
+    html = client.get(case.get_absolute_url()).content.decode()
+    line = line_of(html, RULE)
+    assert f'action="{feedback_url(case)}"' in line
+    assert 'name="outcome" value="accepted"' in line
+    assert 'name="outcome" value="overridden"' in line
+    assert line.count("<form ") == 1
+    for label in ("Contraindicated for this patient", "Patient declined", "Already tried", "Not applicable", "Other"):
+        assert label in line
+
+
+def test_will_follow_without_javascript_is_recorded_and_shown_with_who_and_when(client, clinician, case):
+    client.force_login(clinician)
+    response = client.post(feedback_url(case), {"rule": RULE, "outcome": "accepted"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{case.get_absolute_url()}#feedback-{RULE}"
+    feedback = RecommendationFeedback.objects.get()
+    assert (feedback.rule, feedback.outcome, feedback.created_by) == (RULE, "accepted", clinician)
+    assert feedback.assessment == case.assessments.get()
+    assert feedback.guidance_version.number == 2
+    line = line_of(client.get(response["Location"]).content.decode(), RULE)
+    assert "Will follow</span>" in line
+    assert f"(clinician, {feedback.created_at:%-d %b %Y}" in line
+
+
+def test_not_following_with_htmx_swaps_the_lines_region_in_place(client, clinician, case):
+    client.force_login(clinician)
+    response = client.post(
+        feedback_url(case),
+        {"rule": RULE, "outcome": "overridden", "reason": "patient_declined", "comment": "Prefers to wait"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div class="line-feedback')
+    assert f'id="feedback-{RULE}"' in html
+    assert "Not following</span> &ndash; Patient declined: &ldquo;Prefers to wait&rdquo;" in html
+    assert "<html" not in html
+
+
+def test_not_following_without_a_reason_is_refused_on_its_line_keeping_the_comment(client, clinician, case):
+    client.force_login(clinician)
+    response = client.post(
+        feedback_url(case), {"rule": RULE, "outcome": "overridden", "reason": "", "comment": "Typed with care"}
+    )
+    assert response.status_code == 400
+    line = line_of(response.content.decode(), RULE)
+    assert "Say why the line is not followed." in line
+    assert 'aria-invalid="true"' in line
+    assert ">Typed with care</textarea>" in line
+    assert '<details class="feedback-override" open>' in line
+    assert not RecommendationFeedback.objects.exists()
+
+
+def test_a_refusal_with_htmx_comes_back_in_the_region_with_the_input(client, clinician, case):
+    client.force_login(clinician)
+    response = client.post(
+        feedback_url(case),
+        {"rule": RULE, "outcome": "overridden", "comment": "x" * 501, "reason": "other"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "Keep the comment to 500 characters (it has 501)." in html
+    assert '<option value="other" selected>' in html
+    assert not RecommendationFeedback.objects.exists()
+
+
+def test_feedback_is_appended_the_latest_shown_and_each_entry_audited(client, clinician, case):
+    client.force_login(clinician)
+    client.post(feedback_url(case), {"rule": RULE, "outcome": "accepted"})
+    client.post(feedback_url(case), {"rule": RULE, "outcome": "overridden", "reason": "already_tried"})
+    assert RecommendationFeedback.objects.filter(rule=RULE).count() == 2
+    assert AuditEvent.objects.filter(action="feedback_given", actor=clinician).count() == 2
+    line = line_of(client.get(case.get_absolute_url()).content.decode(), RULE)
+    assert "Not following</span> &ndash; Already tried" in line
+    assert "Will follow</span>" not in line
+
+
+def test_feedback_on_an_older_assessment_stays_with_it_and_is_read_only(client, clinician, case):
+    older = case.assessments.get()
+    feedback_record(assessment=older, rule=RULE, user=clinician, outcome="accepted")
+    case_update(case=case, user=clinician, label=case.label, facts={**case.facts, "nsaid_tolerance": "tolerant"})
+    client.force_login(clinician)
+    latest_html = client.get(case.get_absolute_url()).content.decode()
+    assert "Will follow</span>" not in latest_html  # the new assessment starts without feedback
+    old_page = client.get(older.get_absolute_url()).content.decode()
+    assert "Will follow</span>" in line_of(old_page, RULE)
+    assert 'name="outcome"' not in old_page
+    response = client.post(feedback_url(case, older), {"rule": RULE, "outcome": "accepted"})
+    assert response.status_code == 400
+    assert "feedback goes on the lines of the latest assessment" in response.content.decode()
+    assert RecommendationFeedback.objects.count() == 1
+
+
+def test_another_clinician_gets_404_and_reviewers_and_editors_403(client, outsider, reviewer, editor, case):
+    for user, status in ((outsider, 404), (reviewer, 403), (editor, 403)):
+        client.force_login(user)
+        assert client.post(feedback_url(case), {"rule": RULE, "outcome": "accepted"}).status_code == status
+    assert not RecommendationFeedback.objects.exists()
+
+
+def test_reviewers_read_feedback_beside_each_assessment_without_forms(client, clinician, reviewer, case):
+    first = case.assessments.get()
+    feedback_record(assessment=first, rule=RULE, user=clinician, outcome="overridden", reason="contraindicated")
+    case_update(case=case, user=clinician, label=case.label, facts={**case.facts, "venom_allergy": True})
+    latest = case.assessments.first()
+    feedback_record(assessment=latest, rule=OTHER_RULE, user=clinician, outcome="accepted")
+    client.force_login(reviewer)
+    html = client.get(reverse("cases:review_detail", args=[case.pk])).content.decode()
+    assert 'name="outcome"' not in html
+    older_section = html[html.index(f'id="assessment-{first.pk}"') :]
+    latest_section = html[html.index(f'id="assessment-{latest.pk}"') : html.index(f'id="assessment-{first.pk}"')]
+    assert "Not following</span> &ndash; Contraindicated for this patient" in line_of(older_section, RULE)
+    assert "Will follow</span>" in line_of(latest_section, OTHER_RULE)
+    assert "No feedback on this line." in line_of(latest_section, RULE)
+    assert "Contraindicated" not in latest_section
+    # Reviewers read the management page too, without the forms.
+    assert 'name="outcome"' not in client.get(case.get_absolute_url()).content.decode()
+
+
+def test_the_review_page_reads_feedback_in_a_fixed_number_of_queries(client, clinician, reviewer, case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(reviewer)
+    url = reverse("cases:review_detail", args=[case.pk])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    feedback_record(assessment=case.assessments.first(), rule=RULE, user=clinician, outcome="accepted")
+    one_assessment = queries()
+    for allergy in (True, False, True):
+        case_update(case=case, user=clinician, label=case.label, facts={**case.facts, "venom_allergy": allergy})
+        feedback_record(assessment=case.assessments.first(), rule=RULE, user=clinician, outcome="accepted")
+    # Session, user, permissions (2), case, assessments, feedback, the audit row, the access log and one
+    # query per kind of object it names (case, assessment, feedback), the footer's guidance.
+    assert queries() == one_assessment <= 13
+
+
+def test_the_export_carries_the_latest_feedback_of_each_line(client, clinician, reviewer, case, settings):
+    settings.OTP_REQUIRED = False
+    assessment = case.assessments.get()
+    feedback_record(assessment=assessment, rule=RULE, user=clinician, outcome="accepted")
+    feedback_record(assessment=assessment, rule=RULE, user=clinician, outcome="overridden", reason="patient_declined")
+    feedback_record(assessment=assessment, rule=OTHER_RULE, user=clinician, outcome="accepted")
+    client.force_login(reviewer)
+    body = b"".join(client.get(reverse("cases:review_export")).streaming_content).decode()
+    row = next(csv.DictReader(io.StringIO(body)))
+    assert row["feedback_status"] == "some not followed"
+    assert row["feedback"] == (
+        f"{RULE}: Not following, Patient declined (clinician); {OTHER_RULE}: Will follow (clinician)"
+    )
+
+
+def test_will_follow_ignores_a_reason_left_chosen_in_the_folded_part(client, clinician, case):
+    client.force_login(clinician)
+    response = client.post(
+        feedback_url(case), {"rule": RULE, "outcome": "accepted", "reason": "other", "comment": "half typed"}
+    )
+    assert response.status_code == 302
+    feedback = RecommendationFeedback.objects.get()
+    assert (feedback.outcome, feedback.reason, feedback.comment) == ("accepted", "", "")
