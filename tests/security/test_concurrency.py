@@ -169,7 +169,7 @@ def test_two_editors_publishing_at_once_make_one_published_version(attempt, edit
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @requires_postgres
 def test_a_publish_waiting_on_another_is_refused_once_that_one_commits(editors, published_version):
-    draft = draft_create(guideline=published_version.guideline, user=editors[0])
+    draft = approved(draft_create(guideline=published_version.guideline, user=editors[0]))
 
     (first, first_error), (second, second_error) = held_then_raced(
         _publisher(draft, editors[0]), _publisher(draft, editors[1])
