@@ -116,3 +116,19 @@ def test_the_clinician_gives_feedback_in_place(page, live_server, clinician, cli
     assert page.url == url  # swapped in place, no page load
     assert RecommendationFeedback.objects.filter(rule="h1-for-cutaneous-symptoms", outcome="overridden").exists()
     assert_no_violations(page)
+
+
+def test_on_a_phone_the_reviewer_list_is_a_stack_of_labelled_cards(page, live_server, reviewer, clinic):
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, reviewer)
+    page.goto(f"{live_server.url}/cases/review/")
+    rows = page.locator("table.review-list tbody tr")
+    assert rows.count() >= 2
+    first, second = (rows.nth(i).bounding_box() for i in range(2))
+    assert first["width"] > 300  # the whole width: a card, not a squeezed table row
+    assert second["y"] >= first["y"] + first["height"]
+    expect(page.locator("table.review-list thead")).not_to_be_in_viewport()
+    label = rows.first.locator('td[data-label="Clinician"]')
+    assert label.evaluate("el => getComputedStyle(el, '::before').content") == '"Clinician: "'
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_no_violations(page)
