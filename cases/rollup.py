@@ -229,6 +229,27 @@ def rollup_rows(cases):
     return +rows
 
 
+# Feedback from an EHR (CDS Hooks) answers a card, not a stored case: no subtype is known for it.
+NO_CASE = ""
+
+
+def _rows_of_feedback_without_a_case():
+    """CDS Hooks feedback, counted per day, outcome, rule and reason under the subtype NO_CASE."""
+    rows = Counter()
+    grouped = (
+        RecommendationFeedback.objects.filter(assessment__isnull=True)
+        .annotate(rollup_day=_day("created_at"))
+        .values("rollup_day", "outcome", "rule", "reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in grouped:
+        rows[(row["rollup_day"], NO_CASE, row["outcome"], row["rule"])] += row["n"]
+        if row["reason"]:
+            rows[(row["rollup_day"], NO_CASE, "reason", f"{row['rule']}:{row['reason']}")] += row["n"]
+    return rows
+
+
 def _prefix(subtype_field):
     return subtype_field[: -len("subtype")]
 
@@ -237,7 +258,7 @@ def _prefix(subtype_field):
 def rollup_rebuild(*, batch_size=5000):
     """Count everything afresh from the cases and feedback; returns the number of rollup rows."""
     DashboardCount.objects.all().delete()
-    rows = _by_period(rollup_rows(Case.objects.all()))
+    rows = _by_period(rollup_rows(Case.objects.all()) + _rows_of_feedback_without_a_case())
     DashboardCount.objects.bulk_create(
         (
             DashboardCount(period=period, day=day, subtype=subtype, metric=metric, key=key, count=n)

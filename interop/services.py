@@ -8,6 +8,7 @@ from django.utils import timezone
 from audit.services import Action, audit_record
 from cases.display import lines_from_recommendations
 from cases.models import RecommendationFeedback
+from cases.rollup import NO_CASE, rollup_feedback_given
 from guidance.publishing import guidance_evaluate
 
 from .cards import REASON_SYSTEM, cards_build
@@ -133,6 +134,7 @@ def cds_feedback_record(*, client, feedback, request=None):
             outcome=outcome,
             reason=reason,
         )
+        rollup_feedback_given(row, subtype=NO_CASE)  # on the reviewer dashboard, with no case behind it
         stored.append(row)
     return stored
 

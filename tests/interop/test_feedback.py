@@ -156,3 +156,24 @@ def test_cds_feedback_does_not_stand_for_a_web_assessments_line(cards, cds_post,
     case = make_case(clinician, subtype="ASM", symptoms=["recurrent_anaphylaxis"])
     cds_post(FEEDBACK, {"feedback": [{"card": caution(cards)["uuid"], "outcome": "accepted"}]})
     assert feedback_latest_by_rule(assessment=case.assessments.get()) == {}
+
+
+def test_ehr_feedback_counts_on_the_reviewer_dashboard_and_a_rebuild_agrees(cards, cds_post):
+    from cases.dashboard import dashboard_totals
+    from cases.models import DashboardCount
+    from cases.rollup import rollup_rebuild
+
+    before = dashboard_totals()
+    card = caution(cards, "aspirin-nsaid-tolerance-unknown")
+    assert cds_post(FEEDBACK, {"feedback": [overridden(card)]}).status_code == 200
+
+    after = dashboard_totals()
+    assert after.by_key[("overridden", "aspirin-nsaid-tolerance-unknown")] == (
+        before.by_key[("overridden", "aspirin-nsaid-tolerance-unknown")] + 1
+    )
+    assert after.by_key[("reason", "aspirin-nsaid-tolerance-unknown:already_tried")] >= 1
+
+    kept = {(r.period, r.day, r.subtype, r.metric, r.key): r.count for r in DashboardCount.objects.exclude(count=0)}
+    rollup_rebuild()
+    rebuilt = {(r.period, r.day, r.subtype, r.metric, r.key): r.count for r in DashboardCount.objects.exclude(count=0)}
+    assert kept == rebuilt
