@@ -11,7 +11,7 @@ import json
 import uuid
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q
 from django.utils import timezone
@@ -111,7 +111,11 @@ def cursor_decode(text, keyset):
 def _read(text, kind):
     if kind == INSTANT:
         moment = datetime.fromisoformat(text)
-        return moment if timezone.is_aware(moment) and instant_in_range(moment) else None
+        if not (timezone.is_aware(moment) and instant_in_range(moment)):
+            return None
+        # In UTC: the database takes any instant that way, but not every offset Python allows
+        # (PostgreSQL refuses a displacement past 15:59, such as -18:36).
+        return moment.astimezone(UTC)
     if kind == UUID:
         return uuid.UUID(text)
     if kind == ID:
