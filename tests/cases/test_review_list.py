@@ -101,8 +101,8 @@ def test_columns_count_cautions_and_recommendations_and_show_feedback(client, re
     assert row.line_count == len(lines)
     assert row.caution_count == sum(line.kind == "caution" for line in lines) > 0
     html = _review(client).content.decode()
-    assert f'<td class="text-end" data-cautions>{row.caution_count}</td>' in html
-    assert f'<td class="text-end" data-lines>{len(lines)}</td>' in html
+    assert f'<td data-label="Cautions" class="text-end" data-cautions>{row.caution_count}</td>' in html
+    assert f'<td data-label="Recommendations" class="text-end" data-lines>{len(lines)}</td>' in html
     assert 'data-feedback="not_following"' in html
     assert f'<a href="{reverse("cases:review_detail", args=[case.pk])}">{case.label}</a>' in html
 
