@@ -2,8 +2,13 @@
 
     .venv/bin/python bench/run.py            # 10k and 1M cases, 30 s of load per page (about 30 min)
     .venv/bin/python bench/run.py --quick    # 1k and 10k cases, 5 s of load per page: a smoke run
+    .venv/bin/python bench/run.py --profile trivial   # where one page's time and queries go
 
-Prints a Markdown table and writes it to bench/results/<date>-<host>.md. The
+Prints a Markdown table and writes it to bench/results/<date>-<host>.md. With
+--profile it measures no table: it runs one page (a name from the table, or a
+part of one) under cProfile at the first level and writes
+bench/results/profiles/<page>.prof (for pstats or snakeviz) and <page>.txt (the
+heaviest functions and the SQL of one request). The
 database is bench/bench.sqlite3, rebuilt each run, or BENCH_DATABASE_URL (a
 PostgreSQL database whose name contains "bench"; it is dropped and created
 again). Every step is bounded in time; the only server is on 127.0.0.1.
@@ -384,6 +389,107 @@ def bench_pages(level, *, requests, warmup=10):
     return results, who
 
 
+# ---------------------------------------------------------------- profile
+
+
+PROFILES_DIR = RESULTS_DIR / "profiles"
+
+
+def page_named(name):
+    """The one page whose name contains `name` ("trivial", "management")."""
+    found = [page for page in PAGES if name.lower() in page.name.lower()]
+    if len(found) != 1:
+        names = ", ".join(repr(page.name) for page in PAGES)
+        sys.exit(f"--profile {name!r} matches {len(found)} pages; pick one of {names}.")
+    return found[0]
+
+
+def _short_paths(text):
+    """pstats prints absolute paths; the project's and the packages' prefixes only take room."""
+    import sysconfig
+
+    for prefix in (sysconfig.get_paths()["purelib"], str(BASE_DIR)):
+        text = text.replace(prefix + os.sep, "")
+    return text
+
+
+def profile_page(page, *, requests, warmup=10):
+    """cProfile of `requests` requests to one page, and the SQL of one request.
+
+    Writes <date>-<page>.prof (pstats, snakeviz) and <date>-<page>.txt under
+    bench/results/profiles/ and returns the text file's path. The median is
+    measured before the profiler starts: cProfile slows Python calls, not SQL,
+    so times under it overstate the Python share.
+    """
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+
+    who = people()
+    path = page.path(who)
+    if path is None:
+        sys.exit(f"{page.name}: not built yet")
+    client = _client_for(getattr(who, page.user) if page.user else None)
+    data = page.data(who) if page.data else None
+    for _ in range(warmup):
+        response = _request(client, page, path, data)
+    if response.status_code != 200:
+        sys.exit(f"{page.name} answered {response.status_code}")
+    queries = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries.append((time.perf_counter() - started, sql if params is None else sql % tuple(params or ())))
+
+    with connection.execute_wrapper(timed):
+        _request(client, page, path, data)
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        _request(client, page, path, data)
+        times.append(time.perf_counter() - started)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        _request(client, page, path, data)
+    profiler.disable()
+
+    PROFILES_DIR.mkdir(parents=True, exist_ok=True)
+    stem = PROFILES_DIR / f"{datetime.now(UTC):%Y-%m-%d}-{re.sub(r'[^a-z0-9]+', '-', page.name.lower()).strip('-')}"
+    profiler.dump_stats(stem.with_suffix(".prof"))
+    report = io.StringIO()
+    stats = pstats.Stats(profiler, stream=report)
+    report.write("Heaviest by cumulative time (the call and everything under it):\n")
+    stats.sort_stats("cumulative").print_stats(45)
+    report.write("Heaviest by own time:\n")
+    stats.sort_stats("tottime").print_stats(30)
+    m = machine()
+    lines = [
+        f"# Profile of {page.name}: {path}",
+        "",
+        f"{m['code']}; {m['database']}; Python {m['python']}, Django {m['django']}; load average {load_average()}.",
+        f"Median {statistics.median(times) * 1000:.2f} ms over {requests} requests without the profiler;"
+        f" {requests} more under cProfile below.",
+        "",
+        f"## {len(queries)} queries in one request",
+        "",
+        "Times are the database driver's execute only; building each query in the ORM is in the profile below.",
+        "",
+        *(f"{n}. ({seconds * 1e6:.0f} µs) {sql}" for n, (seconds, sql) in enumerate(queries, 1)),
+        "",
+        "## cProfile",
+        "",
+        _short_paths(report.getvalue()),
+    ]
+    stem.with_suffix(".txt").write_text("\n".join(lines))
+    return stem.with_suffix(".txt")
+
+
 # ---------------------------------------------------------------- (c) load
 
 
@@ -695,6 +801,11 @@ def main():
     parser.add_argument("--skip", action="append", default=[], choices=["engine", "pages", "load"])
     parser.add_argument("--keep-db", action="store_true", help="reuse the bench database (and its cases)")
     parser.add_argument("--out", type=Path, help="where to write the table (default bench/results/<date>-<host>.md)")
+    parser.add_argument(
+        "--profile",
+        metavar="PAGE",
+        help="instead of the table, profile one page (its name or part of it) at the first level",
+    )
     args = parser.parse_args()
     args.levels = [int(n) for n in (args.levels or ("1000,10000" if args.quick else "10000,1000000")).split(",")]
     args.requests = args.requests or (50 if args.quick else 200)
@@ -703,6 +814,15 @@ def main():
     started = datetime.now(UTC)
     load_before = load_average()
     setup_django(keep_db=args.keep_db)
+    if args.profile:
+        page = page_named(args.profile)
+        print(f"== seeding to {args.levels[0]:,} cases", file=sys.stderr)
+        seed_to(args.levels[0], seed=args.levels[0])
+        print(f"== profiling {page.name}", file=sys.stderr)
+        written = profile_page(page, requests=args.requests)
+        print(written.read_text())
+        print(f"written to {written.relative_to(BASE_DIR)} and its .prof", file=sys.stderr)
+        return
     report = Report(started=started, machine=machine(), args=args, load_before=load_before)
 
     if "engine" not in args.skip:
