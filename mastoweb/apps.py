@@ -17,5 +17,7 @@ class MastowebConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from .middleware import stamp_login
+        from .navigation import stamp_navigation
 
         user_logged_in.connect(stamp_login, dispatch_uid="mastoweb_stamp_login")
+        user_logged_in.connect(stamp_navigation, dispatch_uid="mastoweb_stamp_navigation")

@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "guidance.context_processors.current_guidance",
+                "mastoweb.navigation.navigation",
             ],
         },
     },
