@@ -5,7 +5,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -15,6 +14,7 @@ from audit.services import Action, audit_covered, audit_record
 from . import engine
 from .facts import validate_case
 from .models import GuidanceVersion, Guideline, Paragraph, Rule, Section
+from .selectors import guidance_current, guidance_current_invalidate  # noqa: F401 - guidance_current: re-exported
 
 REGRESSION_CASES_FILE = Path(__file__).resolve().parent / "data" / "regression-cases.json"
 
@@ -28,15 +28,6 @@ class PublishError(Exception):
 # The key carries the publication time too: a primary key alone can come back
 # for another version after a rolled-back transaction (SQLite reuses it).
 _compiled_cache = {}
-
-
-def guidance_current(*, slug=None):
-    """The published version of the guideline, or None."""
-    return (
-        GuidanceVersion.objects.select_related("guideline")
-        .filter(guideline__slug=slug or settings.GUIDANCE_SLUG, status=GuidanceVersion.Status.PUBLISHED)
-        .first()
-    )
 
 
 def guidance_compiled(version):
@@ -180,6 +171,11 @@ def draft_publish(*, draft, user, change_note, confirm_changes=False):
         number=draft.number,
         replaced=current.number if current else None,
     )
+    # Now, for this transaction (the database cache commits the new token with the publish),
+    # and again once committed, for a cache outside the transaction: a process that read the
+    # old version in between would otherwise keep it under the first new token.
+    guidance_current_invalidate()
+    transaction.on_commit(guidance_current_invalidate)
     return draft
 
 

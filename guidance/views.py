@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from .models import GuidanceVersion, Paragraph, Rule
 from .publishing import guidance_current, version_diff
+from .selectors import guidance_current_uncached
 
 
 def _can_preview_drafts(user):
@@ -87,7 +88,7 @@ def version_compare(request, old, new):
 def healthz(request):
     """Up when the database answers and a guidance version is published."""
     try:
-        version = guidance_current()
+        version = guidance_current_uncached()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     if version is None:
