@@ -11,6 +11,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from mastoweb import roles
+from tests.cases.factories import publish_revision
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +54,21 @@ def test_a_removed_role_is_refused_at_once_though_its_link_lingers(client, revie
     reviewer.groups.clear()
 
     assert client.get(reverse("cases:review")).status_code == 403
+
+
+def footer(response):
+    html = response.content.decode()
+    return html[html.index("<footer") :]
+
+
+def test_the_footer_names_the_new_version_after_a_publish(client, clinician, editor, version_one):
+    client.force_login(clinician)
+    assert "version 1</a>" in footer(client.get(reverse("guidance:versions")))
+
+    publish_revision(user=editor, revise=lambda draft: None)
+
+    shown = footer(client.get(reverse("guidance:versions")))
+    assert "version 2</a>" in shown
+    assert "(published" in shown
+    assert "version 1</a>" in footer(client.get(reverse("guidance:version", args=[1])))
+    assert "(retired" in footer(client.get(reverse("guidance:version", args=[1])))
