@@ -108,7 +108,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # current guidance version changed must be (guidance/selectors.py): the
 # database (table mastoweb_cache, made by migrate), not Django's per-process
 # local-memory default.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "mastoweb_cache"}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "mastoweb_cache",
+        # Sessions live here too (below): room for every open one before entries are culled.
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,6 +168,10 @@ SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 30 * 60))
 SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60))
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # shared ward computers
+# Stored in the database and read through the shared cache: one primary-key read of
+# the cache table instead of the ORM's session query and a signature check on every
+# request; writes go to both, and logout removes both, for every process at once.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts
 # none and uses REMOTE_ADDR (audit.ip.client_ip, for the audit trail and axes).

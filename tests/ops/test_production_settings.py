@@ -41,12 +41,24 @@ def test_it_redirects_to_https_and_uses_the_compressed_manifest(load_production)
     assert production.STORAGES["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
+# Caches every process and every instance sees alike: sessions are read through the
+# cache, and the current guidance version's token lives in it.
+SHARED_CACHES = {"django.core.cache.backends.db.DatabaseCache", "django.core.cache.backends.redis.RedisCache"}
+
+
 def test_it_keeps_sessions_in_the_database(load_production):
     production = load_production(SECRET_KEY=SECRET)
 
-    assert getattr(production, "SESSION_ENGINE", "django.contrib.sessions.backends.db") == (
-        "django.contrib.sessions.backends.db"
-    )
+    assert getattr(production, "SESSION_ENGINE", "django.contrib.sessions.backends.db") in {
+        "django.contrib.sessions.backends.db",
+        "django.contrib.sessions.backends.cached_db",
+    }
+
+
+def test_its_cache_is_shared_by_every_process_and_instance(load_production):
+    production = load_production(SECRET_KEY=SECRET)
+
+    assert production.CACHES["default"]["BACKEND"] in SHARED_CACHES
 
 
 def test_it_lets_local_serve_turn_the_https_redirect_off(load_production):
