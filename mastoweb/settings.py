@@ -95,11 +95,25 @@ TEMPLATES = [
     },
 ]
 
+
+def sqlite_in_wal_mode(database):
+    """SQLite with a write-ahead log: readers (the other gunicorn workers) never wait for a
+    writer, and a commit (each case view writes its audit event) syncs the log once rather
+    than the rollback journal and the database. Synchronous stays FULL: a commit survives a
+    power cut. The mode is kept in the file; setting it again at connection is a no-op.
+    """
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL"
+    return database
+
+
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+    "default": sqlite_in_wal_mode(
+        dj_database_url.config(
+            default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        )
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
