@@ -72,3 +72,21 @@ def test_it_answers_health_checks_over_plain_http(load_production, client, setti
 
     assert client.get("/healthz").status_code == 200
     assert client.get("/guidance/").status_code == 301
+
+
+def test_it_keeps_templates_compiled_between_requests(load_production):
+    """Django's cached loader, behind django-template-partials' loader (which puts itself in front at start-up)."""
+    from django.template import Engine
+
+    template_settings = load_production(SECRET_KEY=SECRET).TEMPLATES[0]
+    engine = Engine(
+        dirs=template_settings["DIRS"],
+        app_dirs=template_settings.get("APP_DIRS", False),
+        loaders=template_settings["OPTIONS"].get("loaders"),
+    )
+
+    chain, loaders = [], engine.template_loaders
+    while loaders:
+        chain.append(type(loaders[0]).__module__)
+        loaders = getattr(loaders[0], "loaders", [])
+    assert "django.template.loaders.cached" in chain
