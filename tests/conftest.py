@@ -24,12 +24,14 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _guidance_read_afresh():
-    # Each process keeps the current guidance version it read (guidance/selectors.py).
-    # A flushed and restored database (transactional tests) can bring back an older
-    # one without a publish, which no deployment does; each test starts unread.
-    from guidance import selectors
+    # Each process keeps the current guidance version it read (guidance/selectors.py)
+    # and each published version's rendered page (guidance/views.py). Tests roll back
+    # and restore databases, so a version id and publication time can come back with
+    # other content, which no deployment does; each test starts with neither kept.
+    from guidance import selectors, views
 
     selectors._current.clear()
+    views._articles.clear()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
+from guidance.publishing import draft_create
 from mastoweb import roles
 from tests.cases.factories import form_data, make_case, publish_revision
 
@@ -66,6 +67,25 @@ def test_the_trivial_page_reads_the_session_the_user_and_the_guidance_token(
     client.force_login(clinician)
 
     assert kinds(captured(client, "get", trivial_page)) == [SESSION, "SELECT auth_user", GUIDANCE_TOKEN]
+
+
+def test_the_guidance_page_reads_a_published_version_once_per_process(client, clinician, version_one):
+    client.force_login(clinician)
+
+    assert kinds(captured(client, "get", reverse("guidance:current"))) == [
+        SESSION,
+        "SELECT auth_user",
+        GUIDANCE_TOKEN,
+    ]
+
+
+def test_a_draft_is_read_afresh_on_every_preview(client, editor, version_one):
+    draft = draft_create(guideline=version_one.guideline, user=editor)
+    client.force_login(editor)
+
+    queries = kinds(captured(client, "get", reverse("guidance:version", args=[draft.number])))
+
+    assert {"SELECT guidance_section", "SELECT guidance_paragraph", "SELECT guidance_rule"} <= set(queries)
 
 
 def test_the_management_page_writes_one_audit_event(client, clinician, version_one):
