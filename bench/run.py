@@ -681,6 +681,10 @@ def bench_load(who, *, seconds, connections, workers=2):
 # ---------------------------------------------------------------- report
 
 
+def _without_passwords(text):
+    return re.sub(r"(://[^:/@\s]+):[^@\s]+@", r"\1:…@", text)
+
+
 def _ms(value):
     return "—" if value is None else f"{value:.2f}"
 
@@ -761,7 +765,7 @@ class Report:
             f"- Code: {m['code']}.",
             f"- Load average (1/5/15 min) before: {self.load_before}; after: {self.load_after}."
             " Other work on the machine slows every figure; compare runs with similar load.",
-            f"- Command: `{' '.join(['bench/run.py', *sys.argv[1:]])}`.",
+            f"- Command: `{_without_passwords(' '.join(['bench/run.py', *sys.argv[1:]]))}`.",
             "",
         ]
         if self.engine:

@@ -93,3 +93,11 @@ def test_it_judges_the_trivial_page_against_the_bare_response_and_its_queries():
 
     assert verdict == "4.0x bare, ≤ 3x: **misses**; ≤ 3 queries: meets"
     assert report.missed == ["trivial view at 1,000 cases: 4.0x the bare HttpResponse"]
+
+
+def test_it_keeps_database_passwords_out_of_the_report():
+    from bench.run import _without_passwords
+
+    command = "bench/run.py --postgres postgres://mastoweb:s3cret@db:5432/mastoweb_bench --quick"
+
+    assert _without_passwords(command) == "bench/run.py --postgres postgres://mastoweb:…@db:5432/mastoweb_bench --quick"
