@@ -2,30 +2,42 @@
 
     .venv/bin/python bench/run.py            # 10k and 1M cases, 30 s of load per page (about 30 min)
     .venv/bin/python bench/run.py --quick    # 1k and 10k cases, 5 s of load per page: a smoke run
+    .venv/bin/python bench/run.py --profile trivial   # where one page's time and queries go
 
-Prints a Markdown table and writes it to bench/results/<date>-<host>.md. The
+Prints a Markdown table and writes it to bench/results/<date>-<host>.md. With
+--profile it measures no table: it runs one page (a name from the table, or a
+part of one) under cProfile at the first level and writes
+bench/results/profiles/<page>.prof (for pstats or snakeviz) and <page>.txt (the
+heaviest functions and the SQL of one request). The
 database is bench/bench.sqlite3, rebuilt each run, or BENCH_DATABASE_URL (a
 PostgreSQL database whose name contains "bench"; it is dropped and created
-again). Every step is bounded in time; the only server is on 127.0.0.1.
+again). With --postgres URL (or BENCH_POSTGRES_URL) the load section runs on
+that PostgreSQL database too, seeded to the same level, so one table has both.
+The load section's gunicorn runs as `make serve` does: mastoweb.production,
+mastoweb/gunicorn.conf.py, static files collected. Every step is bounded in time; the only server is on 127.0.0.1.
 """
 
 import argparse
+import json
 import math
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.client import HTTPConnection
 from pathlib import Path
 from random import Random
+from urllib.parse import urlencode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench" / "results"
@@ -37,16 +49,22 @@ STREAM_CASES = 100_000  # the realistic stream through the evaluation cache
 PAGE_TARGET = 3.0  # x the trivial view
 GROWTH_TARGET = 1.5  # reviewer list at the largest level ÷ at the smallest
 IMPACT_TARGET_S = 60.0  # a draft's impact on 1,000,000 stored cases, on PostgreSQL
+TRIVIAL_TARGET = 3.0  # x the bare HttpResponse
+TRIVIAL_QUERIES = 3  # session, user, the current guidance version's token
+# Under load on PostgreSQL, as a share of /healthz's requests per second.
+LOAD_TARGETS = {"trivial view (baseline)": 0.70, "management page": 0.50}
 
 
 # ---------------------------------------------------------------- set-up
 
 
-def fresh_database():
+def fresh_database(*, keep):
+    """The bench database, emptied unless `keep` (a PostgreSQL one is created if missing)."""
     url = os.environ.get("BENCH_DATABASE_URL", "")
     if not url:
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
+        if not keep:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
         return
     import dj_database_url
     import psycopg
@@ -64,6 +82,9 @@ def fresh_database():
         "autocommit": True,
     }
     with psycopg.connect(**admin) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and keep:
+            return
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
 
@@ -71,8 +92,9 @@ def fresh_database():
 def setup_django(*, keep_db):
     sys.path.insert(0, str(BASE_DIR))
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    if not keep_db:
-        fresh_database()
+    # One key for this process, which signs the session cookies, and the gunicorn it starts.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
+    fresh_database(keep=keep_db)
     import django
 
     django.setup()
@@ -347,7 +369,9 @@ class Page:
     load: bool = True  # included in the load test
     note: str = ""
     headers: object = None  # callable() -> headers of each request (a fresh CDS Hooks token)
-    judged: bool = False  # held to the page target though no one is logged in
+    # Held to the page target: None, every signed-in page but the baseline; True or False, as said
+    # (a CDS Hooks call is judged though no one is logged in; the bare response is never).
+    judged: bool | None = None
 
 
 @dataclass
@@ -383,8 +407,12 @@ def _reverse(name, **kwargs):
         return None
 
 
+BARE = "bare HttpResponse (no session)"
+SIGNED_IN_BARE = "bare HttpResponse, signed in"
 PAGES = [
-    Page("bare HttpResponse (no session)", lambda p: "/bench/hello/", user=None, load=False),
+    Page(BARE, lambda p: "/bench/hello/", user=None, load=False),
+    # The floor of any signed-in page: the session and the user, read by the middleware; no template.
+    Page(SIGNED_IN_BARE, lambda p: "/bench/hello/", load=False, judged=False),
     Page("trivial view (baseline)", lambda p: "/bench/trivial/", baseline=True),
     Page("/healthz", lambda p: "/healthz", user=None),
     Page("guidance page", lambda p: _reverse("guidance:current")),
@@ -603,7 +631,9 @@ def _request(client, page, path, data):
         headers.update(page.headers())
         return client.post(path, data, content_type="application/json", headers=headers)
     if page.method == "post":
-        return client.post(path, data, headers=headers)
+        # Encoded as a browser sends a form without files (htmx too), not as the test client's
+        # default multipart body, whose parsing would be timed as part of the page.
+        return client.post(path, urlencode(data, doseq=True), "application/x-www-form-urlencoded", headers=headers)
     return client.get(path, headers=headers)
 
 
@@ -649,6 +679,107 @@ def bench_pages(level, *, requests, warmup=10):
         result.median_ms = statistics.median(times) * 1000
         result.p95_ms = times[min(len(times) - 1, math.ceil(0.95 * len(times)) - 1)] * 1000
     return results, who
+
+
+# ---------------------------------------------------------------- profile
+
+
+PROFILES_DIR = RESULTS_DIR / "profiles"
+
+
+def page_named(name):
+    """The one page whose name contains `name` ("trivial", "management")."""
+    found = [page for page in PAGES if name.lower() in page.name.lower()]
+    if len(found) != 1:
+        names = ", ".join(repr(page.name) for page in PAGES)
+        sys.exit(f"--profile {name!r} matches {len(found)} pages; pick one of {names}.")
+    return found[0]
+
+
+def _short_paths(text):
+    """pstats prints absolute paths; the project's and the packages' prefixes only take room."""
+    import sysconfig
+
+    for prefix in (sysconfig.get_paths()["purelib"], str(BASE_DIR)):
+        text = text.replace(prefix + os.sep, "")
+    return text
+
+
+def profile_page(page, *, requests, warmup=10):
+    """cProfile of `requests` requests to one page, and the SQL of one request.
+
+    Writes <date>-<page>.prof (pstats, snakeviz) and <date>-<page>.txt under
+    bench/results/profiles/ and returns the text file's path. The median is
+    measured before the profiler starts: cProfile slows Python calls, not SQL,
+    so times under it overstate the Python share.
+    """
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+
+    who = people()
+    path = page.path(who)
+    if path is None:
+        sys.exit(f"{page.name}: not built yet")
+    client = _client_for(getattr(who, page.user) if page.user else None)
+    data = page.data(who) if page.data else None
+    for _ in range(warmup):
+        response = _request(client, page, path, data)
+    if response.status_code != 200:
+        sys.exit(f"{page.name} answered {response.status_code}")
+    queries = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries.append((time.perf_counter() - started, sql if params is None else sql % tuple(params or ())))
+
+    with connection.execute_wrapper(timed):
+        _request(client, page, path, data)
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        _request(client, page, path, data)
+        times.append(time.perf_counter() - started)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        _request(client, page, path, data)
+    profiler.disable()
+
+    PROFILES_DIR.mkdir(parents=True, exist_ok=True)
+    stem = PROFILES_DIR / f"{datetime.now(UTC):%Y-%m-%d}-{re.sub(r'[^a-z0-9]+', '-', page.name.lower()).strip('-')}"
+    profiler.dump_stats(stem.with_suffix(".prof"))
+    report = io.StringIO()
+    stats = pstats.Stats(profiler, stream=report)
+    report.write("Heaviest by cumulative time (the call and everything under it):\n")
+    stats.sort_stats("cumulative").print_stats(45)
+    report.write("Heaviest by own time:\n")
+    stats.sort_stats("tottime").print_stats(30)
+    m = machine()
+    lines = [
+        f"# Profile of {page.name}: {path}",
+        "",
+        f"{m['code']}; {m['database']}; Python {m['python']}, Django {m['django']}; load average {load_average()}.",
+        f"Median {statistics.median(times) * 1000:.2f} ms over {requests} requests without the profiler;"
+        f" {requests} more under cProfile below.",
+        "",
+        f"## {len(queries)} queries in one request",
+        "",
+        "Times are the database driver's execute only; building each query in the ORM is in the profile below.",
+        "",
+        *(f"{n}. ({seconds * 1e6:.0f} µs) {sql}" for n, (seconds, sql) in enumerate(queries, 1)),
+        "",
+        "## cProfile",
+        "",
+        _short_paths(report.getvalue()),
+    ]
+    stem.with_suffix(".txt").write_text("\n".join(lines))
+    return stem.with_suffix(".txt")
 
 
 # ---------------------------------------------------------------- (c) load
@@ -736,7 +867,11 @@ def _session_cookie(user):
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
+WRK_WARMUP = 2  # seconds of load per page before the measured run
+
+
 def bench_load(who, *, seconds, connections, workers=2):
+    """gunicorn as `make serve` runs it (mastoweb.production, its config, static files collected), under wrk."""
     results = []
     pages = [page for page in PAGES if page.load]
     if not ensure_wrk():
@@ -744,12 +879,24 @@ def bench_load(who, *, seconds, connections, workers=2):
     port = free_port()
     env = dict(
         os.environ,
-        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_SETTINGS_MODULE="bench.production",
+        SECURE_SSL_REDIRECT="false",
         PORT=str(port),
         WEB_CONCURRENCY=str(workers),
         PYTHONPATH=str(BASE_DIR),
     )
     env.pop("BIND", None)
+    collected = subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, str(BASE_DIR / "manage.py"), "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if collected.returncode != 0:
+        return [LoadResult(page=page, missing="collectstatic failed") for page in pages]
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn and config
         [str(VENV_BIN / "gunicorn"), "-c", str(BASE_DIR / "mastoweb" / "gunicorn.conf.py")],
         cwd=BASE_DIR,
@@ -772,19 +919,23 @@ def bench_load(who, *, seconds, connections, workers=2):
             if status != 200:
                 results.append(LoadResult(page=page, missing=f"answered {status} before the run"))
                 continue
-            command = [
-                "wrk",
-                f"-t{min(2, connections)}",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "--timeout",
-                "10s",
-                "--latency",
-                *(["-H", f"Cookie: {cookie}"] if cookie else []),
-                f"http://127.0.0.1:{port}{path}",
-            ]
-            run = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)  # noqa: S603
-            results.append(LoadResult(page=page, **parse_wrk(run.stdout)))
+
+            def wrk(duration, path=path, cookie=cookie):
+                command = [
+                    "wrk",
+                    f"-t{min(2, connections)}",
+                    f"-c{connections}",
+                    f"-d{duration}s",
+                    "--timeout",
+                    "10s",
+                    "--latency",
+                    *(["-H", f"Cookie: {cookie}"] if cookie else []),
+                    f"http://127.0.0.1:{port}{path}",
+                ]
+                return subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=False)  # noqa: S603
+
+            wrk(WRK_WARMUP)  # each worker's first requests of a page compile its templates and fill its caches
+            results.append(LoadResult(page=page, **parse_wrk(wrk(seconds).stdout)))
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -796,6 +947,10 @@ def bench_load(who, *, seconds, connections, workers=2):
 
 
 # ---------------------------------------------------------------- report
+
+
+def _without_passwords(text):
+    return re.sub(r"(://[^:/@\s]+):[^@\s]+@", r"\1:…@", text)
 
 
 def _ms(value):
@@ -820,11 +975,56 @@ class Report:
     proofs: ProofResult | None = None
     pages: dict = field(default_factory=dict)  # level -> [PageResult]
     clinician_cases: dict = field(default_factory=dict)  # level -> n
-    load: list = field(default_factory=list)
+    load: dict = field(default_factory=dict)  # database -> [LoadResult]
     load_level: int | None = None
     load_after: str = ""
     missed: list = field(default_factory=list)
     impact: dict = field(default_factory=dict)  # level -> ImpactResult
+
+    def _judge_trivial(self, trivial, bare, level):
+        ratio = trivial.median_ms / bare.median_ms
+        fast, few = ratio <= TRIVIAL_TARGET, trivial.queries <= TRIVIAL_QUERIES
+        if not fast:
+            self.missed.append(f"trivial view at {level:,} cases: {ratio:.1f}x the bare HttpResponse")
+        if not few:
+            self.missed.append(f"trivial view at {level:,} cases: {trivial.queries} queries")
+        return (
+            f"{ratio:.1f}x bare, ≤ {TRIVIAL_TARGET:g}x: {_verdict(fast)}; ≤ {TRIVIAL_QUERIES} queries: {_verdict(few)}"
+        )
+
+    def _load_table(self, database, results):
+        a = self.args
+        judged = database.startswith("PostgreSQL")
+        healthz = next((r.requests_per_s for r in results if r.page.name == "/healthz" and not r.missing), None)
+        out = [
+            f"## (c) Under load on {database}: gunicorn as `make serve` runs it (mastoweb.production), 2 sync"
+            f" workers, wrk -c{a.load_connections}, {a.load_seconds} s per page, loopback, {self.load_level:,} cases",
+            "",
+            "Share of /healthz: requests per second as a share of /healthz's in the same run; the targets"
+            " (trivial page ≥ 70%, management page ≥ 50%) are judged on PostgreSQL.",
+            "",
+            "| page | requests/s | share of /healthz | p50 ms | p99 ms | requests | errors | target |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in results:
+            if r.missing:
+                out.append(f"| {r.page.name} | {r.missing} | | | | | | |")
+                continue
+            share = r.requests_per_s / healthz if healthz and r.requests_per_s is not None else None
+            targets = [f"0 errors: {_verdict(not r.errors)}"]
+            if r.errors:
+                self.missed.append(f"{r.page.name} under load on {database}: {r.errors} errors")
+            wanted = LOAD_TARGETS.get(r.page.name)
+            if judged and wanted is not None and share is not None:
+                targets.append(f"≥ {wanted:.0%} of /healthz: {_verdict(share >= wanted)}")
+                if share < wanted:
+                    self.missed.append(f"{r.page.name} under load on {database}: {share:.0%} of /healthz's throughput")
+            out.append(
+                f"| {r.page.name} | {r.requests_per_s:,.1f} | {'—' if share is None else f'{share:.0%}'}"
+                f" | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} | {r.requests:,} | {r.errors} | {'; '.join(targets)} |"
+            )
+        out.append("")
+        return out
 
     def markdown(self):
         m = self.machine
@@ -835,7 +1035,7 @@ class Report:
             f"- Code: {m['code']}.",
             f"- Load average (1/5/15 min) before: {self.load_before}; after: {self.load_after}."
             " Other work on the machine slows every figure; compare runs with similar load.",
-            f"- Command: `{' '.join(['bench/run.py', *sys.argv[1:]])}`.",
+            f"- Command: `{_without_passwords(' '.join(['bench/run.py', *sys.argv[1:]]))}`.",
             "",
         ]
         if self.engine:
@@ -886,6 +1086,7 @@ class Report:
             ]
             for level, results in self.pages.items():
                 trivial = next(r for r in results if r.page.name == trivial_name)
+                bare = next((r for r in results if r.page.name == BARE and not r.missing), None)
                 for r in results:
                     if r.missing:
                         out.append(f"| {r.page.name} | {level:,} | {r.missing} | | | | | | |")
@@ -893,10 +1094,16 @@ class Report:
                     ratio = r.median_ms / trivial.median_ms
                     p95_ratio = r.p95_ms / trivial.p95_ms
                     q_ratio = r.queries / trivial.queries if trivial.queries else None
-                    judged = r.page.judged or not (r.page.baseline or r.page.user is None)
+                    judged = (
+                        r.page.judged if r.page.judged is not None else not (r.page.baseline or r.page.user is None)
+                    )
                     verdict = _verdict(ratio <= PAGE_TARGET) if judged else ""
                     if judged and ratio > PAGE_TARGET:
                         self.missed.append(f"{r.page.name} at {level:,} cases: {ratio:.1f}x the trivial view")
+                    if r.page.baseline and bare is not None:
+                        verdict = self._judge_trivial(r, bare, level)
+                    if r.page.name == SIGNED_IN_BARE and bare is not None:
+                        verdict = f"{r.median_ms / bare.median_ms:.1f}x bare: the floor of a signed-in page"
                     out.append(
                         f"| {r.page.name} | {level:,} | {_ms(r.median_ms)} | {_ms(r.p95_ms)} | {r.queries}"
                         f" | {_x(ratio)} | {_x(p95_ratio)} | {_x(q_ratio)} | {verdict} |"
@@ -992,9 +1199,41 @@ class Report:
             )
         if self.proofs and not self.proofs.met:
             self.missed.insert(0, f"safety proofs: {self.proofs.total_s:.2f} s (target {PROOF_TARGET_S:g} s)")
+        for database, results in self.load.items():
+            out += self._load_table(database, results)
+        if self.engine and self.engine.rate < ENGINE_TARGET:
+            self.missed.insert(0, f"engine: {self.engine.rate:,.0f} cases/s (target {ENGINE_TARGET:,})")
         out += ["## Targets missed", ""]
         out += [f"- {item}" for item in self.missed] or ["- none"]
         return "\n".join(out) + "\n"
+
+
+def save_load(path, database, results):
+    rows = [{**{k: v for k, v in vars(r).items() if k != "page"}, "page": r.page.name} for r in results]
+    path.write_text(json.dumps({"database": database, "results": rows}))
+
+
+def load_on_postgres(args):
+    """The load section again, in a process of its own on the PostgreSQL database, seeded to the same level."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "load.json"
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            *("--levels", str(args.levels[-1]), "--skip", "engine", "--skip", "pages"),
+            *("--load-seconds", str(args.load_seconds), "--load-connections", str(args.load_connections)),
+            *("--load-json", str(out)),
+            *(["--keep-db"] if args.keep_db else []),
+        ]
+        env = dict(os.environ, BENCH_DATABASE_URL=args.postgres)
+        run = subprocess.run(command, env=env, timeout=6 * 3600, check=False)  # noqa: S603 - this script
+        if run.returncode != 0 or not out.exists():
+            pages = [page for page in PAGES if page.load]
+            return {"PostgreSQL": [LoadResult(page=page, missing="the PostgreSQL run failed") for page in pages]}
+        data = json.loads(out.read_text())
+    by_name = {page.name: page for page in PAGES}
+    results = [LoadResult(**{**row, "page": by_name[row["page"]]}) for row in data["results"]]
+    return {data["database"]: results}
 
 
 def main():
@@ -1011,6 +1250,19 @@ def main():
     )
     parser.add_argument("--keep-db", action="store_true", help="reuse the bench database (and its cases)")
     parser.add_argument("--out", type=Path, help="where to write the table (default bench/results/<date>-<host>.md)")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=os.environ.get("BENCH_POSTGRES_URL"),
+        help="run the load section on this PostgreSQL database too, after SQLite (default $BENCH_POSTGRES_URL);"
+        " its name must contain 'bench': it is dropped and created again",
+    )
+    parser.add_argument("--load-json", type=Path, help=argparse.SUPPRESS)  # where the PostgreSQL run reports
+    parser.add_argument(
+        "--profile",
+        metavar="PAGE",
+        help="instead of the table, profile one page (its name or part of it) at the first level",
+    )
     args = parser.parse_args()
     args.levels = [int(n) for n in (args.levels or ("1000,10000" if args.quick else "10000,1000000")).split(",")]
     args.requests = args.requests or (50 if args.quick else 200)
@@ -1019,6 +1271,15 @@ def main():
     started = datetime.now(UTC)
     load_before = load_average()
     setup_django(keep_db=args.keep_db)
+    if args.profile:
+        page = page_named(args.profile)
+        print(f"== seeding to {args.levels[0]:,} cases", file=sys.stderr)
+        seed_to(args.levels[0], seed=args.levels[0])
+        print(f"== profiling {page.name}", file=sys.stderr)
+        written = profile_page(page, requests=args.requests)
+        print(written.read_text())
+        print(f"written to {written.relative_to(BASE_DIR)} and its .prof", file=sys.stderr)
+        return
     report = Report(started=started, machine=machine(), args=args, load_before=load_before)
 
     if "engine" not in args.skip:
@@ -1040,8 +1301,15 @@ def main():
             report.impact[level] = bench_impact()
     if "load" not in args.skip:
         report.load_level = args.levels[-1]
-        print(f"== (c) gunicorn under load at {report.load_level:,} cases", file=sys.stderr)
-        report.load = bench_load(who or people(), seconds=args.load_seconds, connections=args.load_connections)
+        database = report.machine["database"]
+        print(f"== (c) gunicorn under load on {database} at {report.load_level:,} cases", file=sys.stderr)
+        results = bench_load(who or people(), seconds=args.load_seconds, connections=args.load_connections)
+        if args.load_json:
+            save_load(args.load_json, database, results)
+            return
+        report.load[database] = results
+        if args.postgres and not database.startswith("PostgreSQL"):
+            report.load.update(load_on_postgres(args))
     report.load_after = load_average()
 
     text = report.markdown()

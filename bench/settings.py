@@ -9,17 +9,19 @@ import os
 import dj_database_url
 
 from mastoweb.settings import *  # noqa: F403
-from mastoweb.settings import BASE_DIR, TEMPLATES
+from mastoweb.settings import BASE_DIR, TEMPLATES, sqlite_in_wal_mode
 
 DEBUG = False
 ROOT_URLCONF = "bench.urls"
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{BASE_DIR / 'bench' / 'bench.sqlite3'}",
-        conn_max_age=60,
-        conn_health_checks=True,
+    "default": sqlite_in_wal_mode(
+        dj_database_url.parse(
+            os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{BASE_DIR / 'bench' / 'bench.sqlite3'}",
+            conn_max_age=60,
+            conn_health_checks=True,
+        )
     )
 }
 # seed_cases writes synthetic patients only in development or here.

@@ -9,3 +9,9 @@ class GuidanceConfig(AppConfig):
         from . import audit_names
 
         audit_names.register()
+
+        from django.db.models.signals import post_migrate
+
+        from .selectors import guidance_after_migrate
+
+        post_migrate.connect(guidance_after_migrate, sender=self, dispatch_uid="guidance_after_migrate")

@@ -1,4 +1,4 @@
-from .publishing import guidance_current
+from .selectors import guidance_current
 
 
 def current_guidance(request):

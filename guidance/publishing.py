@@ -8,7 +8,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -28,6 +27,7 @@ from .models import (
     Section,
 )
 from .quotes import quote_in_text
+from .selectors import guidance_current, guidance_current_invalidate  # noqa: F401 - guidance_current: re-exported
 
 REGRESSION_CASES_FILE = Path(__file__).resolve().parent / "data" / "regression-cases.json"
 
@@ -50,15 +50,6 @@ class PublishError(Exception):
 _compiled_cache = {}
 # Distinct fact combinations kept per frozen version; about 2 kB each, so a few tens of MB at most.
 EVALUATION_CACHE_SIZE = 20_000
-
-
-def guidance_current(*, slug=None):
-    """The published version of the guideline, or None."""
-    return (
-        GuidanceVersion.objects.select_related("guideline")
-        .filter(guideline__slug=slug or settings.GUIDANCE_SLUG, status=GuidanceVersion.Status.PUBLISHED)
-        .first()
-    )
 
 
 def guidance_compiled(version):
@@ -243,6 +234,11 @@ def draft_publish(*, draft, user, change_note, confirm_changes=False):
         approved_by=draft.approved_by_id,
         fingerprint=draft.approved_fingerprint,
     )
+    # Now, for this transaction (the database cache commits the new token with the publish),
+    # and again once committed, for a cache outside the transaction: a process that read the
+    # old version in between would otherwise keep it under the first new token.
+    guidance_current_invalidate()
+    transaction.on_commit(guidance_current_invalidate)
     return draft
 
 

@@ -1,8 +1,76 @@
-"""Guidance reads: versions by number, in one place."""
+"""Reads of guidance: the current (published) version, and versions by number.
+
+The current version changes only when a draft is published, yet every page
+names it in the footer. Each process keeps the version it last read together
+with a token, and reads it again only when the token in Django's cache has
+changed. Publishing replaces the token (`guidance_current_invalidate`), so
+every process, on this instance or another, reads the new version at its next
+lookup. That needs a cache all processes share: the database cache by default
+(mastoweb.settings, docs/deploy.md), where reading the token is one query on
+its primary key instead of the query on the versions and their guideline.
+"""
+
+import copy
+import uuid
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
 
 from .models import GuidanceVersion
+
+CURRENT_KEY = "guidance:current"  # holds the token, not the version
+
+# slug -> (token, version) as this process last read them.
+_current = {}
+
+
+def guidance_current_uncached(*, slug=None):
+    """The published version as the database has it now, or None: for /healthz, which must ask the database."""
+    return (
+        GuidanceVersion.objects.select_related("guideline")
+        .filter(guideline__slug=slug or settings.GUIDANCE_SLUG, status=GuidanceVersion.Status.PUBLISHED)
+        .first()
+    )
+
+
+def guidance_current(*, slug=None):
+    """The published version of the guideline, or None.
+
+    A copy each time: callers may change what they get without changing
+    what the next caller gets.
+    """
+    slug = slug or settings.GUIDANCE_SLUG
+    token = cache.get(CURRENT_KEY)
+    if token is None:  # never set, or evicted: no process may trust what it read under an older one
+        token = guidance_current_invalidate()
+    held = _current.get(slug)
+    if held is None or held[0] != token:
+        # Read after the token: a publish committed after this read replaces the token again,
+        # so a version read too early is never kept under the token that follows it.
+        held = (token, guidance_current_uncached(slug=slug))
+        _current[slug] = held
+    return copy.copy(held[1])
+
+
+def guidance_current_invalidate():
+    """Make every process read the current version afresh at its next lookup; returns the new token.
+
+    A random token rather than a counter: a token never comes back, even if
+    the cache loses it, so nothing read under an old one is trusted again.
+    """
+    token = uuid.uuid4().hex
+    cache.set(CURRENT_KEY, token, timeout=None)
+    return token
+
+
+def guidance_after_migrate(sender, using, **kwargs):
+    """post_migrate: the cache table exists, and a version a migration published is read afresh.
+
+    The flush between transactional tests sends post_migrate too.
+    """
+    call_command("createcachetable", database=using, verbosity=0)
+    guidance_current_invalidate()
 
 
 def guidance_version_by_number(*, number, slug=None, frozen_only=False):

@@ -4,6 +4,7 @@ from django.db import DatabaseError
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -11,6 +12,7 @@ from mastoweb.twofactor import two_factor_pending
 
 from .models import GuidanceVersion, Paragraph, Rule
 from .publishing import guidance_current, version_diff
+from .selectors import guidance_current_uncached
 
 
 def _can_preview_drafts(user):
@@ -33,8 +35,8 @@ def _version_for(request, number):
     return version
 
 
-def _render_version(request, version):
-    sections = version.sections.prefetch_related(
+def _sections(version):
+    return version.sections.prefetch_related(
         Prefetch(
             "paragraphs",
             queryset=Paragraph.objects.order_by("order", "pk").prefetch_related(
@@ -42,13 +44,31 @@ def _render_version(request, version):
             ),
         )
     ).order_by("order", "pk")
+
+
+# Published and retired versions never change: each one's article is rendered once per
+# process (three queries and most of the page's time). The key holds what the article
+# shows besides the content: the status and dates, and the current version it points to.
+_articles = {}
+
+
+def _article(version, current):
+    key = (version.pk, version.status, version.published_at, version.retired_at, current and current.pk)
+    if key not in _articles:
+        context = {"version": version, "sections": _sections(version), "current": current}
+        _articles[key] = render_to_string("guidance/version_detail.html#article", context)
+    return _articles[key]
+
+
+def _render_version(request, version):
     current = version if version.status == GuidanceVersion.Status.PUBLISHED else guidance_current()
-    return render(
-        request,
-        "guidance/version_detail.html",
-        # guidance_shown: the footer names the version on the page, not the current one.
-        {"version": version, "sections": sections, "current": current, "guidance_shown": version},
-    )
+    # guidance_shown: the footer names the version on the page, not the current one.
+    context = {"version": version, "current": current, "guidance_shown": version}
+    if version.is_frozen:
+        context["article"] = _article(version, current)
+    else:
+        context["sections"] = _sections(version)
+    return render(request, "guidance/version_detail.html", context)
 
 
 @login_required
@@ -93,7 +113,7 @@ def version_compare(request, old, new):
 def healthz(request):
     """Up when the database answers and a guidance version is published."""
     try:
-        version = guidance_current()
+        version = guidance_current_uncached()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     if version is None:

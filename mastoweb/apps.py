@@ -20,7 +20,9 @@ class MastowebConfig(AppConfig):
         from . import checks  # noqa: F401 - registers the system checks
         from .device_admin import register_device_admin
         from .middleware import stamp_login
+        from .navigation import stamp_navigation
 
         user_logged_in.connect(stamp_login, dispatch_uid="mastoweb_stamp_login")
+        user_logged_in.connect(stamp_navigation, dispatch_uid="mastoweb_stamp_navigation")
         # The admin app comes first in INSTALLED_APPS, so its autodiscover has run.
         register_device_admin(admin.site)

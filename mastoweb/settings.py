@@ -96,19 +96,47 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "guidance.context_processors.current_guidance",
+                "mastoweb.navigation.navigation",
             ],
         },
     },
 ]
 
+
+def sqlite_in_wal_mode(database):
+    """SQLite with a write-ahead log: readers (the other gunicorn workers) never wait for a
+    writer, and a commit (each case view writes its audit event) syncs the log once rather
+    than the rollback journal and the database. Synchronous stays FULL: a commit survives a
+    power cut. The mode is kept in the file; setting it again at connection is a no-op.
+    """
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL"
+    return database
+
+
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+    "default": sqlite_in_wal_mode(
+        dj_database_url.config(
+            default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        )
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Shared by every process and instance, as the token that tells them the
+# current guidance version changed must be (guidance/selectors.py): the
+# database (table mastoweb_cache, made by migrate), not Django's per-process
+# local-memory default.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "mastoweb_cache",
+        # Sessions live here too (below): room for every open one before entries are culled.
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -173,6 +201,10 @@ SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 30 * 60))
 SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60))
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # shared ward computers
+# Stored in the database and read through the shared cache: one primary-key read of
+# the cache table instead of the ORM's session query and a signature check on every
+# request; writes go to both, and logout removes both, for every process at once.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts
 # none and uses REMOTE_ADDR (audit.ip.client_ip, for the audit trail and axes).

@@ -1,7 +1,13 @@
 """Shared fixtures: a user for each role plus an outsider, two-factor devices, and the guidance."""
 
+import os
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
+import dj_database_url
+import psycopg
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -9,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from mastoweb import roles
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+MANAGE = [sys.executable, str(Path(__file__).resolve().parent.parent / "manage.py")]
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +28,18 @@ def _fast_password_hashing(settings):
 def _tasks_run_immediately(settings):
     # Background tasks run inside the test, when enqueued (the database backend needs a worker).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _guidance_read_afresh():
+    # Each process keeps the current guidance version it read (guidance/selectors.py)
+    # and each published version's rendered page (guidance/views.py). Tests roll back
+    # and restore databases, so a version id and publication time can come back with
+    # other content, which no deployment does; each test starts with neither kept.
+    from guidance import selectors, views
+
+    selectors._current.clear()
+    views._articles.clear()
 
 
 @pytest.fixture
@@ -116,6 +135,42 @@ def version_one(db):
     from guidance.selectors import guidance_version_by_number
 
     return guidance_version_by_number(number=1)
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path):
+    """A new empty database like the suite's own, dropped afterwards."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    config = dj_database_url.parse(url)
+    name = f"mastoweb_scratch_{uuid.uuid4().hex[:12]}"
+    admin = {
+        "host": config["HOST"],
+        "port": config["PORT"] or 5432,
+        "user": config["USER"],
+        "password": config["PASSWORD"],
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**admin) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(**admin) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def manage(database_url, *args):
+    """manage.py in a process of its own, on the given database."""
+    env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="mastoweb.settings")
+    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [*MANAGE, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
 
 
 def pytest_collection_modifyitems(config, items):

@@ -42,3 +42,62 @@ def test_it_reads_microsecond_latencies():
     fast = WRK_REPORT.replace("     50%  296.11ms", "     50%  850.00us")
 
     assert parse_wrk(fast)["p50_ms"] == 0.85
+
+
+def _load(rates):
+    from bench.run import PAGES, LoadResult
+
+    by_name = {page.name: page for page in PAGES}
+    return [LoadResult(page=by_name[name], requests_per_s=rate, requests=100, errors=0) for name, rate in rates.items()]
+
+
+def _report():
+    from argparse import Namespace
+    from datetime import UTC, datetime
+
+    from bench.run import Report
+
+    args = Namespace(load_connections=8, load_seconds=5)
+    return Report(started=datetime.now(UTC), machine={}, args=args, load_before="", load_level=10_000)
+
+
+def test_it_judges_load_as_a_share_of_healthz_on_postgresql_only():
+    rates = {"/healthz": 800.0, "trivial view (baseline)": 600.0, "management page": 200.0}
+    report = _report()
+
+    sqlite = "\n".join(report._load_table("SQLite 3.40.1", _load(rates)))
+    postgres = "\n".join(report._load_table("PostgreSQL 15.18", _load(rates)))
+
+    assert "| trivial view (baseline) | 600.0 | 75% |" in sqlite
+    assert "of /healthz" not in sqlite.split("|---|")[-1]
+    assert "≥ 70% of /healthz: meets" in postgres
+    assert "≥ 50% of /healthz: **misses**" in postgres
+    assert report.missed == ["management page under load on PostgreSQL 15.18: 25% of /healthz's throughput"]
+
+
+def test_it_finds_a_page_by_part_of_its_name():
+    from bench.run import page_named
+
+    assert page_named("management").name == "management page"
+
+
+def test_it_judges_the_trivial_page_against_the_bare_response_and_its_queries():
+    from bench.run import BARE, PAGES, PageResult
+
+    by_name = {page.name: page for page in PAGES}
+    bare = PageResult(page=by_name[BARE], cases=1000, median_ms=0.5, p95_ms=0.6, queries=0)
+    trivial = PageResult(page=by_name["trivial view (baseline)"], cases=1000, median_ms=2.0, p95_ms=2.2, queries=3)
+    report = _report()
+
+    verdict = report._judge_trivial(trivial, bare, 1000)
+
+    assert verdict == "4.0x bare, ≤ 3x: **misses**; ≤ 3 queries: meets"
+    assert report.missed == ["trivial view at 1,000 cases: 4.0x the bare HttpResponse"]
+
+
+def test_it_keeps_database_passwords_out_of_the_report():
+    from bench.run import _without_passwords
+
+    command = "bench/run.py --postgres postgres://mastoweb:s3cret@db:5432/mastoweb_bench --quick"
+
+    assert _without_passwords(command) == "bench/run.py --postgres postgres://mastoweb:…@db:5432/mastoweb_bench --quick"

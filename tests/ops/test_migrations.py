@@ -5,20 +5,13 @@ Runs manage.py in a fresh scratch database of the same kind as the suite's
 """
 
 import json
-import os
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
-import dj_database_url
-import psycopg
-import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 
-MANAGE = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+from tests.conftest import manage
 
 
 def test_no_model_change_lacks_a_migration(db):
@@ -35,41 +28,6 @@ def our_apps_with_migrations():
         and "site-packages" not in Path(config.path).parts
         and (Path(config.path) / "migrations").is_dir()
     ]
-
-
-@pytest.fixture
-def scratch_database_url(tmp_path):
-    """A new empty database like the suite's own, dropped afterwards."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
-        return
-    config = dj_database_url.parse(url)
-    name = f"mastoweb_scratch_{uuid.uuid4().hex[:12]}"
-    admin = {
-        "host": config["HOST"],
-        "port": config["PORT"] or 5432,
-        "user": config["USER"],
-        "password": config["PASSWORD"],
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**admin) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(**admin) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def manage(database_url, *args):
-    env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="mastoweb.settings")
-    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [*MANAGE, *args], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
 
 
 ROUND_TRIP = """

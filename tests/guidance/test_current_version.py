@@ -1,0 +1,119 @@
+"""The current guidance version: read once per process, and read afresh by every process after a publish."""
+
+import os
+import subprocess
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from guidance import selectors
+from guidance.models import GuidanceVersion
+from guidance.publishing import draft_create, draft_publish, guidance_current
+from guidance.selectors import CURRENT_KEY
+from tests.conftest import MANAGE, manage
+
+pytestmark = pytest.mark.django_db
+
+# A cache outside the database's transactions, as Redis or memcached would be.
+LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def publish_v2(version_one, editor):
+    draft = draft_create(guideline=version_one.guideline, user=editor)
+    return draft_publish(draft=draft, user=editor, change_note="Reworded", confirm_changes=True)
+
+
+def test_a_repeated_lookup_reads_only_the_token(version_one):
+    with CaptureQueriesContext(connection) as captured:
+        current = guidance_current()
+
+    assert current == version_one
+    assert [q["sql"] for q in captured.captured_queries if "guidance_" in q["sql"]] == []
+    assert len(captured.captured_queries) == 1  # the token, from the cache table
+
+
+def test_another_process_reads_the_new_version_after_a_publish(version_one, editor, django_capture_on_commit_callbacks):
+    elsewhere = dict(selectors._current)  # what a process that served a page before the publish holds
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_v2(version_one, editor)
+    selectors._current.clear()
+    selectors._current.update(elsewhere)
+
+    assert guidance_current().number == 2
+
+
+def test_the_publishing_transaction_reads_the_new_version_before_it_commits(version_one, editor):
+    guidance_current()
+    publish_v2(version_one, editor)  # the test's transaction stays open: nothing is committed
+
+    assert guidance_current().number == 2
+
+
+@override_settings(CACHES=LOCAL_MEMORY)
+def test_a_version_read_before_the_publish_commits_is_read_again_once_it_has(
+    version_one, editor, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_v2(version_one, editor)
+        # Another process, before the commit: the cache already has the new token, the database the old version.
+        selectors._current[settings.GUIDANCE_SLUG] = (cache.get(CURRENT_KEY), version_one)
+
+    assert guidance_current().number == 2
+
+
+def test_a_lost_token_makes_the_process_read_afresh(version_one):
+    guidance_current()
+    GuidanceVersion.objects.filter(pk=version_one.pk).update(title="Changed by hand")
+    cache.delete(CURRENT_KEY)
+
+    assert guidance_current().title == "Changed by hand"
+
+
+def test_each_caller_gets_its_own_copy(version_one):
+    guidance_current().title = "Scribbled on"
+
+    assert guidance_current().title == version_one.title
+
+
+READER = """
+import sys
+from guidance.publishing import guidance_current
+print(guidance_current().number, flush=True)
+sys.stdin.readline()
+print(guidance_current().number, flush=True)
+"""
+
+PUBLISHER = """
+from django.contrib.auth import get_user_model
+from guidance.publishing import draft_create, draft_publish, guidance_current
+editor = get_user_model().objects.create_user("publisher")
+draft = draft_create(guideline=guidance_current().guideline, user=editor)
+draft_publish(draft=draft, user=editor, change_note="Published from another process", confirm_changes=True)
+"""
+
+
+def test_a_publish_in_one_process_is_read_at_once_by_another(scratch_database_url):
+    """Real processes on a real database: a SQLite file or a PostgreSQL database, as the suite's."""
+    manage(scratch_database_url, "migrate", "--noinput")
+    env = dict(os.environ, DATABASE_URL=scratch_database_url, DJANGO_SETTINGS_MODULE="mastoweb.settings")
+    reader = subprocess.Popen(  # noqa: S603 - our own manage.py with fixed arguments
+        [*MANAGE, "shell", "--no-imports", "-c", READER],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "1"
+        manage(scratch_database_url, "shell", "--no-imports", "-c", PUBLISHER)
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+
+        assert reader.stdout.readline().strip() == "2"
+    finally:
+        reader.kill()
+        reader.wait(timeout=10)
