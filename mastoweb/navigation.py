@@ -31,8 +31,8 @@ def stamp_navigation(sender, request, user, **kwargs):
 
 def navigation(request):
     """Context processor: `nav.cases` and `nav.review` for base.html."""
-    user = request.user
-    if not user.is_authenticated:
+    user = getattr(request, "user", None)  # absent when a page is rendered before authentication
+    if user is None or not user.is_authenticated:
         return {}
     now = time.time()
     nav = request.session.get(NAV_KEY)
