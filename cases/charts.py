@@ -13,7 +13,7 @@ import re
 
 import altair as alt
 import vl_convert
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -58,6 +58,7 @@ _NAMESPACES = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 def chart_svg(chart, *, dom_id):
     """The chart as inline SVG, safe for the page, from the cache when the same spec was drawn before."""
     key = f"chart-svg:{_digest(chart)}"
+    cache = caches["charts"]
     svg = cache.get(key)
     if svg is None:
         svg = _trimmed(vl_convert.vegalite_to_svg(chart_spec(chart)))

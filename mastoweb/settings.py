@@ -135,7 +135,14 @@ CACHES = {
         "LOCATION": "mastoweb_cache",
         # Sessions live here too (below): room for every open one before entries are culled.
         "OPTIONS": {"MAX_ENTRIES": 50_000},
-    }
+    },
+    # Derived drawings (the dashboard's SVG charts, keyed by a hash of their data): each process
+    # keeps its own, as a miss only redraws; a shared cache would cost a query per chart.
+    "charts": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "mastoweb-charts",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

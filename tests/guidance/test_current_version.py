@@ -15,6 +15,7 @@ from guidance.models import GuidanceVersion
 from guidance.publishing import draft_create, draft_publish, guidance_current
 from guidance.selectors import CURRENT_KEY
 from tests.conftest import MANAGE, manage
+from tests.review import approved
 
 pytestmark = pytest.mark.django_db
 
@@ -22,61 +23,63 @@ pytestmark = pytest.mark.django_db
 LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
-def publish_v2(version_one, editor):
-    draft = draft_create(guideline=version_one.guideline, user=editor)
+def publish_v2(published_version, editor):
+    draft = approved(draft_create(guideline=published_version.guideline, user=editor))
     return draft_publish(draft=draft, user=editor, change_note="Reworded", confirm_changes=True)
 
 
-def test_a_repeated_lookup_reads_only_the_token(version_one):
+def test_a_repeated_lookup_reads_only_the_token(published_version):
     with CaptureQueriesContext(connection) as captured:
         current = guidance_current()
 
-    assert current == version_one
+    assert current == published_version
     assert [q["sql"] for q in captured.captured_queries if "guidance_" in q["sql"]] == []
     assert len(captured.captured_queries) == 1  # the token, from the cache table
 
 
-def test_another_process_reads_the_new_version_after_a_publish(version_one, editor, django_capture_on_commit_callbacks):
+def test_another_process_reads_the_new_version_after_a_publish(
+    published_version, editor, django_capture_on_commit_callbacks
+):
     elsewhere = dict(selectors._current)  # what a process that served a page before the publish holds
     with django_capture_on_commit_callbacks(execute=True):
-        publish_v2(version_one, editor)
+        publish_v2(published_version, editor)
     selectors._current.clear()
     selectors._current.update(elsewhere)
 
-    assert guidance_current().number == 2
+    assert guidance_current().number == 3
 
 
-def test_the_publishing_transaction_reads_the_new_version_before_it_commits(version_one, editor):
+def test_the_publishing_transaction_reads_the_new_version_before_it_commits(published_version, editor):
     guidance_current()
-    publish_v2(version_one, editor)  # the test's transaction stays open: nothing is committed
+    publish_v2(published_version, editor)  # the test's transaction stays open: nothing is committed
 
-    assert guidance_current().number == 2
+    assert guidance_current().number == 3
 
 
 @override_settings(CACHES=LOCAL_MEMORY)
 def test_a_version_read_before_the_publish_commits_is_read_again_once_it_has(
-    version_one, editor, django_capture_on_commit_callbacks
+    published_version, editor, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        publish_v2(version_one, editor)
+        publish_v2(published_version, editor)
         # Another process, before the commit: the cache already has the new token, the database the old version.
-        selectors._current[settings.GUIDANCE_SLUG] = (cache.get(CURRENT_KEY), version_one)
+        selectors._current[settings.GUIDANCE_SLUG] = (cache.get(CURRENT_KEY), published_version)
 
-    assert guidance_current().number == 2
+    assert guidance_current().number == 3
 
 
-def test_a_lost_token_makes_the_process_read_afresh(version_one):
+def test_a_lost_token_makes_the_process_read_afresh(published_version):
     guidance_current()
-    GuidanceVersion.objects.filter(pk=version_one.pk).update(title="Changed by hand")
+    GuidanceVersion.objects.filter(pk=published_version.pk).update(title="Changed by hand")
     cache.delete(CURRENT_KEY)
 
     assert guidance_current().title == "Changed by hand"
 
 
-def test_each_caller_gets_its_own_copy(version_one):
+def test_each_caller_gets_its_own_copy(published_version):
     guidance_current().title = "Scribbled on"
 
-    assert guidance_current().title == version_one.title
+    assert guidance_current().title == published_version.title
 
 
 READER = """
@@ -90,8 +93,9 @@ print(guidance_current().number, flush=True)
 PUBLISHER = """
 from django.contrib.auth import get_user_model
 from guidance.publishing import draft_create, draft_publish, guidance_current
+from tests.review import approved
 editor = get_user_model().objects.create_user("publisher")
-draft = draft_create(guideline=guidance_current().guideline, user=editor)
+draft = approved(draft_create(guideline=guidance_current().guideline, user=editor))
 draft_publish(draft=draft, user=editor, change_note="Published from another process", confirm_changes=True)
 """
 
@@ -108,12 +112,12 @@ def test_a_publish_in_one_process_is_read_at_once_by_another(scratch_database_ur
         text=True,
     )
     try:
-        assert reader.stdout.readline().strip() == "1"
+        assert reader.stdout.readline().strip() == "2"
         manage(scratch_database_url, "shell", "--no-imports", "-c", PUBLISHER)
         reader.stdin.write("\n")
         reader.stdin.flush()
 
-        assert reader.stdout.readline().strip() == "2"
+        assert reader.stdout.readline().strip() == "3"
     finally:
         reader.kill()
         reader.wait(timeout=10)

@@ -62,6 +62,9 @@ def test_every_app_migrates_to_zero_and_back(scratch_database_url):
     migrated, emptied, remigrated = json.loads(output.strip().splitlines()[-1])
 
     assert migrated["published"] == 2
-    assert [table for table in emptied["tables"] if table.split("_", 1)[0] in labels] == []
+    # The cache table is made by createcachetable after every migrate (guidance.selectors), not by a migration.
+    cache_table = settings.CACHES["default"]["LOCATION"]
+    left = [table for table in emptied["tables"] if table.split("_", 1)[0] in labels and table != cache_table]
+    assert left == []
     assert emptied["published"] is None
     assert remigrated == migrated

@@ -62,33 +62,35 @@ def trivial_page(settings):
 
 
 def test_the_trivial_page_reads_the_session_the_user_and_the_guidance_token(
-    client, clinician, version_one, trivial_page
+    client, clinician, published_version, trivial_page
 ):
     client.force_login(clinician)
 
     assert kinds(captured(client, "get", trivial_page)) == [SESSION, "SELECT auth_user", GUIDANCE_TOKEN]
 
 
-def test_the_guidance_page_reads_a_published_version_once_per_process(client, clinician, version_one):
+def test_the_guidance_page_reads_a_published_version_once_per_process(client, clinician, published_version):
     client.force_login(clinician)
 
+    # The published version with who wrote, approved and published it (one query, no token);
+    # its article itself is rendered once per process, so no section, paragraph or rule query.
     assert kinds(captured(client, "get", reverse("guidance:current"))) == [
         SESSION,
         "SELECT auth_user",
-        GUIDANCE_TOKEN,
+        "SELECT guidance_guidanceversion",
     ]
 
 
-def test_a_draft_is_read_afresh_on_every_preview(client, editor, version_one):
-    draft = draft_create(guideline=version_one.guideline, user=editor)
-    client.force_login(editor)
+def test_a_draft_is_read_afresh_on_every_preview(client, editor, published_version, login_two_factor):
+    draft = draft_create(guideline=published_version.guideline, user=editor)
+    login_two_factor(client, editor)  # unpublished guidance is shown only after the second factor
 
     queries = kinds(captured(client, "get", reverse("guidance:version", args=[draft.number])))
 
     assert {"SELECT guidance_section", "SELECT guidance_paragraph", "SELECT guidance_rule"} <= set(queries)
 
 
-def test_the_management_page_writes_one_audit_event(client, clinician, version_one):
+def test_the_management_page_writes_one_audit_event(client, clinician, published_version):
     case = make_case(clinician, subtype="ISM", symptoms=["flushing"])
     client.force_login(clinician)
 
@@ -100,10 +102,11 @@ def test_the_management_page_writes_one_audit_event(client, clinician, version_o
         "SELECT cases_assessment",
         "INSERT audit_auditevent",
         GUIDANCE_TOKEN,
+        "SELECT cases_recommendationfeedback",  # the latest feedback on each line, in one query
     ]
 
 
-def test_the_case_list_counts_once_and_reads_one_page(client, clinician, version_one):
+def test_the_case_list_counts_once_and_reads_one_page(client, clinician, published_version):
     for _ in range(3):
         make_case(clinician, subtype="ISM")
     client.force_login(clinician)
@@ -118,7 +121,7 @@ def test_the_case_list_counts_once_and_reads_one_page(client, clinician, version
     ]
 
 
-def test_the_preview_reads_the_paragraphs_it_cites(client, clinician, version_one):
+def test_the_preview_reads_the_paragraphs_it_cites(client, clinician, published_version):
     client.force_login(clinician)
     data = form_data(subtype="ISM", symptoms=["flushing"], antihistamine_response="unresponsive")
 
@@ -137,14 +140,14 @@ def nav_links(response):
     return {name for name in ("Cases", "Review", "Guidance", "Admin") if f">{name}</a>" in nav}
 
 
-def test_the_navigation_shows_each_role_its_links(client, clinician, reviewer, editor, version_one):
+def test_the_navigation_shows_each_role_its_links(client, clinician, reviewer, editor, published_version):
     expected = {clinician: {"Cases", "Guidance"}, reviewer: {"Review", "Guidance"}, editor: {"Guidance", "Admin"}}
     for user, links in expected.items():
         client.force_login(user)
         assert nav_links(client.get(reverse("guidance:current"))) == links, user.username
 
 
-def test_the_navigation_asks_no_permission_of_the_database(client, clinician, version_one):
+def test_the_navigation_asks_no_permission_of_the_database(client, clinician, published_version):
     client.force_login(clinician)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse("guidance:current"))
@@ -153,7 +156,7 @@ def test_the_navigation_asks_no_permission_of_the_database(client, clinician, ve
     assert not [q["sql"] for q in captured.captured_queries if "auth_permission" in q["sql"]]
 
 
-def test_a_new_role_shows_in_the_navigation_within_a_minute(client, clinician, version_one):
+def test_a_new_role_shows_in_the_navigation_within_a_minute(client, clinician, published_version):
     with freeze_time(timezone.now()) as clock:
         client.force_login(clinician)
         clinician.groups.add(Group.objects.get(name=roles.REVIEWER))
@@ -164,7 +167,7 @@ def test_a_new_role_shows_in_the_navigation_within_a_minute(client, clinician, v
         assert "Review" in nav_links(client.get(reverse("guidance:current")))
 
 
-def test_a_removed_role_is_refused_at_once_though_its_link_lingers(client, reviewer, version_one):
+def test_a_removed_role_is_refused_at_once_though_its_link_lingers(client, reviewer, published_version):
     client.force_login(reviewer)
     reviewer.groups.clear()
 
@@ -176,14 +179,14 @@ def footer(response):
     return html[html.index("<footer") :]
 
 
-def test_the_footer_names_the_new_version_after_a_publish(client, clinician, editor, version_one):
+def test_the_footer_names_the_new_version_after_a_publish(client, clinician, editor, published_version):
     client.force_login(clinician)
-    assert "version 1</a>" in footer(client.get(reverse("guidance:versions")))
+    assert "version 2</a>" in footer(client.get(reverse("guidance:versions")))
 
     publish_revision(user=editor, revise=lambda draft: None)
 
     shown = footer(client.get(reverse("guidance:versions")))
-    assert "version 2</a>" in shown
+    assert "version 3</a>" in shown
     assert "(published" in shown
-    assert "version 1</a>" in footer(client.get(reverse("guidance:version", args=[1])))
-    assert "(retired" in footer(client.get(reverse("guidance:version", args=[1])))
+    assert "version 2</a>" in footer(client.get(reverse("guidance:version", args=[2])))
+    assert "(retired" in footer(client.get(reverse("guidance:version", args=[2])))
