@@ -64,3 +64,38 @@ def _checks_range(constraint, expected):
 
     walk(condition)
     return all(found.get(key) == value for key, value in expected.items())
+
+
+@checks.register()
+def check_the_case_form_asks_every_fact(app_configs=None, **kwargs):
+    """Every fact has a field in the case form and a place in its layout.
+
+    A fact left out of either would be posted as missing, validated to its
+    default, and an edit would silently overwrite what was stored.
+    """
+    from cases.forms import CaseForm
+    from guidance.facts import FACTS
+
+    form = CaseForm()
+    in_layout = {pointer.name for pointer in form.helper.layout.get_field_names()}
+    errors = []
+    for name in FACTS:
+        if name not in form.fields:
+            errors.append(
+                checks.Error(
+                    f"CaseForm: the case fact {name!r} has no field.",
+                    hint="Add it to cases.forms.CaseForm, or an edit would overwrite it with its default.",
+                    obj=CaseForm,
+                    id="mastoweb.E002",
+                )
+            )
+        elif name not in in_layout:
+            errors.append(
+                checks.Error(
+                    f"CaseForm: the case fact {name!r} is not in the form's layout, so it is never shown.",
+                    hint="Add it to CaseForm's crispy Layout.",
+                    obj=CaseForm,
+                    id="mastoweb.E002",
+                )
+            )
+    return errors

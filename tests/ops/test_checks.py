@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from guidance import facts as vocabulary
-from mastoweb.checks import check_case_columns_match_the_vocabulary
+from mastoweb.checks import check_case_columns_match_the_vocabulary, check_the_case_form_asks_every_fact
 
 
 def test_the_model_and_the_vocabulary_agree_today():
@@ -39,3 +39,30 @@ def test_it_catches_a_column_that_disagrees(facts, name, change, words):
     facts[name] = dataclasses.replace(facts[name], **change)
     messages = [error.msg for error in check_case_columns_match_the_vocabulary()]
     assert any(name in message and words in message for message in messages), messages
+
+
+def test_the_case_form_asks_every_fact_today():
+    assert check_the_case_form_asks_every_fact() == []
+
+
+def test_it_catches_a_fact_the_form_would_silently_default(facts):
+    # The trap: a fact with no form field is posted as missing and saved as its default.
+    facts["mast_cell_burden"] = vocabulary.Fact("mast_cell_burden", "Mast cell burden", "enum", {"low": "Low"}, "low")
+    [error] = check_the_case_form_asks_every_fact()
+    assert error.id == "mastoweb.E002" and "'mast_cell_burden' has no field" in error.msg
+
+
+def test_it_catches_a_fact_missing_from_the_forms_layout(monkeypatch):
+    from crispy_forms.layout import Layout
+
+    from cases.forms import CaseForm
+
+    original = CaseForm.__init__
+
+    def without_venom(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.helper.layout = Layout(*(name for name in self.fields if name != "venom_allergy"))
+
+    monkeypatch.setattr(CaseForm, "__init__", without_venom)
+    [error] = check_the_case_form_asks_every_fact()
+    assert "'venom_allergy' is not in the form's layout" in error.msg
