@@ -5,7 +5,16 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from guidance.facts import FACTS, NSAID_TOLERANCE, SUBTYPES, SYMPTOMS, CaseValidationError, validate_case
+from guidance.facts import (
+    FACTS,
+    NSAID_TOLERANCE,
+    SUBTYPES,
+    SYMPTOMS,
+    CaseValidationError,
+    Group,
+    facts_in_form_order,
+    validate_case,
+)
 from guidance.models import GuidanceVersion, Rule
 from mastoweb.days import DayField
 
@@ -28,25 +37,72 @@ def _from_model(name, **kwargs):
     return Case._meta.get_field(name).formfield(**kwargs)
 
 
-def _number(name, *, integer, **attrs):
-    """A number field whose range is checked by validate_case, so the message is the same everywhere."""
-    model_field = Case._meta.get_field(name)
-    fact = FACTS[name]
-    field_class = forms.IntegerField if integer else forms.FloatField
+def fact_field(fact):
+    """The form field that asks a fact, as its vocabulary entry says (guidance/facts.py).
+
+    Its range is checked by validate_case, so the message is the same everywhere.
+    """
+    common = {"label": fact.label, "help_text": fact.help}
+    if fact.kind == "enum":
+        if fact.form_widget == "select":
+            noun = fact.label.lower()
+            return forms.ChoiceField(
+                choices=[("", f"Choose a {noun}"), *fact.choices.items()],
+                error_messages={
+                    "required": f"Choose a {noun}.",
+                    "invalid_choice": f"\u201c%(value)s\u201d is not a {noun}; choose one from the list.",
+                },
+                **common,
+            )
+        return forms.ChoiceField(
+            choices=list(fact.choices.items()), initial=fact.default, widget=forms.RadioSelect, **common
+        )
+    if fact.kind == "enum_list":
+        return forms.MultipleChoiceField(
+            choices=list(fact.choices.items()), required=False, widget=forms.CheckboxSelectMultiple, **common
+        )
+    if fact.kind == "bool":
+        return forms.BooleanField(required=False, initial=fact.default, **common)
+    integer = fact.kind == "integer"
     noun = "a whole number of" if integer else "a number in"
-    return field_class(
-        label=model_field.verbose_name.capitalize(),
-        help_text=model_field.help_text,
+    step = {"step": 1, "inputmode": "numeric"} if integer else {"step": "any"}
+    return (forms.IntegerField if integer else forms.FloatField)(
         required=False,
-        widget=forms.NumberInput(attrs=attrs),
+        widget=forms.NumberInput(attrs={"min": fact.minimum, "max": fact.maximum, **step}),
         error_messages={"invalid": f"Enter {noun} {fact.unit} ({fact.minimum:g} to {fact.maximum:g})."},
+        **common,
     )
 
 
-class CaseForm(forms.Form):
+def fact_layout(fact):
+    """Where and how the form shows a fact: crispy's layout object for its widget hints."""
+    if fact.form_widget == "inline_radios":
+        return InlineRadios(fact.name)
+    if fact.columns:
+        return Field(fact.name, wrapper_class="symptom-choices")
+    shown = AppendedText(fact.name, fact.unit) if fact.unit_shown else fact.name
+    return Div(shown, css_class="field-narrow") if fact.narrow else shown
+
+
+def _placed(name):
+    return fact_layout(FACTS[name]) if name in FACTS else name
+
+
+# The facts' fields, one per fact of the vocabulary, declared on a base class so
+# every form built on it has them, in the form's order.
+CaseFactsForm = type(forms.Form)(
+    "CaseFactsForm",
+    (forms.Form,),
+    {"__module__": __name__, **{fact.name: fact_field(fact) for fact in facts_in_form_order()}},
+)
+
+
+class CaseForm(CaseFactsForm):
     """The case facts, checked by the same validator as `evaluate_case`.
 
     Field names are the fact names of case.schema.json, plus `label` and `notes`.
+    The fact fields and the layout come from the vocabulary (guidance/facts.py);
+    the form's own fields go first in the group `field_groups` names.
     Saving is for the services; the form only reads and checks what was typed.
     """
 
@@ -55,58 +111,31 @@ class CaseForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         error_messages={"required": "Give the case a label you will recognise (never a name or record number)."},
     )
-    age_years = _number("age_years", integer=True, min=0, max=120, step=1, inputmode="numeric")
-    subtype = _from_model(
-        "subtype",
-        error_messages={
-            "required": "Choose a subtype.",
-            "invalid_choice": "\u201c%(value)s\u201d is not a subtype; choose one from the list.",
-        },
-    )
-    symptoms = forms.MultipleChoiceField(
-        label=FACTS["symptoms"].label,
-        choices=list(SYMPTOMS.items()),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=Case._meta.get_field("symptoms").help_text,
-    )
-    antihistamine_response = _from_model("antihistamine_response", widget=forms.RadioSelect)
-    antileukotriene_response = _from_model("antileukotriene_response", widget=forms.RadioSelect)
-    omalizumab_response = _from_model("omalizumab_response", widget=forms.RadioSelect)
-    nsaid_tolerance = _from_model("nsaid_tolerance", widget=forms.RadioSelect)
-    venom_allergy = _from_model("venom_allergy")
-    serum_tryptase_ng_ml = _number("serum_tryptase_ng_ml", integer=False, min=0, max=100000, step="any")
-    kit_d816v = _from_model("kit_d816v", widget=forms.RadioSelect)
-    hct_eligible = _from_model("hct_eligible", widget=forms.RadioSelect)
     notes = _from_model("notes", widget=forms.Textarea(attrs={"rows": 3}))
+    field_groups = {"label": Group.CASE, "notes": Group.NOTES}
+
+    @classmethod
+    def sections(cls):
+        """The form's groups in order, each with its field names: the form's own fields, then the facts."""
+        facts = facts_in_form_order()
+        for group in Group:
+            names = [name for name, its_group in cls.field_groups.items() if its_group is group]
+            names += [fact.name for fact in facts if fact.group is group]
+            if names:
+                yield group, names
 
     def __init__(self, *args, case=None, **kwargs):
         if case is not None:
             kwargs.setdefault("initial", {name: getattr(case, name) for name in self.base_fields})
         super().__init__(*args, **kwargs)
         self.facts = None
-        self.fields["subtype"].choices = [("", "Choose a subtype"), *list(self.fields["subtype"].choices)[1:]]
+        sections = list(self.sections())
+        self.order_fields([name for _, names in sections for name in names])
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
-            Fieldset("Case", "label", Div("age_years", css_class="field-narrow")),
-            Fieldset("Diagnosis and subtype", "subtype"),
-            Fieldset("Symptoms", Field("symptoms", wrapper_class="symptom-choices")),
-            Fieldset(
-                "Treatment history and responses",
-                InlineRadios("antihistamine_response"),
-                InlineRadios("antileukotriene_response"),
-                InlineRadios("omalizumab_response"),
-            ),
-            Fieldset("Safety", InlineRadios("nsaid_tolerance"), "venom_allergy"),
-            Fieldset(
-                "Labs and genetics",
-                Div(AppendedText("serum_tryptase_ng_ml", "ng/mL"), css_class="field-narrow"),
-                InlineRadios("kit_d816v"),
-            ),
-            Fieldset("Transplant", InlineRadios("hct_eligible")),
-            Fieldset("Notes", "notes"),
+            *(Fieldset(group.value, *(_placed(name) for name in names)) for group, names in sections)
         )
 
     @classmethod
@@ -115,11 +144,12 @@ class CaseForm(forms.Form):
 
         Only fact fields are read; the clinician sees them in the form and saving checks them as typed.
         """
-        initial = {name: query.get(name) for name in FACTS if name != "symptoms" and query.get(name)}
-        if "venom_allergy" in initial:
-            initial["venom_allergy"] = initial["venom_allergy"] == "true"
-        if query.getlist("symptoms"):
-            initial["symptoms"] = query.getlist("symptoms")
+        initial = {}
+        for name, fact in FACTS.items():
+            if fact.kind == "enum_list" and query.getlist(name):
+                initial[name] = query.getlist(name)
+            elif fact.kind != "enum_list" and query.get(name):
+                initial[name] = query.get(name) == "true" if fact.kind == "bool" else query.get(name)
         return initial
 
     def clean(self):

@@ -16,12 +16,57 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from guidance.facts import FACTS, HCT_ELIGIBLE, KIT_D816V, NSAID_TOLERANCE, RESPONSES, SUBTYPES, validate_case
+from guidance.facts import FACTS, facts_in_form_order, validate_case
 from guidance.models import GuidanceVersion
 
 
-def _choices(mapping):
-    return list(mapping.items())
+def fact_column(fact):
+    """The Case column that stores a fact: its type, choices, default and nullability from the vocabulary."""
+    common = {"verbose_name": fact.label, "help_text": fact.help}
+    if fact.kind == "enum":
+        # Room for a longer value than today's, so most new values need no column change.
+        width = max(10, *(len(value) for value in fact.values))
+        default = {} if fact.default is None else {"default": fact.default}
+        return models.CharField(max_length=width, choices=list(fact.choices.items()), **default, **common)
+    if fact.kind == "enum_list":
+        return models.JSONField(default=list, blank=True, **common)
+    if fact.kind == "bool":
+        return models.BooleanField(default=fact.default, **common)
+    optional = {"null": True, "blank": True} if fact.default is None else {"default": fact.default}
+    if fact.kind == "integer":
+        return models.SmallIntegerField(**optional, **common)
+    return models.FloatField(**optional, **common)
+
+
+def fact_constraints(fact):
+    """The database's own refusal of a value the vocabulary refuses: a known choice, a number in range."""
+    if fact.kind == "enum":
+        return [
+            models.CheckConstraint(
+                condition=models.Q(**{f"{fact.name}__in": list(fact.values)}), name=f"case_{fact.name}_known"
+            )
+        ]
+    if fact.kind in ("number", "integer"):
+        in_range = models.Q(**{f"{fact.name}__gte": fact.minimum, f"{fact.name}__lte": fact.maximum})
+        if fact.default is None:
+            in_range = models.Q(**{f"{fact.name}__isnull": True}) | in_range
+        return [models.CheckConstraint(condition=in_range, name=f"case_{fact.name}_in_range")]
+    return []
+
+
+def _with_fact_columns(model):
+    # In the form's order, as the admin then shows them.
+    for fact in facts_in_form_order():
+        model.add_to_class(fact.name, fact_column(fact))
+    return model
+
+
+@_with_fact_columns
+class CaseFacts(models.Model):
+    """The case facts: one column per fact of the vocabulary (guidance/facts.py), built from it."""
+
+    class Meta:
+        abstract = True
 
 
 def label_sort_key(label):
@@ -47,7 +92,7 @@ class FeedbackStatus(models.TextChoices):
     NOT_FOLLOWING = "not_following", "Some not followed"
 
 
-class Case(models.Model):
+class Case(CaseFacts):
     # Non-guessable ids in URLs: a case id reveals nothing about how many exist.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     label = models.CharField(
@@ -56,50 +101,6 @@ class Case(models.Model):
             "A pseudonym you will recognise, such as \u201cISM clinic 14\u201d. "
             "Never a name, initials, date of birth or record number."
         ),
-    )
-    age_years = models.SmallIntegerField("age", null=True, blank=True, help_text="Whole years, 0 to 120. Optional.")
-
-    subtype = models.CharField(FACTS["subtype"].label, max_length=10, choices=_choices(SUBTYPES))
-    symptoms = models.JSONField(
-        FACTS["symptoms"].label,
-        default=list,
-        blank=True,
-        help_text="Current symptoms and complications; tick none if the patient is asymptomatic.",
-    )
-    antihistamine_response = models.CharField(
-        FACTS["antihistamine_response"].label,
-        max_length=12,
-        choices=_choices(RESPONSES),
-        default="not_tried",
-        help_text="After an adequate trial of H1 and H2 antihistamines.",
-    )
-    antileukotriene_response = models.CharField(
-        FACTS["antileukotriene_response"].label, max_length=12, choices=_choices(RESPONSES), default="not_tried"
-    )
-    omalizumab_response = models.CharField(
-        FACTS["omalizumab_response"].label, max_length=12, choices=_choices(RESPONSES), default="not_tried"
-    )
-    nsaid_tolerance = models.CharField(
-        FACTS["nsaid_tolerance"].label,
-        max_length=10,
-        choices=_choices(NSAID_TOLERANCE),
-        default="unknown",
-        help_text="Whether the patient is known to tolerate NSAIDs such as aspirin.",
-    )
-    venom_allergy = models.BooleanField(
-        FACTS["venom_allergy"].label, default=False, help_text="Allergy to insect (hymenoptera) venom."
-    )
-    serum_tryptase_ng_ml = models.FloatField(
-        FACTS["serum_tryptase_ng_ml"].label,
-        null=True,
-        blank=True,
-        help_text="In ng/mL, 0 to 100000. Optional; it informs, it does not change the subtype.",
-    )
-    kit_d816v = models.CharField(
-        FACTS["kit_d816v"].label, max_length=10, choices=_choices(KIT_D816V), default="unknown"
-    )
-    hct_eligible = models.CharField(
-        FACTS["hct_eligible"].label, max_length=10, choices=_choices(HCT_ELIGIBLE), default="unknown"
     )
 
     notes = models.TextField(blank=True, help_text="Free text for you; not read by the guidance.")
@@ -159,18 +160,7 @@ class Case(models.Model):
             # Finds the few cases not yet compared with a new version without reading them all.
             models.Index(fields=["checked_version"], name="case_checked_version_idx"),
         ]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(subtype__in=list(SUBTYPES)), name="case_subtype_known"),
-            models.CheckConstraint(
-                condition=models.Q(age_years__isnull=True) | models.Q(age_years__gte=0, age_years__lte=120),
-                name="case_age_in_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(serum_tryptase_ng_ml__isnull=True)
-                | models.Q(serum_tryptase_ng_ml__gte=0, serum_tryptase_ng_ml__lte=100000),
-                name="case_tryptase_in_range",
-            ),
-        ]
+        constraints = [constraint for fact in FACTS.values() for constraint in fact_constraints(fact)]
 
     def __str__(self):
         return self.label

@@ -1,9 +1,13 @@
 """The case vocabulary (../shared/spec/case.schema.json) and its validator.
 
 Defined once here and reused by the rule checker, the engine, the case model
-choices, the web form and the `evaluate_case` command.
+(its columns and constraints, cases.models), the web form and its layout
+(cases.forms) and the `evaluate_case` command. Adding a fact is one `Fact`
+here and one migration; the system checks (mastoweb.checks) and the schema
+test (tests/guidance/test_facts.py) say what else disagrees.
 """
 
+import enum
 import json
 import math
 from dataclasses import dataclass
@@ -50,11 +54,35 @@ KIT_D816V = {"positive": "Positive", "negative": "Negative", "unknown": "Unknown
 HCT_ELIGIBLE = {"yes": "Eligible", "no": "Not eligible", "unknown": "Unknown / not assessed"}
 
 
-@dataclass(frozen=True)
+class Group(enum.Enum):
+    """The case form's sections, in the order the form shows them; each fact sits in one."""
+
+    CASE = "Case"
+    DIAGNOSIS = "Diagnosis and subtype"
+    SYMPTOMS = "Symptoms"
+    TREATMENT = "Treatment history and responses"
+    SAFETY = "Safety"
+    LABS = "Labs and genetics"
+    TRANSPLANT = "Transplant"
+    NOTES = "Notes"
+
+
+# How the form asks a fact; the kind's own way unless the fact says otherwise.
+WIDGETS = {
+    "enum": "inline_radios",
+    "enum_list": "checkboxes",
+    "bool": "checkbox",
+    "number": "number",
+    "integer": "number",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Fact:
     name: str
     label: str
     kind: str  # "enum", "enum_list", "bool", "number", "integer"
+    group: Group
     choices: dict | None = None
     default: object = None
     required: bool = False
@@ -62,6 +90,18 @@ class Fact:
     maximum: float | None = None
     unit: str = ""
     short: str = ""  # the label a reason uses ("Antihistamines: unresponsive"); the label when blank
+    help: str = ""  # the form's help text under the field, and the column's
+    # Form hints: "select" instead of the kind's widget (WIDGETS); a narrow field; the unit shown after the box;
+    # many choices laid out in columns; the place in the group (ties keep the vocabulary's order).
+    widget: str = ""
+    narrow: bool = False
+    unit_shown: bool = False
+    columns: bool = False
+    order: int = 0
+
+    def __post_init__(self):
+        if self.widget and self.widget != "select":
+            raise ValueError(f"{self.name}: the only widget a fact may ask for is 'select', not {self.widget!r}.")
 
     @property
     def short_label(self):
@@ -71,52 +111,132 @@ class Fact:
     def values(self):
         return tuple(self.choices) if self.choices else ()
 
+    @property
+    def form_widget(self):
+        return self.widget or WIDGETS[self.kind]
+
 
 FACTS = {
     fact.name: fact
     for fact in (
-        Fact("subtype", "Subtype", "enum", SUBTYPES, required=True),
-        Fact("symptoms", "Symptoms and complications", "enum_list", SYMPTOMS, default=(), short="Symptoms"),
         Fact(
-            "antihistamine_response",
-            "Response to H1/H2 antihistamines",
-            "enum",
-            RESPONSES,
-            "not_tried",
+            name="subtype",
+            label="Subtype",
+            kind="enum",
+            choices=SUBTYPES,
+            required=True,
+            group=Group.DIAGNOSIS,
+            widget="select",
+        ),
+        Fact(
+            name="symptoms",
+            label="Symptoms and complications",
+            kind="enum_list",
+            choices=SYMPTOMS,
+            default=(),
+            short="Symptoms",
+            group=Group.SYMPTOMS,
+            help="Current symptoms and complications; tick none if the patient is asymptomatic.",
+            columns=True,
+        ),
+        Fact(
+            name="antihistamine_response",
+            label="Response to H1/H2 antihistamines",
+            kind="enum",
+            choices=RESPONSES,
+            default="not_tried",
             short="Antihistamines",
+            group=Group.TREATMENT,
+            help="After an adequate trial of H1 and H2 antihistamines.",
         ),
         Fact(
-            "antileukotriene_response",
-            "Response to antileukotrienes",
-            "enum",
-            RESPONSES,
-            "not_tried",
+            name="antileukotriene_response",
+            label="Response to antileukotrienes",
+            kind="enum",
+            choices=RESPONSES,
+            default="not_tried",
             short="Antileukotrienes",
+            group=Group.TREATMENT,
         ),
-        Fact("omalizumab_response", "Response to omalizumab", "enum", RESPONSES, "not_tried", short="Omalizumab"),
-        Fact("nsaid_tolerance", "NSAID (aspirin) tolerance", "enum", NSAID_TOLERANCE, "unknown", short="NSAIDs"),
-        Fact("venom_allergy", "Venom allergy", "bool", default=False),
-        Fact("kit_d816v", "KIT D816V mutation", "enum", KIT_D816V, "unknown", short="KIT D816V"),
         Fact(
-            "hct_eligible",
-            "Eligible for hematopoietic cell transplantation",
-            "enum",
-            HCT_ELIGIBLE,
-            "unknown",
+            name="omalizumab_response",
+            label="Response to omalizumab",
+            kind="enum",
+            choices=RESPONSES,
+            default="not_tried",
+            short="Omalizumab",
+            group=Group.TREATMENT,
+        ),
+        Fact(
+            name="nsaid_tolerance",
+            label="NSAID (aspirin) tolerance",
+            kind="enum",
+            choices=NSAID_TOLERANCE,
+            default="unknown",
+            short="NSAIDs",
+            group=Group.SAFETY,
+            help="Whether the patient is known to tolerate NSAIDs such as aspirin.",
+        ),
+        Fact(
+            name="venom_allergy",
+            label="Venom allergy",
+            kind="bool",
+            default=False,
+            group=Group.SAFETY,
+            help="Allergy to insect (hymenoptera) venom.",
+        ),
+        Fact(
+            name="kit_d816v",
+            label="KIT D816V mutation",
+            kind="enum",
+            choices=KIT_D816V,
+            default="unknown",
+            short="KIT D816V",
+            group=Group.LABS,
+            order=1,  # below the tryptase
+        ),
+        Fact(
+            name="hct_eligible",
+            label="Eligible for hematopoietic cell transplantation",
+            kind="enum",
+            choices=HCT_ELIGIBLE,
+            default="unknown",
             short="Transplant",
+            group=Group.TRANSPLANT,
         ),
         Fact(
-            "serum_tryptase_ng_ml",
-            "Baseline serum tryptase",
-            "number",
+            name="serum_tryptase_ng_ml",
+            label="Baseline serum tryptase",
+            kind="number",
             minimum=0,
             maximum=100000,
             unit="ng/mL",
             short="Tryptase",
+            group=Group.LABS,
+            help="In ng/mL, 0 to 100000. Optional; it informs, it does not change the subtype.",
+            narrow=True,
+            unit_shown=True,
         ),
-        Fact("age_years", "Age", "integer", minimum=0, maximum=120, unit="years"),
+        Fact(
+            name="age_years",
+            label="Age",
+            kind="integer",
+            minimum=0,
+            maximum=120,
+            unit="years",
+            group=Group.CASE,
+            help="Whole years, 0 to 120. Optional.",
+            narrow=True,
+        ),
     )
 }
+
+
+def facts_in_form_order():
+    """The facts as the case form shows them: by group, in the groups' order, then by their order within it."""
+    groups = list(Group)
+    return sorted(FACTS.values(), key=lambda fact: (groups.index(fact.group), fact.order))
+
 
 # Every enum value any fact can take: a string literal in a rule condition
 # must be one of these, so a misspelt value is caught when the rule is saved.

@@ -1,69 +1,63 @@
-"""System checks: the case vocabulary (guidance/facts.py) and the Case columns must agree.
+"""System checks: the case vocabulary (guidance/facts.py), the Case columns and the case form must agree.
 
-Every fact is a column of Case with the fact's choices, default, nullability
-and range; a fact without a column, or a column that disagrees, fails
-`manage.py check` (and so every test run, runserver and deploy) naming both.
+Every fact is the column of Case that cases.models builds from it (type,
+choices, default, nullability, label) with its check constraints (known value,
+range), and a field of the case form with a place in its layout. A fact
+without a column, or a column that disagrees, fails `manage.py check` (and so
+every test run, runserver and deploy) naming both. A vocabulary changed without
+its migration is caught by `makemigrations --check`.
 """
 
 from django.core import checks
-from django.db.models import NOT_PROVIDED
 
 
-def _default(field):
-    if field.default is NOT_PROVIDED:
-        return None
-    return field.default() if callable(field.default) else field.default
-
-
-def _fact_default(fact):
-    return list(fact.default) if isinstance(fact.default, tuple) else fact.default
+def _described(kwargs, key):
+    return repr(kwargs[key]) if key in kwargs else "none"
 
 
 @checks.register(checks.Tags.models)
 def check_case_columns_match_the_vocabulary(app_configs=None, **kwargs):
-    from cases.models import Case
+    """Every fact is the Case column cases.models.fact_column builds from it, kept by its constraints."""
+    from cases.models import Case, fact_column, fact_constraints
     from guidance.facts import FACTS
 
     errors = []
 
-    def error(name, message, hint):
+    def error(name, message, hint=""):
         errors.append(checks.Error(f"Case.{name}: {message}", hint=hint, obj=Case, id="mastoweb.E001"))
 
     columns = {field.name: field for field in Case._meta.get_fields() if getattr(field, "concrete", False)}
+    migrate = "Run makemigrations: the column is built from the vocabulary, so a migration brings the table in step."
     for name, fact in FACTS.items():
         field = columns.get(name)
         if field is None:
-            error(name, f"the case fact {name!r} has no column.", "Add the field to cases.models.Case and a migration.")
+            error(name, f"the case fact {name!r} has no column.", migrate)
             continue
-        if fact.kind == "enum" and [value for value, _ in field.choices or ()] != list(fact.values):
-            error(name, "its choices differ from the vocabulary's.", f"Use {list(fact.values)}.")
-        if _default(field) != _fact_default(fact) and not (fact.default is None and field.null):
-            error(name, f"its default {_default(field)!r} differs from the vocabulary's {fact.default!r}.", "")
-        if (not fact.required and fact.default is None) != field.null:
-            error(name, "it must be nullable exactly when the fact may be left out with no default.", "")
-        if fact.kind in ("number", "integer"):
-            bounds = f"{fact.minimum:g}" + ".." + f"{fact.maximum:g}"
-            expected = {f"{name}__gte": fact.minimum, f"{name}__lte": fact.maximum}
-            if not any(_checks_range(constraint, expected) for constraint in Case._meta.constraints):
-                error(name, f"no check constraint keeps it within {bounds}.", "Add a CheckConstraint.")
-    return errors
-
-
-def _checks_range(constraint, expected):
-    condition = getattr(constraint, "condition", None)
-    if condition is None:
-        return False
-    found = {}
-
-    def walk(node):
-        for child in node.children:
-            if isinstance(child, tuple):
-                found[child[0]] = child[1]
+        wanted = fact_column(fact)
+        wanted.set_attributes_from_name(name)
+        _, path, _, have = field.deconstruct()
+        _, wanted_path, _, want = wanted.deconstruct()
+        if path != wanted_path:
+            error(name, f"it is a {path}, the {fact.kind} fact wants a {wanted_path}.", migrate)
+        for key in sorted(set(have) | set(want)):
+            if have.get(key) == want.get(key) or (key == "blank" and have.get("null") != want.get("null")):
+                continue
+            if key == "choices":
+                error(name, "its choices differ from the vocabulary's.", f"Use {list(fact.values)}.")
+            elif key == "default":
+                error(name, f"its default {_described(have, key)} differs from the vocabulary's {fact.default!r}.")
+            elif key == "null":
+                error(name, "it must be nullable exactly when the fact may be left out with no default.")
             else:
-                walk(child)
-
-    walk(condition)
-    return all(found.get(key) == value for key, value in expected.items())
+                error(name, f"its {key} {_described(have, key)} differs from the vocabulary's {_described(want, key)}.")
+        for constraint in fact_constraints(fact):
+            if constraint not in Case._meta.constraints:
+                if fact.kind in ("number", "integer"):
+                    message = f"no check constraint keeps it within {fact.minimum:g}..{fact.maximum:g}."
+                else:
+                    message = f"no check constraint keeps it to {list(fact.values)}."
+                error(name, message, f"Case.Meta.constraints needs {constraint.name} (cases.models.fact_constraints).")
+    return errors
 
 
 @checks.register()
