@@ -1,10 +1,11 @@
 """The reviewer list's filters as a django-filter FilterSet (see mastoweb.filtering).
 
-The fields are CaseReviewForm's; the conditions are cases.selectors.REVIEW_CONDITIONS,
-which case_review_list (export, dashboard rollup) applies too.
+The fields are CaseReviewForm's; the filters, one per condition, are
+cases.selectors.REVIEW_CONDITIONS, which case_review_list (export, dashboard
+rollup) applies too.
 """
 
-from mastoweb.filtering import ConditionFilter, ConditionsFilterSet
+from mastoweb.filtering import ConditionsFilterSet
 
 from .forms import CaseReviewForm
 from .models import Case
@@ -15,18 +16,6 @@ class CaseReviewFilter(ConditionsFilterSet):
     """Context: current_version, the published guidance version's number (or None), for "outlook"."""
 
     conditions = REVIEW_CONDITIONS
-    q = ConditionFilter()
-    subtype = ConditionFilter()
-    symptom = ConditionFilter()
-    clinician = ConditionFilter()
-    version = ConditionFilter()
-    outlook = ConditionFilter()
-    rule = ConditionFilter()
-    caution = ConditionFilter()
-    feedback = ConditionFilter()
-    nsaid = ConditionFilter()
-    date_from = ConditionFilter()
-    date_to = ConditionFilter()
 
     class Meta:
         model = Case

@@ -198,18 +198,41 @@ class ImmutableAssessmentError(ValidationError):
     """An attempt to change or delete an assessment."""
 
 
-class AssessmentQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     """Bulk update and delete would skip the model's refusal: refuse them here too."""
 
     def update(self, **kwargs):
-        raise ImmutableAssessmentError("Assessments cannot be changed; reassess the case instead.")
+        raise ImmutableAssessmentError(self.model.change_refused)
 
     def delete(self):
-        raise ImmutableAssessmentError("Assessments cannot be deleted.")
+        raise ImmutableAssessmentError(self.model.delete_refused)
 
 
-class Assessment(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record written once and then only read: saving it again or deleting it is refused, one by one or in bulk."""
+
+    change_refused = "This record cannot be changed."
+    delete_refused = "This record cannot be deleted."
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableAssessmentError(self.change_refused)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableAssessmentError(self.delete_refused)
+
+
+class Assessment(AppendOnlyModel):
     """What the guidance said for a case at one moment, exactly as it was shown."""
+
+    change_refused = "Assessments cannot be changed; reassess the case instead."
+    delete_refused = "Assessments cannot be deleted."
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
     guidance_version = models.ForeignKey(GuidanceVersion, on_delete=models.PROTECT, related_name="+")
@@ -221,22 +244,12 @@ class Assessment(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AssessmentQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["case", "-created_at"], name="assessment_case_created_idx")]
 
     def __str__(self):
         return f"{self.case} under guidance v{self.guidance_version.number}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableAssessmentError("Assessments cannot be changed; reassess the case instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableAssessmentError("Assessments cannot be deleted.")
 
     def get_absolute_url(self):
         return reverse("cases:assessment", kwargs={"case_id": self.case_id, "assessment_id": self.pk})
@@ -249,17 +262,7 @@ class Assessment(models.Model):
         return from_dict(self.recommendations)
 
 
-class FeedbackQuerySet(models.QuerySet):
-    """Feedback is appended, never changed or removed: refuse bulk writes too."""
-
-    def update(self, **kwargs):
-        raise ImmutableAssessmentError("Feedback cannot be changed; give new feedback instead.")
-
-    def delete(self):
-        raise ImmutableAssessmentError("Feedback cannot be deleted.")
-
-
-class RecommendationFeedback(models.Model):
+class RecommendationFeedback(AppendOnlyModel):
     """What was done with one line of guidance: followed, or not followed and why.
 
     Append-only: the latest entry per line is the current one, earlier ones stay
@@ -268,6 +271,9 @@ class RecommendationFeedback(models.Model):
     returned, with no assessment behind it. Either way it names the rule and
     the guidance version the line came from.
     """
+
+    change_refused = "Feedback cannot be changed; give new feedback instead."
+    delete_refused = "Feedback cannot be deleted."
 
     class Outcome(models.TextChoices):
         # CDS Hooks 2.0 feedback outcomes: accepted | overridden.
@@ -298,8 +304,6 @@ class RecommendationFeedback(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = FeedbackQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "recommendation feedback"
@@ -322,14 +326,6 @@ class RecommendationFeedback(models.Model):
 
     def __str__(self):
         return f"{self.rule}: {self.get_outcome_display()}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableAssessmentError("Feedback cannot be changed; give new feedback instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableAssessmentError("Feedback cannot be deleted.")
 
 
 class GuidanceImpact(models.Model):

@@ -19,7 +19,16 @@ class ConditionFilter(django_filters.Filter):
 
 
 class ConditionsFilterSet(django_filters.FilterSet):
+    """A filter per condition, by its name: the conditions say what is filtered, the form how it is asked."""
+
     conditions = {}  # name -> condition(queryset, value, **context) -> queryset
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        for name in cls.conditions:
+            filters.setdefault(name, ConditionFilter(field_name=name))
+        return filters
 
     def __init__(self, data=None, queryset=None, **context):
         super().__init__(data, queryset if queryset is not None else self._meta.model._default_manager.all())
