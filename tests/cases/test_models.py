@@ -1,8 +1,9 @@
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from cases.models import Assessment, Case, ImmutableAssessmentError
+from guidance.facts import FACTS
 
 from .factories import make_case
 
@@ -40,6 +41,17 @@ def test_the_database_refuses_out_of_range_facts(clinician):
 def test_the_database_refuses_an_unknown_subtype(clinician):
     with pytest.raises(IntegrityError):
         Case.objects.create(created_by=clinician, label="x", subtype="XYZ")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [(name, "bogus") for name, fact in FACTS.items() if fact.kind == "enum"]
+    + [(name, fact.maximum + 1) for name, fact in FACTS.items() if fact.kind in ("number", "integer")]
+    + [(name, fact.minimum - 1) for name, fact in FACTS.items() if fact.kind in ("number", "integer")],
+)
+def test_the_database_refuses_any_fact_the_vocabulary_refuses(clinician, name, value):
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        Case.objects.create(created_by=clinician, label="x", **{"subtype": "ISM", name: value})
 
 
 def test_a_case_reads_back_as_validated_facts(clinician, published_version):
