@@ -4,7 +4,16 @@ import json
 
 import pytest
 
-from guidance.facts import FACTS, CaseValidationError, facts_to_json, parse_case_json, validate_case
+from guidance.facts import (
+    FACTS,
+    CaseValidationError,
+    Fact,
+    Group,
+    facts_in_form_order,
+    facts_to_json,
+    parse_case_json,
+    validate_case,
+)
 from tests.conftest import SHARED
 
 SCHEMA_FILE = SHARED / "spec" / "case.schema.json"
@@ -302,3 +311,15 @@ def test_each_fact_matches_the_schema(schema, name):
     assert default == prop.get("default")
     assert fact.minimum == prop.get("minimum")
     assert fact.maximum == prop.get("maximum")
+
+
+def test_the_form_order_has_every_fact_once_by_group():
+    ordered = facts_in_form_order()
+    assert sorted(fact.name for fact in ordered) == sorted(FACTS)
+    groups = [fact.group for fact in ordered]
+    assert groups == sorted(groups, key=list(Group).index)
+
+
+def test_a_fact_may_ask_only_for_a_widget_the_form_knows():
+    with pytest.raises(ValueError, match="'slider'"):
+        Fact(name="burden", label="Burden", kind="enum", choices={"low": "Low"}, group=Group.LABS, widget="slider")
