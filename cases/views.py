@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.middleware import session_idle_seconds_left
 from audit.registry import events_described
 from audit.selectors import audit_case_log
 from audit.services import Action, audit_record
 from guidance.publishing import guidance_current
-from mastoweb.middleware import session_idle_seconds_left
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from mastoweb.twofactor import two_factor_pending
+from accounts.twofactor import two_factor_pending
 
 from .models import GuidanceVersion, Paragraph, Rule
 from .publishing import guidance_current, version_diff

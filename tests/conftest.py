@@ -12,7 +12,7 @@ import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from mastoweb import roles
+from accounts import roles
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 MANAGE = [sys.executable, str(Path(__file__).resolve().parent.parent / "manage.py")]
@@ -96,7 +96,7 @@ def totp_device():
     """A TOTP device; a confirmed one counts for login (as set up by staff) unless for_login=False."""
 
     def make(user, *, confirmed=True, for_login=None):
-        from mastoweb.models import DeviceConfirmation
+        from accounts.models import DeviceConfirmation
 
         device = TOTPDevice.objects.create(user=user, name="phone", confirmed=confirmed)
         if confirmed if for_login is None else for_login:

@@ -1,8 +1,8 @@
-"""Create the role groups (mastoweb/roles.py) with their permissions."""
+"""Create the role groups (accounts/roles.py) with their permissions."""
 
 from django.db import migrations
 
-from mastoweb.roles import ROLE_PERMISSIONS, sync_roles
+from accounts.roles import ROLE_PERMISSIONS, sync_roles
 
 
 def create_roles(apps, schema_editor):

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from mastoweb.roles import sync_roles
+from accounts.roles import sync_roles
 
 
 def refresh_roles(apps, schema_editor):

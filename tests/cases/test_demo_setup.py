@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
+from accounts.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER, ROLE_PERMISSIONS
 from cases.models import Assessment, Case
-from mastoweb.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER, ROLE_PERMISSIONS
 
 pytestmark = pytest.mark.django_db
 

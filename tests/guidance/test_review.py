@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts import roles
 from audit.models import Action, AuditEvent
 from guidance.models import GuidanceVersion, Paragraph, Rule, SafetyProperty
 from guidance.publishing import (
@@ -15,7 +16,6 @@ from guidance.publishing import (
     draft_review_status,
     draft_submit,
 )
-from mastoweb import roles
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from accounts import roles
 from audit.models import Action, AuditEvent
 from guidance import publishing
 from guidance.models import GuidanceVersion
-from mastoweb import roles
 from tests.guidance.test_admin import inline_form, messages_of, post_data
 
 pytestmark = pytest.mark.django_db

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from accounts import roles
 from audit.models import Action, AuditEvent
 from guidance import publishing
 from guidance.models import GuidanceVersion, Rule
-from mastoweb import roles
 
 pytestmark = pytest.mark.django_db
 

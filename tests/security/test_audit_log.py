@@ -6,10 +6,10 @@ import io
 import pytest
 from django.urls import reverse
 
+from accounts import roles
 from audit.models import Action, AuditEvent
 from audit.services import audit_record
 from cases.services import case_update, feedback_record
-from mastoweb import roles
 from tests.cases.factories import make_case
 
 pytestmark = pytest.mark.django_db

@@ -24,6 +24,7 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from accounts import roles
 from audit.models import Action
 from audit.selectors import audit_cursor_decode
 from audit.services import audit_record
@@ -33,7 +34,6 @@ from cases.models import Case
 from cases.selectors import REVIEW_SORTS, review_cursor_decode
 from cases.views import DAMAGED_CURSOR as DAMAGED_REVIEW_CURSOR
 from guidance.facts import FACTS, CaseValidationError, parse_case_json, validate_case
-from mastoweb import roles
 from mastoweb.paging import cursor_encode
 from tests.cases.factories import make_case
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import DeviceConfirmation
 from audit.models import Action, AuditEvent
-from mastoweb.models import DeviceConfirmation
 
 from .conftest import PASSWORD, current_code, wrong_code
 
@@ -338,9 +338,12 @@ def test_the_administrator_leaves_devices_that_never_produced_a_code(
 
 
 def test_upgrading_keeps_the_devices_of_staff_only(clinician, editor, superuser, totp_device):
-    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
     migration = importlib.import_module("mastoweb.migrations.0001_device_confirmation")
+    # The models as that migration saw them: the confirmations were mastoweb's then.
+    apps = MigrationLoader(connection).project_state(("mastoweb", "0001_device_confirmation")).apps
     devices = {user: totp_device(user, for_login=False) for user in (clinician, editor, superuser)}
     totp_device(editor, confirmed=False, for_login=False)
     migration.carry_over_staff_devices(apps, None)

@@ -1,8 +1,7 @@
-"""The TOTP device admin, with confirming a device for two-factor login (mastoweb.models.DeviceConfirmation).
+"""The TOTP device admin, with confirming a device for two-factor login (accounts.models.DeviceConfirmation).
 
-Registered from MastowebConfig.ready rather than mastoweb/admin.py: that module
-defines the admin site, and importing django-otp's admin there would register
-on the site while it is being made.
+Registered from AccountsConfig.ready, once the admin's autodiscover has
+registered django-otp's own device admin, which this one replaces.
 """
 
 from django.contrib import admin, messages

@@ -1,0 +1,21 @@
+"""Login, two-factor, session limits and roles."""
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts"
+
+    def ready(self):
+        from django.contrib import admin
+        from django.contrib.auth.signals import user_logged_in
+
+        from .device_admin import register_device_admin
+        from .middleware import stamp_login
+        from .navigation import stamp_navigation
+
+        user_logged_in.connect(stamp_login, dispatch_uid="accounts_stamp_login")
+        user_logged_in.connect(stamp_navigation, dispatch_uid="accounts_stamp_navigation")
+        # The admin app comes first in INSTALLED_APPS, so its autodiscover has run.
+        register_device_admin(admin.site)
