@@ -100,12 +100,21 @@ def test_it_refuses_an_unknown_action(clinician):
         (2, "10.0.0.2", "6.6.6.6, 198.51.100.9, 10.0.0.1", "198.51.100.9"),
         (2, "10.0.0.2", "198.51.100.9", "10.0.0.2"),  # fewer hops than proxies: not trusted
         (1, "10.0.0.2", "not-an-address", "10.0.0.2"),
+        (1, "10.0.0.2", "6.6.6.6, 2001:db8::7", "2001:db8::7"),
     ],
 )
 def test_it_trusts_forwarded_addresses_only_from_our_proxies(settings, proxies, remote, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_it_reads_no_other_forwarding_header(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_REAL_IP="6.6.6.6", HTTP_FORWARDED="for=6.6.6.6", HTTP_CLIENT_IP="6.6.6.6"
+    )
+    assert client_ip(request) == "10.0.0.2"
 
 
 # ---------------------------------------------------------------- guidance
