@@ -8,9 +8,7 @@ from django.contrib import admin, messages
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.services import Action, audit_record
-
-from .models import DeviceConfirmation
+from .services import device_confirm_for_login
 
 
 class DeviceAdmin(TOTPDeviceAdmin):
@@ -30,11 +28,8 @@ class DeviceAdmin(TOTPDeviceAdmin):
     def confirm_for_login(self, request, queryset):
         confirmed = 0
         for device in queryset.filter(confirmed=True, login_confirmation__isnull=True):
-            DeviceConfirmation.objects.create(device=device, confirmed_by=request.user)
+            device_confirm_for_login(admin=request.user, device=device)
             self.log_change(request, device, "Confirmed for two-factor login.")
-            audit_record(
-                actor=request.user, action=Action.TWO_FACTOR_ENROLLED, obj=device, request=request, by_admin=True
-            )
             confirmed += 1
         skipped = queryset.count() - confirmed
         self.message_user(request, f"Devices confirmed for two-factor login: {confirmed}.", messages.SUCCESS)

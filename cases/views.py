@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.middleware import session_idle_seconds_left
 from audit.registry import events_described
 from audit.selectors import audit_case_log
-from audit.services import Action, audit_record
 from guidance.publishing import guidance_current
 
 from . import export, selectors, services
@@ -42,7 +41,7 @@ DAMAGED_CURSOR = 'The page link is damaged: its position ("after") could not be 
 
 
 def _record_view(request, case, **details):
-    audit_record(actor=request.user, action=Action.CASE_VIEWED, obj=case, request=request, **details)
+    services.case_view_record(user=request.user, case=case, **details)
 
 
 @login_required
@@ -441,8 +440,7 @@ def case_review_export(request):
         return redirect(f"{reverse('cases:review')}?{request.GET.urlencode()}")
     sort = filters.form.cleaned_data["sort"]
     cases = selectors.case_review_export(filters.qs, sort=sort)
-    # Which filters, never their values: a search term could quote a note.
-    audit_record(actor=request.user, action=Action.CASE_EXPORTED, request=request, filters=filters.used, sort=sort)
+    services.case_export_record(user=request.user, filters=filters.used, sort=sort)
     response = StreamingHttpResponse(
         export.csv_lines(
             cases.iterator(chunk_size=EXPORT_CHUNK_SIZE), current_version=current_number, chunk_size=EXPORT_CHUNK_SIZE
