@@ -98,7 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "guidance.context_processors.current_guidance",
+                "guidance.context_processors.footer_guidance",
                 "accounts.navigation.navigation",
             ],
         },
