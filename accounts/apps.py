@@ -8,12 +8,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from django.contrib import admin
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
         from . import audit_names, signals  # noqa: F401 - signals connects the login receivers
-        from .device_admin import register_device_admin
         from .middleware import stamp_login
         from .navigation import stamp_navigation
         from .roles import ensure_roles
@@ -22,5 +20,3 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="accounts_ensure_roles")
         user_logged_in.connect(stamp_login, dispatch_uid="accounts_stamp_login")
         user_logged_in.connect(stamp_navigation, dispatch_uid="accounts_stamp_navigation")
-        # The admin app comes first in INSTALLED_APPS, so its autodiscover has run.
-        register_device_admin(admin.site)

@@ -1,7 +1,8 @@
 """The TOTP device admin, with confirming a device for two-factor login (accounts.models.DeviceConfirmation).
 
-Registered from AccountsConfig.ready, once the admin's autodiscover has
-registered django-otp's own device admin, which this one replaces.
+It replaces django-otp's own device admin, which the admin's autodiscover has
+registered by now: django_otp.plugins.otp_totp comes before accounts in
+INSTALLED_APPS (and importing its admin below would register it anyway).
 """
 
 from django.contrib import admin, messages
@@ -41,7 +42,5 @@ class DeviceAdmin(TOTPDeviceAdmin):
             )
 
 
-def register_device_admin(site):
-    """Put DeviceAdmin in place of django-otp's own, once autodiscover has registered theirs."""
-    site.unregister(TOTPDevice)
-    site.register(TOTPDevice, DeviceAdmin)
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, DeviceAdmin)
