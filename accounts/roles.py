@@ -110,11 +110,6 @@ ROLES = (
 ROLES_BY_NAME = {role.name: role for role in ROLES}
 
 
-def role_permission_names(name):
-    """A role's permissions as "app_label.codename", as user.has_perm takes them."""
-    return [f"{app_label}.{codename}" for app_label, codename in ROLES_BY_NAME[name].permissions]
-
-
 def user_roles(user):
     """The roles a signed-in user holds, in ROLES order: every one for a superuser. One query otherwise."""
     if user.is_superuser:

@@ -5,7 +5,10 @@ import importlib
 from pathlib import Path
 
 import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
 
+from audit.context import AuditContextMiddleware
 from audit.registry import UnknownActionError, action_choices, action_known
 from audit.services import audit_record
 
@@ -98,3 +101,14 @@ def test_each_app_registers_its_actions():
 def test_an_unregistered_action_is_refused_when_recorded(clinician):
     with pytest.raises(UnknownActionError):
         audit_record(actor=clinician, action="case_deleted")
+
+
+@pytest.mark.django_db
+def test_an_event_recorded_below_the_view_takes_the_address_of_the_request_being_served(clinician):
+    def view(request):
+        return HttpResponse(audit_record(actor=clinician, action="case_viewed").ip_address)
+
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.7")
+    assert AuditContextMiddleware(view)(request).content == b"192.0.2.7"
+    # Outside a request there is no address, and none is left over from the last one.
+    assert audit_record(actor=clinician, action="case_viewed").ip_address is None
