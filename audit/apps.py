@@ -6,7 +6,8 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the login and guidance-edit receivers
-        from .registry import register_details
+        from .models import AuditAction
+        from .registry import register_actions, register_details
 
-        register_details({"audit_filters": "Filters used", "username": "Username tried"})
+        register_actions(AuditAction)
+        register_details({"audit_filters": "Filters used"})

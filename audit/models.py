@@ -12,39 +12,16 @@ from django.db.models import F
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
+from .registry import action_label
+
 
 class AppendOnlyError(Exception):
     """An attempt to change or delete an audit event."""
 
 
-class Action(models.TextChoices):
-    LOGIN = "login", "Logged in"
-    LOGOUT = "logout", "Logged out"
-    LOGIN_FAILED = "login_failed", "Failed login"
-    LOCKED_OUT = "locked_out", "Locked out after failed logins"
-    TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Two-factor device set up"
-    TWO_FACTOR_VERIFIED = "two_factor_verified", "Two-factor code accepted"
-    TWO_FACTOR_FAILED = "two_factor_failed", "Two-factor code refused"
-    GUIDANCE_DRAFT_CREATED = "guidance_draft_created", "Guidance draft created"
-    GUIDANCE_DRAFT_EDITED = "guidance_draft_edited", "Guidance draft edited"
-    GUIDANCE_SUBMITTED = "guidance_submitted", "Guidance draft submitted for review"
-    GUIDANCE_APPROVED = "guidance_approved", "Guidance draft approved"
-    GUIDANCE_RETURNED = "guidance_returned", "Guidance draft returned with a comment"
-    GUIDANCE_REVIEW_VOIDED = "guidance_review_voided", "Guidance review voided by a change"
-    GUIDANCE_PUBLISHED = "guidance_published", "Guidance published"
-    REGRESSION_CASE_ADDED = "regression_case_added", "Regression case added"
-    # Case actions are recorded by the cases app.
-    CASE_CREATED = "case_created", "Case created"
-    CASE_CHANGED = "case_changed", "Case changed"
-    CASE_VIEWED = "case_viewed", "Case viewed"
-    CASE_EXPORTED = "case_exported", "Cases exported"
-    ASSESSMENT_CREATED = "assessment_created", "Assessment created"
-    CASE_REEVALUATED = "case_reevaluated", "Case re-evaluated"
-    FEEDBACK_GIVEN = "feedback_given", "Feedback on a recommendation"
-    # Interop (CDS Hooks calls from EHRs, FHIR exports).
-    CDS_SERVICE_CALLED = "cds_service_called", "CDS Hooks service called"
-    CDS_REQUEST_REFUSED = "cds_request_refused", "CDS Hooks request refused"
-    FHIR_EXPORTED = "fhir_exported", "FHIR resource exported"
+class AuditAction(models.TextChoices):
+    """The audit app's own actions; the other apps register theirs (audit.registry)."""
+
     AUDIT_EXPORTED = "audit_exported", "Audit trail exported"
 
 
@@ -72,7 +49,8 @@ class AuditEvent(models.Model):
     )
     # The name at the time, so the row reads the same if the user is renamed.
     actor_username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=40, choices=Action.choices)
+    # A code registered by the app that records it (audit.registry), not a database choice.
+    action = models.CharField(max_length=40)
     object_type = models.CharField(max_length=100, blank=True, help_text="app_label.model of the object acted on.")
     object_id = models.CharField(max_length=64, blank=True)
     details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
@@ -93,6 +71,10 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action}"
+
+    @property
+    def action_label(self):
+        return action_label(self.action)
 
     @property
     def details_display(self):

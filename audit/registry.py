@@ -1,7 +1,8 @@
-"""What the audit trail knows of other apps' objects and words, filled by those apps at start-up.
+"""What the audit trail knows of other apps' actions, objects and words, filled by those apps at start-up.
 
-Audit imports none of them: each app registers, in its AppConfig.ready, how to
-name and link its objects (one query per kind of object for a whole page of
+Audit imports none of them: each app registers, in its AppConfig.ready, the
+actions it records (code and label: a new action needs no audit migration),
+how to name and link its objects (one query per kind of object for a whole page of
 events) and how to say its detail keys and values in words. The trail stores
 ids and codes; the page and the CSV show names.
 """
@@ -9,12 +10,45 @@ ids and codes; the page and the CSV show names.
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
+
+# action code -> label, in the order the apps registered them
+_actions = {}
+
 # object type ("app_label.model") -> describe(ids, user) -> {id: Named}
 _objects = {}
 # detail key -> (label, object type the value refers to, or None)
 _detail_keys = {}
 # detail key -> words(value) -> str, for values that are codes or lists of codes
 _detail_values = {}
+
+
+class UnknownActionError(ValueError):
+    """An event recorded with an action no app registered."""
+
+
+def register_actions(choices):
+    """The actions an app records: a TextChoices class (code and label), registered in its ready()."""
+    for code, label in choices.choices:
+        if _actions.get(code, label) != label:
+            raise ImproperlyConfigured(f"Audit action {code!r} is registered twice, with different labels.")
+        _actions[code] = label
+
+
+def action_known(code):
+    """The code, if an app registered it; UnknownActionError otherwise."""
+    if code not in _actions:
+        raise UnknownActionError(f"No app registered the audit action {code!r}.")
+    return str(code)
+
+
+def action_label(code):
+    """The action in words; an action no longer registered shows its code."""
+    return _actions.get(code, code)
+
+
+def action_choices():
+    return list(_actions.items())
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
-"""Reading the audit trail: filters and keyset pages, newest first; failed logins per username."""
+"""Reading the audit trail: filters and keyset pages, newest first."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 
 from mastoweb import paging
 from mastoweb.days import day_end, day_start
 
-from .models import Action, AuditEvent
+from .models import AuditEvent
 
 PAGE_SIZE = 50
 
@@ -77,10 +77,3 @@ def audit_cursor_decode(value):
 def audit_case_log(*, case_id, limit=50):
     """The newest events about one case (who viewed, changed, assessed or gave feedback), newest first."""
     return list(audit_event_list(case=case_id)[:limit])
-
-
-def audit_login_failures(*, username, since):
-    """Failed logins for a username since then, from any address: how many, and the latest's time (or None)."""
-    return AuditEvent.objects.filter(
-        action=Action.LOGIN_FAILED, created_at__gte=since, details__username=username
-    ).aggregate(count=Count("pk"), latest=Max("created_at"))

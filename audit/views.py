@@ -13,7 +13,7 @@ from mastoweb.spreadsheets import Echo, csv_cell
 from .filters import AuditEventFilter
 from .registry import details_in_words, events_described
 from .selectors import audit_cursor_decode, audit_cursor_encode, audit_event_page, audit_events_newest_first
-from .services import Action, audit_record
+from .services import audit_export_record
 
 DAMAGED_CURSOR = 'The page link is damaged: its position ("after") could not be read, so these are the newest events.'
 VIEW_PERMISSION = "audit.view_auditevent"
@@ -81,7 +81,7 @@ def _csv_rows(writer, events, *, user):
         row = [
             event.created_at.isoformat(),
             event.actor_username,
-            event.get_action_display(),
+            event.action_label,
             event.object_type,
             event.object_id,
             event.object_named.name if event.object_named else "",
@@ -99,7 +99,7 @@ def event_export(request):
     filters = AuditEventFilter(request.GET)
     if not filters.is_valid():
         return redirect(f"{reverse('audit:list')}?{request.GET.urlencode()}")
-    audit_record(actor=request.user, action=Action.AUDIT_EXPORTED, request=request, audit_filters=filters.used)
+    audit_export_record(user=request.user, filters=filters.used)
     events = audit_events_newest_first(filters.qs).iterator(chunk_size=EXPORT_CHUNK_SIZE)
     response = StreamingHttpResponse(_csv_lines(events, user=request.user), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mastoweb-audit-{timezone.now():%Y%m%d-%H%M}.csv"'

@@ -599,9 +599,9 @@ def people():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from accounts.roles import REVIEWER
     from cases.management.commands.seed_cases import SEED_USER_PREFIX
     from cases.models import Case
-    from mastoweb.roles import REVIEWER
 
     User = get_user_model()  # noqa: N806
     clinician = User.objects.get(username=f"{SEED_USER_PREFIX}0001")

@@ -1,4 +1,4 @@
-"""How the audit trail names cases, assessments and feedback, and says the cases app's details in words.
+"""The cases app's audit actions; how the trail names cases, assessments and feedback, and says the details in words.
 
 Registered with audit.registry when the app starts (CasesConfig.ready). A case
 is named by its label and linked to the page this user may open: the review
@@ -7,13 +7,24 @@ page for reviewers, the management page for its own clinician, nothing else.
 
 import uuid
 
+from django.db import models
 from django.urls import reverse
 
-from audit.registry import Named, register_details, register_objects
+from audit.registry import Named, register_actions, register_details, register_objects
 from guidance.facts import FACTS
 
 from .access import REVIEW_PERMISSION
 from .models import Assessment, Case, RecommendationFeedback
+
+
+class CaseAction(models.TextChoices):
+    CASE_CREATED = "case_created", "Case created"
+    CASE_CHANGED = "case_changed", "Case changed"
+    CASE_VIEWED = "case_viewed", "Case viewed"
+    CASE_EXPORTED = "case_exported", "Cases exported"
+    ASSESSMENT_CREATED = "assessment_created", "Assessment created"
+    CASE_REEVALUATED = "case_reevaluated", "Case re-evaluated"
+    FEEDBACK_GIVEN = "feedback_given", "Feedback on a recommendation"
 
 
 def _case_url(user, case_id, owner_id, anchor=""):
@@ -95,6 +106,7 @@ def _choice(choices):
 
 
 def register():
+    register_actions(CaseAction)
     register_objects("cases.case", cases_named)
     register_objects("cases.assessment", assessments_named)
     register_objects("cases.recommendationfeedback", feedback_named)

@@ -8,14 +8,14 @@ from collections import Counter
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
-from audit.services import Action, audit_record
+from audit.services import audit_record
 from guidance.facts import FACTS, facts_to_json, validate_case
 from guidance.models import Paragraph
 from guidance.publishing import guidance_current, guidance_evaluate
 
 from . import rollup, snapshot
+from .audit_names import CaseAction
 from .display import case_differences, lines_from_recommendations
 from .models import Assessment, Case, CaseLine, FeedbackStatus, RecommendationFeedback, label_sort_key
 from .selectors import feedback_latest_by_rule, latest_assessment_lines
@@ -38,9 +38,18 @@ def case_evaluate(*, facts, version):
 
 
 def _audit(user, action, obj, **details):
-    # "From where": the request simple-history's middleware keeps for this thread (None outside one).
-    request = getattr(HistoricalRecords.context, "request", None)
-    audit_record(actor=user, action=action, obj=obj, request=request, **details)
+    # "From where": audit's request context (None outside a request).
+    audit_record(actor=user, action=action, obj=obj, **details)
+
+
+def case_view_record(*, user, case, **details):
+    """A case page was shown: who read it, and which page (details)."""
+    _audit(user, CaseAction.CASE_VIEWED, case, **details)
+
+
+def case_export_record(*, user, filters, sort):
+    """The reviewer list was exported: which filters, never their values (a search term could quote a note)."""
+    _audit(user, CaseAction.CASE_EXPORTED, None, filters=filters, sort=sort)
 
 
 def _assess(*, case, user, facts):
@@ -68,7 +77,7 @@ def _assess(*, case, user, facts):
         setattr(case, name, value)
     CaseLine.objects.filter(case=case).delete()
     CaseLine.objects.bulk_create(case_lines(case.pk, lines))
-    _audit(user, Action.ASSESSMENT_CREATED, assessment, case_id=str(case.pk), guidance_version=version.number)
+    _audit(user, CaseAction.ASSESSMENT_CREATED, assessment, case_id=str(case.pk), guidance_version=version.number)
     return assessment
 
 
@@ -93,7 +102,7 @@ def case_create(*, user, label, facts, notes=""):
     case = Case(created_by=user)
     _apply(case, label=label, facts=facts, notes=notes)
     case.save()
-    _audit(user, Action.CASE_CREATED, case)
+    _audit(user, CaseAction.CASE_CREATED, case)
     _assess(case=case, user=user, facts=facts)
     rollup.rollup_case_changed(before=None, after=rollup.case_state(case.pk))
     return case
@@ -135,7 +144,7 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     changed = sorted(name for name, value in values.items() if getattr(case, name) != value)
     _apply(case, label=label, facts=facts, notes=notes)
     case.lock_version, case.updated_at = seen + 1, now
-    _audit(user, Action.CASE_CHANGED, case, fields=changed)
+    _audit(user, CaseAction.CASE_CHANGED, case, fields=changed)
     _assess(case=case, user=user, facts=facts)
     rollup.rollup_case_changed(before=before, after=rollup.case_state(case.pk))
     return case
@@ -148,7 +157,7 @@ def case_reassess(*, case, user):
     counted = rollup.case_state(case.pk)
     assessment = _assess(case=case, user=user, facts=case.facts)
     rollup.rollup_case_changed(before=counted, after=rollup.case_state(case.pk))
-    _audit(user, Action.CASE_REEVALUATED, case, from_version=before, to_version=case.assessed_version)
+    _audit(user, CaseAction.CASE_REEVALUATED, case, from_version=before, to_version=case.assessed_version)
     return assessment
 
 
@@ -256,7 +265,7 @@ def feedback_record(*, assessment, rule, user, outcome, reason="", comment=""):
     # Ids and codes only: the comment is free text and stays out of the trail.
     _audit(
         user,
-        Action.FEEDBACK_GIVEN,
+        CaseAction.FEEDBACK_GIVEN,
         feedback,
         case_id=str(assessment.case_id),
         assessment_id=assessment.pk,

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.middleware import session_idle_seconds_left
 from audit.registry import events_described
 from audit.selectors import audit_case_log
-from audit.services import Action, audit_record
+from guidance.context_processors import footer_shows
 from guidance.publishing import guidance_current
-from mastoweb.middleware import session_idle_seconds_left
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
@@ -42,7 +42,7 @@ DAMAGED_CURSOR = 'The page link is damaged: its position ("after") could not be 
 
 
 def _record_view(request, case, **details):
-    audit_record(actor=request.user, action=Action.CASE_VIEWED, obj=case, request=request, **details)
+    services.case_view_record(user=request.user, case=case, **details)
 
 
 @login_required
@@ -54,6 +54,7 @@ def case_list(request):
         changes = selectors.case_list_changes(cases=cases.object_list, version=current)
         for case in cases.object_list:
             case.change_summary = changes.get(case.pk)
+    footer_shows(request, current)
     return render(request, "cases/case_list.html", {"page": cases, "current_guidance": current})
 
 
@@ -69,6 +70,7 @@ def _form_page(request, form, *, case=None, conflict=None):
         "conflict": conflict,
         "idle_seconds_left": session_idle_seconds_left(request),
     }
+    footer_shows(request, version)
     return render(request, "cases/case_form.html", context, status=409 if conflict else 200)
 
 
@@ -214,9 +216,8 @@ def _assessment_page(request, case, assessment, *, history=None, superseded_by=N
         "history": history,
         "can_change": can_change,
         "feedback_panel": panel,
-        "guidance_shown": assessment.guidance_version,
-        "current_guidance": current,  # already fetched; spares the footer a query
     }
+    footer_shows(request, assessment.guidance_version)
     return render(request, "cases/case_detail.html", context, status=status)
 
 
@@ -291,8 +292,8 @@ def case_reassess(request, case_id):
         "version": version,
         "changes": changes,
         "only_source_changed": only_source_changed(changes),
-        "guidance_shown": version,
     }
+    footer_shows(request, version)
     return render(request, "cases/case_reassess.html", context)
 
 
@@ -392,6 +393,7 @@ def case_review(request):
         # Each row links to its case: one reverse() for the page, not one per row.
         "detail_url": reverse("cases:review_detail", args=[REVERSE_PLACEHOLDER]).split(REVERSE_PLACEHOLDER),
     }
+    footer_shows(request, current)
     return render(request, "cases/case_review.html", context)
 
 
@@ -441,8 +443,7 @@ def case_review_export(request):
         return redirect(f"{reverse('cases:review')}?{request.GET.urlencode()}")
     sort = filters.form.cleaned_data["sort"]
     cases = selectors.case_review_export(filters.qs, sort=sort)
-    # Which filters, never their values: a search term could quote a note.
-    audit_record(actor=request.user, action=Action.CASE_EXPORTED, request=request, filters=filters.used, sort=sort)
+    services.case_export_record(user=request.user, filters=filters.used, sort=sort)
     response = StreamingHttpResponse(
         export.csv_lines(
             cases.iterator(chunk_size=EXPORT_CHUNK_SIZE), current_version=current_number, chunk_size=EXPORT_CHUNK_SIZE
@@ -476,8 +477,8 @@ def case_dashboard(request):
         "figures": figures,
         "query": query.urlencode(),
         "filters_used": len(form.used) if form.is_valid() else 0,
-        "current_guidance": current,
     }
+    footer_shows(request, current)
     return render(request, "cases/case_dashboard.html", context)
 
 

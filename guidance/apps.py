@@ -6,7 +6,7 @@ class GuidanceConfig(AppConfig):
     verbose_name = "Guidance"
 
     def ready(self):
-        from . import audit_names
+        from . import audit_names, signals  # noqa: F401 - signals connects the edit receiver
 
         audit_names.register()
 

@@ -1,12 +1,25 @@
-"""How the audit trail names guidance versions, and says the guidance app's details in words.
+"""The guidance app's audit actions; how the trail names guidance versions, and says the details in words.
 
 Registered with audit.registry when the app starts (GuidanceConfig.ready).
 A published or retired version links to its page; a draft only for those who edit guidance.
 """
 
-from audit.registry import Named, register_details, register_objects
+from django.db import models
+
+from audit.registry import Named, register_actions, register_details, register_objects
 
 from .models import GuidanceVersion
+
+
+class GuidanceAction(models.TextChoices):
+    GUIDANCE_DRAFT_CREATED = "guidance_draft_created", "Guidance draft created"
+    GUIDANCE_DRAFT_EDITED = "guidance_draft_edited", "Guidance draft edited"
+    GUIDANCE_SUBMITTED = "guidance_submitted", "Guidance draft submitted for review"
+    GUIDANCE_APPROVED = "guidance_approved", "Guidance draft approved"
+    GUIDANCE_RETURNED = "guidance_returned", "Guidance draft returned with a comment"
+    GUIDANCE_REVIEW_VOIDED = "guidance_review_voided", "Guidance review voided by a change"
+    GUIDANCE_PUBLISHED = "guidance_published", "Guidance published"
+    REGRESSION_CASE_ADDED = "regression_case_added", "Regression case added"
 
 
 def versions_named(ids, user):
@@ -24,6 +37,7 @@ def versions_named(ids, user):
 
 
 def register():
+    register_actions(GuidanceAction)
     register_objects("guidance.guidanceversion", versions_named)
     register_details(
         {

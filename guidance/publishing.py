@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from audit.services import Action, audit_covered, audit_record
+from audit.services import audit_covered, audit_record
 
 from . import engine, properties
+from .audit_names import GuidanceAction
 from .conditions import condition_reading
 from .models import (
     GuidanceVersion,
@@ -109,7 +110,7 @@ def draft_create(*, guideline, user):
             _copy_content(source=current, target=draft)
     audit_record(
         actor=user,
-        action=Action.GUIDANCE_DRAFT_CREATED,
+        action=GuidanceAction.GUIDANCE_DRAFT_CREATED,
         obj=draft,
         number=draft.number,
         based_on=current.number if current else None,
@@ -225,7 +226,7 @@ def draft_publish(*, draft, user, change_note, confirm_changes=False):
         draft.save()
     audit_record(
         actor=user,
-        action=Action.GUIDANCE_PUBLISHED,
+        action=GuidanceAction.GUIDANCE_PUBLISHED,
         obj=draft,
         number=draft.number,
         replaced=current.number if current else None,
@@ -365,7 +366,7 @@ def draft_submit(*, draft, user):
     )
     audit_record(
         actor=user,
-        action=Action.GUIDANCE_SUBMITTED,
+        action=GuidanceAction.GUIDANCE_SUBMITTED,
         obj=draft,
         number=draft.number,
         last_changed_by=author_id,
@@ -401,7 +402,7 @@ def draft_approve(*, draft, user):
     )
     audit_record(
         actor=user,
-        action=Action.GUIDANCE_APPROVED,
+        action=GuidanceAction.GUIDANCE_APPROVED,
         obj=draft,
         number=draft.number,
         submitted_by=draft.submitted_by_id,
@@ -423,7 +424,7 @@ def draft_return(*, draft, user, comment):
     # The comment stays on the draft; the audit trail names the step only.
     audit_record(
         actor=user,
-        action=Action.GUIDANCE_RETURNED,
+        action=GuidanceAction.GUIDANCE_RETURNED,
         obj=draft,
         number=draft.number,
         submitted_by=draft.submitted_by_id,
@@ -444,7 +445,9 @@ def draft_review_refresh(*, draft, user):
         return draft
     voided = draft.review_state
     _set_review(draft, review_state=ReviewState.EDITING, approved_at=None, approved_by=None, approved_fingerprint="")
-    audit_record(actor=user, action=Action.GUIDANCE_REVIEW_VOIDED, obj=draft, number=draft.number, voided=voided)
+    audit_record(
+        actor=user, action=GuidanceAction.GUIDANCE_REVIEW_VOIDED, obj=draft, number=draft.number, voided=voided
+    )
     return draft
 
 
@@ -475,7 +478,7 @@ def regression_case_add(*, guideline, case, name, user, note=""):
     regression = RegressionCase(guideline=guideline, name=unique, case=case, note=note[:300], added_by=user)
     regression.full_clean()
     regression.save()
-    audit_record(actor=user, action=Action.REGRESSION_CASE_ADDED, obj=regression)
+    audit_record(actor=user, action=GuidanceAction.REGRESSION_CASE_ADDED, obj=regression)
     return regression
 
 

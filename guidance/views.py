@@ -8,8 +8,9 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from mastoweb.twofactor import two_factor_pending
+from accounts.twofactor import two_factor_pending
 
+from .context_processors import footer_shows
 from .models import GuidanceVersion, Paragraph, Rule
 from .publishing import guidance_current, version_diff
 from .selectors import guidance_current_uncached
@@ -62,8 +63,8 @@ def _article(version, current):
 
 def _render_version(request, version):
     current = version if version.status == GuidanceVersion.Status.PUBLISHED else guidance_current()
-    # guidance_shown: the footer names the version on the page, not the current one.
-    context = {"version": version, "current": current, "guidance_shown": version}
+    footer_shows(request, version)  # the version on the page, not the current one
+    context = {"version": version, "current": current}
     if version.is_frozen:
         context["article"] = _article(version, current)
     else:

@@ -5,12 +5,14 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import Action, audit_record
+from audit.services import audit_record
+from cases.audit_names import CaseAction
 from cases.display import lines_from_recommendations
 from cases.models import RecommendationFeedback
 from cases.rollup import NO_CASE, rollup_feedback_given
 from guidance.publishing import guidance_evaluate
 
+from .audit_names import InteropAction
 from .cards import REASON_SYSTEM, cards_build
 from .mapping import prefetch_facts
 from .models import CdsCard
@@ -54,7 +56,7 @@ def cds_patient_view(*, client, hook_instance, patient_id, prefetch, version, re
         cards = [card for card, _ in built]
     audit_record(
         actor=None,
-        action=Action.CDS_SERVICE_CALLED,
+        action=InteropAction.CDS_SERVICE_CALLED,
         obj=client,
         request=request,
         hook="patient-view",
@@ -125,7 +127,7 @@ def cds_feedback_record(*, client, feedback, request=None):
         # Codes only: the comment is free text and stays out of the trail.
         audit_record(
             actor=None,
-            action=Action.FEEDBACK_GIVEN,
+            action=CaseAction.FEEDBACK_GIVEN,
             obj=row,
             request=request,
             client=client.issuer,
@@ -146,3 +148,20 @@ def _uuid(value, index):
         return uuid.UUID(str(value))
     except ValueError:
         raise FeedbackRefusedError(f"feedback[{index}].card must be the uuid of a card.", status=404) from None
+
+
+def cds_request_refused(*, request, client, status, reason):
+    """A CDS Hooks call turned away: the reason only, never the token, the body or a fact."""
+    audit_record(
+        actor=None,
+        action=InteropAction.CDS_REQUEST_REFUSED,
+        obj=client,
+        request=request,
+        path=request.path,
+        status=status,
+        reason=reason,
+    )
+
+
+def fhir_export_record(*, user, obj, **details):
+    audit_record(actor=user, action=InteropAction.FHIR_EXPORTED, obj=obj, **details)

@@ -9,7 +9,6 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from audit.services import Action, audit_record
 from cases.access import case_get_for_user
 from guidance.publishing import guidance_current
 from guidance.selectors import guidance_version_by_number
@@ -37,16 +36,7 @@ def _error(status, message, **extra):
 
 
 def _refuse(request, status, message, *, client=None):
-    # The reason only: never the token, the body or a fact.
-    audit_record(
-        actor=None,
-        action=Action.CDS_REQUEST_REFUSED,
-        obj=client,
-        request=request,
-        path=request.path,
-        status=status,
-        reason=message,
-    )
+    services.cds_request_refused(request=request, client=client, status=status, reason=message)
     response = _error(status, message)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
@@ -161,7 +151,7 @@ def feedback(request):
 
 
 def _fhir_response(request, fhir_resource, *, filename, obj, **details):
-    audit_record(actor=request.user, action=Action.FHIR_EXPORTED, obj=obj, request=request, **details)
+    services.fhir_export_record(user=request.user, obj=obj, **details)
     response = HttpResponse(fhir.as_json(fhir_resource), content_type=fhir.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

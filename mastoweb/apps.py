@@ -1,4 +1,4 @@
-"""The project's own app configs: the admin site it uses, session bookkeeping and the device admin."""
+"""The project's own app configs: the admin site it uses, and the system checks."""
 
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
@@ -6,7 +6,7 @@ from django.contrib.admin.apps import AdminConfig
 
 class MastowebAdminConfig(AdminConfig):
     # Every admin.register() in the project lands on the two-factor-aware site.
-    default_site = "mastoweb.admin.MastowebAdminSite"
+    default_site = "accounts.sites.MastowebAdminSite"
 
 
 class MastowebConfig(AppConfig):
@@ -14,15 +14,4 @@ class MastowebConfig(AppConfig):
     verbose_name = "Mastoweb"
 
     def ready(self):
-        from django.contrib import admin
-        from django.contrib.auth.signals import user_logged_in
-
         from . import checks  # noqa: F401 - registers the system checks
-        from .device_admin import register_device_admin
-        from .middleware import stamp_login
-        from .navigation import stamp_navigation
-
-        user_logged_in.connect(stamp_login, dispatch_uid="mastoweb_stamp_login")
-        user_logged_in.connect(stamp_navigation, dispatch_uid="mastoweb_stamp_navigation")
-        # The admin app comes first in INSTALLED_APPS, so its autodiscover has run.
-        register_device_admin(admin.site)

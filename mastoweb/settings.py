@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "mastoweb.apps.MastowebConfig",
+    "accounts",
     "audit",
     "guidance",
     "cases",
@@ -71,10 +72,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The request for audit events recorded below the views (user and address).
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "mastoweb.middleware.SessionLimitsMiddleware",
-    "mastoweb.middleware.TwoFactorRequiredMiddleware",
-    "mastoweb.middleware.NoStoreMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
+    "accounts.middleware.NoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -95,8 +98,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "guidance.context_processors.current_guidance",
-                "mastoweb.navigation.navigation",
+                "guidance.context_processors.footer_guidance",
+                "accounts.navigation.navigation",
             ],
         },
     },
@@ -201,7 +204,7 @@ if REDIS_URL:
 
 # ---------------------------------------------------------------- security
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request and
-# SESSION_ABSOLUTE_TIMEOUT after login (mastoweb.middleware.SessionLimitsMiddleware,
+# SESSION_ABSOLUTE_TIMEOUT after login (accounts.middleware.SessionLimitsMiddleware,
 # which says why on the login page). The stored session lives to the absolute
 # limit so the middleware can tell an idle session from no session.
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 30 * 60))
@@ -227,7 +230,7 @@ AXES_RESET_ON_SUCCESS = True
 # ...and per username across every address, which a spray from many addresses
 # slips past: after LOGIN_USERNAME_FAILURE_LIMIT failed logins for one username
 # within LOGIN_USERNAME_WINDOW, each further attempt for it waits until
-# LOGIN_USERNAME_COOLOFF after the latest failure (mastoweb/login_throttling.py).
+# LOGIN_USERNAME_COOLOFF after the latest failure (accounts/login_throttling.py).
 # A short wait, not a lockout: it holds a spray to a few guesses a minute per
 # username while the real user, told how long, waits seconds at most.
 LOGIN_USERNAME_FAILURE_LIMIT = int(os.environ.get("LOGIN_USERNAME_FAILURE_LIMIT", "20"))
@@ -237,7 +240,7 @@ AXES_VERBOSE = False  # its start-up banner would pollute every management comma
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "audit.ip.client_ip"
 
-# Two-factor login (TOTP) for staff and superusers (mastoweb/twofactor.py). On
+# Two-factor login (TOTP) for staff and superusers (accounts/twofactor.py). On
 # unless a development machine (DEBUG=true) sets OTP_REQUIRED=false for the demo
 # users; mastoweb.production always requires it.
 OTP_REQUIRED = env_bool("OTP_REQUIRED", default=True) or not DEBUG
@@ -245,7 +248,7 @@ OTP_TOTP_ISSUER = "Mastoweb"
 # Wrong codes: the first OTP_FREE_FAILURES cost nothing, so a slip, or a stranger
 # holding a staff password, does not hold up the right code; from then on each
 # wrong code doubles the wait, starting at OTP_BACKOFF_SECONDS, and the page says
-# how long it is. mastoweb/twofactor.py applies this to the failure count
+# how long it is. accounts/twofactor.py applies this to the failure count
 # django-otp keeps on the device; django-otp's own throttle, which makes even
 # the right code wait after a single wrong one, is off (factor 0).
 OTP_TOTP_THROTTLE_FACTOR = 0

@@ -12,7 +12,7 @@ import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from mastoweb import roles
+from accounts import roles
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 MANAGE = [sys.executable, str(Path(__file__).resolve().parent.parent / "manage.py")]
@@ -64,31 +64,38 @@ def make_user(django_user_model):
     return make
 
 
+def role_user(make_user, role, username):
+    """A user holding one role of accounts.roles, through its group, staff if the role is, as an administrator
+    would make one."""
+    return make_user(username, groups=[role], staff=roles.ROLES_BY_NAME[role].staff)
+
+
 @pytest.fixture
 def editor(make_user):
-    """A guidance editor: staff in the Guidance editor group, and its permissions given directly too."""
-    perms = [
-        f"guidance.{action}_{model}"
-        for model in ("guidanceversion", "section", "paragraph", "rule", "safetyproperty", "regressioncase")
-        for action in ("add", "change", "delete", "view")
-    ] + ["guidance.publish_guidanceversion", "guidance.view_guideline"]
-    return make_user("editor", staff=True, perms=perms, groups=[roles.GUIDANCE_EDITOR])
+    """A guidance editor: staff (the editor works in the admin), in the Guidance editor group."""
+    return role_user(make_user, roles.GUIDANCE_EDITOR, "editor")
 
 
 @pytest.fixture
 def clinician(make_user):
-    return make_user("clinician", groups=[roles.CLINICIAN])
+    return role_user(make_user, roles.CLINICIAN, "clinician")
 
 
 @pytest.fixture
 def outsider(make_user):
     """Another clinician: the owner of nothing the tests' clinician made."""
-    return make_user("outsider", groups=[roles.CLINICIAN])
+    return role_user(make_user, roles.CLINICIAN, "outsider")
 
 
 @pytest.fixture
 def reviewer(make_user):
-    return make_user("reviewer", groups=[roles.REVIEWER])
+    return role_user(make_user, roles.REVIEWER, "reviewer")
+
+
+@pytest.fixture(params=[role.name for role in roles.ROLES])
+def each_role(request, make_user):
+    """One user per declared role, named after it: a new role is tested with the others."""
+    return role_user(make_user, request.param, request.param.lower().replace(" ", "-"))
 
 
 @pytest.fixture
@@ -96,7 +103,7 @@ def totp_device():
     """A TOTP device; a confirmed one counts for login (as set up by staff) unless for_login=False."""
 
     def make(user, *, confirmed=True, for_login=None):
-        from mastoweb.models import DeviceConfirmation
+        from accounts.models import DeviceConfirmation
 
         device = TOTPDevice.objects.create(user=user, name="phone", confirmed=confirmed)
         if confirmed if for_login is None else for_login:

@@ -3,8 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from accounts import roles
 from guidance import publishing
-from mastoweb import roles
 
 
 def second_editor(username="second-editor"):

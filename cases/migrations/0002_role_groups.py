@@ -1,16 +1,16 @@
-"""Create the role groups (mastoweb/roles.py) with their permissions."""
+"""Once created the role groups from live role code; now accounts.roles.ensure_roles does, after every migrate.
+
+Frozen: migrations never import role code. Going back still removes the groups it made.
+"""
 
 from django.db import migrations
 
-from mastoweb.roles import ROLE_PERMISSIONS, sync_roles
-
-
-def create_roles(apps, schema_editor):
-    sync_roles(apps)
+# The role groups as they were when this migration was written.
+ROLE_NAMES = ["Clinician", "Reviewer", "Guidance editor"]
 
 
 def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_NAMES).delete()
 
 
 class Migration(migrations.Migration):
@@ -23,4 +23,4 @@ class Migration(migrations.Migration):
         ("audit", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, remove_roles)]

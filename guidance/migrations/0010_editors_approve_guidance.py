@@ -2,12 +2,6 @@
 
 from django.db import migrations
 
-from mastoweb.roles import sync_roles
-
-
-def refresh_roles(apps, schema_editor):
-    sync_roles(apps)
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -16,4 +10,6 @@ class Migration(migrations.Migration):
         ("cases", "0008_feedback_roles"),
     ]
 
-    operations = [migrations.RunPython(refresh_roles, migrations.RunPython.noop)]
+    # Frozen: this migration once made the role groups from live role code. Migrations never
+    # import it now; accounts.roles.ensure_roles keeps the groups right after every migrate.
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

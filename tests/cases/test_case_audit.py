@@ -8,7 +8,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from audit.models import Action, AuditEvent
+from audit.models import AuditEvent
+from cases.audit_names import CaseAction
 from cases.models import Case
 
 from .factories import form_data, make_case, publish_revision
@@ -42,15 +43,15 @@ def test_creating_a_case_records_the_case_and_its_first_assessment(client, clini
     response = client.post(reverse("cases:create"), data, REMOTE_ADDR=ADDRESS)
     assert response.status_code == 302
     case = Case.objects.get()
-    created, assessed = _events(Action.CASE_CREATED, Action.ASSESSMENT_CREATED)
+    created, assessed = _events(CaseAction.CASE_CREATED, CaseAction.ASSESSMENT_CREATED)
     assert (created.action, created.actor, created.object_type, created.object_id) == (
-        Action.CASE_CREATED,
+        CaseAction.CASE_CREATED,
         clinician,
         "cases.case",
         str(case.pk),
     )
     assert (assessed.action, assessed.object_type, assessed.object_id) == (
-        Action.ASSESSMENT_CREATED,
+        CaseAction.ASSESSMENT_CREATED,
         "cases.assessment",
         str(case.assessments.get().pk),
     )
@@ -65,11 +66,11 @@ def test_changing_a_case_records_which_fields_changed_not_their_values(client, c
     data["lock_version"] = case.lock_version
     response = client.post(reverse("cases:update", args=[case.pk]), data, REMOTE_ADDR=ADDRESS)
     assert response.status_code == 302
-    [changed] = _events(Action.CASE_CHANGED)
+    [changed] = _events(CaseAction.CASE_CHANGED)
     assert (changed.actor, changed.object_id, changed.ip_address) == (clinician, str(case.pk), ADDRESS)
     assert changed.details == {"fields": ["antihistamine_response", "notes", "subtype"]}
     newest = case.assessments.order_by("-created_at", "-pk").first()
-    assert _events(Action.ASSESSMENT_CREATED)[-1].object_id == str(newest.pk)
+    assert _events(CaseAction.ASSESSMENT_CREATED)[-1].object_id == str(newest.pk)
     _case_text_absent()
 
 
@@ -78,7 +79,7 @@ def test_a_refused_stale_save_records_no_change(client, clinician, case):
     data = form_data(label=LABEL, subtype="SSM")
     data["lock_version"] = case.lock_version + 5
     assert client.post(reverse("cases:update", args=[case.pk]), data).status_code == 409
-    assert _events(Action.CASE_CHANGED) == []
+    assert _events(CaseAction.CASE_CHANGED) == []
 
 
 def test_reading_a_case_records_a_view_on_each_page(client, clinician, reviewer, case):
@@ -88,7 +89,7 @@ def test_reading_a_case_records_a_view_on_each_page(client, clinician, reviewer,
     client.get(assessment.get_absolute_url())
     client.force_login(reviewer)
     client.get(reverse("cases:review_detail", args=[case.pk]))
-    views = _events(Action.CASE_VIEWED)
+    views = _events(CaseAction.CASE_VIEWED)
     assert [(e.actor, e.object_id) for e in views] == [
         (clinician, str(case.pk)),
         (clinician, str(case.pk)),
@@ -108,7 +109,7 @@ def test_a_refused_read_records_no_view(client, outsider, editor, case):
     assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
     client.force_login(editor)
     assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 403
-    assert _events(Action.CASE_VIEWED) == []
+    assert _events(CaseAction.CASE_VIEWED) == []
 
 
 def test_reevaluation_records_the_versions_and_the_new_assessment(client, clinician, editor, case, published_version):
@@ -117,12 +118,12 @@ def test_reevaluation_records_the_versions_and_the_new_assessment(client, clinic
     client.force_login(clinician)
     response = client.post(reverse("cases:reassess", args=[case.pk]), REMOTE_ADDR=ADDRESS)
     assert response.status_code == 302
-    [reevaluated] = _events(Action.CASE_REEVALUATED)
+    [reevaluated] = _events(CaseAction.CASE_REEVALUATED)
     assert (reevaluated.actor, reevaluated.object_id, reevaluated.ip_address) == (clinician, str(case.pk), ADDRESS)
     assert reevaluated.details == {"from_version": 2, "to_version": 3}
-    assert _events(Action.ASSESSMENT_CREATED)[-1].details == {"case_id": str(case.pk), "guidance_version": 3}
+    assert _events(CaseAction.ASSESSMENT_CREATED)[-1].details == {"case_id": str(case.pk), "guidance_version": 3}
     assert client.get(reverse("cases:reassess", args=[case.pk])).status_code == 302  # nothing more to do
-    assert len(_events(Action.CASE_REEVALUATED)) == 1
+    assert len(_events(CaseAction.CASE_REEVALUATED)) == 1
 
 
 def test_an_export_records_the_filters_used_never_their_values(client, reviewer, case):
@@ -131,7 +132,7 @@ def test_an_export_records_the_filters_used_never_their_values(client, reviewer,
         reverse("cases:review_export"), {"q": "Sister", "subtype": "ASM", "sort": "label_asc"}, REMOTE_ADDR=ADDRESS
     )
     b"".join(response.streaming_content)
-    [exported] = _events(Action.CASE_EXPORTED)
+    [exported] = _events(CaseAction.CASE_EXPORTED)
     assert (exported.actor, exported.ip_address, exported.object_id) == (reviewer, ADDRESS, "")
     assert exported.details == {"filters": ["q", "subtype"], "sort": "label_asc"}
     _case_text_absent()
@@ -140,4 +141,4 @@ def test_an_export_records_the_filters_used_never_their_values(client, reviewer,
 def test_the_review_list_alone_records_nothing(client, reviewer, case):
     client.force_login(reviewer)
     client.get(reverse("cases:review"))
-    assert _events(Action.CASE_VIEWED, Action.CASE_EXPORTED) == []
+    assert _events(CaseAction.CASE_VIEWED, CaseAction.CASE_EXPORTED) == []

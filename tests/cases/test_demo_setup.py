@@ -3,18 +3,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
+from accounts.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER, ROLES, ROLES_BY_NAME
 from cases.models import Assessment, Case
-from mastoweb.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER, ROLE_PERMISSIONS
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_role_groups_exist_with_their_permissions():
-    for name, wanted in ROLE_PERMISSIONS.items():
-        group = Group.objects.get(name=name)
+    for role in ROLES:
+        group = Group.objects.get(name=role.name)
         held = set(group.permissions.values_list("content_type__app_label", "codename"))
-        assert held == set(wanted), name
-    assert ("cases", "review_all_cases") in ROLE_PERMISSIONS[REVIEWER]
+        assert held == set(role.permissions), role.name
+    assert ("cases", "review_all_cases") in ROLES_BY_NAME[REVIEWER].permissions
 
 
 def test_demo_setup_refuses_without_debug(settings):

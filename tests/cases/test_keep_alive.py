@@ -5,7 +5,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from mastoweb.middleware import SEEN_AT
+from accounts.middleware import SEEN_AT
 
 pytestmark = pytest.mark.django_db
 

@@ -71,7 +71,7 @@ def _revise_for_some(draft):
 
 @pytest.fixture
 def other_clinician(make_user):
-    from mastoweb.roles import CLINICIAN
+    from accounts.roles import CLINICIAN
 
     return make_user("dr-other", groups=[CLINICIAN])
 

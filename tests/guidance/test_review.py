@@ -2,7 +2,9 @@
 
 import pytest
 
-from audit.models import Action, AuditEvent
+from accounts import roles
+from audit.models import AuditEvent
+from guidance.audit_names import GuidanceAction
 from guidance.models import GuidanceVersion, Paragraph, Rule, SafetyProperty
 from guidance.publishing import (
     PublishError,
@@ -15,7 +17,6 @@ from guidance.publishing import (
     draft_review_status,
     draft_submit,
 )
-from mastoweb import roles
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +161,7 @@ def test_a_saved_edit_withdraws_the_approval_and_says_so_in_the_audit_trail(draf
     refreshed = draft_review_refresh(draft=draft, user=editor)
 
     assert (refreshed.review_state, refreshed.approved_by) == ("editing", None)
-    (voided,) = audited(Action.GUIDANCE_REVIEW_VOIDED, draft)
+    (voided,) = audited(GuidanceAction.GUIDANCE_REVIEW_VOIDED, draft)
     assert (voided.actor, voided.details["voided"]) == (editor, "approved")
 
 
@@ -169,7 +170,7 @@ def test_an_unchanged_draft_keeps_its_approval_after_a_refresh(draft, editor, co
     draft_approve(draft=draft, user=colleague)
 
     assert draft_review_refresh(draft=draft, user=editor).review_state == "approved"
-    assert audited(Action.GUIDANCE_REVIEW_VOIDED, draft) == []
+    assert audited(GuidanceAction.GUIDANCE_REVIEW_VOIDED, draft) == []
 
 
 def test_a_returned_draft_carries_the_comment_and_must_be_submitted_again(draft, editor, colleague):
@@ -191,7 +192,7 @@ def test_review_steps_are_not_recorded_as_edits(draft, editor, colleague):
     draft_approve(draft=draft, user=colleague)
 
     assert draft_fingerprint(draft) == before
-    assert audited(Action.GUIDANCE_DRAFT_EDITED, draft) == []
+    assert audited(GuidanceAction.GUIDANCE_DRAFT_EDITED, draft) == []
 
 
 def test_every_step_is_audited_with_who_wrote_approved_and_published(draft, editor, colleague):
@@ -202,10 +203,10 @@ def test_every_step_is_audited_with_who_wrote_approved_and_published(draft, edit
     draft_approve(draft=draft, user=colleague)
     publish(draft, colleague)
 
-    submitted = audited(Action.GUIDANCE_SUBMITTED, draft)
-    (returned,) = audited(Action.GUIDANCE_RETURNED, draft)
-    (approval,) = audited(Action.GUIDANCE_APPROVED, draft)
-    (published,) = audited(Action.GUIDANCE_PUBLISHED, draft)
+    submitted = audited(GuidanceAction.GUIDANCE_SUBMITTED, draft)
+    (returned,) = audited(GuidanceAction.GUIDANCE_RETURNED, draft)
+    (approval,) = audited(GuidanceAction.GUIDANCE_APPROVED, draft)
+    (published,) = audited(GuidanceAction.GUIDANCE_PUBLISHED, draft)
     assert [e.actor for e in submitted] == [editor, editor]
     assert submitted[-1].details["last_changed_by"] == editor.pk
     assert returned.actor == colleague

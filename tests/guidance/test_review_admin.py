@@ -3,10 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from audit.models import Action, AuditEvent
+from accounts import roles
+from audit.models import AuditEvent
 from guidance import publishing
+from guidance.audit_names import GuidanceAction
 from guidance.models import GuidanceVersion
-from mastoweb import roles
 from tests.guidance.test_admin import inline_form, messages_of, post_data
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +106,7 @@ def test_saving_a_changed_rule_in_the_admin_voids_the_approval(client, editor, c
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
     assert any("no longer stands" in m for m in messages_of(response))
     assert state(draft) == "editing"
-    assert AuditEvent.objects.filter(action=Action.GUIDANCE_REVIEW_VOIDED, object_id=str(draft.pk)).exists()
+    assert AuditEvent.objects.filter(action=GuidanceAction.GUIDANCE_REVIEW_VOIDED, object_id=str(draft.pk)).exists()
     response = client.post(url("publish", draft), {"change_note": "Try anyway", "confirm_changes": "on"})
     assert GuidanceVersion.objects.get(pk=draft.pk).is_draft
     assert any("has not been approved" in m for m in messages_of(response))

@@ -3,10 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from audit.models import Action, AuditEvent
+from accounts import roles
+from audit.models import AuditEvent
 from guidance import publishing
+from guidance.audit_names import GuidanceAction
 from guidance.models import GuidanceVersion, Rule
-from mastoweb import roles
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +138,7 @@ def test_saving_built_rows_writes_the_cel_and_voids_an_approval(client, editor, 
         '!(antihistamine_response == "unresponsive" && omalizumab_response == "unresponsive")'
     )
     assert GuidanceVersion.objects.get(pk=draft.pk).review_state == "editing"
-    assert AuditEvent.objects.filter(action=Action.GUIDANCE_DRAFT_EDITED, actor=editor).exists()
+    assert AuditEvent.objects.filter(action=GuidanceAction.GUIDANCE_DRAFT_EDITED, actor=editor).exists()
 
 
 def test_an_incomplete_row_is_named_and_nothing_is_saved(client, editor, draft):

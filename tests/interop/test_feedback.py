@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from audit.models import Action, AuditEvent
+from audit.models import AuditEvent
+from cases.audit_names import CaseAction
 from cases.models import RecommendationFeedback
 from cases.selectors import feedback_latest_by_rule
 from interop.models import CdsClient
@@ -67,7 +68,7 @@ def test_an_override_keeps_its_reason_and_comment_but_the_trail_keeps_codes_only
         "already_tried",
         "Carries two pens already.",
     )
-    event = AuditEvent.objects.get(action=Action.FEEDBACK_GIVEN)
+    event = AuditEvent.objects.get(action=CaseAction.FEEDBACK_GIVEN)
     assert event.details["outcome"] == "overridden" and event.details["client"] == cds_client.issuer
     assert "pens" not in str(event.details)
 

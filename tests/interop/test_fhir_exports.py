@@ -8,8 +8,9 @@ from django.conf import settings
 from fhir.resources.R4B.plandefinition import PlanDefinition
 from fhir.resources.R4B.requestgroup import RequestGroup
 
-from audit.models import Action, AuditEvent
+from audit.models import AuditEvent
 from guidance.models import Rule
+from interop.audit_names import InteropAction
 from tests.cases.factories import make_case
 
 from .fhir_schema import CEL, schema_errors, without_cel
@@ -130,7 +131,7 @@ def test_the_guidance_export_needs_a_login(client):
 def test_the_guidance_export_is_audited(client, clinician, published_version):
     client.force_login(clinician)
     plan(client)
-    event = AuditEvent.objects.get(action=Action.FHIR_EXPORTED)
+    event = AuditEvent.objects.get(action=InteropAction.FHIR_EXPORTED)
     assert (event.actor, event.object_id, event.details) == (
         clinician,
         str(published_version.pk),
@@ -179,7 +180,7 @@ def test_an_assessment_of_another_case_is_not_found(client, clinician, case):
 def test_the_assessment_export_is_audited_against_the_case(client, clinician, case):
     client.force_login(clinician)
     request_group(client, case)
-    event = AuditEvent.objects.get(action=Action.FHIR_EXPORTED)
+    event = AuditEvent.objects.get(action=InteropAction.FHIR_EXPORTED)
     assert event.object_id == str(case.pk)
     assert event.details == {"resource": "RequestGroup", "assessment_id": case.assessments.get().pk}
 

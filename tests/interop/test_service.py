@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.conf import settings
 
-from audit.models import Action, AuditEvent
+from audit.models import AuditEvent
 from cases.models import RecommendationFeedback
+from interop.audit_names import InteropAction
 from interop.models import ICD10CM, SNOMED_CT, CdsCard
 
 from .cds_checks import card_problems
@@ -114,7 +115,7 @@ def test_each_card_is_remembered_for_its_feedback(cards, cds_client, published_v
 
 
 def test_each_call_is_audited_without_facts_or_patient(cards, cds_client):
-    event = AuditEvent.objects.get(action=Action.CDS_SERVICE_CALLED)
+    event = AuditEvent.objects.get(action=InteropAction.CDS_SERVICE_CALLED)
     assert event.object_id == str(cds_client.pk)
     assert event.details == {
         "hook": "patient-view",
@@ -152,7 +153,7 @@ def test_a_call_without_prefetch_gets_a_clear_412(cds_client, cds_post, publishe
     response = cds_post(SERVICE, patient_view(None))
     assert response.status_code == 412
     assert "does not query the EHR's FHIR server" in response.json()["error"]
-    assert AuditEvent.objects.filter(action=Action.CDS_REQUEST_REFUSED, details__status=412).exists()
+    assert AuditEvent.objects.filter(action=InteropAction.CDS_REQUEST_REFUSED, details__status=412).exists()
 
 
 def test_a_prefetch_without_conditions_gets_a_412_naming_it(cds_client, cds_post, published_version):

@@ -7,7 +7,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from audit.models import Action, AuditEvent
+from audit.models import AuditEvent
+from interop.audit_names import InteropAction
 
 from .conftest import ISSUER
 from .fhir_data import patient_view, prefetch_for_case
@@ -121,7 +122,7 @@ def test_a_garbage_token_is_refused(cds_client, cds_post, body):
 def test_each_refusal_is_audited_with_its_reason_and_no_token(cds_client, cds_post, make_token, body):
     token = make_token(SERVICE, aud="https://elsewhere.example/")
     cds_post(SERVICE, body, token=token)
-    event = AuditEvent.objects.get(action=Action.CDS_REQUEST_REFUSED)
+    event = AuditEvent.objects.get(action=InteropAction.CDS_REQUEST_REFUSED)
     assert event.object_id == str(cds_client.pk)
     assert event.details["status"] == 401
     assert "audience" in event.details["reason"]

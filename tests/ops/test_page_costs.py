@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
+from accounts import roles
 from guidance.publishing import draft_create
-from mastoweb import roles
 from tests.cases.factories import form_data, make_case, publish_revision
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts import roles
 from guidance.publishing import draft_create
-from mastoweb import roles
 from tests.cases.factories import form_data, make_case
 from tests.review import approved
 

@@ -10,12 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from accounts.audit_names import AccountAction
 from audit.ip import client_ip
-from audit.models import Action, AppendOnlyError, AuditEvent
+from audit.models import AppendOnlyError, AuditEvent
 from audit.selectors import PAGE_SIZE
 from audit.services import audit_record
 from audit.views import DAMAGED_CURSOR
+from cases.audit_names import CaseAction
 from guidance import publishing
+from guidance.audit_names import GuidanceAction
 from guidance.models import Paragraph
 from mastoweb.paging import cursor_encode
 from tests.review import approved
@@ -23,7 +26,7 @@ from tests.review import approved
 pytestmark = pytest.mark.django_db
 
 # The events of the data migration that published guidance v2, then the reviewer's login, newest first.
-V2_EVENTS = [Action.LOGIN, Action.GUIDANCE_PUBLISHED, Action.GUIDANCE_DRAFT_CREATED]
+V2_EVENTS = [AccountAction.LOGIN, GuidanceAction.GUIDANCE_PUBLISHED, GuidanceAction.GUIDANCE_DRAFT_CREATED]
 
 
 def events(action):
@@ -35,14 +38,14 @@ def events(action):
 
 @pytest.fixture
 def event(clinician):
-    return audit_record(actor=clinician, action=Action.CASE_VIEWED, note_free="ids only")
+    return audit_record(actor=clinician, action=CaseAction.CASE_VIEWED, note_free="ids only")
 
 
 def test_it_refuses_to_change_a_saved_event(event):
-    event.action = Action.LOGIN
+    event.action = AccountAction.LOGIN
     with pytest.raises(AppendOnlyError):
         event.save()
-    assert AuditEvent.objects.get(pk=event.pk).action == Action.CASE_VIEWED
+    assert AuditEvent.objects.get(pk=event.pk).action == CaseAction.CASE_VIEWED
 
 
 def test_it_refuses_to_delete_an_event(event):
@@ -53,14 +56,14 @@ def test_it_refuses_to_delete_an_event(event):
 
 def test_it_refuses_bulk_changes_and_deletes(event):
     with pytest.raises(AppendOnlyError):
-        AuditEvent.objects.filter(pk=event.pk).update(action=Action.LOGIN)
+        AuditEvent.objects.filter(pk=event.pk).update(action=AccountAction.LOGIN)
     with pytest.raises(AppendOnlyError):
         AuditEvent.objects.all().delete()
-    event.action = Action.LOGIN
+    event.action = AccountAction.LOGIN
     # bulk_update joins the surrounding transaction; give it a savepoint to spoil.
     with pytest.raises(AppendOnlyError), transaction.atomic():
         AuditEvent.objects.bulk_update([event], ["action"])
-    assert AuditEvent.objects.get(pk=event.pk).action == Action.CASE_VIEWED
+    assert AuditEvent.objects.get(pk=event.pk).action == CaseAction.CASE_VIEWED
 
 
 def test_a_user_with_audit_history_cannot_be_deleted(event, clinician):
@@ -73,7 +76,7 @@ def test_a_user_with_audit_history_cannot_be_deleted(event, clinician):
 def test_it_records_who_what_and_from_where(clinician, published_version):
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.44")
     recorded = audit_record(
-        actor=clinician, action=Action.CASE_EXPORTED, obj=published_version, request=request, rows=3
+        actor=clinician, action=CaseAction.CASE_EXPORTED, obj=published_version, request=request, rows=3
     )
     recorded.refresh_from_db()
     assert recorded.actor == clinician
@@ -100,6 +103,7 @@ def test_it_refuses_an_unknown_action(clinician):
         (2, "10.0.0.2", "6.6.6.6, 198.51.100.9, 10.0.0.1", "198.51.100.9"),
         (2, "10.0.0.2", "198.51.100.9", "10.0.0.2"),  # fewer hops than proxies: not trusted
         (1, "10.0.0.2", "not-an-address", "10.0.0.2"),
+        (1, "10.0.0.2", "6.6.6.6, 2001:db8::7", "2001:db8::7"),
     ],
 )
 def test_it_trusts_forwarded_addresses_only_from_our_proxies(settings, proxies, remote, forwarded, expected):
@@ -108,13 +112,21 @@ def test_it_trusts_forwarded_addresses_only_from_our_proxies(settings, proxies, 
     assert client_ip(request) == expected
 
 
+def test_it_reads_no_other_forwarding_header(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_REAL_IP="6.6.6.6", HTTP_FORWARDED="for=6.6.6.6", HTTP_CLIENT_IP="6.6.6.6"
+    )
+    assert client_ip(request) == "10.0.0.2"
+
+
 # ---------------------------------------------------------------- guidance
 
 
 def test_it_records_a_draft_created_and_published_as_one_event_each(editor, published_version):
     # The data migration that published v2 recorded its two events, by the system.
-    (system_created,) = events(Action.GUIDANCE_DRAFT_CREATED)
-    (system_published,) = events(Action.GUIDANCE_PUBLISHED)
+    (system_created,) = events(GuidanceAction.GUIDANCE_DRAFT_CREATED)
+    (system_published,) = events(GuidanceAction.GUIDANCE_PUBLISHED)
     for event, details in (
         (system_created, {"number": 2, "based_on": 1}),
         (system_published, {"number": 2, "replaced": 1}),
@@ -130,9 +142,9 @@ def test_it_records_a_draft_created_and_published_as_one_event_each(editor, publ
     approved(draft)
     publishing.draft_publish(draft=draft, user=editor, change_note="Test publication.")
 
-    (created,) = [e for e in events(Action.GUIDANCE_DRAFT_CREATED) if e != system_created]
+    (created,) = [e for e in events(GuidanceAction.GUIDANCE_DRAFT_CREATED) if e != system_created]
     assert (created.actor, created.object_id, created.details) == (editor, str(draft.pk), {"number": 3, "based_on": 2})
-    (published,) = [e for e in events(Action.GUIDANCE_PUBLISHED) if e != system_published]
+    (published,) = [e for e in events(GuidanceAction.GUIDANCE_PUBLISHED) if e != system_published]
     draft.refresh_from_db()
     assert (published.actor, published.object_id, published.details) == (
         editor,
@@ -148,7 +160,7 @@ def test_it_records_a_draft_created_and_published_as_one_event_each(editor, publ
     )
     assert draft.approved_by not in (None, editor)
     # Copying the text and retiring v2 are part of those two events, not edits.
-    assert events(Action.GUIDANCE_DRAFT_EDITED) == []
+    assert events(GuidanceAction.GUIDANCE_DRAFT_EDITED) == []
 
 
 def test_it_records_an_edit_of_a_draft_with_the_fields_changed(editor, published_version):
@@ -158,7 +170,7 @@ def test_it_records_an_edit_of_a_draft_with_the_fields_changed(editor, published
     paragraph._history_user = editor
     paragraph.save()
 
-    (edited,) = events(Action.GUIDANCE_DRAFT_EDITED)
+    (edited,) = events(GuidanceAction.GUIDANCE_DRAFT_EDITED)
     assert edited.actor == editor
     assert (edited.object_type, edited.object_id) == ("guidance.paragraph", str(paragraph.pk))
     assert edited.details["change"] == "changed"
@@ -199,7 +211,7 @@ def test_the_audit_admin_pages_refuse_changes(client, superuser, login_two_facto
     assert 'name="_save"' not in page.content.decode()
     assert client.post(change, {"action": "login"}).status_code == 403
     assert client.post(reverse("admin:audit_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
-    assert AuditEvent.objects.get(pk=event.pk).action == Action.CASE_VIEWED
+    assert AuditEvent.objects.get(pk=event.pk).action == CaseAction.CASE_VIEWED
 
 
 # ---------------------------------------------------------------- the /audit/ view
@@ -219,8 +231,8 @@ def test_the_audit_view_is_refused_to_clinicians(client, clinician):
 def test_reviewers_see_the_trail_newest_first(
     client, reviewer, clinician, published_version, django_assert_max_num_queries
 ):
-    audit_record(actor=clinician, action=Action.CASE_CREATED)
-    audit_record(actor=clinician, action=Action.CASE_EXPORTED)
+    audit_record(actor=clinician, action=CaseAction.CASE_CREATED)
+    audit_record(actor=clinician, action=CaseAction.CASE_EXPORTED)
     client.force_login(reviewer)
     # Session, user, permissions (2), the events, the footer's guidance version; the names of the
     # guidance versions the events are about (one query per kind of object, not per event).
@@ -228,18 +240,18 @@ def test_reviewers_see_the_trail_newest_first(
         response = client.get(reverse("audit:list"))
     assert response.status_code == 200
     shown = [e.action for e in response.context["events"]]
-    assert shown[:2] == [Action.LOGIN, Action.CASE_EXPORTED]  # the reviewer's own login comes last
-    assert Action.CASE_CREATED in shown
+    assert shown[:2] == [AccountAction.LOGIN, CaseAction.CASE_EXPORTED]  # the reviewer's own login comes last
+    assert CaseAction.CASE_CREATED in shown
 
 
 def test_the_audit_view_filters_by_action_user_and_dates(client, reviewer, clinician, outsider):
     now = timezone.now()
-    audit_record(actor=clinician, action=Action.CASE_VIEWED)
+    audit_record(actor=clinician, action=CaseAction.CASE_VIEWED)
     AuditEvent.objects.create(
-        actor=clinician, actor_username="clinician", action=Action.CASE_VIEWED, created_at=now - timedelta(days=10)
+        actor=clinician, actor_username="clinician", action=CaseAction.CASE_VIEWED, created_at=now - timedelta(days=10)
     )
-    audit_record(actor=outsider, action=Action.CASE_VIEWED)
-    audit_record(actor=clinician, action=Action.CASE_CHANGED)
+    audit_record(actor=outsider, action=CaseAction.CASE_VIEWED)
+    audit_record(actor=clinician, action=CaseAction.CASE_CHANGED)
     client.force_login(reviewer)
 
     def shown(**query):
@@ -258,17 +270,17 @@ def test_the_audit_view_filters_by_action_user_and_dates(client, reviewer, clini
 
 
 def test_the_audit_view_finds_failed_logins_by_the_name_tried(client, reviewer):
-    audit_record(actor=None, action=Action.LOGIN_FAILED, username="clinician")
+    audit_record(actor=None, action=AccountAction.LOGIN_FAILED, username="clinician")
     client.force_login(reviewer)
     response = client.get(reverse("audit:list"), {"actor": "clinician"})
-    assert [e.action for e in response.context["events"]] == [Action.LOGIN_FAILED]
+    assert [e.action for e in response.context["events"]] == [AccountAction.LOGIN_FAILED]
 
 
 def test_the_audit_view_pages_without_gaps_or_repeats(
     client, reviewer, clinician, published_version, django_assert_max_num_queries
 ):
     for _ in range(PAGE_SIZE + 10):
-        audit_record(actor=clinician, action=Action.CASE_VIEWED)
+        audit_record(actor=clinician, action=CaseAction.CASE_VIEWED)
     client.force_login(reviewer)
     with django_assert_max_num_queries(7):  # as for two events (with their objects' names): nothing per row
         first = client.get(reverse("audit:list"), {"action": "case_viewed"})

@@ -6,10 +6,12 @@ import io
 import pytest
 from django.urls import reverse
 
-from audit.models import Action, AuditEvent
+from accounts import roles
+from accounts.audit_names import AccountAction
+from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
+from cases.audit_names import CaseAction
 from cases.services import case_update, feedback_record
-from mastoweb import roles
 from tests.cases.factories import make_case
 
 pytestmark = pytest.mark.django_db
@@ -68,13 +70,13 @@ def test_the_trail_filters_by_case(client, reviewer, clinician, case):
     client.get(reverse("cases:review_detail", args=[other.pk]))
     response = client.get(reverse("audit:list"), {"case": str(case.pk)})
     assert sorted(e.action for e in response.context["events"]) == sorted(
-        [Action.CASE_CREATED, Action.ASSESSMENT_CREATED, Action.FEEDBACK_GIVEN]
+        [CaseAction.CASE_CREATED, CaseAction.ASSESSMENT_CREATED, CaseAction.FEEDBACK_GIVEN]
     )
     assert "Enter a valid UUID." in _rows(client.get(reverse("audit:list"), {"case": "nope"}))
 
 
 def test_the_csv_export_names_objects_says_details_in_words_and_is_itself_audited(client, reviewer, clinician, case):
-    audit_record(actor=None, action=Action.LOGIN_FAILED, username="=HYPERLINK(1)")
+    audit_record(actor=None, action=AccountAction.LOGIN_FAILED, username="=HYPERLINK(1)")
     client.force_login(reviewer)
     response = client.get(reverse("audit:export"), {"date_from": "2000-01-01"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -86,7 +88,7 @@ def test_the_csv_export_names_objects_says_details_in_words_and_is_itself_audite
     failed = next(row for row in rows if row["action"] == "Failed login")
     assert failed["details"] == "Username tried: =HYPERLINK(1)"  # defused only at the start of a cell
     assert not any(cell.startswith("=") for row in rows for cell in row.values())
-    export = AuditEvent.objects.get(action=Action.AUDIT_EXPORTED)
+    export = AuditEvent.objects.get(action=AuditAction.AUDIT_EXPORTED)
     assert (export.actor, export.details) == (reviewer, {"audit_filters": ["date_from"]})
 
 
@@ -94,7 +96,7 @@ def test_the_export_refuses_bad_filters_back_to_the_list(client, reviewer):
     client.force_login(reviewer)
     response = client.get(reverse("audit:export"), {"case": "nope"})
     assert response.status_code == 302
-    assert not AuditEvent.objects.filter(action=Action.AUDIT_EXPORTED).exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.AUDIT_EXPORTED).exists()
 
 
 def test_each_cases_review_page_shows_its_access_log(client, reviewer, clinician, outsider, case):
@@ -106,10 +108,10 @@ def test_each_cases_review_page_shows_its_access_log(client, reviewer, clinician
     client.force_login(reviewer)
     response = client.get(reverse("cases:review_detail", args=[case.pk]))
     log = [(e.actor_username, e.action) for e in response.context["access_log"]]
-    assert log[0] == ("reviewer", Action.CASE_VIEWED)  # this view is in it
-    assert ("clinician", Action.CASE_VIEWED) in log
-    assert ("clinician", Action.FEEDBACK_GIVEN) in log
-    assert ("clinician", Action.CASE_CREATED) in log
+    assert log[0] == ("reviewer", CaseAction.CASE_VIEWED)  # this view is in it
+    assert ("clinician", CaseAction.CASE_VIEWED) in log
+    assert ("clinician", CaseAction.FEEDBACK_GIVEN) in log
+    assert ("clinician", CaseAction.CASE_CREATED) in log
     html = response.content.decode()
     assert 'id="access-log"' in html
     assert "Feedback on h1-for-cutaneous-symptoms (clinic 238)" in html

@@ -19,12 +19,12 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
+from accounts import roles
 from cases import services
 from cases.models import Assessment, Case
 from cases.services import CaseChangedError
 from guidance.models import GuidanceVersion
 from guidance.publishing import PublishError, draft_create, draft_publish, guidance_current
-from mastoweb import roles
 from tests.cases.factories import form_data, make_case
 from tests.review import approved
 

@@ -9,7 +9,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from audit.models import Action, AuditEvent
+from accounts.audit_names import AccountAction
+from audit.models import AuditEvent
 from cases.models import Case
 from guidance.models import GuidanceVersion
 
@@ -141,7 +142,7 @@ def test_the_login_form_needs_a_token(people, make_user):
     user = make_user("csrf-login")
     credentials = {"username": "csrf-login", "password": "correct-horse-battery-staple"}
     assert refused_for_csrf(client.post(reverse("login"), credentials))
-    assert not AuditEvent.objects.filter(action=Action.LOGIN, actor=user).exists()
+    assert not AuditEvent.objects.filter(action=AccountAction.LOGIN, actor=user).exists()
     response = client.post(reverse("login"), {**credentials, "csrfmiddlewaretoken": token(client)})
     assert outcome(response) == REDIRECT
 

@@ -24,16 +24,16 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from audit.models import Action
+from accounts import roles
 from audit.selectors import audit_cursor_decode
 from audit.services import audit_record
 from audit.views import DAMAGED_CURSOR as DAMAGED_AUDIT_CURSOR
+from cases.audit_names import CaseAction
 from cases.forms import CaseForm, CaseUpdateForm
 from cases.models import Case
 from cases.selectors import REVIEW_SORTS, review_cursor_decode
 from cases.views import DAMAGED_CURSOR as DAMAGED_REVIEW_CURSOR
 from guidance.facts import FACTS, CaseValidationError, parse_case_json, validate_case
-from mastoweb import roles
 from mastoweb.paging import cursor_encode
 from tests.cases.factories import make_case
 
@@ -367,7 +367,7 @@ def assert_days_refused_by_name(response, params):
 def reviewer_client(client, make_user, clinician, version_one):
     make_case(clinician, label="Fuzz case", subtype="ISM")
     client.force_login(role_user(make_user, "fuzz-reviewer", roles.REVIEWER))
-    audit_record(actor=clinician, action=Action.CASE_VIEWED)
+    audit_record(actor=clinician, action=CaseAction.CASE_VIEWED)
     return client
 
 

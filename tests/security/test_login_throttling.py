@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from audit.models import Action, AuditEvent
+from accounts.audit_names import AccountAction
+from audit.models import AuditEvent
 
 from .conftest import PASSWORD
 
@@ -60,13 +61,13 @@ def test_a_successful_login_clears_the_count(client, clinician, settings):
 def test_it_records_failed_logins_and_the_lockout_without_the_password(client, clinician, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         post_login(client, "clinician", "hunter2-secret")
-    failed = AuditEvent.objects.filter(action=Action.LOGIN_FAILED)
+    failed = AuditEvent.objects.filter(action=AccountAction.LOGIN_FAILED)
     assert failed.count() == settings.AXES_FAILURE_LIMIT
     event = failed.first()
     assert event.actor is None
     assert event.details == {"username": "clinician"}
     assert event.ip_address == "192.0.2.10"
-    assert AuditEvent.objects.filter(action=Action.LOCKED_OUT, details__username="clinician").exists()
+    assert AuditEvent.objects.filter(action=AccountAction.LOCKED_OUT, details__username="clinician").exists()
     assert not AuditEvent.objects.filter(details__icontains="hunter2").exists()
 
 
@@ -76,7 +77,10 @@ def test_it_records_failed_logins_and_the_lockout_without_the_password(client, c
 def failed_logins(username, count, *, at):
     for n in range(count):
         AuditEvent.objects.create(
-            action=Action.LOGIN_FAILED, details={"username": username}, ip_address=f"203.0.113.{n % 250}", created_at=at
+            action=AccountAction.LOGIN_FAILED,
+            details={"username": username},
+            ip_address=f"203.0.113.{n % 250}",
+            created_at=at,
         )
 
 
@@ -101,18 +105,18 @@ def test_a_spray_from_many_addresses_makes_the_username_wait(client, clinician, 
     assert not response.wsgi_request.user.is_authenticated
     cooloff = settings.LOGIN_USERNAME_COOLOFF.total_seconds()
     assert cooloff - 5 <= wait_in(response) <= cooloff
-    event = AuditEvent.objects.filter(action=Action.LOCKED_OUT).get()
+    event = AuditEvent.objects.filter(action=AccountAction.LOCKED_OUT).get()
     assert event.details["username"] == "clinician"
     assert event.details["across_addresses"] is True
 
 
 def test_while_it_waits_no_password_is_tried(client, clinician, settings):
     failed_logins("clinician", settings.LOGIN_USERNAME_FAILURE_LIMIT, at=timezone.now())
-    before = AuditEvent.objects.filter(action=Action.LOGIN_FAILED).count()
+    before = AuditEvent.objects.filter(action=AccountAction.LOGIN_FAILED).count()
     assert post_login(client, "clinician", "another-guess").status_code == 429
     assert post_login(client, "clinician", PASSWORD).status_code == 429
     # Not counted as failures: waiting does not make the wait longer.
-    assert AuditEvent.objects.filter(action=Action.LOGIN_FAILED).count() == before
+    assert AuditEvent.objects.filter(action=AccountAction.LOGIN_FAILED).count() == before
 
 
 def test_after_the_short_wait_the_real_user_gets_in(client, clinician, settings):

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from audit.models import Action, AuditEvent
+from accounts.audit_names import AccountAction
+from audit.models import AuditEvent
 
 from .conftest import PASSWORD
 
@@ -59,8 +60,8 @@ def test_it_records_login_and_logout(client, clinician):
     client.post(reverse("login"), {"username": "clinician", "password": PASSWORD}, REMOTE_ADDR="203.0.113.5")
     client.post(reverse("logout"), REMOTE_ADDR="203.0.113.5")
     login, logout = AuditEvent.objects.order_by("pk").filter(actor=clinician)
-    assert (login.action, login.ip_address, login.actor_username) == (Action.LOGIN, "203.0.113.5", "clinician")
-    assert (logout.action, logout.ip_address, logout.details) == (Action.LOGOUT, "203.0.113.5", {})
+    assert (login.action, login.ip_address, login.actor_username) == (AccountAction.LOGIN, "203.0.113.5", "clinician")
+    assert (logout.action, logout.ip_address, logout.details) == (AccountAction.LOGOUT, "203.0.113.5", {})
 
 
 def test_it_ends_a_session_after_30_minutes_without_activity(client, clinician, published_version):
@@ -81,7 +82,7 @@ def test_it_ends_a_session_after_30_minutes_without_activity(client, clinician, 
         login_page = client.get(response["Location"])
         assert "logged out after 30 minutes without activity" in login_page.content.decode()
         assert not Session.objects.filter(session_key=old).exists()
-    event = AuditEvent.objects.get(action=Action.LOGOUT)
+    event = AuditEvent.objects.get(action=AccountAction.LOGOUT)
     assert event.details == {"reason": "session_idle"}
 
 
@@ -106,7 +107,7 @@ def test_it_ends_a_session_12_hours_after_login_however_active(client, clinician
 
         assert response.status_code == 302
         assert "12 hours after login" in client.get(response["Location"]).content.decode()
-    assert AuditEvent.objects.get(action=Action.LOGOUT).details == {"reason": "session_absolute"}
+    assert AuditEvent.objects.get(action=AccountAction.LOGOUT).details == {"reason": "session_absolute"}
 
 
 def test_an_htmx_request_after_expiry_reloads_the_whole_login_page(client, clinician, published_version):

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.models import Action, AuditEvent
-from mastoweb.models import DeviceConfirmation
+from accounts.audit_names import AccountAction
+from accounts.models import DeviceConfirmation
+from audit.models import AuditEvent
 
 from .conftest import PASSWORD, current_code, wrong_code
 
@@ -101,9 +102,9 @@ def test_login_leads_staff_to_the_code_then_where_they_were_going(client, editor
     assert session_key(client) != before
     assert client.get(admin_index).status_code == 200
     assert [e.action for e in AuditEvent.objects.filter(actor=editor).order_by("pk")] == [
-        Action.LOGIN,
-        Action.TWO_FACTOR_FAILED,
-        Action.TWO_FACTOR_VERIFIED,
+        AccountAction.LOGIN,
+        AccountAction.TWO_FACTOR_FAILED,
+        AccountAction.TWO_FACTOR_VERIFIED,
     ]
 
 
@@ -146,7 +147,7 @@ def test_setting_up_confirms_the_device_with_a_valid_code(client, editor):
     device.refresh_from_db()
     assert device.confirmed
     assert client.get(reverse(ADMIN)).status_code == 200
-    assert AuditEvent.objects.filter(actor=editor, action=Action.TWO_FACTOR_ENROLLED).exists()
+    assert AuditEvent.objects.filter(actor=editor, action=AccountAction.TWO_FACTOR_ENROLLED).exists()
 
 
 def test_a_password_alone_cannot_replace_a_device(client, editor, totp_device):
@@ -315,7 +316,7 @@ def test_an_administrator_confirms_such_a_device_and_then_it_counts(client, prom
     )
     assert "Devices confirmed for two-factor login: 1." in response.content.decode()
     assert DeviceConfirmation.objects.get(device=device).confirmed_by == superuser
-    assert AuditEvent.objects.filter(actor=superuser, action=Action.TWO_FACTOR_ENROLLED).exists()
+    assert AuditEvent.objects.filter(actor=superuser, action=AccountAction.TWO_FACTOR_ENROLLED).exists()
 
     client.force_login(user)
     response = client.post(reverse("two_factor_verify"), {"token": current_code(device), "next": reverse(ADMIN)})
@@ -338,9 +339,12 @@ def test_the_administrator_leaves_devices_that_never_produced_a_code(
 
 
 def test_upgrading_keeps_the_devices_of_staff_only(clinician, editor, superuser, totp_device):
-    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
     migration = importlib.import_module("mastoweb.migrations.0001_device_confirmation")
+    # The models as that migration saw them: the confirmations were mastoweb's then.
+    apps = MigrationLoader(connection).project_state(("mastoweb", "0001_device_confirmation")).apps
     devices = {user: totp_device(user, for_login=False) for user in (clinician, editor, superuser)}
     totp_device(editor, confirmed=False, for_login=False)
     migration.carry_over_staff_devices(apps, None)

@@ -11,9 +11,9 @@ from html.parser import HTMLParser
 
 from django.urls import reverse
 
+from accounts import roles
 from cases.models import Case
 from guidance.publishing import _compiled_cache, draft_create, draft_publish
-from mastoweb import roles
 from tests.cases.factories import make_case
 from tests.review import approved
 

@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER
 from cases.models import Case
 from cases.services import case_create
-from mastoweb.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER
 
 DEMO_PASSWORD = "mastoweb-demo"  # noqa: S105 - development only, refused when DEBUG is off
 

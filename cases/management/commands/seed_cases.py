@@ -27,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.roles import CLINICIAN
 from cases import snapshot
 from cases.display import lines_from_recommendations
 from cases.models import Assessment, Case, CaseLine, label_sort_key
@@ -35,7 +36,6 @@ from cases.services import guidance_for_assessment
 from guidance.engine import evaluate
 from guidance.facts import FACTS, SUBTYPES, facts_to_json, validate_case
 from guidance.publishing import guidance_compiled
-from mastoweb.roles import CLINICIAN
 
 SEED_USER_PREFIX = "seed-clinician-"
 # Labels are pseudonyms, as the form asks: "ISM clinic 14".

@@ -1,17 +1,15 @@
-"""The TOTP device admin, with confirming a device for two-factor login (mastoweb.models.DeviceConfirmation).
+"""The TOTP device admin, with confirming a device for two-factor login (accounts.models.DeviceConfirmation).
 
-Registered from MastowebConfig.ready rather than mastoweb/admin.py: that module
-defines the admin site, and importing django-otp's admin there would register
-on the site while it is being made.
+It replaces django-otp's own device admin, which the admin's autodiscover has
+registered by now: django_otp.plugins.otp_totp comes before accounts in
+INSTALLED_APPS (and importing its admin below would register it anyway).
 """
 
 from django.contrib import admin, messages
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.services import Action, audit_record
-
-from .models import DeviceConfirmation
+from .services import device_confirm_for_login
 
 
 class DeviceAdmin(TOTPDeviceAdmin):
@@ -31,11 +29,8 @@ class DeviceAdmin(TOTPDeviceAdmin):
     def confirm_for_login(self, request, queryset):
         confirmed = 0
         for device in queryset.filter(confirmed=True, login_confirmation__isnull=True):
-            DeviceConfirmation.objects.create(device=device, confirmed_by=request.user)
+            device_confirm_for_login(admin=request.user, device=device)
             self.log_change(request, device, "Confirmed for two-factor login.")
-            audit_record(
-                actor=request.user, action=Action.TWO_FACTOR_ENROLLED, obj=device, request=request, by_admin=True
-            )
             confirmed += 1
         skipped = queryset.count() - confirmed
         self.message_user(request, f"Devices confirmed for two-factor login: {confirmed}.", messages.SUCCESS)
@@ -47,7 +42,5 @@ class DeviceAdmin(TOTPDeviceAdmin):
             )
 
 
-def register_device_admin(site):
-    """Put DeviceAdmin in place of django-otp's own, once autodiscover has registered theirs."""
-    site.unregister(TOTPDevice)
-    site.register(TOTPDevice, DeviceAdmin)
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, DeviceAdmin)

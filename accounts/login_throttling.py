@@ -17,8 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from audit.selectors import audit_login_failures
-from audit.services import Action, audit_record
+from .services import login_cooling_off, login_failures
 
 USERNAME_MAX_LENGTH = 150  # as the audit trail records the name tried
 
@@ -26,7 +25,7 @@ USERNAME_MAX_LENGTH = 150  # as the audit trail records the name tried
 def login_wait_seconds(username):
     """Seconds before a login for this username is tried again; 0 if it may be tried now."""
     now = timezone.now()
-    failures = audit_login_failures(username=username[:USERNAME_MAX_LENGTH], since=now - settings.LOGIN_USERNAME_WINDOW)
+    failures = login_failures(username=username[:USERNAME_MAX_LENGTH], since=now - settings.LOGIN_USERNAME_WINDOW)
     if failures["count"] < settings.LOGIN_USERNAME_FAILURE_LIMIT:
         return 0
     return max(0, math.ceil((failures["latest"] + settings.LOGIN_USERNAME_COOLOFF - now).total_seconds()))
@@ -51,14 +50,7 @@ class LoginForm(AuthenticationForm):
             self.add_error(
                 "username", ValidationError(message, code="username_cooling_off", params={"wait": wait_text})
             )
-            audit_record(
-                actor=None,
-                action=Action.LOCKED_OUT,
-                request=self.request,
-                username=username[:USERNAME_MAX_LENGTH],
-                across_addresses=True,
-                wait_seconds=wait,
-            )
+            login_cooling_off(username=username[:USERNAME_MAX_LENGTH], wait_seconds=wait)
             return self.cleaned_data
         return super().clean()
 

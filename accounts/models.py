@@ -15,7 +15,7 @@ class DeviceConfirmation(models.Model):
     administrator). A device set up while its user needed none, before they
     became staff, has no confirmation: it proves only that someone once knew
     a clinician's password. `confirmed_by` is empty for devices that staff
-    already used when confirmations began to be recorded (migration 0001).
+    already used when confirmations began to be recorded (mastoweb's migration 0001).
     """
 
     device = models.OneToOneField(TOTPDevice, on_delete=models.CASCADE, related_name="login_confirmation")
@@ -23,6 +23,10 @@ class DeviceConfirmation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # Made by mastoweb's migration 0001, before the accounts app existed.
+        db_table = "mastoweb_deviceconfirmation"
 
     def __str__(self):
         return f"{self.device} confirmed for login"

@@ -23,7 +23,6 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,10 +37,9 @@ from django_otp import verify_token
 from django_otp.models import MAX_THROTTLE_DELAY_SECONDS
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.services import Action, audit_record
-
 from .login_throttling import LoginForm
 from .models import DeviceConfirmation
+from .services import device_enrol, two_factor_passed, two_factor_refused
 
 
 def two_factor_required(user):
@@ -144,7 +142,7 @@ def _token_accepted(request, device, form, check):
     else:
         message = f"Too many wrong codes. Wait {_seconds(wait)}, then enter the current code from your app."
     form.add_error("token", message)
-    audit_record(actor=request.user, action=Action.TWO_FACTOR_FAILED, obj=device, request=request)
+    two_factor_refused(user=request.user, device=device)
     return False
 
 
@@ -170,7 +168,7 @@ def verify(request):
         # A step up in privilege gets a new session id, as a login does.
         request.session.cycle_key()
         otp_login(request, device)
-        audit_record(actor=request.user, action=Action.TWO_FACTOR_VERIFIED, obj=device, request=request)
+        two_factor_passed(user=request.user, device=device)
         return redirect(next_url)
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
 
@@ -193,13 +191,9 @@ def setup(request):
         device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
     form = TokenForm(request.POST or None)
     if form.is_valid() and _token_accepted(request, device, form, device.verify_token):
-        with transaction.atomic():
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            DeviceConfirmation.objects.create(device=device, confirmed_by=request.user)
+        device_enrol(user=request.user, device=device)
         request.session.cycle_key()
         otp_login(request, device)
-        audit_record(actor=request.user, action=Action.TWO_FACTOR_ENROLLED, obj=device, request=request)
         messages.success(request, "Two-factor login is set up. You will be asked for a code at each login.")
         return redirect(next_url)
     secret = b32encode(device.bin_key).decode()

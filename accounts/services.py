@@ -1,0 +1,47 @@
+"""The two-factor step's writes and the failed-login count, each with its audit event."""
+
+from django.db import transaction
+from django.db.models import Count, Max
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+
+from .audit_names import AccountAction
+from .models import DeviceConfirmation
+
+
+def device_enrol(*, user, device):
+    """The user's first valid code: the device is confirmed, and counts for login (set up while staff)."""
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        DeviceConfirmation.objects.create(device=device, confirmed_by=user)
+    audit_record(actor=user, action=AccountAction.TWO_FACTOR_ENROLLED, obj=device)
+
+
+def device_confirm_for_login(*, admin, device):
+    """An administrator vouches for a device set up before its user needed the second factor."""
+    DeviceConfirmation.objects.create(device=device, confirmed_by=admin)
+    audit_record(actor=admin, action=AccountAction.TWO_FACTOR_ENROLLED, obj=device, by_admin=True)
+
+
+def two_factor_passed(*, user, device):
+    audit_record(actor=user, action=AccountAction.TWO_FACTOR_VERIFIED, obj=device)
+
+
+def two_factor_refused(*, user, device):
+    audit_record(actor=user, action=AccountAction.TWO_FACTOR_FAILED, obj=device)
+
+
+def login_cooling_off(*, username, wait_seconds):
+    """A login refused unchecked because its username must wait (accounts.login_throttling)."""
+    audit_record(
+        actor=None, action=AccountAction.LOCKED_OUT, username=username, across_addresses=True, wait_seconds=wait_seconds
+    )
+
+
+def login_failures(*, username, since):
+    """Failed logins for a username since then, from any address: how many, and the latest's time (or None)."""
+    return AuditEvent.objects.filter(
+        action=AccountAction.LOGIN_FAILED, created_at__gte=since, details__username=username
+    ).aggregate(count=Count("pk"), latest=Max("created_at"))
