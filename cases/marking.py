@@ -1,0 +1,187 @@
+"""After a guidance version is published, mark the cases whose lines it would change.
+
+A case last assessed under an older version "would change" when re-evaluation
+under the new version would show other lines than its latest assessment
+(added, removed, reworded, or their source text revised), as the
+re-evaluation page says (`lines_would_change`).
+
+Which lines a version shows depends only on which of its rules fire, which
+depends only on the facts their conditions read; and within a published
+(frozen) version a rule's line is the same for every case it fires for. So
+the cases are grouped by the version they were assessed under, the lines and
+cautions that assessment showed, and the values of the facts any rule of
+either version reads; each group is compared once: the new version evaluated
+on the group's facts against the stored lines of one of its cases.
+
+The work goes in chunks of CHUNK_CASES cases (in id order), one transaction
+and one django-tasks task each: the grouped comparison, one UPDATE per
+outcome, and the dashboard's rollup moved to match. What is left is simply
+the cases not yet compared (`checked_version`), so a worker that stops loses
+at most its chunk, and queueing the version again carries on from there.
+"""
+
+import logging
+from collections import Counter
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+
+from guidance import engine
+from guidance.facts import FACTS, validate_case
+from guidance.models import GuidanceVersion, Paragraph
+from guidance.publishing import guidance_compiled, guidance_current
+
+from . import rollup, snapshot
+from .models import Case
+from .selectors import latest_assessment_lines
+
+logger = logging.getLogger(__name__)
+
+CHUNK_CASES = 5000
+# Case ids per UPDATE statement (SQLite's limit on parameters stays far away).
+UPDATE_BATCH = 1000
+
+
+def lines_would_change(stored, recommendations, *, texts):
+    """Whether `recommendations` (the engine's, with the new version's paragraph texts) differ from the
+    stored lines, as a reader sees lines change: the line itself and its source words."""
+    old = {
+        (line.rule, line.paragraph, line.kind, line.summary, line.paragraph_text, line.quote or "", line.confirm or ())
+        for line in stored
+    }
+    new = {
+        (r.rule, r.paragraph, r.kind, r.summary, texts.get(r.paragraph, ""), r.quote, tuple(r.confirm))
+        for r in recommendations
+    }
+    return old != new
+
+
+def cases_pending(version):
+    """The cases last assessed under an older version and not yet compared with `version`."""
+    return Case.objects.filter(assessed_version__lt=version.number).filter(
+        Q(checked_version__lt=version.number) | Q(checked_version=None)
+    )
+
+
+def _conditions_read(versions):
+    """The facts any rule's condition of these versions reads, in vocabulary order.
+
+    A version whose rules no longer compile counts as reading every fact:
+    its cases are then grouped only with cases of exactly the same facts.
+    """
+    names = set()
+    for version in versions:
+        try:
+            rules = guidance_compiled(version).rules
+        except (engine.ConditionError, engine.EvaluationError):
+            return list(FACTS)
+        for rule in rules:
+            names.update(rule.variables)
+    return [name for name in FACTS if name in names]
+
+
+def _facts_for(names, values):
+    data = {name: value for name, value in zip(names, values, strict=True) if value is not None}
+    data.setdefault("subtype", "unknown")
+    return validate_case(data)
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+class Comparison:
+    """Comparing cases with one published version; remembers every group it has compared."""
+
+    def __init__(self, version, *, compiled=None):
+        self.version = version
+        self.compiled = compiled or guidance_compiled(version)
+        self.texts = dict(Paragraph.objects.filter(version=version).values_list("slug", "text"))
+        assessed = cases_pending(version).order_by().values("assessed_version").distinct()
+        older = GuidanceVersion.objects.filter(guideline_id=version.guideline_id, number__in=assessed)
+        self.names = _conditions_read([version, *older.select_related("guideline")])
+        self.outcomes = {}  # group -> would change
+
+    def chunk(self, *, after=None, size=None):
+        """Compare and mark the next `size` pending cases after id `after`, in one transaction.
+
+        Returns (cases compared, of which would change, the last id or None when none were left).
+        """
+        size = size or CHUNK_CASES
+        number = self.version.number
+        with transaction.atomic():
+            # One chunk at a time for a version: two runs never count a case's move twice in the rollup.
+            list(GuidanceVersion.objects.select_for_update().filter(pk=self.version.pk).values_list("pk"))
+            pending = cases_pending(self.version).order_by("pk")
+            if after is not None:
+                pending = pending.filter(pk__gt=after)
+            columns = ("pk", "updated_at", "subtype", "assessed_version", "checked_version", "would_change")
+            rows = list(pending.values_list(*columns, "line_count", "caution_count", *self.names)[:size])
+            if not rows:
+                return 0, 0, None
+            groups = {}
+            for row in rows:
+                group = (row[3], row[6], row[7], *(_hashable(value) for value in row[8:]))
+                groups.setdefault(group, row[0])
+            self._compare([(group, pk) for group, pk in groups.items() if group not in self.outcomes])
+            ids = {True: [], False: []}
+            moved = Counter()
+            for pk, updated_at, subtype, assessed, checked, flag, *rest in rows:
+                changes = self.outcomes[(assessed, *(_hashable(value) for value in rest))]
+                ids[changes].append(pk)
+                day = timezone.localdate(updated_at)
+                moved[(day, subtype, "version", rollup.version_key(assessed, checked, flag))] -= 1
+                moved[(day, subtype, "version", rollup.version_key(assessed, number, changes))] += 1
+            for flag, chosen in ids.items():
+                for start in range(0, len(chosen), UPDATE_BATCH):
+                    Case.objects.filter(pk__in=chosen[start : start + UPDATE_BATCH]).update(
+                        checked_version=number, would_change=flag
+                    )
+            rollup.rollup_apply(moved)
+        return len(rows), len(ids[True]), rows[-1][0]
+
+    def _compare(self, groups):
+        """Compare each new group once: its facts under the new version, against one case's stored lines."""
+        if not groups:
+            return
+        stored = dict(
+            Case.objects.filter(pk__in=[pk for _, pk in groups])
+            .annotate(assessed_lines=latest_assessment_lines())
+            .values_list("pk", "assessed_lines")
+        )
+        for group, pk in groups:
+            facts = _facts_for(self.names, group[3:])
+            self.outcomes[group] = lines_would_change(
+                snapshot.from_dict(stored[pk] or []), engine.evaluate(facts, self.compiled), texts=self.texts
+            )
+
+
+def cases_mark(*, version, size=None):
+    """Compare every pending case with `version` now, chunk after chunk: (compared, would change)."""
+    comparison = Comparison(version)
+    checked = changing = 0
+    after = None
+    while True:
+        done, changed, after = comparison.chunk(after=after, size=size)
+        if after is None:
+            return checked, changing
+        checked, changing = checked + done, changing + changed
+
+
+def cases_mark_later(*, version):
+    """Queue the comparison of the pending cases with `version`, once the current transaction commits."""
+    transaction.on_commit(lambda: cases_mark_chunk.enqueue(version.pk))
+
+
+@task()
+def cases_mark_chunk(version_id):
+    """Compare the next chunk of cases with a published version; queue the next chunk if cases remain."""
+    version = GuidanceVersion.objects.select_related("guideline").filter(pk=version_id).first()
+    if version is None or version != guidance_current(slug=version.guideline.slug):
+        return  # a newer version was published meanwhile: its own run compares the cases
+    checked, changing, last = Comparison(version).chunk()
+    if last is not None:
+        logger.info("Guidance v%s: %s more cases compared, %s would change.", version.number, checked, changing)
+        cases_mark_later(version=version)
