@@ -1091,6 +1091,34 @@ class Report:
         out.append("")
         return out
 
+    def _impact_table(self, *, postgres):
+        out = [
+            "## (d) Impact of a draft on every stored case (grouped by the facts the rules read; one worker)",
+            "",
+            f"Target: {1_000_000:,} cases in ≤ {IMPACT_TARGET_S:g} s on PostgreSQL."
+            " Without grouping, each case would cost the per-case time below.",
+            "",
+            "| cases | fact combinations | cases changed | grouping s | evaluating s | total s"
+            " | µs per case, ungrouped | ungrouped estimate s | target"
+            " | marking after publish s (cases marked, would change) |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for level, r in self.impact.items():
+            target = ""
+            if level >= 1_000_000 and postgres:
+                target = f"≤ {IMPACT_TARGET_S:g} s: {_verdict(r.total_s <= IMPACT_TARGET_S)}"
+                if r.total_s > IMPACT_TARGET_S:
+                    self.missed.append(f"impact at {level:,} cases: {r.total_s:.1f} s")
+            elif level >= 1_000_000:
+                target = "applies on PostgreSQL"
+            out.append(
+                f"| {r.cases:,} | {r.combinations:,} | {r.changed:,} | {r.group_s:.2f} | {r.evaluate_s:.2f}"
+                f" | {r.total_s:.2f} | {r.per_case_us:.0f} | {r.per_case_us * r.cases / 1e6:.1f} | {target}"
+                f" | {r.mark_s:.2f} ({r.marked:,}, {r.mark_changed:,}) |"
+            )
+        out.append("")
+        return out
+
     def markdown(self):
         m = self.machine
         out = [
@@ -1234,32 +1262,7 @@ class Report:
                 )
             out.append("")
         if self.impact:
-            postgres = not self.machine["database"].startswith("SQLite")
-            out += [
-                "## (d) Impact of a draft on every stored case (grouped by the facts the rules read; one worker)",
-                "",
-                f"Target: {1_000_000:,} cases in ≤ {IMPACT_TARGET_S:g} s on PostgreSQL."
-                " Without grouping, each case would cost the per-case time below.",
-                "",
-                "| cases | fact combinations | cases changed | grouping s | evaluating s | total s"
-                " | µs per case, ungrouped | ungrouped estimate s | target"
-                " | marking after publish s (cases marked, would change) |",
-                "|---|---|---|---|---|---|---|---|---|---|",
-            ]
-            for level, r in self.impact.items():
-                target = ""
-                if level >= 1_000_000 and postgres:
-                    target = f"≤ {IMPACT_TARGET_S:g} s: {_verdict(r.total_s <= IMPACT_TARGET_S)}"
-                    if r.total_s > IMPACT_TARGET_S:
-                        self.missed.append(f"impact at {level:,} cases: {r.total_s:.1f} s")
-                elif level >= 1_000_000:
-                    target = "applies on PostgreSQL"
-                out.append(
-                    f"| {r.cases:,} | {r.combinations:,} | {r.changed:,} | {r.group_s:.2f} | {r.evaluate_s:.2f}"
-                    f" | {r.total_s:.2f} | {r.per_case_us:.0f} | {r.per_case_us * r.cases / 1e6:.1f} | {target}"
-                    f" | {r.mark_s:.2f} ({r.marked:,}, {r.mark_changed:,}) |"
-                )
-            out.append("")
+            out += self._impact_table(postgres=not self.machine["database"].startswith("SQLite"))
         if self.engine and self.engine.realistic < ENGINE_TARGET:
             self.missed.insert(
                 0, f"engine (realistic, cached): {self.engine.realistic:,.0f} cases/s (target {ENGINE_TARGET:,})"

@@ -13,7 +13,7 @@ cautions that assessment showed, and the values of the facts any rule of
 either version reads; each group is compared once: the new version evaluated
 on the group's facts against the stored lines of one of its cases.
 
-The work goes in chunks of CHUNK_CASES cases (in id order), one transaction
+The work goes in chunks of CHUNK_CASES cases (in the order they last changed), one transaction
 and one django-tasks task each: the grouped comparison, one UPDATE per
 outcome, and the dashboard's rollup moved to match. What is left is simply
 the cases not yet compared (`checked_version`), so a worker that stops loses
@@ -21,7 +21,9 @@ at most its chunk, and queueing the version again carries on from there.
 """
 
 import logging
+import uuid
 from collections import Counter
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
@@ -88,8 +90,9 @@ def _facts_for(names, values):
     return validate_case(data)
 
 
-def _hashable(value):
-    return tuple(value) if isinstance(value, list) else value
+def _group(assessed_version, values):
+    """A group's key: the version assessed under, its lines and cautions, then the facts (lists as tuples)."""
+    return (assessed_version, *(tuple(value) if isinstance(value, list) else value for value in values))
 
 
 class Comparison:
@@ -105,31 +108,32 @@ class Comparison:
         self.outcomes = {}  # group -> would change
 
     def chunk(self, *, after=None, size=None):
-        """Compare and mark the next `size` pending cases after id `after`, in one transaction.
+        """Compare and mark the next `size` pending cases after the cursor `after`, in one transaction.
 
-        Returns (cases compared, of which would change, the last id or None when none were left).
+        Cases go in the order they were last changed (the index the reviewer's list
+        walks), so a chunk moves few of the dashboard's day counts. Returns (cases
+        compared, of which would change, the cursor after them or None when none were left).
         """
         size = size or CHUNK_CASES
         number = self.version.number
         with transaction.atomic():
             # One chunk at a time for a version: two runs never count a case's move twice in the rollup.
             list(GuidanceVersion.objects.select_for_update().filter(pk=self.version.pk).values_list("pk"))
-            pending = cases_pending(self.version).order_by("pk")
+            pending = cases_pending(self.version).order_by("updated_at", "pk")
             if after is not None:
-                pending = pending.filter(pk__gt=after)
+                pending = pending.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1]))
             columns = ("pk", "updated_at", "subtype", "assessed_version", "checked_version", "would_change")
             rows = list(pending.values_list(*columns, "line_count", "caution_count", *self.names)[:size])
             if not rows:
                 return 0, 0, None
             groups = {}
             for row in rows:
-                group = (row[3], row[6], row[7], *(_hashable(value) for value in row[8:]))
-                groups.setdefault(group, row[0])
+                groups.setdefault(_group(row[3], row[6:]), row[0])
             self._compare([(group, pk) for group, pk in groups.items() if group not in self.outcomes])
             ids = {True: [], False: []}
             moved = Counter()
             for pk, updated_at, subtype, assessed, checked, flag, *rest in rows:
-                changes = self.outcomes[(assessed, *(_hashable(value) for value in rest))]
+                changes = self.outcomes[_group(assessed, rest)]
                 ids[changes].append(pk)
                 day = timezone.localdate(updated_at)
                 moved[(day, subtype, "version", rollup.version_key(assessed, checked, flag))] -= 1
@@ -140,7 +144,7 @@ class Comparison:
                         checked_version=number, would_change=flag
                     )
             rollup.rollup_apply(moved)
-        return len(rows), len(ids[True]), rows[-1][0]
+        return len(rows), len(ids[True]), (rows[-1][1], rows[-1][0])
 
     def _compare(self, groups):
         """Compare each new group once: its facts under the new version, against one case's stored lines."""
@@ -158,6 +162,18 @@ class Comparison:
             )
 
 
+_kept = {}
+
+
+def _comparison_for(version):
+    """The worker's comparison with a published version, kept from chunk to chunk (the version is frozen)."""
+    key = (version.pk, version.published_at)
+    if key not in _kept:
+        _kept.clear()
+        _kept[key] = Comparison(version)
+    return _kept[key]
+
+
 def cases_mark(*, version, size=None):
     """Compare every pending case with `version` now, chunk after chunk: (compared, would change)."""
     comparison = Comparison(version)
@@ -170,18 +186,24 @@ def cases_mark(*, version, size=None):
         checked, changing = checked + done, changing + changed
 
 
-def cases_mark_later(*, version):
+def cases_mark_later(*, version, after=None):
     """Queue the comparison of the pending cases with `version`, once the current transaction commits."""
-    transaction.on_commit(lambda: cases_mark_chunk.enqueue(version.pk))
+    cursor = [after[0].isoformat(), str(after[1])] if after else None
+    transaction.on_commit(lambda: cases_mark_chunk.enqueue(version.pk, cursor))
 
 
 @task()
-def cases_mark_chunk(version_id):
-    """Compare the next chunk of cases with a published version; queue the next chunk if cases remain."""
+def cases_mark_chunk(version_id, after=None):
+    """Compare the next chunk of cases with a published version; queue the next chunk if cases remain.
+
+    `after` is the cursor the previous chunk ended at, as text; without it the chunk starts from
+    the first case still pending.
+    """
     version = GuidanceVersion.objects.select_related("guideline").filter(pk=version_id).first()
     if version is None or version != guidance_current(slug=version.guideline.slug):
         return  # a newer version was published meanwhile: its own run compares the cases
-    checked, changing, last = Comparison(version).chunk()
+    cursor = (datetime.fromisoformat(after[0]), uuid.UUID(after[1])) if after else None
+    checked, changing, last = _comparison_for(version).chunk(after=cursor)
     if last is not None:
         logger.info("Guidance v%s: %s more cases compared, %s would change.", version.number, checked, changing)
-        cases_mark_later(version=version)
+        cases_mark_later(version=version, after=last)
