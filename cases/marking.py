@@ -121,7 +121,10 @@ class Comparison:
             list(GuidanceVersion.objects.select_for_update().filter(pk=self.version.pk).values_list("pk"))
             pending = cases_pending(self.version).order_by("updated_at", "pk")
             if after is not None:
-                pending = pending.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1]))
+                # The first condition alone is what lets the index start at the cursor.
+                pending = pending.filter(updated_at__gte=after[0]).filter(
+                    Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1])
+                )
             columns = ("pk", "updated_at", "subtype", "assessed_version", "checked_version", "would_change")
             rows = list(pending.values_list(*columns, "line_count", "caution_count", *self.names)[:size])
             if not rows:
