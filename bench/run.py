@@ -301,6 +301,7 @@ class ImpactResult:
     mark_s: float = 0.0  # marking every case after the draft is published (cases.marking), one worker
     marked: int = 0
     mark_changed: int = 0
+    mark_parts: dict = field(default_factory=dict)  # seconds reading, comparing, writing
 
     @property
     def total_s(self):
@@ -349,7 +350,8 @@ def bench_impact():
         per_case_us = (time.perf_counter() - started) / max(len(sample), 1) * 1e6
         with transaction.atomic():
             started = time.perf_counter()
-            marked, mark_changed = marking.cases_mark(version=draft)
+            comparison = marking.Comparison(draft)
+            marked, mark_changed = marking.cases_mark(version=draft, comparison=comparison)
             mark_s = time.perf_counter() - started
             transaction.set_rollback(True)
         return ImpactResult(
@@ -362,6 +364,7 @@ def bench_impact():
             mark_s=mark_s,
             marked=marked,
             mark_changed=mark_changed,
+            mark_parts=dict(comparison.seconds),
         )
     finally:
         draft.delete()
@@ -1114,7 +1117,8 @@ class Report:
             out.append(
                 f"| {r.cases:,} | {r.combinations:,} | {r.changed:,} | {r.group_s:.2f} | {r.evaluate_s:.2f}"
                 f" | {r.total_s:.2f} | {r.per_case_us:.0f} | {r.per_case_us * r.cases / 1e6:.1f} | {target}"
-                f" | {r.mark_s:.2f} ({r.marked:,}, {r.mark_changed:,}) |"
+                f" | {r.mark_s:.2f} ({r.marked:,}, {r.mark_changed:,};"
+                f" {' / '.join(f'{r.mark_parts.get(part, 0):.1f}' for part in ('reading', 'comparing', 'writing'))}) |"
             )
         out.append("")
         return out

@@ -8,19 +8,24 @@ re-evaluation page says (`lines_would_change`).
 Which lines a version shows depends only on which of its rules fire, which
 depends only on the facts their conditions read; and within a published
 (frozen) version a rule's line is the same for every case it fires for. So
-the cases are grouped by the version they were assessed under, the lines and
-cautions that assessment showed, and the values of the facts any rule of
+the cases are grouped by the version they were assessed under, how many lines
+and cautions that assessment showed, and the values of the facts any rule of
 either version reads; each group is compared once: the new version evaluated
-on the group's facts against the stored lines of one of its cases.
+on the group's facts against the stored lines of one of its cases. One case
+stands for its group because a case's latest assessment was made on its
+facts as they are (every write of facts assesses them); with the line and
+caution counts in the key as well, a case whose stored lines differ in number
+(an assessment written otherwise) is never taken for another.
 
-The work goes in chunks of CHUNK_CASES cases (in the order they last changed), one transaction
-and one django-tasks task each: the grouped comparison, one UPDATE per
-outcome, and the dashboard's rollup moved to match. What is left is simply
+The work goes in chunks of CHUNK_CASES cases, in the order they last changed;
+one transaction and one django-tasks task each: the grouped comparison, one
+UPDATE per outcome and 1,000 cases, and the dashboard's rollup moved to match. What is left is simply
 the cases not yet compared (`checked_version`), so a worker that stops loses
 at most its chunk, and queueing the version again carries on from there.
 """
 
 import logging
+import time
 import uuid
 from collections import Counter
 from datetime import datetime
@@ -31,11 +36,12 @@ from django.utils import timezone
 from django_tasks import task
 
 from guidance import engine
-from guidance.facts import FACTS, validate_case
+from guidance.facts import FACTS
 from guidance.models import GuidanceVersion, Paragraph
 from guidance.publishing import guidance_compiled, guidance_current
 
 from . import rollup, snapshot
+from .impact import combination_facts
 from .models import Case
 from .selectors import latest_assessment_lines
 
@@ -84,12 +90,6 @@ def _conditions_read(versions):
     return [name for name in FACTS if name in names]
 
 
-def _facts_for(names, values):
-    data = {name: value for name, value in zip(names, values, strict=True) if value is not None}
-    data.setdefault("subtype", "unknown")
-    return validate_case(data)
-
-
 def _group(assessed_version, values):
     """A group's key: the version assessed under, its lines and cautions, then the facts (lists as tuples)."""
     return (assessed_version, *(tuple(value) if isinstance(value, list) else value for value in values))
@@ -98,14 +98,15 @@ def _group(assessed_version, values):
 class Comparison:
     """Comparing cases with one published version; remembers every group it has compared."""
 
-    def __init__(self, version, *, compiled=None):
+    def __init__(self, version):
         self.version = version
-        self.compiled = compiled or guidance_compiled(version)
+        self.compiled = guidance_compiled(version)
         self.texts = dict(Paragraph.objects.filter(version=version).values_list("slug", "text"))
         assessed = cases_pending(version).order_by().values("assessed_version").distinct()
         older = GuidanceVersion.objects.filter(guideline_id=version.guideline_id, number__in=assessed)
         self.names = _conditions_read([version, *older.select_related("guideline")])
         self.outcomes = {}  # group -> would change
+        self.seconds = Counter()  # where the time goes: reading, comparing, writing
 
     def chunk(self, *, after=None, size=None):
         """Compare and mark the next `size` pending cases after the cursor `after`, in one transaction.
@@ -116,6 +117,7 @@ class Comparison:
         """
         size = size or CHUNK_CASES
         number = self.version.number
+        clock = time.perf_counter()
         with transaction.atomic():
             # One chunk at a time for a version: two runs never count a case's move twice in the rollup.
             list(GuidanceVersion.objects.select_for_update().filter(pk=self.version.pk).values_list("pk"))
@@ -129,6 +131,7 @@ class Comparison:
             rows = list(pending.values_list(*columns, "line_count", "caution_count", *self.names)[:size])
             if not rows:
                 return 0, 0, None
+            clock = self._lap("reading", clock)
             groups = {}
             for row in rows:
                 groups.setdefault(_group(row[3], row[6:]), row[0])
@@ -141,13 +144,20 @@ class Comparison:
                 day = timezone.localdate(updated_at)
                 moved[(day, subtype, "version", rollup.version_key(assessed, checked, flag))] -= 1
                 moved[(day, subtype, "version", rollup.version_key(assessed, number, changes))] += 1
+            clock = self._lap("comparing", clock)
             for flag, chosen in ids.items():
                 for start in range(0, len(chosen), UPDATE_BATCH):
                     Case.objects.filter(pk__in=chosen[start : start + UPDATE_BATCH]).update(
                         checked_version=number, would_change=flag
                     )
             rollup.rollup_apply(moved)
+        self._lap("writing", clock)
         return len(rows), len(ids[True]), (rows[-1][1], rows[-1][0])
+
+    def _lap(self, part, started):
+        now = time.perf_counter()
+        self.seconds[part] += now - started
+        return now
 
     def _compare(self, groups):
         """Compare each new group once: its facts under the new version, against one case's stored lines."""
@@ -159,7 +169,7 @@ class Comparison:
             .values_list("pk", "assessed_lines")
         )
         for group, pk in groups:
-            facts = _facts_for(self.names, group[3:])
+            facts = combination_facts(self.names, group[3:])
             self.outcomes[group] = lines_would_change(
                 snapshot.from_dict(stored[pk] or []), engine.evaluate(facts, self.compiled), texts=self.texts
             )
@@ -177,9 +187,9 @@ def _comparison_for(version):
     return _kept[key]
 
 
-def cases_mark(*, version, size=None):
+def cases_mark(*, version, size=None, comparison=None):
     """Compare every pending case with `version` now, chunk after chunk: (compared, would change)."""
-    comparison = Comparison(version)
+    comparison = comparison or Comparison(version)
     checked = changing = 0
     after = None
     while True:

@@ -16,6 +16,7 @@ from guidance.models import Paragraph, Rule
 from guidance.publishing import guidance_evaluate
 
 from .factories import make_case, publish_revision
+from .test_review import _revise_for_some
 from .test_rollup import kept, rebuilt
 
 pytestmark = pytest.mark.django_db
@@ -50,20 +51,8 @@ def case_by_case(version):
 
 
 def _revise_v3(draft):
-    """A new line for pruritus, the osteoporosis text revised, calcium only after a fracture."""
-    Rule.objects.create(
-        version=draft,
-        rule_id="pruritus-emollients",
-        paragraph=draft.paragraphs.get(slug="antihistamines"),
-        kind="info",
-        summary="Emollients help itching",
-        condition='"pruritus" in symptoms',
-        quote="prevent flushing and itching",
-        order=99,
-    )
-    paragraph = draft.paragraphs.get(slug="osteoporosis")
-    paragraph.text += " Revised in v3."
-    paragraph.save()
+    """The review tests' v3 (a new line for pruritus, the osteoporosis text revised); calcium only after a fracture."""
+    _revise_for_some(draft)
     Rule.objects.filter(version=draft, rule_id="calcium-and-vitamin-d").update(condition='"fracture" in symptoms')
 
 
