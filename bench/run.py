@@ -1103,7 +1103,7 @@ class Report:
             "",
             "| cases | fact combinations | cases changed | grouping s | evaluating s | total s"
             " | µs per case, ungrouped | ungrouped estimate s | target"
-            " | marking after publish s (cases marked, would change) |",
+            " | marking after publish s (cases marked, would change; s reading / comparing / writing) |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for level, r in self.impact.items():
