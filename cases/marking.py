@@ -137,13 +137,16 @@ class Comparison:
                 groups.setdefault(_group(row[3], row[6:]), row[0])
             self._compare([(group, pk) for group, pk in groups.items() if group not in self.outcomes])
             ids = {True: [], False: []}
-            moved = Counter()
+            states = Counter()
+            zone = timezone.get_current_timezone()
             for pk, updated_at, subtype, assessed, checked, flag, *rest in rows:
                 changes = self.outcomes[_group(assessed, rest)]
                 ids[changes].append(pk)
-                day = timezone.localdate(updated_at)
-                moved[(day, subtype, "version", rollup.version_key(assessed, checked, flag))] -= 1
-                moved[(day, subtype, "version", rollup.version_key(assessed, number, changes))] += 1
+                states[(updated_at.astimezone(zone).date(), subtype, assessed, checked, flag, changes)] += 1
+            moved = Counter()
+            for (day, subtype, assessed, checked, flag, changes), n in states.items():
+                moved[(day, subtype, "version", rollup.version_key(assessed, checked, flag))] -= n
+                moved[(day, subtype, "version", rollup.version_key(assessed, number, changes))] += n
             clock = self._lap("comparing", clock)
             for flag, chosen in ids.items():
                 for start in range(0, len(chosen), UPDATE_BATCH):

@@ -172,3 +172,15 @@ def test_the_command_marks_now_or_queues_for_the_workers(seeded, django_capture_
     out = io.StringIO()
     call_command("check_cases_against_guidance", stdout=out)
     assert "Compared 0 cases with guidance v4" in out.getvalue()
+
+
+def test_the_background_run_goes_chunk_by_chunk_each_task_queueing_the_next(
+    seeded, monkeypatch, django_capture_on_commit_callbacks
+):
+    expected = case_by_case(seeded)
+    monkeypatch.setattr(marking, "CHUNK_CASES", 7)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        marking.cases_mark_later(version=seeded)
+    assert len(callbacks) == 90 // 7 + 2  # the first, one after each full chunk, and the one that finds none left
+    assert _flags(seeded) == expected
+    assert kept() == rebuilt()
