@@ -150,7 +150,9 @@ class Comparison:
             clock = self._lap("comparing", clock)
             for flag, chosen in ids.items():
                 for start in range(0, len(chosen), UPDATE_BATCH):
-                    Case.objects.filter(pk__in=chosen[start : start + UPDATE_BATCH]).update(
+                    # A case reassessed meanwhile is under this version now: left alone.
+                    batch = chosen[start : start + UPDATE_BATCH]
+                    Case.objects.filter(pk__in=batch, assessed_version__lt=number).update(
                         checked_version=number, would_change=flag
                     )
             rollup.rollup_apply(moved)

@@ -184,3 +184,18 @@ def test_the_background_run_goes_chunk_by_chunk_each_task_queueing_the_next(
     assert len(callbacks) == 90 // 7 + 2  # the first, one after each full chunk, and the one that finds none left
     assert _flags(seeded) == expected
     assert kept() == rebuilt()
+
+
+def test_a_case_reassessed_while_its_chunk_is_compared_keeps_its_new_assessment(seeded, clinician, monkeypatch):
+    changing = next(pk for pk, flag in case_by_case(seeded).items() if flag)
+    compare = marking.Comparison._compare
+
+    def reassess_meanwhile(self, groups):
+        compare(self, groups)
+        case_reassess(case=Case.objects.get(pk=changing), user=clinician)
+
+    monkeypatch.setattr(marking.Comparison, "_compare", reassess_meanwhile)
+    marking.cases_mark(version=seeded, size=1000)
+
+    case = Case.objects.get(pk=changing)
+    assert (case.assessed_version, case.checked_version, case.would_change) == (4, 4, False)
