@@ -56,7 +56,8 @@ def manage(env, *args):
     return result.stdout
 
 
-def test_the_impact_job_runs_on_an_rq_worker_against_redis(tmp_path):
+def migrated_scratch_database(tmp_path):
+    """The environment of a process that queues on Redis, with its scratch database migrated."""
     env = dict(
         os.environ,
         DATABASE_URL=f"sqlite:///{tmp_path / 'rq.sqlite3'}",
@@ -65,6 +66,11 @@ def test_the_impact_job_runs_on_an_rq_worker_against_redis(tmp_path):
         PYTHONPATH=str(settings.BASE_DIR),
     )
     manage(env, "migrate", "--noinput", "-v0")
+    return env
+
+
+def test_the_impact_job_runs_on_an_rq_worker_against_redis(tmp_path):
+    env = migrated_scratch_database(tmp_path)
     manage(env, "rqstats")  # Redis answers
     queued = json.loads(manage(env, "shell", "--no-imports", "-c", QUEUE_IT).strip().splitlines()[-1])
     assert queued["state"] == "queued"
@@ -102,14 +108,7 @@ print(json.dumps(sorted([c.symptoms, c.checked_version, c.would_change] for c in
 
 
 def test_the_marking_after_a_publish_runs_on_an_rq_worker_against_redis(tmp_path):
-    env = dict(
-        os.environ,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'rq.sqlite3'}",
-        DJANGO_SETTINGS_MODULE="mastoweb.settings",
-        TASKS_BACKEND="django_tasks_rq.RQBackend",
-        PYTHONPATH=str(settings.BASE_DIR),
-    )
-    manage(env, "migrate", "--noinput", "-v0")
+    env = migrated_scratch_database(tmp_path)
     published = json.loads(manage(env, "shell", "--no-imports", "-c", PUBLISH_IT).strip().splitlines()[-1])
     assert published == {"number": 3, "checked": 0}  # left to the worker
 
