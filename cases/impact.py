@@ -45,7 +45,7 @@ def _line_keys(recommendations, texts):
     }
 
 
-def _facts_for(names, values):
+def combination_facts(names, values):
     """Valid facts for a combination: the grouped facts as stored, every other fact at its default."""
     data = {name: value for name, value in zip(names, values, strict=True) if value is not None}
     data.setdefault("subtype", "unknown")
@@ -54,7 +54,7 @@ def _facts_for(names, values):
 
 def impact_of_combination(names, values, *, old, new, old_texts, new_texts):
     """(added, removed, changed) rule ids for one combination of facts; old and new are compiled guidance."""
-    facts = _facts_for(names, values)
+    facts = combination_facts(names, values)
     before = _line_keys(engine.evaluate(facts, old), old_texts) if old else {}
     after = _line_keys(engine.evaluate(facts, new), new_texts)
     added = sorted(set(after) - set(before))

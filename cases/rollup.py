@@ -17,7 +17,7 @@ list's own filters and a chart's bar links to exactly the cases it counts.
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -146,20 +146,31 @@ def _by_period(delta):
 
 
 def rollup_apply(delta):
-    """Add a Counter of {(day, subtype, metric, key): n} to the rollup (n may be negative)."""
-    for (period, day, subtype, metric, key), n in sorted(
-        _by_period(delta).items(), key=lambda item: tuple(map(str, item[0]))
-    ):
-        if not n:
-            continue
-        where = {"period": period, "day": day, "subtype": subtype, "metric": metric, "key": key}
-        if DashboardCount.objects.filter(**where).update(count=F("count") + n):
-            continue
-        try:
-            with transaction.atomic():
-                DashboardCount.objects.create(**where, count=n)
-        except IntegrityError:  # another write created the row meanwhile
-            DashboardCount.objects.filter(**where).update(count=F("count") + n)
+    """Add a Counter of {(day, subtype, metric, key): n} to the rollup (n may be negative).
+
+    One upsert per 500 rows (SQLite and PostgreSQL both have INSERT ... ON CONFLICT), in
+    a fixed order, so two writers never wait on each other's rows crosswise.
+    """
+    rows = [
+        (period, connection.ops.adapt_datefield_value(day), subtype, metric, key, n)
+        for (period, day, subtype, metric, key), n in sorted(
+            _by_period(delta).items(), key=lambda item: tuple(map(str, item[0]))
+        )
+        if n
+    ]
+    quote = connection.ops.quote_name
+    table = quote(DashboardCount._meta.db_table)
+    names = ", ".join(quote(name) for name in ("period", "day", "subtype", "metric", "key", "count"))
+    unique = ", ".join(quote(name) for name in ("period", "metric", "key", "day", "subtype"))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            batch = rows[start : start + 500]
+            marks = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {marks} ON CONFLICT ({unique})"  # noqa: S608 - model names
+                f" DO UPDATE SET {quote('count')} = {table}.{quote('count')} + excluded.{quote('count')}",
+                [value for row in batch for value in row],
+            )
 
 
 def rollup_case_changed(*, before, after):

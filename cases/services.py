@@ -3,22 +3,19 @@
 Each write is one audit event (ids and field names, never facts or notes).
 """
 
-from collections import Counter
-
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
-from guidance.facts import FACTS, facts_to_json, validate_case
-from guidance.models import Paragraph
+from guidance.facts import facts_to_json, validate_case
 from guidance.publishing import guidance_current, guidance_evaluate
 
-from . import rollup, snapshot
+from . import marking, rollup, snapshot
 from .audit_names import CaseAction
 from .display import case_differences, lines_from_recommendations
 from .models import Assessment, Case, CaseLine, FeedbackStatus, RecommendationFeedback, label_sort_key
-from .selectors import feedback_latest_by_rule, latest_assessment_lines
+from .selectors import feedback_latest_by_rule
 
 
 class NoGuidanceError(LookupError):
@@ -161,60 +158,14 @@ def case_reassess(*, case, user):
     return assessment
 
 
-def _line_keys(lines):
-    """What a reader sees change between two sets of lines: the line itself and its source words."""
-    return {
-        (line.rule, line.paragraph, line.kind, line.summary, line.paragraph_text, line.quote or "", line.confirm or ())
-        for line in lines
-    }
+def cases_check_guidance(*, version, batch_size=None):
+    """Compare every case last assessed under an older version with `version`, now.
 
-
-def cases_check_guidance(*, version, batch_size=1000):
-    """Compare every case last assessed under an older version with `version`.
-
-    Marks each one would_change when re-evaluation would show other lines (added,
-    removed, reworded, or their source text revised), as the re-evaluation page
-    would. Cases reassessed meanwhile are left alone. Returns (checked, would change).
+    Marks each one would_change when re-evaluation would show other lines, as the
+    re-evaluation page would; grouped by the facts the rules read (cases.marking).
+    Cases reassessed meanwhile are left alone. Returns (checked, would change).
     """
-    texts = dict(Paragraph.objects.filter(version=version).values_list("slug", "text"))
-    pending = Case.objects.filter(assessed_version__lt=version.number).filter(
-        Q(checked_version__lt=version.number) | Q(checked_version=None)
-    )
-    checked = changing = 0
-    after = None
-    while True:
-        batch = pending.filter(pk__gt=after) if after else pending
-        cases = list(
-            batch.annotate(assessed_lines=latest_assessment_lines())
-            .only(*FACTS, "updated_at", "assessed_version", "checked_version", "would_change")
-            .order_by("pk")[:batch_size]
-        )
-        if not cases:
-            return checked, changing
-        after = cases[-1].pk
-        differ, same, moved = [], [], Counter()
-        for case in cases:
-            new = guidance_evaluate(facts=case.facts, version=version)
-            new_keys = {
-                (r.rule, r.paragraph, r.kind, r.summary, texts.get(r.paragraph, ""), r.quote, tuple(r.confirm))
-                for r in new
-            }
-            old_keys = _line_keys(snapshot.from_dict(case.assessed_lines or []))
-            changes = new_keys != old_keys
-            (differ if changes else same).append(case.pk)
-            day, was = timezone.localdate(case.updated_at), (case.checked_version, case.would_change)
-            moved[(day, case.subtype, "version", rollup.version_key(case.assessed_version, *was))] -= 1
-            moved[
-                (day, case.subtype, "version", rollup.version_key(case.assessed_version, version.number, changes))
-            ] += 1
-        for ids, flag in ((differ, True), (same, False)):
-            if ids:
-                Case.objects.filter(pk__in=ids, assessed_version__lt=version.number).update(
-                    checked_version=version.number, would_change=flag
-                )
-        rollup.rollup_apply(moved)
-        checked += len(cases)
-        changing += len(differ)
+    return marking.cases_mark(version=version, size=batch_size)
 
 
 class FeedbackError(ValueError):

@@ -101,3 +101,23 @@ def test_it_keeps_database_passwords_out_of_the_report():
     command = "bench/run.py --postgres postgres://mastoweb:s3cret@db:5432/mastoweb_bench --quick"
 
     assert _without_passwords(command) == "bench/run.py --postgres postgres://mastoweb:…@db:5432/mastoweb_bench --quick"
+
+
+def test_it_reports_the_impact_and_the_marking_and_judges_1m_cases_on_postgresql_only():
+    from bench.run import ImpactResult
+
+    slow = ImpactResult(
+        cases=1_000_000, combinations=20_000, changed=5_000, group_s=20.0, evaluate_s=45.0, per_case_us=40.0
+    )
+    slow.mark_s, slow.marked, slow.mark_changed = 90.5, 1_000_000, 5_000
+    slow.mark_parts = {"reading": 10.0, "comparing": 5.5, "writing": 75.0}
+    report = _report()
+    report.impact = {10_000: ImpactResult(10_000, 900, 50, 0.1, 0.4, 40.0, 1.25, 10_000, 50), 1_000_000: slow}
+
+    sqlite = "\n".join(report._impact_table(postgres=False))
+    assert "applies on PostgreSQL" in sqlite
+    assert report.missed == []
+    postgres = "\n".join(report._impact_table(postgres=True))
+    assert "| 10,000 | 900 | 50 | 0.10 | 0.40 | 0.50 | 40 | 0.4 |  | 1.25 (10,000, 50; 0.0 / 0.0 / 0.0) |" in postgres
+    assert "| 65.00 | 40 | 40.0 | ≤ 60 s: **misses** | 90.50 (1,000,000, 5,000; 10.0 / 5.5 / 75.0) |" in postgres
+    assert report.missed == ["impact at 1,000,000 cases: 65.0 s"]

@@ -56,7 +56,8 @@ def manage(env, *args):
     return result.stdout
 
 
-def test_the_impact_job_runs_on_an_rq_worker_against_redis(tmp_path):
+def migrated_scratch_database(tmp_path):
+    """The environment of a process that queues on Redis, with its scratch database migrated."""
     env = dict(
         os.environ,
         DATABASE_URL=f"sqlite:///{tmp_path / 'rq.sqlite3'}",
@@ -65,6 +66,11 @@ def test_the_impact_job_runs_on_an_rq_worker_against_redis(tmp_path):
         PYTHONPATH=str(settings.BASE_DIR),
     )
     manage(env, "migrate", "--noinput", "-v0")
+    return env
+
+
+def test_the_impact_job_runs_on_an_rq_worker_against_redis(tmp_path):
+    env = migrated_scratch_database(tmp_path)
     manage(env, "rqstats")  # Redis answers
     queued = json.loads(manage(env, "shell", "--no-imports", "-c", QUEUE_IT).strip().splitlines()[-1])
     assert queued["state"] == "queued"
@@ -75,3 +81,40 @@ def test_the_impact_job_runs_on_an_rq_worker_against_redis(tmp_path):
     assert done["state"] == "done"
     assert done["changed"] == done["expected"] > 0
     assert done["per_rule"]["calcium-and-vitamin-d"]["removed"] == done["expected"]
+
+
+PUBLISH_IT = """
+import json
+from django.contrib.auth import get_user_model
+from cases.models import Case
+from guidance.models import Rule
+from tests.cases.factories import make_case, publish_revision
+
+user = get_user_model().objects.create_user("rq-clinician")
+for symptoms in [["fracture"], ["osteoporosis"], ["osteoporosis", "fracture"], [], ["flushing"]] * 4:
+    make_case(user, subtype="ISM", symptoms=symptoms)
+narrow = lambda draft: Rule.objects.filter(version=draft, rule_id="calcium-and-vitamin-d").update(
+    condition='"fracture" in symptoms'
+)
+version = publish_revision(user=user, revise=narrow)  # committed: the marking is queued on Redis
+print(json.dumps({"number": version.number, "checked": Case.objects.filter(checked_version=version.number).count()}))
+"""
+
+READ_MARKS = """
+import json
+from cases.models import Case
+print(json.dumps(sorted([c.symptoms, c.checked_version, c.would_change] for c in Case.objects.all())))
+"""
+
+
+def test_the_marking_after_a_publish_runs_on_an_rq_worker_against_redis(tmp_path):
+    env = migrated_scratch_database(tmp_path)
+    published = json.loads(manage(env, "shell", "--no-imports", "-c", PUBLISH_IT).strip().splitlines()[-1])
+    assert published == {"number": 3, "checked": 0}  # left to the worker
+
+    manage(env, "rqworker", "--burst", "--job-class", "django_tasks_rq.Job", "default")
+
+    marks = json.loads(manage(env, "shell", "--no-imports", "-c", READ_MARKS).strip().splitlines()[-1])
+    assert len(marks) == 20
+    # Only osteoporosis without a fracture loses the calcium line.
+    assert marks == sorted([symptoms, 3, symptoms == ["osteoporosis"]] for symptoms, *_ in marks)
