@@ -16,9 +16,11 @@ from django.db.models import Count
 from django_tasks import task
 
 from guidance import engine
+from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS, validate_case
 from guidance.models import GuidanceVersion, Paragraph
-from guidance.publishing import draft_fingerprint, guidance_compiled, guidance_current
+from guidance.publishing import draft_fingerprint
+from guidance.selectors import guidance_current
 
 from .models import Case, GuidanceImpact
 

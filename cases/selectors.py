@@ -37,7 +37,7 @@ def case_list_changes(*, cases, version):
     unchanged is "No change" without more work; the others are evaluated here, so call it with the rows
     shown, not the whole list. Two queries however many rows: their facts and lines, and the paragraphs.
     """
-    from guidance.publishing import guidance_evaluate
+    from guidance.evaluation import guidance_evaluate
 
     from .display import changes_summary, lines_changes, lines_from_recommendations, version_paragraphs
     from .snapshot import from_dict

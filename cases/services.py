@@ -11,9 +11,10 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from audit.services import Action, audit_record
+from guidance.evaluation import guidance_evaluate
 from guidance.facts import FACTS, facts_to_json, validate_case
 from guidance.models import Paragraph
-from guidance.publishing import guidance_current, guidance_evaluate
+from guidance.selectors import guidance_current
 
 from . import rollup, snapshot
 from .display import case_differences, lines_from_recommendations

@@ -13,7 +13,7 @@ from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
 from guidance.models import GuidanceVersion
-from guidance.publishing import guidance_current
+from guidance.selectors import guidance_current
 
 from .selectors import OUTLOOK_UNCHECKED, case_review_list
 from .services import cases_check_guidance

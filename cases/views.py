@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit.registry import events_described
 from audit.selectors import audit_case_log
 from audit.services import Action, audit_record
-from guidance.publishing import guidance_current
+from guidance.selectors import guidance_current
 from mastoweb.middleware import session_idle_seconds_left
 
 from . import export, selectors, services

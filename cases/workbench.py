@@ -15,10 +15,12 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from guidance.engine import ConditionError, EvaluationError
+from guidance.evaluation import properties_for_case
 from guidance.facts import FACTS
 from guidance.models import GuidanceVersion
 from guidance.properties import case_as_input
-from guidance.publishing import draft_fingerprint, guidance_current, properties_for_case
+from guidance.publishing import draft_fingerprint
+from guidance.selectors import guidance_current
 
 from . import impact
 from .display import lines_changes, recommendation_groups

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mastoweb.admin import ReadOnlyModelAdmin
 
-from . import publishing
+from . import publishing, selectors
 from .conditions import condition_reading, parse_condition, to_builder
 from .engine import ConditionError, EvaluationError
 from .forms import (
@@ -558,7 +558,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             )
             return redirect(self._change_url(draft))
 
-        current = publishing.guidance_current(slug=draft.guideline.slug)
+        current = selectors.guidance_current(slug=draft.guideline.slug)
         diff, changes, proofs = None, [], []
         try:
             proofs = publishing.guidance_prove(version=draft)

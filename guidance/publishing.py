@@ -1,4 +1,4 @@
-"""Guidance services: compile, evaluate, draft, publish and compare versions."""
+"""Guidance services: draft, review, publish, prove and compare versions (evaluation is guidance.evaluation)."""
 
 import dataclasses
 import difflib
@@ -16,6 +16,7 @@ from audit.services import Action, audit_covered, audit_record
 
 from . import engine, properties
 from .conditions import condition_reading
+from .evaluation import guidance_compiled
 from .models import (
     GuidanceVersion,
     Guideline,
@@ -27,7 +28,7 @@ from .models import (
     Section,
 )
 from .quotes import quote_in_text
-from .selectors import guidance_current, guidance_current_invalidate  # noqa: F401 - guidance_current: re-exported
+from .selectors import guidance_current_invalidate
 
 REGRESSION_CASES_FILE = Path(__file__).resolve().parent / "data" / "regression-cases.json"
 
@@ -41,46 +42,6 @@ class PublishError(Exception):
     def __init__(self, message, *, proofs=()):
         super().__init__(message)
         self.proofs = list(proofs)
-
-
-# Published and retired versions never change, so their compiled rules are
-# cached for the life of the process (per app instance; nothing to invalidate).
-# The key carries the publication time too: a primary key alone can come back
-# for another version after a rolled-back transaction (SQLite reuses it).
-_compiled_cache = {}
-# Distinct fact combinations kept per frozen version; about 2 kB each, so a few tens of MB at most.
-EVALUATION_CACHE_SIZE = 20_000
-
-
-def guidance_compiled(version):
-    """Compiled rules of a version: cached when frozen, compiled afresh for a draft."""
-    key = (version.pk, version.published_at)
-    if version.is_frozen and key in _compiled_cache:
-        return _compiled_cache[key]
-    compiled = engine.compile_guidance(
-        slug=version.guideline.slug,
-        version=version.number,
-        title=version.title,
-        rules=version.rule_specs(),
-        # Frozen versions answer equal facts equally for ever: keep their answers. A draft never.
-        cache_size=EVALUATION_CACHE_SIZE if version.is_frozen else 0,
-    )
-    if version.is_frozen:
-        _compiled_cache[key] = compiled
-    return compiled
-
-
-def guidance_evaluate(*, facts, version):
-    """Recommendations for validated facts under a guidance version."""
-    return engine.evaluate(facts, guidance_compiled(version))
-
-
-def evaluation_as_json(*, facts, version):
-    """The evaluate_case contract's output object."""
-    return {
-        "guidance": {"slug": version.guideline.slug, "version": version.number, "title": version.title},
-        "recommendations": [r.as_dict() for r in guidance_evaluate(facts=facts, version=version)],
-    }
 
 
 @transaction.atomic
@@ -668,23 +629,3 @@ def workbench_outline(version):
         },
         "properties": list(version.safety_properties.all()),
     }
-
-
-@dataclass(frozen=True)
-class PropertyForCase:
-    property_id: str
-    statement: str
-    holds: bool
-
-
-def properties_for_case(*, facts, version):
-    """Whether each of the version's safety properties holds for this one case (validated facts)."""
-    compiled = guidance_compiled(version)
-    fired = [rec.rule for rec in engine.evaluate(facts, compiled)]
-    rule_ids = [rule.spec.rule_id for rule in compiled.rules]
-    results = []
-    for spec in version.property_specs():
-        prop = properties.compile_property(spec, rule_ids=rule_ids)
-        context = engine._context(facts, prop.variables, {properties.FIRED: fired})
-        results.append(PropertyForCase(spec.property_id, spec.statement, prop.program.execute(context) is True))
-    return results

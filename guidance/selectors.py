@@ -21,8 +21,8 @@ from .models import GuidanceVersion
 
 CURRENT_KEY = "guidance:current"  # holds the token, not the version
 
-# slug -> (token, version) as this process last read them.
-_current = {}
+# slug -> (token, version) as this process last read them; tests stand in for another process through it.
+process_held = {}
 
 
 def guidance_current_uncached(*, slug=None):
@@ -44,13 +44,18 @@ def guidance_current(*, slug=None):
     token = cache.get(CURRENT_KEY)
     if token is None:  # never set, or evicted: no process may trust what it read under an older one
         token = guidance_current_invalidate()
-    held = _current.get(slug)
+    held = process_held.get(slug)
     if held is None or held[0] != token:
         # Read after the token: a publish committed after this read replaces the token again,
         # so a version read too early is never kept under the token that follows it.
         held = (token, guidance_current_uncached(slug=slug))
-        _current[slug] = held
+        process_held[slug] = held
     return copy.copy(held[1])
+
+
+def guidance_current_forget():
+    """Forget the versions this process holds: the next lookup reads the database."""
+    process_held.clear()
 
 
 def guidance_current_invalidate():

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 from mastoweb.twofactor import two_factor_pending
 
 from .models import GuidanceVersion, Paragraph, Rule
-from .publishing import guidance_current, version_diff
-from .selectors import guidance_current_uncached
+from .publishing import version_diff
+from .selectors import guidance_current, guidance_current_uncached
 
 
 def _can_preview_drafts(user):
@@ -58,6 +58,11 @@ def _article(version, current):
         context = {"version": version, "sections": _sections(version), "current": current}
         _articles[key] = render_to_string("guidance/version_detail.html#article", context)
     return _articles[key]
+
+
+def articles_forget():
+    """Forget every article this process rendered (each is rendered again when next shown)."""
+    _articles.clear()
 
 
 def _render_version(request, version):

@@ -9,7 +9,7 @@ from audit.services import Action, audit_record
 from cases.display import lines_from_recommendations
 from cases.models import RecommendationFeedback
 from cases.rollup import NO_CASE, rollup_feedback_given
-from guidance.publishing import guidance_evaluate
+from guidance.evaluation import guidance_evaluate
 
 from .cards import REASON_SYSTEM, cards_build
 from .mapping import prefetch_facts

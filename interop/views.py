@@ -11,8 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import Action, audit_record
 from cases.access import case_get_for_user
-from guidance.publishing import guidance_current
-from guidance.selectors import guidance_version_by_number
+from guidance.selectors import guidance_current, guidance_version_by_number
 
 from . import fhir, services
 from .cors import cds_cors

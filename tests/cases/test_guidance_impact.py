@@ -8,7 +8,7 @@ import pytest
 
 from cases import impact
 from cases.models import Case, GuidanceImpact
-from guidance import engine, publishing
+from guidance import engine, evaluation, publishing
 from guidance.facts import SYMPTOMS
 from guidance.models import Rule
 from tests.cases.factories import make_case
@@ -47,8 +47,8 @@ def brute_force(old, new):
     texts = {v.pk: dict(v.paragraphs.values_list("slug", "text")) for v in (old, new)}
     changed, per_rule = 0, {}
     for case in Case.objects.all():
-        before = impact._line_keys(engine.evaluate(case.facts, publishing.guidance_compiled(old)), texts[old.pk])
-        after = impact._line_keys(engine.evaluate(case.facts, publishing.guidance_compiled(new)), texts[new.pk])
+        before = impact._line_keys(engine.evaluate(case.facts, evaluation.guidance_compiled(old)), texts[old.pk])
+        after = impact._line_keys(engine.evaluate(case.facts, evaluation.guidance_compiled(new)), texts[new.pk])
         kinds = {
             "added": set(after) - set(before),
             "removed": set(before) - set(after),

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from cases.models import Assessment
 from guidance.models import Rule
-from guidance.publishing import guidance_current
+from guidance.selectors import guidance_current
 
 from .factories import make_case, publish_revision, shown_recommendations
 

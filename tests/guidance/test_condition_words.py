@@ -15,7 +15,7 @@ from guidance.conditions import (
 )
 from guidance.engine import RuleSpec, _context, compile_rule
 from guidance.properties import _BASE_CASE, PropertySpec, case_space, compile_property
-from guidance.publishing import guidance_current
+from guidance.selectors import guidance_current
 
 READBACKS = [
     ('subtype == "ISM"', "Subtype is ISM"),

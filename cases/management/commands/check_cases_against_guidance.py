@@ -10,7 +10,7 @@ compared with the current version.
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.services import cases_check_guidance
-from guidance.publishing import guidance_current
+from guidance.selectors import guidance_current
 
 
 class Command(BaseCommand):

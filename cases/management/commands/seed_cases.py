@@ -33,8 +33,8 @@ from cases.models import Assessment, Case, CaseLine, label_sort_key
 from cases.rollup import rollup_rebuild
 from cases.services import guidance_for_assessment
 from guidance.engine import evaluate
+from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS, SUBTYPES, facts_to_json, validate_case
-from guidance.publishing import guidance_compiled
 from mastoweb.roles import CLINICIAN
 
 SEED_USER_PREFIX = "seed-clinician-"

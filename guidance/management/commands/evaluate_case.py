@@ -8,9 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from guidance.engine import EvaluationError
+from guidance.evaluation import evaluation_as_json
 from guidance.facts import CaseValidationError, parse_case_json
 from guidance.models import GuidanceVersion
-from guidance.publishing import evaluation_as_json, guidance_current
+from guidance.selectors import guidance_current
 
 
 class Command(BaseCommand):
