@@ -7,11 +7,11 @@ shown is what was saved.
 
 from dataclasses import dataclass, field
 
+from guidance.diff import words_diff
 from guidance.facts import FACTS
+from guidance.lines import line_source, line_wording, lines_compare
 from guidance.markdown import render_markdown
 from guidance.models import Paragraph
-from guidance.publishing import _word_diff as words_diff  # the word diff the guidance diff page shows
-from guidance.publishing import recommendations_diff
 from guidance.quotes import mark_quote, quote_anchor
 
 KIND_LABELS = {"caution": "Caution", "recommend": "Recommended", "consider": "Consider", "info": "Information"}
@@ -251,53 +251,6 @@ def facts_shown(facts):
     return [fact_shown(name, facts.get(name, fact.default)) for name, fact in FACTS.items()]
 
 
-def _key(line):
-    return (line.rule, line.paragraph, line.kind, line.summary)
-
-
-def _source_changed(before, after):
-    """The same line with other source words: its paragraph text, quote or items to confirm."""
-    return (before.paragraph_text, before.quote or "", tuple(before.confirm or ())) != (
-        after.paragraph_text,
-        after.quote or "",
-        tuple(after.confirm or ()),
-    )
-
-
-def lines_changes(*, old, new):
-    """What re-evaluation changes: lines added, removed, changed (same rule reworded or its
-    source text revised) and unchanged."""
-    added, removed = recommendations_diff(old, new)
-    removed_by_rule = {line.rule: line for line in removed}
-    changes = {"added": [], "removed": [], "changed": [], "unchanged": []}
-    for line in added:
-        if line.rule in removed_by_rule:
-            changes["changed"].append((removed_by_rule.pop(line.rule), line))
-        else:
-            changes["added"].append(line)
-    changes["removed"] = list(removed_by_rule.values())
-    old_by_key = {_key(line): line for line in old}
-    for line in new:
-        before = old_by_key.get(_key(line))
-        if before is None:
-            continue
-        if _source_changed(before, line):
-            changes["changed"].append((before, line))
-        else:
-            changes["unchanged"].append(line)
-    return changes
-
-
-def only_source_changed(changes):
-    """True when the lines are the same and only the source text behind some of them was revised."""
-    return (
-        not changes["added"]
-        and not changes["removed"]
-        and bool(changes["changed"])
-        and all(_key(before) == _key(after) for before, after in changes["changed"])
-    )
-
-
 @dataclass(frozen=True)
 class FactChange:
     name: str
@@ -326,24 +279,24 @@ def assessments_comparison(*, before, after):
         new = fact_shown(name, after.facts.get(name, fact.default))
         if old.value != new.value:
             facts.append(FactChange(name=name, label=fact.label, before=old.value, after=new.value))
-    changes = lines_changes(old=before.lines, new=after.lines)
+    changes = lines_compare(before.lines, after.lines)
     changed = [
         LineChange(
             before=old,
             after=new,
             words=words_diff(old.summary, new.summary),
-            reworded=_key(old) != _key(new),
-            source_revised=_source_changed(old, new),
+            reworded=line_wording(old) != line_wording(new),
+            source_revised=line_source(old) != line_source(new),
         )
-        for old, new in changes["changed"]
+        for old, new in changes.changed
     ]
     return {
         "facts": facts,
-        "added": changes["added"],
-        "removed": changes["removed"],
+        "added": changes.added,
+        "removed": changes.removed,
         "changed": changed,
-        "unchanged": changes["unchanged"],
-        "only_source_changed": only_source_changed(changes),
+        "unchanged": changes.unchanged,
+        "only_source_changed": changes.only_source_changed,
     }
 
 
@@ -354,18 +307,18 @@ def _count(number, noun):
 def changes_summary(changes):
     """What re-evaluation would change, in a few words: "Would change: +1 caution, \u22121 line" or "No change"."""
     parts = []
-    for sign, lines in (("+", changes["added"]), ("\u2212", changes["removed"])):
+    for sign, lines in (("+", changes.added), ("\u2212", changes.removed)):
         cautions = sum(1 for line in lines if line.kind == "caution")
         if cautions:
             parts.append(f"{sign}{_count(cautions, 'caution')}")
         if len(lines) - cautions:
             parts.append(f"{sign}{_count(len(lines) - cautions, 'line')}")
-    if changes["changed"]:
-        reworded = sum(1 for before, after in changes["changed"] if _key(before) != _key(after))
+    if changes.changed:
+        reworded = len(changes.reworded)
         if reworded:
             parts.append(f"{reworded} reworded")
-        if len(changes["changed"]) - reworded:
-            parts.append(f"source text of {_count(len(changes['changed']) - reworded, 'line')} revised")
+        if len(changes.changed) - reworded:
+            parts.append(f"source text of {_count(len(changes.changed) - reworded, 'line')} revised")
     return f"Would change: {', '.join(parts)}" if parts else "No change"
 
 

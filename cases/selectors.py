@@ -38,8 +38,9 @@ def case_list_changes(*, cases, version):
     shown, not the whole list. Two queries however many rows: their facts and lines, and the paragraphs.
     """
     from guidance.evaluation import guidance_evaluate
+    from guidance.lines import lines_compare
 
-    from .display import changes_summary, lines_changes, lines_from_recommendations, version_paragraphs
+    from .display import changes_summary, lines_from_recommendations, version_paragraphs
     from .snapshot import from_dict
 
     older = [case for case in cases if case.assessed_version is not None and case.assessed_version < version.number]
@@ -54,7 +55,7 @@ def case_list_changes(*, cases, version):
         new = lines_from_recommendations(
             guidance_evaluate(facts=case.facts, version=version), version=version, paragraphs=paragraphs
         )
-        summaries[case.pk] = changes_summary(lines_changes(old=from_dict(case.assessed_lines or []), new=new))
+        summaries[case.pk] = changes_summary(lines_compare(from_dict(case.assessed_lines or []), new))
     return summaries
 
 

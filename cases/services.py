@@ -4,6 +4,7 @@ Each write is one audit event (ids and field names, never facts or notes).
 """
 
 from collections import Counter
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -13,13 +14,13 @@ from simple_history.models import HistoricalRecords
 from audit.services import Action, audit_record
 from guidance.evaluation import guidance_evaluate
 from guidance.facts import FACTS, facts_to_json, validate_case
-from guidance.models import Paragraph
-from guidance.selectors import guidance_current
+from guidance.lines import LinesComparison, lines_compare, lines_sourced
+from guidance.selectors import guidance_current, paragraph_texts
 
 from . import rollup, snapshot
 from .display import case_differences, lines_from_recommendations
 from .models import Assessment, Case, CaseLine, FeedbackStatus, RecommendationFeedback, label_sort_key
-from .selectors import feedback_latest_by_rule, latest_assessment_lines
+from .selectors import assessment_latest, feedback_latest_by_rule, latest_assessment_lines
 
 
 class NoGuidanceError(LookupError):
@@ -142,23 +143,48 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     return case
 
 
+class AlreadyAssessedError(Exception):
+    """The case's latest assessment is under the current guidance already: there is nothing to re-evaluate."""
+
+    def __init__(self, version):
+        self.version = version
+        super().__init__(f"This case is already assessed under the current guidance (version {version.number}).")
+
+
+@dataclass(frozen=True)
+class Reassessment:
+    """What re-evaluating a case would show: its latest assessment, the current version and the lines' changes."""
+
+    latest: Assessment
+    version: object
+    changes: LinesComparison
+
+
+def _latest_under_older_guidance(case):
+    latest = assessment_latest(case=case)
+    version = guidance_for_assessment()
+    if latest.guidance_version_id == version.pk:
+        raise AlreadyAssessedError(version)
+    return latest, version
+
+
+def case_reassessment(*, case):
+    """What the current guidance would change for the case; AlreadyAssessedError when it is assessed under it."""
+    latest, version = _latest_under_older_guidance(case)
+    new = case_evaluate(facts=case.facts, version=version)
+    return Reassessment(latest=latest, version=version, changes=lines_compare(latest.lines, new))
+
+
 @transaction.atomic
 def case_reassess(*, case, user):
-    """A new assessment of the unchanged facts under the current guidance."""
+    """A new assessment of the unchanged facts under the current guidance (AlreadyAssessedError if it is so)."""
+    _latest_under_older_guidance(case)
     before = case.assessed_version
     counted = rollup.case_state(case.pk)
     assessment = _assess(case=case, user=user, facts=case.facts)
     rollup.rollup_case_changed(before=counted, after=rollup.case_state(case.pk))
     _audit(user, Action.CASE_REEVALUATED, case, from_version=before, to_version=case.assessed_version)
     return assessment
-
-
-def _line_keys(lines):
-    """What a reader sees change between two sets of lines: the line itself and its source words."""
-    return {
-        (line.rule, line.paragraph, line.kind, line.summary, line.paragraph_text, line.quote or "", line.confirm or ())
-        for line in lines
-    }
 
 
 def cases_check_guidance(*, version, batch_size=1000):
@@ -168,7 +194,7 @@ def cases_check_guidance(*, version, batch_size=1000):
     removed, reworded, or their source text revised), as the re-evaluation page
     would. Cases reassessed meanwhile are left alone. Returns (checked, would change).
     """
-    texts = dict(Paragraph.objects.filter(version=version).values_list("slug", "text"))
+    texts = paragraph_texts(version=version)
     pending = Case.objects.filter(assessed_version__lt=version.number).filter(
         Q(checked_version__lt=version.number) | Q(checked_version=None)
     )
@@ -186,13 +212,8 @@ def cases_check_guidance(*, version, batch_size=1000):
         after = cases[-1].pk
         differ, same, moved = [], [], Counter()
         for case in cases:
-            new = guidance_evaluate(facts=case.facts, version=version)
-            new_keys = {
-                (r.rule, r.paragraph, r.kind, r.summary, texts.get(r.paragraph, ""), r.quote, tuple(r.confirm))
-                for r in new
-            }
-            old_keys = _line_keys(snapshot.from_dict(case.assessed_lines or []))
-            changes = new_keys != old_keys
+            new = lines_sourced(guidance_evaluate(facts=case.facts, version=version), texts)
+            changes = lines_compare(snapshot.from_dict(case.assessed_lines or []), new).changes
             (differ if changes else same).append(case.pk)
             day, was = timezone.localdate(case.updated_at), (case.checked_version, case.would_change)
             moved[(day, case.subtype, "version", rollup.version_key(case.assessed_version, *was))] -= 1

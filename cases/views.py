@@ -25,9 +25,7 @@ from .display import (
     assessments_comparison,
     facts_line,
     facts_shown,
-    lines_changes,
     lines_glance,
-    only_source_changed,
     recommendation_groups,
 )
 from .filters import CaseReviewFilter
@@ -274,24 +272,21 @@ def case_compare(request, case_id):
 def case_reassess(request, case_id):
     """What newer guidance would change for this patient; a POST saves the new assessment."""
     case = case_get_for_user(request.user, case_id, for_change=True)
-    latest = selectors.assessment_latest(case=case)
-    version = services.guidance_for_assessment()
-    if latest.guidance_version_id == version.pk:
-        messages.info(request, f"This case is already assessed under the current guidance (version {version.number}).")
+    try:
+        if request.method == "POST":
+            assessment = services.case_reassess(case=case, user=request.user)
+            messages.success(request, f"Case reassessed under guidance version {assessment.guidance_version.number}.")
+            return redirect(case)
+        reassessment = services.case_reassessment(case=case)
+    except services.AlreadyAssessedError as already:
+        messages.info(request, str(already))
         return redirect(case)
-    if request.method == "POST":
-        services.case_reassess(case=case, user=request.user)
-        messages.success(request, f"Case reassessed under guidance version {version.number}.")
-        return redirect(case)
-    new = services.case_evaluate(facts=case.facts, version=version)
-    changes = lines_changes(old=latest.lines, new=new)
     context = {
         "case": case,
-        "latest": latest,
-        "version": version,
-        "changes": changes,
-        "only_source_changed": only_source_changed(changes),
-        "guidance_shown": version,
+        "latest": reassessment.latest,
+        "version": reassessment.version,
+        "changes": reassessment.changes,
+        "guidance_shown": reassessment.version,
     }
     return render(request, "cases/case_reassess.html", context)
 

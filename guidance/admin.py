@@ -23,6 +23,7 @@ from mastoweb.admin import ReadOnlyModelAdmin
 
 from . import publishing, selectors
 from .conditions import condition_reading, parse_condition, to_builder
+from .diff import version_diff
 from .engine import ConditionError, EvaluationError
 from .forms import (
     ConditionBuilder,
@@ -565,7 +566,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         except (ConditionError, EvaluationError) as exc:
             self.message_user(request, f"The safety properties cannot be proven: {exc}", messages.ERROR)
         if current is not None:
-            diff = publishing.version_diff(old=current, new=draft)
+            diff = version_diff(old=current, new=draft)
             try:
                 changes = publishing.regression_changes(old=current, new=draft)
             except (ConditionError, EvaluationError) as exc:

@@ -1,7 +1,6 @@
 """Guidance services: draft, review, publish, prove and compare versions (evaluation is guidance.evaluation)."""
 
 import dataclasses
-import difflib
 import hashlib
 import json
 import time
@@ -15,8 +14,8 @@ from simple_history.utils import bulk_create_with_history
 from audit.services import Action, audit_covered, audit_record
 
 from . import engine, properties
-from .conditions import condition_reading
 from .evaluation import guidance_compiled
+from .lines import lines_compare, lines_sourced
 from .models import (
     GuidanceVersion,
     Guideline,
@@ -28,7 +27,7 @@ from .models import (
     Section,
 )
 from .quotes import quote_in_text
-from .selectors import guidance_current_invalidate
+from .selectors import guidance_current_invalidate, paragraph_texts
 
 REGRESSION_CASES_FILE = Path(__file__).resolve().parent / "data" / "regression-cases.json"
 
@@ -417,6 +416,7 @@ class RegressionChange:
     name: str
     added: list
     removed: list
+    changed: list  # (before, after): reworded, or the source words behind it revised
 
 
 def regression_cases(*, guideline_id):
@@ -470,122 +470,22 @@ def guidance_prove(*, version, properties_from=None):
     return proofs
 
 
-def _keys(recommendations):
-    return {(r.rule, r.paragraph, r.kind, r.summary) for r in recommendations}
-
-
-def recommendations_diff(old, new):
-    """Lines added and removed between two recommendation lists."""
-    old_keys, new_keys = _keys(old), _keys(new)
-    return (
-        [r for r in new if (r.rule, r.paragraph, r.kind, r.summary) not in old_keys],
-        [r for r in old if (r.rule, r.paragraph, r.kind, r.summary) not in new_keys],
-    )
-
-
 def regression_changes(*, old, new):
-    """The project's regression cases whose recommendations differ between versions."""
+    """The guideline's regression cases whose lines differ between versions, as re-evaluating a case shows it:
+    lines added, removed, reworded or with their source words revised (guidance.lines)."""
     old_compiled, new_compiled = guidance_compiled(old), guidance_compiled(new)
+    old_texts, new_texts = paragraph_texts(version=old), paragraph_texts(version=new)
     changes = []
     for name, facts in regression_cases(guideline_id=new.guideline_id):
-        added, removed = recommendations_diff(
-            engine.evaluate(facts, old_compiled), engine.evaluate(facts, new_compiled)
+        compared = lines_compare(
+            lines_sourced(engine.evaluate(facts, old_compiled), old_texts),
+            lines_sourced(engine.evaluate(facts, new_compiled), new_texts),
         )
-        if added or removed:
-            changes.append(RegressionChange(name=name, added=added, removed=removed))
-    return changes
-
-
-def version_diff(*, old, new):
-    """Text and rule differences between two versions, for the diff page."""
-    old_paras = {p.slug: p for p in old.paragraphs.select_related("section")}
-    new_paras = {p.slug: p for p in new.paragraphs.select_related("section")}
-    text = []
-    for slug in list(old_paras) + [s for s in new_paras if s not in old_paras]:
-        a, b = old_paras.get(slug), new_paras.get(slug)
-        a_text, b_text = (a.text if a else ""), (b.text if b else "")
-        if a_text != b_text or (a and b and a.title != b.title):
-            text.append(
-                {
-                    "slug": slug,
-                    "title": (b or a).title or slug,
-                    "status": "added" if not a else "removed" if not b else "changed",
-                    "diff": list(difflib.ndiff(a_text.splitlines(), b_text.splitlines())),
-                    "words": _word_diff(a_text, b_text),
-                }
+        if compared.changes:
+            changes.append(
+                RegressionChange(name=name, added=compared.added, removed=compared.removed, changed=compared.changed)
             )
-    old_rules = {r.rule_id: r for r in old.rules.select_related("paragraph")}
-    new_rules = {r.rule_id: r for r in new.rules.select_related("paragraph")}
-    rules = []
-    for rule_id in list(old_rules) + [r for r in new_rules if r not in old_rules]:
-        a, b = old_rules.get(rule_id), new_rules.get(rule_id)
-        if a and b and a.spec == b.spec:
-            continue
-        fields = []
-        for name in ("paragraph", "kind", "summary", "quote", "confirm", "condition", "mentions"):
-            before = _shown(getattr(a.spec, name)) if a else ""
-            after = _shown(getattr(b.spec, name)) if b else ""
-            if before != after:
-                field = {"name": name, "before": before, "after": after, "words": _word_diff(before, after)}
-                if name == "condition":
-                    field.update(_condition_words(before, after))
-                fields.append(field)
-        rules.append(
-            {"rule_id": rule_id, "status": "added" if not a else "removed" if not b else "changed", "fields": fields}
-        )
-    old_props = {p.property_id: p.spec for p in old.safety_properties.all()}
-    new_props = {p.property_id: p.spec for p in new.safety_properties.all()}
-    props = []
-    for property_id in list(old_props) + [p for p in new_props if p not in old_props]:
-        a, b = old_props.get(property_id), new_props.get(property_id)
-        if a == b:
-            continue
-        fields = [
-            {"name": name, "before": getattr(a, name) if a else "", "after": getattr(b, name) if b else ""}
-            for name in ("statement", "condition")
-            if (getattr(a, name) if a else "") != (getattr(b, name) if b else "")
-        ]
-        props.append(
-            {
-                "property_id": property_id,
-                "status": "added" if not a else "removed" if not b else "changed",
-                "fields": fields,
-            }
-        )
-    return {"text": text, "rules": rules, "properties": props}
-
-
-def _condition_words(before, after):
-    """The readback of each side, and their word diff when both can be read back (guidance.conditions)."""
-    readings = {
-        "reading_before": condition_reading(before) if before else None,
-        "reading_after": condition_reading(after) if after else None,
-    }
-    both = [r for r in readings.values() if r is not None]
-    if both and all(r.ok for r in both):
-        texts = [r.text if r is not None else "" for r in readings.values()]
-        readings["reading_words"] = _word_diff(*texts)
-    return readings
-
-
-def _shown(value):
-    """A rule field as an editor reads it in a diff (lists one item after another)."""
-    return "; ".join(value) if isinstance(value, tuple | list) else value
-
-
-def _word_diff(a, b):
-    """[(op, words)] with op in equal/insert/delete, for inline highlighting."""
-    a_words, b_words = a.split(), b.split()
-    out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a_words, b=b_words).get_opcodes():
-        if op == "equal":
-            out.append(("equal", " ".join(a_words[i1:i2])))
-        else:
-            if i2 > i1:
-                out.append(("delete", " ".join(a_words[i1:i2])))
-            if j2 > j1:
-                out.append(("insert", " ".join(b_words[j1:j2])))
-    return out
+    return changes
 
 
 # ---------------------------------------------------------------- the editor's workbench

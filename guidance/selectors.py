@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 
-from .models import GuidanceVersion
+from .models import GuidanceVersion, Paragraph
 
 CURRENT_KEY = "guidance:current"  # holds the token, not the version
 
@@ -86,3 +86,8 @@ def guidance_version_by_number(*, number, slug=None, frozen_only=False):
     if frozen_only:
         versions = versions.exclude(status=GuidanceVersion.Status.DRAFT)
     return versions.first()
+
+
+def paragraph_texts(*, version):
+    """slug -> text of the version's paragraphs: the source words lines are compared by (guidance.lines)."""
+    return dict(Paragraph.objects.filter(version=version).values_list("slug", "text"))

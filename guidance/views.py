@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET
 
 from mastoweb.twofactor import two_factor_pending
 
+from .diff import version_diff
 from .models import GuidanceVersion, Paragraph, Rule
-from .publishing import version_diff
 from .selectors import guidance_current, guidance_current_uncached
 
 

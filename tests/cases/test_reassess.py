@@ -72,10 +72,10 @@ def test_it_shows_what_would_change_for_this_patient(client, clinician, editor, 
     with django_assert_max_num_queries(9):
         response = client.get(reverse("cases:reassess", args=[case.pk]))
     changes = response.context["changes"]
-    assert [line.rule for line in changes["added"]] == ["flushing-triggers"]
-    assert [line.rule for line in changes["removed"]] == ["h2-for-gastrointestinal-symptoms"]
-    assert sorted(after.rule for _, after in changes["changed"]) == ["gi-cromolyn-h2-ppi", "h1-for-cutaneous-symptoms"]
-    reworded = next(pair for pair in changes["changed"] if pair[1].rule == "h1-for-cutaneous-symptoms")
+    assert [line.rule for line in changes.added] == ["flushing-triggers"]
+    assert [line.rule for line in changes.removed] == ["h2-for-gastrointestinal-symptoms"]
+    assert sorted(after.rule for _, after in changes.changed) == ["gi-cromolyn-h2-ppi", "h1-for-cutaneous-symptoms"]
+    reworded = next(pair for pair in changes.changed if pair[1].rule == "h1-for-cutaneous-symptoms")
     assert reworded[0].summary == "H1 antihistamines to prevent flushing and itching"
     assert reworded[1].summary.startswith("Second-generation")
     html = response.content.decode()
