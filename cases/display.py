@@ -11,7 +11,6 @@ from guidance.diff import words_diff
 from guidance.facts import FACTS
 from guidance.lines import line_source, line_wording, lines_compare
 from guidance.markdown import render_markdown
-from guidance.models import Paragraph
 from guidance.quotes import mark_quote, quote_anchor
 
 KIND_LABELS = {"caution": "Caution", "recommend": "Recommended", "consider": "Consider", "info": "Information"}
@@ -97,19 +96,9 @@ class Line:
         return [fact_shown(name, self.facts[name]) for name in KEY_FACTS if name in (self.facts or {})]
 
 
-def version_paragraphs(version, *, slugs=None):
-    """The paragraphs lines cite, by slug, with their section (one query)."""
-    paragraphs = Paragraph.objects.filter(version=version)
-    if slugs is not None:
-        paragraphs = paragraphs.filter(slug__in=slugs)
-    return {p.slug: p for p in paragraphs.select_related("section").only("slug", "title", "text", "section__slug")}
-
-
-def lines_from_recommendations(recommendations, *, version, paragraphs=None):
-    """Engine recommendations as lines, with the cited paragraphs of that version (one query, none when
-    `paragraphs` of version_paragraphs are given)."""
-    if paragraphs is None:
-        paragraphs = version_paragraphs(version, slugs={r.paragraph for r in recommendations})
+def lines_from_recommendations(recommendations, *, paragraphs):
+    """Engine recommendations as lines, with the paragraphs they cite (slug -> paragraph with its section,
+    as guidance.selectors.paragraphs_by_slug reads them)."""
     lines = []
     for rec in recommendations:
         paragraph = paragraphs.get(rec.paragraph)

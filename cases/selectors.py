@@ -39,8 +39,9 @@ def case_list_changes(*, cases, version):
     """
     from guidance.evaluation import guidance_evaluate
     from guidance.lines import lines_compare
+    from guidance.selectors import paragraphs_by_slug
 
-    from .display import changes_summary, lines_from_recommendations, version_paragraphs
+    from .display import changes_summary, lines_from_recommendations
     from .snapshot import from_dict
 
     older = [case for case in cases if case.assessed_version is not None and case.assessed_version < version.number]
@@ -50,11 +51,9 @@ def case_list_changes(*, cases, version):
     pending = [case.pk for case in older if case.pk not in summaries]
     if not pending:
         return summaries
-    paragraphs = version_paragraphs(version)
+    paragraphs = paragraphs_by_slug(version=version)
     for case in Case.objects.filter(pk__in=pending).annotate(assessed_lines=latest_assessment_lines()).only(*FACTS):
-        new = lines_from_recommendations(
-            guidance_evaluate(facts=case.facts, version=version), version=version, paragraphs=paragraphs
-        )
+        new = lines_from_recommendations(guidance_evaluate(facts=case.facts, version=version), paragraphs=paragraphs)
         summaries[case.pk] = changes_summary(lines_compare(from_dict(case.assessed_lines or []), new))
     return summaries
 

@@ -15,7 +15,7 @@ from audit.services import Action, audit_record
 from guidance.evaluation import guidance_evaluate
 from guidance.facts import FACTS, facts_to_json, validate_case
 from guidance.lines import LinesComparison, lines_compare, lines_sourced
-from guidance.selectors import guidance_current, paragraph_texts
+from guidance.selectors import guidance_current, paragraph_texts, paragraphs_by_slug
 
 from . import rollup, snapshot
 from .display import case_differences, lines_from_recommendations
@@ -34,9 +34,15 @@ def guidance_for_assessment():
     return version
 
 
-def case_evaluate(*, facts, version):
-    """The lines the guidance shows for these validated facts: the preview and the snapshot."""
-    return lines_from_recommendations(guidance_evaluate(facts=facts, version=version), version=version)
+def case_evaluate(*, facts, version, paragraphs=None):
+    """The lines the guidance shows for these validated facts: the preview and the snapshot.
+
+    One query for the paragraphs they cite, none when `paragraphs` (guidance.selectors.paragraphs_by_slug) are given.
+    """
+    recommendations = guidance_evaluate(facts=facts, version=version)
+    if paragraphs is None:
+        paragraphs = paragraphs_by_slug(version=version, slugs={r.paragraph for r in recommendations})
+    return lines_from_recommendations(recommendations, paragraphs=paragraphs)
 
 
 def _audit(user, action, obj, **details):
@@ -74,10 +80,14 @@ def _assess(*, case, user, facts):
     return assessment
 
 
+def case_line_kinds(lines):
+    """rule -> kind of a case's latest lines: what its CaseLine rows hold (one per rule)."""
+    return {line.rule: line.kind for line in lines}
+
+
 def case_lines(case_id, lines):
-    """The CaseLine rows for a case's latest lines (one per rule)."""
-    kinds = {line.rule: line.kind for line in lines}
-    return [CaseLine(case_id=case_id, rule=rule, kind=kind) for rule, kind in kinds.items()]
+    """The CaseLine rows for a case's latest lines."""
+    return [CaseLine(case_id=case_id, rule=rule, kind=kind) for rule, kind in case_line_kinds(lines).items()]
 
 
 def _apply(case, *, label, facts, notes):

@@ -91,3 +91,11 @@ def guidance_version_by_number(*, number, slug=None, frozen_only=False):
 def paragraph_texts(*, version):
     """slug -> text of the version's paragraphs: the source words lines are compared by (guidance.lines)."""
     return dict(Paragraph.objects.filter(version=version).values_list("slug", "text"))
+
+
+def paragraphs_by_slug(*, version, slugs=None):
+    """The version's paragraphs (those of `slugs` only, if given) by slug, with their section: one query."""
+    paragraphs = Paragraph.objects.filter(version=version)
+    if slugs is not None:
+        paragraphs = paragraphs.filter(slug__in=slugs)
+    return {p.slug: p for p in paragraphs.select_related("section").only("slug", "title", "text", "section__slug")}
