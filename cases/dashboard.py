@@ -11,14 +11,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from guidance.facts import SUBTYPES
-from guidance.models import GuidanceVersion, Rule
+from guidance.selectors import rules_newest_wording
 
 from .models import Case, DashboardCount, RecommendationFeedback
 from .rollup import QUESTIONS, rollup_rows
@@ -193,14 +192,7 @@ def _by_subtype(totals, filters):
 
 def _rule_summaries():
     """{rule id: summary}, the newest published wording of each rule (one query)."""
-    summaries = {}
-    for rule_id, summary in (
-        Rule.objects.filter(version__guideline__slug=settings.GUIDANCE_SLUG)
-        .exclude(version__status=GuidanceVersion.Status.DRAFT)
-        .order_by("-version__number")
-        .values_list("rule_id", "summary")
-    ):
-        summaries.setdefault(rule_id, summary)
+    summaries = {rule_id: summary for rule_id, (_, summary) in rules_newest_wording().items()}
     return summaries
 
 

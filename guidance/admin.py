@@ -8,10 +8,10 @@ versions are frozen by the models; the admin shows them read-only.
 
 import json
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -219,9 +219,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         return format_html('{} · <a href="{}">Changes from v{}</a>', page, diff_url, obj.based_on.number)
 
     def changelist_view(self, request, extra_context=None):
-        draft = GuidanceVersion.objects.filter(
-            guideline__slug=settings.GUIDANCE_SLUG, status=GuidanceVersion.Status.DRAFT
-        ).first()
+        draft = selectors.guidance_draft()
         extra_context = {
             **(extra_context or {}),
             "draft": draft,
@@ -352,7 +350,9 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
     def create_draft_view(self, request):
         if not self._can_create_draft(request):
             raise PermissionDenied
-        guideline = get_object_or_404(Guideline, slug=settings.GUIDANCE_SLUG)
+        guideline = selectors.guideline_default()
+        if guideline is None:
+            raise Http404("No guideline is loaded.")
         try:
             draft = publishing.draft_create(guideline=guideline, user=request.user)
         except publishing.PublishError as exc:

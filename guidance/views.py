@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
 from django.db.models import Prefetch
@@ -12,7 +11,7 @@ from mastoweb.twofactor import two_factor_pending
 
 from .diff import version_diff
 from .models import GuidanceVersion, Paragraph, Rule
-from .selectors import guidance_current, guidance_current_uncached
+from .selectors import guidance_current, guidance_current_uncached, guidance_versions
 
 
 def _can_preview_drafts(user):
@@ -22,9 +21,9 @@ def _can_preview_drafts(user):
 
 def _versions():
     # The page names who wrote, approved and published the version.
-    return GuidanceVersion.objects.select_related(
+    return guidance_versions().select_related(
         "guideline", "published_by", "based_on", "submitted_by", "last_changed_by", "approved_by"
-    ).filter(guideline__slug=settings.GUIDANCE_SLUG)
+    )
 
 
 def _version_for(request, number):
@@ -94,9 +93,7 @@ def version_detail(request, number):
 @login_required
 @require_GET
 def version_list(request):
-    versions = GuidanceVersion.objects.select_related("published_by", "created_by", "based_on").filter(
-        guideline__slug=settings.GUIDANCE_SLUG
-    )
+    versions = guidance_versions().select_related("published_by", "created_by", "based_on")
     if not _can_preview_drafts(request.user):
         versions = versions.exclude(status=GuidanceVersion.Status.DRAFT)
     return render(request, "guidance/version_list.html", {"versions": versions.order_by("-number")})

@@ -4,7 +4,6 @@ import os
 import subprocess
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
@@ -63,7 +62,7 @@ def test_a_version_read_before_the_publish_commits_is_read_again_once_it_has(
     with django_capture_on_commit_callbacks(execute=True):
         publish_v2(published_version, editor)
         # Another process, before the commit: the cache already has the new token, the database the old version.
-        selectors.process_held[settings.GUIDANCE_SLUG] = (cache.get(CURRENT_KEY), published_version)
+        selectors.process_held[published_version.guideline.slug] = (cache.get(CURRENT_KEY), published_version)
 
     assert guidance_current().number == 3
 
