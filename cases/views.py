@@ -349,9 +349,8 @@ def assessment_feedback(request, case_id, assessment_id):
 @require_GET
 def case_review(request):
     """Every case, filtered, sorted and paged by a cursor; the filters travel in the query string."""
-    current = guidance_current()
+    filters, current = _review_filters(request)
     current_number = current.number if current else None
-    filters = CaseReviewFilter(request.GET, current_version=current_number)
     form = filters.form
     rows, page, unchecked, count, more = [], None, False, None, False
     if filters.is_valid():
@@ -388,6 +387,12 @@ def case_review(request):
         "detail_url": reverse("cases:review_detail", args=[REVERSE_PLACEHOLDER]).split(REVERSE_PLACEHOLDER),
     }
     return render(request, "cases/case_review.html", context)
+
+
+def _review_filters(request):
+    """The reviewer's filters from the query string, and the current guidance they compare cases with."""
+    current = guidance_current()
+    return CaseReviewFilter(request.GET, current_version=current.number if current else None), current
 
 
 def _page_query(query, name, cursor):
@@ -429,9 +434,8 @@ def case_review_detail(request, case_id):
 @require_GET
 def case_review_export(request):
     """The filtered list as CSV, streamed: rows go out as the database hands them over."""
-    current = guidance_current()
+    filters, current = _review_filters(request)
     current_number = current.number if current else None
-    filters = CaseReviewFilter(request.GET, current_version=current_number)
     if not filters.is_valid():
         return redirect(f"{reverse('cases:review')}?{request.GET.urlencode()}")
     sort = filters.form.cleaned_data["sort"]

@@ -118,6 +118,20 @@ class SafetyPropertyInline(VersionContentInline):
     ]
 
 
+HISTORY_FIELDS = (
+    "created_at",
+    "created_by",
+    "review_state",
+    "submitted_by",
+    "last_changed_by",
+    "approved_by",
+    "approved_at",
+    "published_at",
+    "published_by",
+    "retired_at",
+)
+
+
 @admin.register(GuidanceVersion)
 class GuidanceVersionAdmin(admin.ModelAdmin):
     inlines = [SectionInline, ParagraphInline, RuleInline, SafetyPropertyInline]
@@ -137,40 +151,10 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 "Leave a field blank rather than guess: pages then say the record was not supplied.",
             },
         ),
-        (
-            "History",
-            {
-                "fields": [
-                    "created_at",
-                    "created_by",
-                    "review_state",
-                    "submitted_by",
-                    "last_changed_by",
-                    "approved_by",
-                    "approved_at",
-                    "published_at",
-                    "published_by",
-                    "retired_at",
-                ]
-            },
-        ),
+        ("History", {"fields": list(HISTORY_FIELDS)}),
     ]
-    readonly_fields = [
-        "guideline",
-        "number",
-        "status",
-        "based_on",
-        "created_at",
-        "created_by",
-        "review_state",
-        "submitted_by",
-        "last_changed_by",
-        "approved_by",
-        "approved_at",
-        "published_at",
-        "published_by",
-        "retired_at",
-    ]
+    # The history is kept by the services (draft, review, publish); an editor reads it here.
+    readonly_fields = ["guideline", "number", "status", "based_on", *HISTORY_FIELDS]
 
     # ------------------------------------------------------------ permissions
 

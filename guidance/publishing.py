@@ -77,55 +77,32 @@ def draft_create(*, guideline, user):
     return draft
 
 
+# What a draft copies of each part of a version, besides the version and the part it belongs to.
+_COPIED = {
+    Section: ("slug", "title", "text", "order"),
+    Paragraph: ("slug", "title", "text", "order"),
+    Rule: ("rule_id", "kind", "summary", "condition", "mentions", "quote", "confirm", "order"),
+    SafetyProperty: ("property_id", "statement", "condition", "order"),
+}
+
+
+def _copy(row, **links):
+    return type(row)(**{name: getattr(row, name) for name in _COPIED[type(row)]}, **links)
+
+
 def _copy_content(*, source, target):
     sections = {}
     for section in source.sections.all():
-        sections[section.pk] = Section.objects.create(
-            version=target, slug=section.slug, title=section.title, text=section.text, order=section.order
-        )
+        sections[section.pk] = _copy(section, version=target)
+        sections[section.pk].save(force_insert=True)
     paragraphs = {}
     for paragraph in source.paragraphs.all():
-        paragraphs[paragraph.pk] = Paragraph.objects.create(
-            version=target,
-            section=sections[paragraph.section_id],
-            slug=paragraph.slug,
-            title=paragraph.title,
-            text=paragraph.text,
-            order=paragraph.order,
-        )
-    bulk_create_with_history(
-        [
-            Rule(
-                version=target,
-                rule_id=rule.rule_id,
-                paragraph=paragraphs[rule.paragraph_id],
-                kind=rule.kind,
-                summary=rule.summary,
-                condition=rule.condition,
-                mentions=rule.mentions,
-                quote=rule.quote,
-                confirm=rule.confirm,
-                order=rule.order,
-            )
-            for rule in source.rules.all()
-        ],
-        Rule,
-        default_user=target.created_by,
-    )
-    bulk_create_with_history(
-        [
-            SafetyProperty(
-                version=target,
-                property_id=prop.property_id,
-                statement=prop.statement,
-                condition=prop.condition,
-                order=prop.order,
-            )
-            for prop in source.safety_properties.all()
-        ],
-        SafetyProperty,
-        default_user=target.created_by,
-    )
+        paragraphs[paragraph.pk] = _copy(paragraph, version=target, section=sections[paragraph.section_id])
+        paragraphs[paragraph.pk].save(force_insert=True)
+    rules = [_copy(rule, version=target, paragraph=paragraphs[rule.paragraph_id]) for rule in source.rules.all()]
+    properties_ = [_copy(prop, version=target) for prop in source.safety_properties.all()]
+    for model, rows in ((Rule, rules), (SafetyProperty, properties_)):
+        bulk_create_with_history(rows, model, default_user=target.created_by)
 
 
 @transaction.atomic
