@@ -11,9 +11,8 @@ from guidance.diff import words_diff
 from guidance.facts import FACTS
 from guidance.lines import line_source, line_wording, lines_compare
 from guidance.markdown import render_markdown
+from guidance.models import Kind
 from guidance.quotes import mark_quote, quote_anchor
-
-KIND_LABELS = {"caution": "Caution", "recommend": "Recommended", "consider": "Consider", "info": "Information"}
 
 # Facts the source makes decisive for a treatment choice (a TKI by KIT status,
 # the transplant goal): shown on each line whose rule tested or mentioned them.
@@ -60,15 +59,15 @@ class Line:
 
     @property
     def group(self):
-        if self.kind == "caution":
+        if self.kind == Kind.CAUTION:
             return "safety"
-        if self.kind == "info":
+        if self.kind == Kind.INFO:
             return "info"
         return "symptom" if self.section == SYMPTOM_SECTION else "subtype"
 
     @property
     def kind_label(self):
-        return KIND_LABELS.get(self.kind, self.kind)
+        return Kind(self.kind).label
 
     @property
     def paragraph_html(self):
@@ -217,8 +216,8 @@ class Glance:
 
 
 def lines_glance(lines):
-    cautions = [line for line in lines if line.kind == "caution"]
-    notes = sum(1 for line in lines if line.kind == "info")
+    cautions = [line for line in lines if line.kind == Kind.CAUTION]
+    notes = sum(1 for line in lines if line.kind == Kind.INFO)
     return Glance(cautions=cautions, actions=len(lines) - len(cautions) - notes, notes=notes)
 
 
@@ -293,11 +292,25 @@ def _count(number, noun):
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+@dataclass(frozen=True)
+class ChangeSummary:
+    """What re-evaluation would change, in a few words, and whether it changes anything."""
+
+    text: str
+    changes: bool
+
+    def __str__(self):
+        return self.text
+
+
+NO_CHANGE = ChangeSummary("No change", changes=False)
+
+
 def changes_summary(changes):
     """What re-evaluation would change, in a few words: "Would change: +1 caution, \u22121 line" or "No change"."""
     parts = []
     for sign, lines in (("+", changes.added), ("\u2212", changes.removed)):
-        cautions = sum(1 for line in lines if line.kind == "caution")
+        cautions = sum(1 for line in lines if line.kind == Kind.CAUTION)
         if cautions:
             parts.append(f"{sign}{_count(cautions, 'caution')}")
         if len(lines) - cautions:
@@ -308,7 +321,7 @@ def changes_summary(changes):
             parts.append(f"{reworded} reworded")
         if len(changes.changed) - reworded:
             parts.append(f"source text of {_count(len(changes.changed) - reworded, 'line')} revised")
-    return f"Would change: {', '.join(parts)}" if parts else "No change"
+    return ChangeSummary(f"Would change: {', '.join(parts)}", changes=True) if parts else NO_CHANGE
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,9 @@ from .models import Case, FeedbackStatus, RecommendationFeedback
 from .selectors import (
     FEEDBACK_NONE,
     NSAID_NOT_TOLERANT,
-    OUTLOOK_CURRENT,
-    OUTLOOK_OLDER,
-    OUTLOOK_UNCHANGED,
-    OUTLOOK_UNCHECKED,
-    OUTLOOK_WOULD_CHANGE,
     REVIEW_DEFAULT_SORT,
     REVIEW_SORTS,
+    Outlook,
 )
 
 
@@ -249,14 +245,7 @@ class CaseReviewForm(FilterBarMixin, forms.Form):
     )
     outlook = forms.ChoiceField(
         label="Against the current guidance",
-        choices=[
-            ("", "Any"),
-            (OUTLOOK_CURRENT, "Assessed under the current version"),
-            (OUTLOOK_OLDER, "Assessed under an older version"),
-            (OUTLOOK_WOULD_CHANGE, "Would change under the current version"),
-            (OUTLOOK_UNCHANGED, "Older version, same lines under the current one"),
-            (OUTLOOK_UNCHECKED, "Older version, not yet compared"),
-        ],
+        choices=[("", "Any"), *Outlook.choices],
         required=False,
     )
     rule = forms.ChoiceField(label="Rule fired", required=False, help_text="In the latest assessment.")

@@ -15,6 +15,7 @@ from audit.services import Action, audit_record
 from guidance.evaluation import guidance_evaluate
 from guidance.facts import FACTS, facts_to_json, validate_case
 from guidance.lines import LinesComparison, lines_compare, lines_sourced
+from guidance.models import Kind
 from guidance.selectors import guidance_current, paragraph_texts, paragraphs_by_slug
 
 from . import rollup, snapshot
@@ -68,7 +69,7 @@ def _assess(*, case, user, facts):
         "checked_version": version.number,
         "would_change": False,
         "line_count": len(lines),
-        "caution_count": sum(line.kind == "caution" for line in lines),
+        "caution_count": sum(line.kind == Kind.CAUTION for line in lines),
         "feedback_status": FeedbackStatus.NONE,
     }
     Case.objects.filter(pk=case.pk).update(**columns)

@@ -15,7 +15,7 @@ from django.dispatch import receiver
 from guidance.models import GuidanceVersion
 from guidance.selectors import guidance_current
 
-from .selectors import OUTLOOK_UNCHECKED, case_review_list
+from .selectors import Outlook, case_review_list
 from .services import cases_check_guidance
 
 logger = logging.getLogger(__name__)
@@ -37,12 +37,12 @@ def check_cases_after_migrate(sender, plan=None, **kwargs):
     if sender.name != "cases" or not plan or any(backwards for _, backwards in plan):
         return
     version = guidance_current()
-    if version is not None and case_review_list(current_version=version.number, outlook=OUTLOOK_UNCHECKED).exists():
+    if version is not None and case_review_list(current_version=version.number, outlook=Outlook.UNCHECKED).exists():
         check_cases_now(version)
 
 
 def check_cases_now(version):
-    pending = case_review_list(current_version=version.number, outlook=OUTLOOK_UNCHECKED)
+    pending = case_review_list(current_version=version.number, outlook=Outlook.UNCHECKED)
     if pending[CHECK_IN_REQUEST_LIMIT:].exists():
         logger.warning(
             "Guidance v%s published: more than %s cases to compare with it; "

@@ -366,7 +366,7 @@ def case_review(request):
         count, more = selectors.case_review_count(cases)
         for row in rows:
             row.outlook = selectors.case_outlook(row, current_version=current_number)
-        if form.cleaned_data["outlook"] in (selectors.OUTLOOK_WOULD_CHANGE, selectors.OUTLOOK_UNCHANGED):
+        if form.cleaned_data["outlook"] in (selectors.Outlook.WOULD_CHANGE, selectors.Outlook.UNCHANGED):
             unchecked = selectors.case_review_unchecked_exists(current_version=current_number)
     query = request.GET.copy()
     query.pop("after", None)
