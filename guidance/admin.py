@@ -369,7 +369,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         context = {
             **self._workbench_context(request, version, f"Workbench: guidance v{version.number}"),
-            **publishing.workbench_outline(version),
+            **selectors.workbench_outline(version),
             "review": publishing.draft_review_status(version) if version.is_draft else None,
         }
         return TemplateResponse(request, "admin/guidance/guidanceversion/workbench.html", context)

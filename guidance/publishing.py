@@ -478,31 +478,3 @@ def rule_condition_set(*, rule, condition, user):
     rule.save()
     draft_review_refresh(draft=rule.version, user=user)
     return rule
-
-
-def workbench_outline(version):
-    """The version's sections and paragraphs, each with its rules (prefetched), and the counts."""
-    from django.db.models import Prefetch
-
-    sections = list(
-        version.sections.prefetch_related(
-            Prefetch(
-                "paragraphs",
-                queryset=Paragraph.objects.order_by("order", "pk").prefetch_related(
-                    Prefetch("rules", queryset=Rule.objects.order_by("order", "pk"))
-                ),
-            )
-        ).order_by("order", "pk")
-    )
-    paragraphs = [p for s in sections for p in s.paragraphs.all()]
-    return {
-        "sections": sections,
-        "counts": {
-            "sections": len(sections),
-            "paragraphs": len(paragraphs),
-            "rules": sum(len(p.rules.all()) for p in paragraphs),
-            "properties": version.safety_properties.count(),
-            "uncited": sum(1 for p in paragraphs if not p.rules.all()),
-        },
-        "properties": list(version.safety_properties.all()),
-    }

@@ -17,6 +17,7 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db.models import Prefetch
 
 from .models import GuidanceVersion, Guideline, Paragraph, Rule
 
@@ -133,3 +134,32 @@ def paragraphs_by_slug(*, version, slugs=None):
     if slugs is not None:
         paragraphs = paragraphs.filter(slug__in=slugs)
     return {p.slug: p for p in paragraphs.select_related("section").only("slug", "title", "text", "section__slug")}
+
+
+def version_sections(version):
+    """The version's sections in order, each with its paragraphs and their rules prefetched (three queries)."""
+    return version.sections.prefetch_related(
+        Prefetch(
+            "paragraphs",
+            queryset=Paragraph.objects.order_by("order", "pk").prefetch_related(
+                Prefetch("rules", queryset=Rule.objects.order_by("order", "pk"))
+            ),
+        )
+    ).order_by("order", "pk")
+
+
+def workbench_outline(version):
+    """The version's sections and paragraphs, each with its rules (prefetched), and the counts."""
+    sections = list(version_sections(version))
+    paragraphs = [p for s in sections for p in s.paragraphs.all()]
+    return {
+        "sections": sections,
+        "counts": {
+            "sections": len(sections),
+            "paragraphs": len(paragraphs),
+            "rules": sum(len(p.rules.all()) for p in paragraphs),
+            "properties": version.safety_properties.count(),
+            "uncited": sum(1 for p in paragraphs if not p.rules.all()),
+        },
+        "properties": list(version.safety_properties.all()),
+    }

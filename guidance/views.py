@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
-from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -10,8 +9,8 @@ from django.views.decorators.http import require_GET
 from mastoweb.twofactor import two_factor_pending
 
 from .diff import version_diff
-from .models import GuidanceVersion, Paragraph, Rule
-from .selectors import guidance_current, guidance_current_uncached, guidance_versions
+from .models import GuidanceVersion
+from .selectors import guidance_current, guidance_current_uncached, guidance_versions, version_sections
 
 
 def _can_preview_drafts(user):
@@ -34,17 +33,6 @@ def _version_for(request, number):
     return version
 
 
-def _sections(version):
-    return version.sections.prefetch_related(
-        Prefetch(
-            "paragraphs",
-            queryset=Paragraph.objects.order_by("order", "pk").prefetch_related(
-                Prefetch("rules", queryset=Rule.objects.order_by("order", "pk"))
-            ),
-        )
-    ).order_by("order", "pk")
-
-
 # Published and retired versions never change: each one's article is rendered once per
 # process (three queries and most of the page's time). The key holds what the article
 # shows besides the content: the status and dates, and the current version it points to.
@@ -54,7 +42,7 @@ _articles = {}
 def _article(version, current):
     key = (version.pk, version.status, version.published_at, version.retired_at, current and current.pk)
     if key not in _articles:
-        context = {"version": version, "sections": _sections(version), "current": current}
+        context = {"version": version, "sections": version_sections(version), "current": current}
         _articles[key] = render_to_string("guidance/version_detail.html#article", context)
     return _articles[key]
 
@@ -71,7 +59,7 @@ def _render_version(request, version):
     if version.is_frozen:
         context["article"] = _article(version, current)
     else:
-        context["sections"] = _sections(version)
+        context["sections"] = version_sections(version)
     return render(request, "guidance/version_detail.html", context)
 
 
