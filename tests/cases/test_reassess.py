@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from cases import services
 from cases.models import Assessment
 from guidance.models import Rule
 from guidance.selectors import guidance_current
@@ -110,3 +111,19 @@ def test_another_clinician_cannot_reassess(client, outsider, editor, case):
     assert client.get(reverse("cases:reassess", args=[case.pk])).status_code == 404
     assert client.post(reverse("cases:reassess", args=[case.pk])).status_code == 404
     assert case.assessments.count() == 1
+
+
+def test_the_service_refuses_a_case_already_assessed_under_the_current_guidance(case, clinician):
+    with pytest.raises(services.AlreadyAssessedError, match="version 2"):
+        services.case_reassessment(case=case)
+    with pytest.raises(services.AlreadyAssessedError):
+        services.case_reassess(case=case, user=clinician)
+    assert Assessment.objects.filter(case=case).count() == 1
+
+
+def test_the_service_says_what_reassessing_would_change(case, editor):
+    version = publish_revision(user=editor, revise=_revise)
+    reassessment = services.case_reassessment(case=case)
+    assert reassessment.version == version
+    assert reassessment.latest.guidance_version.number == 2
+    assert [line.rule for line in reassessment.changes.added] == ["flushing-triggers"]
