@@ -160,6 +160,10 @@ class GuidanceVersion(models.Model):
         return self.status == self.Status.DRAFT
 
     @property
+    def is_retired(self):
+        return self.status == self.Status.RETIRED
+
+    @property
     def is_frozen(self):
         """Published or retired, as stored in the database."""
         return getattr(self, "_loaded_status", self.Status.DRAFT) != self.Status.DRAFT

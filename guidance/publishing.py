@@ -235,6 +235,18 @@ class ReviewStatus:
     label: str
     can_publish: bool
 
+    @property
+    def approved(self):
+        return self.state == "approved"
+
+    @property
+    def submitted(self):
+        return self.state == "submitted"
+
+    @property
+    def returned(self):
+        return self.state == "returned"
+
 
 def draft_review_status(version):
     """Where the draft stands in review, checked against its content now."""
