@@ -4,6 +4,7 @@ check all say the same thing, because they compare lines in one place (guidance.
 from contextlib import contextmanager
 
 import pytest
+from django.urls import reverse
 
 from cases import impact
 from cases.models import Case
@@ -24,10 +25,12 @@ def published(version, instead_of):
     GuidanceVersion.objects.filter(pk=instead_of.pk).update(status=GuidanceVersion.Status.RETIRED)
     GuidanceVersion.objects.filter(pk=version.pk).update(status=GuidanceVersion.Status.PUBLISHED)
     guidance_current_invalidate()
-    yield
-    GuidanceVersion.objects.filter(pk=version.pk).update(status=GuidanceVersion.Status.RETIRED)
-    GuidanceVersion.objects.filter(pk=instead_of.pk).update(status=GuidanceVersion.Status.PUBLISHED)
-    guidance_current_invalidate()
+    try:
+        yield
+    finally:
+        GuidanceVersion.objects.filter(pk=version.pk).update(status=GuidanceVersion.Status.RETIRED)
+        GuidanceVersion.objects.filter(pk=instead_of.pk).update(status=GuidanceVersion.Status.PUBLISHED)
+        guidance_current_invalidate()
 
 
 @pytest.fixture
@@ -53,7 +56,7 @@ def test_would_change_equals_the_re_evaluation_page_for_every_regression_case(
     for name, pk in regression_cases_under_v1.items():
         case = Case.objects.get(pk=pk)
         assert case.checked_version == published_version.number, name
-        response = client.get(f"/cases/{pk}/reassess/")
+        response = client.get(reverse("cases:reassess", args=[pk]))
         assert response.status_code == 200, name
         flagged[name], shown[name] = case.would_change, response.context["changes"].changes
     assert flagged == shown
