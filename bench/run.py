@@ -194,8 +194,9 @@ def bench_engine(*, cases, passes, seed=1):
 
     from cases.management.commands.seed_cases import random_case_facts
     from guidance import engine
+    from guidance.evaluation import EVALUATION_CACHE_SIZE, guidance_compiled
     from guidance.facts import validate_case
-    from guidance.publishing import EVALUATION_CACHE_SIZE, guidance_compiled, guidance_current
+    from guidance.selectors import guidance_current
 
     rng = Random(seed)
     raw = [random_case_facts(rng) for _ in range(cases)]
@@ -272,7 +273,8 @@ class ProofResult:
 
 def bench_properties(*, repeats=5):
     """The published version's safety proofs, as publishing runs them (compile + exhaustive proof)."""
-    from guidance.publishing import guidance_current, guidance_prove
+    from guidance.publishing import guidance_prove
+    from guidance.selectors import guidance_current
 
     version = guidance_current()
     totals, per_property = [], {}
@@ -323,8 +325,10 @@ def bench_impact():
     from cases import impact, marking
     from cases.models import Case
     from guidance import engine
+    from guidance.evaluation import guidance_compiled
     from guidance.models import GuidanceVersion, Rule
-    from guidance.publishing import draft_create, guidance_compiled, guidance_current
+    from guidance.publishing import draft_create
+    from guidance.selectors import guidance_current
 
     current = guidance_current()
     GuidanceVersion.objects.filter(guideline=current.guideline, status=GuidanceVersion.Status.DRAFT).delete()

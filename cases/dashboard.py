@@ -11,18 +11,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from guidance.facts import SUBTYPES
-from guidance.models import GuidanceVersion, Rule
+from guidance.selectors import rules_newest_wording
 
 from .models import Case, DashboardCount, RecommendationFeedback
 from .rollup import QUESTIONS, rollup_rows
-from .selectors import OUTLOOK_CURRENT, OUTLOOK_UNCHANGED, OUTLOOK_UNCHECKED, OUTLOOK_WOULD_CHANGE
+from .selectors import Outlook
 
 FILTERS = ("subtype", "clinician", "date_from", "date_to")
 
@@ -193,14 +192,7 @@ def _by_subtype(totals, filters):
 
 def _rule_summaries():
     """{rule id: summary}, the newest published wording of each rule (one query)."""
-    summaries = {}
-    for rule_id, summary in (
-        Rule.objects.filter(version__guideline__slug=settings.GUIDANCE_SLUG)
-        .exclude(version__status=GuidanceVersion.Status.DRAFT)
-        .order_by("-version__number")
-        .values_list("rule_id", "summary")
-    ):
-        summaries.setdefault(rule_id, summary)
+    summaries = {rule_id: summary for rule_id, (_, summary) in rules_newest_wording().items()}
     return summaries
 
 
@@ -291,20 +283,14 @@ def _uptake(totals, filters, current):
     for key, n in totals.keys("version").items():
         assessed, checked, would = key.split(":")
         if current is None or int(assessed) >= current:
-            counts[OUTLOOK_CURRENT] += n
+            counts[Outlook.CURRENT] += n
         elif checked != str(current):
-            counts[OUTLOOK_UNCHECKED] += n
+            counts[Outlook.UNCHECKED] += n
         else:
-            counts[OUTLOOK_WOULD_CHANGE if would == "1" else OUTLOOK_UNCHANGED] += n
-    words = {
-        OUTLOOK_CURRENT: f"On the current guidance (version {current})",
-        OUTLOOK_WOULD_CHANGE: "Older version: would change",
-        OUTLOOK_UNCHANGED: "Older version: no change",
-        OUTLOOK_UNCHECKED: "Older version: not yet compared",
-    }
+            counts[Outlook.WOULD_CHANGE if would == "1" else Outlook.UNCHANGED] += n
     rows = tuple(
-        Row(words[outlook], counts[outlook], f"{counts[outlook]}", _list_url(filters, outlook=outlook))
-        for outlook in words
+        Row(outlook.label, counts[outlook], f"{counts[outlook]}", _list_url(filters, outlook=outlook))
+        for outlook in (Outlook.CURRENT, Outlook.WOULD_CHANGE, Outlook.UNCHANGED, Outlook.UNCHECKED)
         if counts[outlook]
     )
     return Chart(

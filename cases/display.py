@@ -7,14 +7,12 @@ shown is what was saved.
 
 from dataclasses import dataclass, field
 
+from guidance.diff import words_diff
 from guidance.facts import FACTS
+from guidance.lines import line_source, line_wording, lines_compare
 from guidance.markdown import render_markdown
-from guidance.models import Paragraph
-from guidance.publishing import _word_diff as words_diff  # the word diff the guidance diff page shows
-from guidance.publishing import recommendations_diff
+from guidance.models import Kind
 from guidance.quotes import mark_quote, quote_anchor
-
-KIND_LABELS = {"caution": "Caution", "recommend": "Recommended", "consider": "Consider", "info": "Information"}
 
 # Facts the source makes decisive for a treatment choice (a TKI by KIT status,
 # the transplant goal): shown on each line whose rule tested or mentioned them.
@@ -61,15 +59,15 @@ class Line:
 
     @property
     def group(self):
-        if self.kind == "caution":
+        if self.kind == Kind.CAUTION:
             return "safety"
-        if self.kind == "info":
+        if self.kind == Kind.INFO:
             return "info"
         return "symptom" if self.section == SYMPTOM_SECTION else "subtype"
 
     @property
     def kind_label(self):
-        return KIND_LABELS.get(self.kind, self.kind)
+        return Kind(self.kind).label
 
     @property
     def paragraph_html(self):
@@ -97,19 +95,9 @@ class Line:
         return [fact_shown(name, self.facts[name]) for name in KEY_FACTS if name in (self.facts or {})]
 
 
-def version_paragraphs(version, *, slugs=None):
-    """The paragraphs lines cite, by slug, with their section (one query)."""
-    paragraphs = Paragraph.objects.filter(version=version)
-    if slugs is not None:
-        paragraphs = paragraphs.filter(slug__in=slugs)
-    return {p.slug: p for p in paragraphs.select_related("section").only("slug", "title", "text", "section__slug")}
-
-
-def lines_from_recommendations(recommendations, *, version, paragraphs=None):
-    """Engine recommendations as lines, with the cited paragraphs of that version (one query, none when
-    `paragraphs` of version_paragraphs are given)."""
-    if paragraphs is None:
-        paragraphs = version_paragraphs(version, slugs={r.paragraph for r in recommendations})
+def lines_from_recommendations(recommendations, *, paragraphs):
+    """Engine recommendations as lines, with the paragraphs they cite (slug -> paragraph with its section,
+    as guidance.selectors.paragraphs_by_slug reads them)."""
     lines = []
     for rec in recommendations:
         paragraph = paragraphs.get(rec.paragraph)
@@ -228,8 +216,8 @@ class Glance:
 
 
 def lines_glance(lines):
-    cautions = [line for line in lines if line.kind == "caution"]
-    notes = sum(1 for line in lines if line.kind == "info")
+    cautions = [line for line in lines if line.kind == Kind.CAUTION]
+    notes = sum(1 for line in lines if line.kind == Kind.INFO)
     return Glance(cautions=cautions, actions=len(lines) - len(cautions) - notes, notes=notes)
 
 
@@ -249,53 +237,6 @@ def facts_line(facts):
 def facts_shown(facts):
     """Every fact of a case, in vocabulary order, in words."""
     return [fact_shown(name, facts.get(name, fact.default)) for name, fact in FACTS.items()]
-
-
-def _key(line):
-    return (line.rule, line.paragraph, line.kind, line.summary)
-
-
-def _source_changed(before, after):
-    """The same line with other source words: its paragraph text, quote or items to confirm."""
-    return (before.paragraph_text, before.quote or "", tuple(before.confirm or ())) != (
-        after.paragraph_text,
-        after.quote or "",
-        tuple(after.confirm or ()),
-    )
-
-
-def lines_changes(*, old, new):
-    """What re-evaluation changes: lines added, removed, changed (same rule reworded or its
-    source text revised) and unchanged."""
-    added, removed = recommendations_diff(old, new)
-    removed_by_rule = {line.rule: line for line in removed}
-    changes = {"added": [], "removed": [], "changed": [], "unchanged": []}
-    for line in added:
-        if line.rule in removed_by_rule:
-            changes["changed"].append((removed_by_rule.pop(line.rule), line))
-        else:
-            changes["added"].append(line)
-    changes["removed"] = list(removed_by_rule.values())
-    old_by_key = {_key(line): line for line in old}
-    for line in new:
-        before = old_by_key.get(_key(line))
-        if before is None:
-            continue
-        if _source_changed(before, line):
-            changes["changed"].append((before, line))
-        else:
-            changes["unchanged"].append(line)
-    return changes
-
-
-def only_source_changed(changes):
-    """True when the lines are the same and only the source text behind some of them was revised."""
-    return (
-        not changes["added"]
-        and not changes["removed"]
-        and bool(changes["changed"])
-        and all(_key(before) == _key(after) for before, after in changes["changed"])
-    )
 
 
 @dataclass(frozen=True)
@@ -326,24 +267,24 @@ def assessments_comparison(*, before, after):
         new = fact_shown(name, after.facts.get(name, fact.default))
         if old.value != new.value:
             facts.append(FactChange(name=name, label=fact.label, before=old.value, after=new.value))
-    changes = lines_changes(old=before.lines, new=after.lines)
+    changes = lines_compare(before.lines, after.lines)
     changed = [
         LineChange(
             before=old,
             after=new,
             words=words_diff(old.summary, new.summary),
-            reworded=_key(old) != _key(new),
-            source_revised=_source_changed(old, new),
+            reworded=line_wording(old) != line_wording(new),
+            source_revised=line_source(old) != line_source(new),
         )
-        for old, new in changes["changed"]
+        for old, new in changes.changed
     ]
     return {
         "facts": facts,
-        "added": changes["added"],
-        "removed": changes["removed"],
+        "added": changes.added,
+        "removed": changes.removed,
         "changed": changed,
-        "unchanged": changes["unchanged"],
-        "only_source_changed": only_source_changed(changes),
+        "unchanged": changes.unchanged,
+        "only_source_changed": changes.only_source_changed,
     }
 
 
@@ -351,22 +292,36 @@ def _count(number, noun):
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+@dataclass(frozen=True)
+class ChangeSummary:
+    """What re-evaluation would change, in a few words, and whether it changes anything."""
+
+    text: str
+    changes: bool
+
+    def __str__(self):
+        return self.text
+
+
+NO_CHANGE = ChangeSummary("No change", changes=False)
+
+
 def changes_summary(changes):
     """What re-evaluation would change, in a few words: "Would change: +1 caution, \u22121 line" or "No change"."""
     parts = []
-    for sign, lines in (("+", changes["added"]), ("\u2212", changes["removed"])):
-        cautions = sum(1 for line in lines if line.kind == "caution")
+    for sign, lines in (("+", changes.added), ("\u2212", changes.removed)):
+        cautions = sum(1 for line in lines if line.kind == Kind.CAUTION)
         if cautions:
             parts.append(f"{sign}{_count(cautions, 'caution')}")
         if len(lines) - cautions:
             parts.append(f"{sign}{_count(len(lines) - cautions, 'line')}")
-    if changes["changed"]:
-        reworded = sum(1 for before, after in changes["changed"] if _key(before) != _key(after))
+    if changes.changed:
+        reworded = len(changes.reworded)
         if reworded:
             parts.append(f"{reworded} reworded")
-        if len(changes["changed"]) - reworded:
-            parts.append(f"source text of {_count(len(changes['changed']) - reworded, 'line')} revised")
-    return f"Would change: {', '.join(parts)}" if parts else "No change"
+        if len(changes.changed) - reworded:
+            parts.append(f"source text of {_count(len(changes.changed) - reworded, 'line')} revised")
+    return ChangeSummary(f"Would change: {', '.join(parts)}", changes=True) if parts else NO_CHANGE
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,14 @@ from mastoweb.spreadsheets import Echo, csv_cell
 
 from . import snapshot
 from .models import RecommendationFeedback
-from .selectors import OUTLOOK_CURRENT, OUTLOOK_UNCHANGED, OUTLOOK_UNCHECKED, OUTLOOK_WOULD_CHANGE, case_outlook
+from .selectors import Outlook, case_outlook
 
 OUTLOOK_WORDS = {
-    OUTLOOK_CURRENT: "no (assessed under it)",
-    OUTLOOK_UNCHANGED: "no",
-    OUTLOOK_WOULD_CHANGE: "yes",
-    OUTLOOK_UNCHECKED: "not yet checked",
-    "": "",
+    Outlook.CURRENT: "no (assessed under it)",
+    Outlook.UNCHANGED: "no",
+    Outlook.WOULD_CHANGE: "yes",
+    Outlook.UNCHECKED: "not yet checked",
+    None: "",
 }
 
 COLUMNS = [

@@ -2,7 +2,6 @@ from crispy_forms.bootstrap import AppendedText, InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from guidance.facts import (
@@ -15,20 +14,16 @@ from guidance.facts import (
     facts_in_form_order,
     validate_case,
 )
-from guidance.models import GuidanceVersion, Rule
+from guidance.selectors import guidance_versions_frozen, rules_newest_wording
 from mastoweb.days import DayField
 
 from .models import Case, FeedbackStatus, RecommendationFeedback
 from .selectors import (
     FEEDBACK_NONE,
     NSAID_NOT_TOLERANT,
-    OUTLOOK_CURRENT,
-    OUTLOOK_OLDER,
-    OUTLOOK_UNCHANGED,
-    OUTLOOK_UNCHECKED,
-    OUTLOOK_WOULD_CHANGE,
     REVIEW_DEFAULT_SORT,
     REVIEW_SORTS,
+    Outlook,
 )
 
 
@@ -241,12 +236,7 @@ class CaseUpdateForm(CaseForm):
 
 def _guidance_versions():
     """Every version cases can have been assessed under: the published one and those it replaced."""
-    numbers = (
-        GuidanceVersion.objects.filter(guideline__slug=settings.GUIDANCE_SLUG)
-        .exclude(status=GuidanceVersion.Status.DRAFT)
-        .order_by("-number")
-        .values_list("number", flat=True)
-    )
+    numbers = guidance_versions_frozen().order_by("-number").values_list("number", flat=True)
     return [("", "Any version"), *((number, f"Version {number}") for number in numbers)]
 
 
@@ -269,14 +259,7 @@ class FilterBarMixin:
 
 def _rules():
     """Every rule cases can have been shown, newest version's wording first: (rule id, "kind: summary")."""
-    rules = {}
-    for rule_id, kind, summary in (
-        Rule.objects.filter(version__guideline__slug=settings.GUIDANCE_SLUG)
-        .exclude(version__status=GuidanceVersion.Status.DRAFT)
-        .order_by("-version__number", "rule_id")
-        .values_list("rule_id", "kind", "summary")
-    ):
-        rules.setdefault(rule_id, f"{kind.capitalize()}: {summary}")
+    rules = {rule_id: f"{kind.capitalize()}: {summary}" for rule_id, (kind, summary) in rules_newest_wording().items()}
     return [("", "Any line"), *sorted(rules.items(), key=lambda item: item[1])]
 
 
@@ -292,14 +275,7 @@ class CaseReviewForm(FilterBarMixin, forms.Form):
     )
     outlook = forms.ChoiceField(
         label="Against the current guidance",
-        choices=[
-            ("", "Any"),
-            (OUTLOOK_CURRENT, "Assessed under the current version"),
-            (OUTLOOK_OLDER, "Assessed under an older version"),
-            (OUTLOOK_WOULD_CHANGE, "Would change under the current version"),
-            (OUTLOOK_UNCHANGED, "Older version, same lines under the current one"),
-            (OUTLOOK_UNCHECKED, "Older version, not yet compared"),
-        ],
+        choices=[("", "Any"), *Outlook.choices],
         required=False,
     )
     rule = forms.ChoiceField(label="Rule fired", required=False, help_text="In the latest assessment.")

@@ -16,9 +16,12 @@ from django.db.models import Count
 from django_tasks import task
 
 from guidance import engine
+from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS, validate_case
+from guidance.lines import lines_compare, lines_sourced
 from guidance.models import GuidanceVersion, Paragraph
-from guidance.publishing import draft_fingerprint, guidance_compiled, guidance_current
+from guidance.publishing import draft_fingerprint
+from guidance.selectors import guidance_current
 
 from .models import Case, GuidanceImpact
 
@@ -37,14 +40,6 @@ def facts_read(*versions):
     return [name for name in FACTS if name in names]
 
 
-def _line_keys(recommendations, texts):
-    """rule -> what identifies its line (as re-evaluation compares lines: words, source and all)."""
-    return {
-        r.rule: (r.paragraph, r.kind, r.summary, r.quote, tuple(r.confirm), texts.get(r.paragraph, ""))
-        for r in recommendations
-    }
-
-
 def combination_facts(names, values):
     """Valid facts for a combination: the grouped facts as stored, every other fact at its default."""
     data = {name: value for name, value in zip(names, values, strict=True) if value is not None}
@@ -55,12 +50,9 @@ def combination_facts(names, values):
 def impact_of_combination(names, values, *, old, new, old_texts, new_texts):
     """(added, removed, changed) rule ids for one combination of facts; old and new are compiled guidance."""
     facts = combination_facts(names, values)
-    before = _line_keys(engine.evaluate(facts, old), old_texts) if old else {}
-    after = _line_keys(engine.evaluate(facts, new), new_texts)
-    added = sorted(set(after) - set(before))
-    removed = sorted(set(before) - set(after))
-    changed = sorted(rule for rule in set(before) & set(after) if before[rule] != after[rule])
-    return added, removed, changed
+    before = lines_sourced(engine.evaluate(facts, old), old_texts) if old else []
+    after = lines_sourced(engine.evaluate(facts, new), new_texts)
+    return lines_compare(before, after).rules
 
 
 def _texts(version):

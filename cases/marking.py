@@ -36,9 +36,11 @@ from django.utils import timezone
 from django_tasks import task
 
 from guidance import engine
+from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS
+from guidance.lines import lines_compare, lines_sourced
 from guidance.models import GuidanceVersion, Paragraph
-from guidance.publishing import guidance_compiled, guidance_current
+from guidance.selectors import guidance_current
 
 from . import rollup, snapshot
 from .impact import combination_facts
@@ -55,15 +57,7 @@ UPDATE_BATCH = 1000
 def lines_would_change(stored, recommendations, *, texts):
     """Whether `recommendations` (the engine's, with the new version's paragraph texts) differ from the
     stored lines, as a reader sees lines change: the line itself and its source words."""
-    old = {
-        (line.rule, line.paragraph, line.kind, line.summary, line.paragraph_text, line.quote or "", line.confirm or ())
-        for line in stored
-    }
-    new = {
-        (r.rule, r.paragraph, r.kind, r.summary, texts.get(r.paragraph, ""), r.quote, tuple(r.confirm))
-        for r in recommendations
-    }
-    return old != new
+    return bool(lines_compare(stored, lines_sourced(recommendations, texts)).changes)
 
 
 def cases_pending(version):

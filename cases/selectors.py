@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Exists, JSONField, OuterRef, Q, Subquery
 
 from guidance.facts import FACTS
@@ -37,24 +37,24 @@ def case_list_changes(*, cases, version):
     unchanged is "No change" without more work; the others are evaluated here, so call it with the rows
     shown, not the whole list. Two queries however many rows: their facts and lines, and the paragraphs.
     """
-    from guidance.publishing import guidance_evaluate
+    from guidance.evaluation import guidance_evaluate
+    from guidance.lines import lines_compare
+    from guidance.selectors import paragraphs_by_slug
 
-    from .display import changes_summary, lines_changes, lines_from_recommendations, version_paragraphs
+    from .display import NO_CHANGE, changes_summary, lines_from_recommendations
     from .snapshot import from_dict
 
     older = [case for case in cases if case.assessed_version is not None and case.assessed_version < version.number]
     summaries = {
-        case.pk: "No change" for case in older if case.checked_version == version.number and not case.would_change
+        case.pk: NO_CHANGE for case in older if case.checked_version == version.number and not case.would_change
     }
     pending = [case.pk for case in older if case.pk not in summaries]
     if not pending:
         return summaries
-    paragraphs = version_paragraphs(version)
+    paragraphs = paragraphs_by_slug(version=version)
     for case in Case.objects.filter(pk__in=pending).annotate(assessed_lines=latest_assessment_lines()).only(*FACTS):
-        new = lines_from_recommendations(
-            guidance_evaluate(facts=case.facts, version=version), version=version, paragraphs=paragraphs
-        )
-        summaries[case.pk] = changes_summary(lines_changes(old=from_dict(case.assessed_lines or []), new=new))
+        new = lines_from_recommendations(guidance_evaluate(facts=case.facts, version=version), paragraphs=paragraphs)
+        summaries[case.pk] = changes_summary(lines_compare(from_dict(case.assessed_lines or []), new))
     return summaries
 
 
@@ -113,12 +113,28 @@ REVIEW_SORTS = {
 }
 REVIEW_DEFAULT_SORT = "changed_desc"
 
-# Against the current guidance version: what the "current" filter offers.
-OUTLOOK_CURRENT = "current"
-OUTLOOK_OLDER = "older"
-OUTLOOK_WOULD_CHANGE = "would_change"
-OUTLOOK_UNCHANGED = "unchanged"
-OUTLOOK_UNCHECKED = "unchecked"
+
+class Outlook(models.TextChoices):
+    """Where a case stands against the current guidance version: the reviewer's filter, list, dashboard and export.
+
+    A case is on the current version or an older one; one on an older version would change under the current
+    one, would not, or has not been compared with it yet.
+    """
+
+    CURRENT = "current", "Assessed under the current version"
+    OLDER = "older", "Assessed under an older version"
+    WOULD_CHANGE = "would_change", "Would change under the current version"
+    UNCHANGED = "unchanged", "Older version, same lines under the current one"
+    UNCHECKED = "unchecked", "Older version, not yet compared"
+
+    @property
+    def badge(self):
+        """The reviewer list's badge classes for an older case's outlook ("" for none)."""
+        return {
+            Outlook.WOULD_CHANGE: "text-bg-warning",
+            Outlook.UNCHANGED: "text-bg-light border",
+            Outlook.UNCHECKED: "text-bg-light border",
+        }.get(self, "")
 
 
 def _with_symptom(cases, symptom):
@@ -202,30 +218,30 @@ def case_review_count(cases, *, limit=None):
 def _outlook_condition(outlook, current):
     checked = Q(assessed_version__lt=current, checked_version=current)
     return {
-        OUTLOOK_CURRENT: Q(assessed_version=current),
-        OUTLOOK_OLDER: Q(assessed_version__lt=current),
-        OUTLOOK_WOULD_CHANGE: checked & Q(would_change=True),
-        OUTLOOK_UNCHANGED: checked & Q(would_change=False),
-        OUTLOOK_UNCHECKED: Q(assessed_version__lt=current) & (Q(checked_version__lt=current) | Q(checked_version=None)),
+        Outlook.CURRENT: Q(assessed_version=current),
+        Outlook.OLDER: Q(assessed_version__lt=current),
+        Outlook.WOULD_CHANGE: checked & Q(would_change=True),
+        Outlook.UNCHANGED: checked & Q(would_change=False),
+        Outlook.UNCHECKED: Q(assessed_version__lt=current) & (Q(checked_version__lt=current) | Q(checked_version=None)),
     }[outlook]
 
 
 def case_outlook(case, *, current_version):
-    """Where the case stands against the current guidance: one of the OUTLOOK_* values, or ""."""
+    """Where the case stands against the current guidance: an Outlook, or None when there is none to compare."""
     if current_version is None or case.assessed_version is None:
-        return ""
+        return None
     if case.assessed_version >= current_version:
-        return OUTLOOK_CURRENT
+        return Outlook.CURRENT
     if case.checked_version != current_version:
-        return OUTLOOK_UNCHECKED
-    return OUTLOOK_WOULD_CHANGE if case.would_change else OUTLOOK_UNCHANGED
+        return Outlook.UNCHECKED
+    return Outlook.WOULD_CHANGE if case.would_change else Outlook.UNCHANGED
 
 
 def case_review_unchecked_exists(*, current_version):
     """Whether some case on older guidance has not yet been compared with the current version."""
     if current_version is None:
         return False
-    return Case.objects.filter(_outlook_condition(OUTLOOK_UNCHECKED, current_version)).exists()
+    return Case.objects.filter(_outlook_condition(Outlook.UNCHECKED, current_version)).exists()
 
 
 REVIEW_LIST_FIELDS = (

@@ -3,19 +3,24 @@
 Each write is one audit event (ids and field names, never facts or notes).
 """
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
+from guidance.evaluation import guidance_evaluate
 from guidance.facts import facts_to_json, validate_case
-from guidance.publishing import guidance_current, guidance_evaluate
+from guidance.lines import LinesComparison, lines_compare
+from guidance.models import Kind
+from guidance.selectors import guidance_current, paragraphs_by_slug
 
 from . import marking, rollup, snapshot
 from .audit_names import CaseAction
 from .display import case_differences, lines_from_recommendations
 from .models import Assessment, Case, CaseLine, FeedbackStatus, RecommendationFeedback, label_sort_key
-from .selectors import feedback_latest_by_rule
+from .selectors import assessment_latest, feedback_latest_by_rule
 
 
 class NoGuidanceError(LookupError):
@@ -29,9 +34,15 @@ def guidance_for_assessment():
     return version
 
 
-def case_evaluate(*, facts, version):
-    """The lines the guidance shows for these validated facts: the preview and the snapshot."""
-    return lines_from_recommendations(guidance_evaluate(facts=facts, version=version), version=version)
+def case_evaluate(*, facts, version, paragraphs=None):
+    """The lines the guidance shows for these validated facts: the preview and the snapshot.
+
+    One query for the paragraphs they cite, none when `paragraphs` (guidance.selectors.paragraphs_by_slug) are given.
+    """
+    recommendations = guidance_evaluate(facts=facts, version=version)
+    if paragraphs is None:
+        paragraphs = paragraphs_by_slug(version=version, slugs={r.paragraph for r in recommendations})
+    return lines_from_recommendations(recommendations, paragraphs=paragraphs)
 
 
 def _audit(user, action, obj, **details):
@@ -66,7 +77,7 @@ def _assess(*, case, user, facts):
         "checked_version": version.number,
         "would_change": False,
         "line_count": len(lines),
-        "caution_count": sum(line.kind == "caution" for line in lines),
+        "caution_count": sum(line.kind == Kind.CAUTION for line in lines),
         "feedback_status": FeedbackStatus.NONE,
     }
     Case.objects.filter(pk=case.pk).update(**columns)
@@ -78,10 +89,14 @@ def _assess(*, case, user, facts):
     return assessment
 
 
+def case_line_kinds(lines):
+    """rule -> kind of a case's latest lines: what its CaseLine rows hold (one per rule)."""
+    return {line.rule: line.kind for line in lines}
+
+
 def case_lines(case_id, lines):
-    """The CaseLine rows for a case's latest lines (one per rule)."""
-    kinds = {line.rule: line.kind for line in lines}
-    return [CaseLine(case_id=case_id, rule=rule, kind=kind) for rule, kind in kinds.items()]
+    """The CaseLine rows for a case's latest lines."""
+    return [CaseLine(case_id=case_id, rule=rule, kind=kind) for rule, kind in case_line_kinds(lines).items()]
 
 
 def _apply(case, *, label, facts, notes):
@@ -147,9 +162,42 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     return case
 
 
+class AlreadyAssessedError(Exception):
+    """The case's latest assessment is under the current guidance already: there is nothing to re-evaluate."""
+
+    def __init__(self, version):
+        self.version = version
+        super().__init__(f"This case is already assessed under the current guidance (version {version.number}).")
+
+
+@dataclass(frozen=True)
+class Reassessment:
+    """What re-evaluating a case would show: its latest assessment, the current version and the lines' changes."""
+
+    latest: Assessment
+    version: object
+    changes: LinesComparison
+
+
+def _latest_under_older_guidance(case):
+    latest = assessment_latest(case=case)
+    version = guidance_for_assessment()
+    if latest.guidance_version_id == version.pk:
+        raise AlreadyAssessedError(version)
+    return latest, version
+
+
+def case_reassessment(*, case):
+    """What the current guidance would change for the case; AlreadyAssessedError when it is assessed under it."""
+    latest, version = _latest_under_older_guidance(case)
+    new = case_evaluate(facts=case.facts, version=version)
+    return Reassessment(latest=latest, version=version, changes=lines_compare(latest.lines, new))
+
+
 @transaction.atomic
 def case_reassess(*, case, user):
-    """A new assessment of the unchanged facts under the current guidance."""
+    """A new assessment of the unchanged facts under the current guidance (AlreadyAssessedError if it is so)."""
+    _latest_under_older_guidance(case)
     before = case.assessed_version
     counted = rollup.case_state(case.pk)
     assessment = _assess(case=case, user=user, facts=case.facts)

@@ -10,7 +10,7 @@ from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
 from guidance.models import GuidanceVersion
-from guidance.publishing import guidance_current
+from guidance.selectors import guidance_current
 
 from .marking import cases_mark_later, cases_pending
 

@@ -15,7 +15,7 @@ from accounts.middleware import session_idle_seconds_left
 from audit.registry import events_described
 from audit.selectors import audit_case_log
 from guidance.context_processors import footer_shows
-from guidance.publishing import guidance_current
+from guidance.selectors import guidance_current
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
@@ -25,9 +25,7 @@ from .display import (
     assessments_comparison,
     facts_line,
     facts_shown,
-    lines_changes,
     lines_glance,
-    only_source_changed,
     recommendation_groups,
 )
 from .filters import CaseReviewFilter
@@ -275,25 +273,22 @@ def case_compare(request, case_id):
 def case_reassess(request, case_id):
     """What newer guidance would change for this patient; a POST saves the new assessment."""
     case = case_get_for_user(request.user, case_id, for_change=True)
-    latest = selectors.assessment_latest(case=case)
-    version = services.guidance_for_assessment()
-    if latest.guidance_version_id == version.pk:
-        messages.info(request, f"This case is already assessed under the current guidance (version {version.number}).")
+    try:
+        if request.method == "POST":
+            assessment = services.case_reassess(case=case, user=request.user)
+            messages.success(request, f"Case reassessed under guidance version {assessment.guidance_version.number}.")
+            return redirect(case)
+        reassessment = services.case_reassessment(case=case)
+    except services.AlreadyAssessedError as already:
+        messages.info(request, str(already))
         return redirect(case)
-    if request.method == "POST":
-        services.case_reassess(case=case, user=request.user)
-        messages.success(request, f"Case reassessed under guidance version {version.number}.")
-        return redirect(case)
-    new = services.case_evaluate(facts=case.facts, version=version)
-    changes = lines_changes(old=latest.lines, new=new)
     context = {
         "case": case,
-        "latest": latest,
-        "version": version,
-        "changes": changes,
-        "only_source_changed": only_source_changed(changes),
+        "latest": reassessment.latest,
+        "version": reassessment.version,
+        "changes": reassessment.changes,
     }
-    footer_shows(request, version)
+    footer_shows(request, reassessment.version)
     return render(request, "cases/case_reassess.html", context)
 
 
@@ -355,9 +350,8 @@ def assessment_feedback(request, case_id, assessment_id):
 @require_GET
 def case_review(request):
     """Every case, filtered, sorted and paged by a cursor; the filters travel in the query string."""
-    current = guidance_current()
+    filters, current = _review_filters(request)
     current_number = current.number if current else None
-    filters = CaseReviewFilter(request.GET, current_version=current_number)
     form = filters.form
     rows, page, unchecked, count, more = [], None, False, None, False
     if filters.is_valid():
@@ -373,7 +367,7 @@ def case_review(request):
         count, more = selectors.case_review_count(cases)
         for row in rows:
             row.outlook = selectors.case_outlook(row, current_version=current_number)
-        if form.cleaned_data["outlook"] in (selectors.OUTLOOK_WOULD_CHANGE, selectors.OUTLOOK_UNCHANGED):
+        if form.cleaned_data["outlook"] in (selectors.Outlook.WOULD_CHANGE, selectors.Outlook.UNCHANGED):
             unchecked = selectors.case_review_unchecked_exists(current_version=current_number)
     query = request.GET.copy()
     query.pop("after", None)
@@ -395,6 +389,12 @@ def case_review(request):
     }
     footer_shows(request, current)
     return render(request, "cases/case_review.html", context)
+
+
+def _review_filters(request):
+    """The reviewer's filters from the query string, and the current guidance they compare cases with."""
+    current = guidance_current()
+    return CaseReviewFilter(request.GET, current_version=current.number if current else None), current
 
 
 def _page_query(query, name, cursor):
@@ -436,9 +436,8 @@ def case_review_detail(request, case_id):
 @require_GET
 def case_review_export(request):
     """The filtered list as CSV, streamed: rows go out as the database hands them over."""
-    current = guidance_current()
+    filters, current = _review_filters(request)
     current_number = current.number if current else None
-    filters = CaseReviewFilter(request.GET, current_version=current_number)
     if not filters.is_valid():
         return redirect(f"{reverse('cases:review')}?{request.GET.urlencode()}")
     sort = filters.form.cleaned_data["sort"]

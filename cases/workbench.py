@@ -15,13 +15,16 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from guidance.engine import ConditionError, EvaluationError
+from guidance.evaluation import properties_for_case
 from guidance.facts import FACTS
+from guidance.lines import lines_compare
 from guidance.models import GuidanceVersion
 from guidance.properties import case_as_input
-from guidance.publishing import draft_fingerprint, guidance_current, properties_for_case
+from guidance.publishing import draft_fingerprint
+from guidance.selectors import guidance_current
 
 from . import impact
-from .display import lines_changes, recommendation_groups
+from .display import recommendation_groups
 from .forms import CaseForm
 from .services import case_evaluate
 
@@ -63,7 +66,7 @@ def try_draft_view(request, version_pk, *, admin_site):
             context.update(
                 draft_groups=recommendation_groups(draft_lines),
                 current_groups=recommendation_groups(current_lines),
-                changes=lines_changes(old=current_lines, new=draft_lines),
+                changes=lines_compare(current_lines, draft_lines),
                 checks=checks,
                 checks_fail=any(not check.holds for check in checks),
                 case_json=json.dumps(case_as_input(facts)),

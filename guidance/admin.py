@@ -8,10 +8,10 @@ versions are frozen by the models; the admin shows them read-only.
 
 import json
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mastoweb.admin import ReadOnlyModelAdmin
 
-from . import publishing
+from . import publishing, selectors
 from .conditions import condition_reading, parse_condition, to_builder
+from .diff import version_diff
 from .engine import ConditionError, EvaluationError
 from .forms import (
     ConditionBuilder,
@@ -117,6 +118,20 @@ class SafetyPropertyInline(VersionContentInline):
     ]
 
 
+HISTORY_FIELDS = (
+    "created_at",
+    "created_by",
+    "review_state",
+    "submitted_by",
+    "last_changed_by",
+    "approved_by",
+    "approved_at",
+    "published_at",
+    "published_by",
+    "retired_at",
+)
+
+
 @admin.register(GuidanceVersion)
 class GuidanceVersionAdmin(admin.ModelAdmin):
     inlines = [SectionInline, ParagraphInline, RuleInline, SafetyPropertyInline]
@@ -136,40 +151,10 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 "Leave a field blank rather than guess: pages then say the record was not supplied.",
             },
         ),
-        (
-            "History",
-            {
-                "fields": [
-                    "created_at",
-                    "created_by",
-                    "review_state",
-                    "submitted_by",
-                    "last_changed_by",
-                    "approved_by",
-                    "approved_at",
-                    "published_at",
-                    "published_by",
-                    "retired_at",
-                ]
-            },
-        ),
+        ("History", {"fields": list(HISTORY_FIELDS)}),
     ]
-    readonly_fields = [
-        "guideline",
-        "number",
-        "status",
-        "based_on",
-        "created_at",
-        "created_by",
-        "review_state",
-        "submitted_by",
-        "last_changed_by",
-        "approved_by",
-        "approved_at",
-        "published_at",
-        "published_by",
-        "retired_at",
-    ]
+    # The history is kept by the services (draft, review, publish); an editor reads it here.
+    readonly_fields = ["guideline", "number", "status", "based_on", *HISTORY_FIELDS]
 
     # ------------------------------------------------------------ permissions
 
@@ -218,9 +203,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         return format_html('{} · <a href="{}">Changes from v{}</a>', page, diff_url, obj.based_on.number)
 
     def changelist_view(self, request, extra_context=None):
-        draft = GuidanceVersion.objects.filter(
-            guideline__slug=settings.GUIDANCE_SLUG, status=GuidanceVersion.Status.DRAFT
-        ).first()
+        draft = selectors.guidance_draft()
         extra_context = {
             **(extra_context or {}),
             "draft": draft,
@@ -351,7 +334,9 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
     def create_draft_view(self, request):
         if not self._can_create_draft(request):
             raise PermissionDenied
-        guideline = get_object_or_404(Guideline, slug=settings.GUIDANCE_SLUG)
+        guideline = selectors.guideline_default()
+        if guideline is None:
+            raise Http404("No guideline is loaded.")
         try:
             draft = publishing.draft_create(guideline=guideline, user=request.user)
         except publishing.PublishError as exc:
@@ -384,7 +369,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         context = {
             **self._workbench_context(request, version, f"Workbench: guidance v{version.number}"),
-            **publishing.workbench_outline(version),
+            **selectors.workbench_outline(version),
             "review": publishing.draft_review_status(version) if version.is_draft else None,
         }
         return TemplateResponse(request, "admin/guidance/guidanceversion/workbench.html", context)
@@ -558,14 +543,14 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             )
             return redirect(self._change_url(draft))
 
-        current = publishing.guidance_current(slug=draft.guideline.slug)
+        current = selectors.guidance_current(slug=draft.guideline.slug)
         diff, changes, proofs = None, [], []
         try:
             proofs = publishing.guidance_prove(version=draft)
         except (ConditionError, EvaluationError) as exc:
             self.message_user(request, f"The safety properties cannot be proven: {exc}", messages.ERROR)
         if current is not None:
-            diff = publishing.version_diff(old=current, new=draft)
+            diff = version_diff(old=current, new=draft)
             try:
                 changes = publishing.regression_changes(old=current, new=draft)
             except (ConditionError, EvaluationError) as exc:

@@ -33,7 +33,9 @@ _LABELLED = re.compile(r"^(.*?)\s*\{#([a-z0-9-]+)\}:\s*$")
 
 
 @dataclass
-class SourceParagraph:
+class SourceBlock:
+    """A slugged heading and the lines under it."""
+
     slug: str
     title: str
     lines: list = field(default_factory=list)
@@ -44,15 +46,13 @@ class SourceParagraph:
 
 
 @dataclass
-class SourceSection:
-    slug: str
-    title: str
-    lines: list = field(default_factory=list)
-    paragraphs: list = field(default_factory=list)
+class SourceParagraph(SourceBlock):
+    pass
 
-    @property
-    def text(self):
-        return "\n".join(self.lines).strip()
+
+@dataclass
+class SourceSection(SourceBlock):
+    paragraphs: list = field(default_factory=list)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from .conditions import condition_reading
-from .engine import KINDS, ConditionError, RuleSpec, compile_rule
+from .engine import ConditionError, RuleSpec, compile_rule
 from .facts import FACTS, validate_case
 from .markdown import render_markdown
 from .properties import PropertySpec, compile_property
@@ -158,6 +158,10 @@ class GuidanceVersion(models.Model):
     @property
     def is_draft(self):
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_retired(self):
+        return self.status == self.Status.RETIRED
 
     @property
     def is_frozen(self):
@@ -337,13 +341,22 @@ class QuoteError(ValidationError):
     """A rule's quote that its paragraph does not hold."""
 
 
+class Kind(models.TextChoices):
+    """What a recommendation line asks of the clinician (the engine's KINDS), with its one label."""
+
+    RECOMMEND = "recommend", "Recommended"
+    CONSIDER = "consider", "Consider"
+    CAUTION = "caution", "Caution"
+    INFO = "info", "Information"
+
+
 class Rule(VersionContent):
     version = models.ForeignKey(GuidanceVersion, on_delete=models.CASCADE, related_name="rules")
     rule_id = models.SlugField(max_length=80, help_text="Stable id shown with each recommendation.")
     # RESTRICT, not PROTECT: a cited paragraph cannot be deleted on its own, but a
     # draft can be discarded whole (its rules go with it through the version).
     paragraph = models.ForeignKey(Paragraph, on_delete=models.RESTRICT, related_name="rules")
-    kind = models.CharField(max_length=10, choices=[(k, k.capitalize()) for k in KINDS])
+    kind = models.CharField(max_length=10, choices=Kind.choices)
     summary = models.CharField(max_length=200, help_text="One line, as the clinician reads it.")
     condition = models.TextField(
         help_text=(

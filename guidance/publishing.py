@@ -1,7 +1,6 @@
-"""Guidance services: compile, evaluate, draft, publish and compare versions."""
+"""Guidance services: draft, review, publish, prove and compare versions (evaluation is guidance.evaluation)."""
 
 import dataclasses
-import difflib
 import hashlib
 import json
 import time
@@ -16,7 +15,8 @@ from audit.services import audit_covered, audit_record
 
 from . import engine, properties
 from .audit_names import GuidanceAction
-from .conditions import condition_reading
+from .evaluation import guidance_compiled
+from .lines import lines_compare, lines_sourced
 from .models import (
     GuidanceVersion,
     Guideline,
@@ -28,7 +28,7 @@ from .models import (
     Section,
 )
 from .quotes import quote_in_text
-from .selectors import guidance_current, guidance_current_invalidate  # noqa: F401 - guidance_current: re-exported
+from .selectors import guidance_current_invalidate, paragraph_texts
 
 REGRESSION_CASES_FILE = Path(__file__).resolve().parent / "data" / "regression-cases.json"
 
@@ -42,46 +42,6 @@ class PublishError(Exception):
     def __init__(self, message, *, proofs=()):
         super().__init__(message)
         self.proofs = list(proofs)
-
-
-# Published and retired versions never change, so their compiled rules are
-# cached for the life of the process (per app instance; nothing to invalidate).
-# The key carries the publication time too: a primary key alone can come back
-# for another version after a rolled-back transaction (SQLite reuses it).
-_compiled_cache = {}
-# Distinct fact combinations kept per frozen version; about 2 kB each, so a few tens of MB at most.
-EVALUATION_CACHE_SIZE = 20_000
-
-
-def guidance_compiled(version):
-    """Compiled rules of a version: cached when frozen, compiled afresh for a draft."""
-    key = (version.pk, version.published_at)
-    if version.is_frozen and key in _compiled_cache:
-        return _compiled_cache[key]
-    compiled = engine.compile_guidance(
-        slug=version.guideline.slug,
-        version=version.number,
-        title=version.title,
-        rules=version.rule_specs(),
-        # Frozen versions answer equal facts equally for ever: keep their answers. A draft never.
-        cache_size=EVALUATION_CACHE_SIZE if version.is_frozen else 0,
-    )
-    if version.is_frozen:
-        _compiled_cache[key] = compiled
-    return compiled
-
-
-def guidance_evaluate(*, facts, version):
-    """Recommendations for validated facts under a guidance version."""
-    return engine.evaluate(facts, guidance_compiled(version))
-
-
-def evaluation_as_json(*, facts, version):
-    """The evaluate_case contract's output object."""
-    return {
-        "guidance": {"slug": version.guideline.slug, "version": version.number, "title": version.title},
-        "recommendations": [r.as_dict() for r in guidance_evaluate(facts=facts, version=version)],
-    }
 
 
 @transaction.atomic
@@ -118,55 +78,32 @@ def draft_create(*, guideline, user):
     return draft
 
 
+# What a draft copies of each part of a version, besides the version and the part it belongs to.
+_COPIED = {
+    Section: ("slug", "title", "text", "order"),
+    Paragraph: ("slug", "title", "text", "order"),
+    Rule: ("rule_id", "kind", "summary", "condition", "mentions", "quote", "confirm", "order"),
+    SafetyProperty: ("property_id", "statement", "condition", "order"),
+}
+
+
+def _copy(row, **links):
+    return type(row)(**{name: getattr(row, name) for name in _COPIED[type(row)]}, **links)
+
+
 def _copy_content(*, source, target):
     sections = {}
     for section in source.sections.all():
-        sections[section.pk] = Section.objects.create(
-            version=target, slug=section.slug, title=section.title, text=section.text, order=section.order
-        )
+        sections[section.pk] = _copy(section, version=target)
+        sections[section.pk].save(force_insert=True)
     paragraphs = {}
     for paragraph in source.paragraphs.all():
-        paragraphs[paragraph.pk] = Paragraph.objects.create(
-            version=target,
-            section=sections[paragraph.section_id],
-            slug=paragraph.slug,
-            title=paragraph.title,
-            text=paragraph.text,
-            order=paragraph.order,
-        )
-    bulk_create_with_history(
-        [
-            Rule(
-                version=target,
-                rule_id=rule.rule_id,
-                paragraph=paragraphs[rule.paragraph_id],
-                kind=rule.kind,
-                summary=rule.summary,
-                condition=rule.condition,
-                mentions=rule.mentions,
-                quote=rule.quote,
-                confirm=rule.confirm,
-                order=rule.order,
-            )
-            for rule in source.rules.all()
-        ],
-        Rule,
-        default_user=target.created_by,
-    )
-    bulk_create_with_history(
-        [
-            SafetyProperty(
-                version=target,
-                property_id=prop.property_id,
-                statement=prop.statement,
-                condition=prop.condition,
-                order=prop.order,
-            )
-            for prop in source.safety_properties.all()
-        ],
-        SafetyProperty,
-        default_user=target.created_by,
-    )
+        paragraphs[paragraph.pk] = _copy(paragraph, version=target, section=sections[paragraph.section_id])
+        paragraphs[paragraph.pk].save(force_insert=True)
+    rules = [_copy(rule, version=target, paragraph=paragraphs[rule.paragraph_id]) for rule in source.rules.all()]
+    properties_ = [_copy(prop, version=target) for prop in source.safety_properties.all()]
+    for model, rows in ((Rule, rules), (SafetyProperty, properties_)):
+        bulk_create_with_history(rows, model, default_user=target.created_by)
 
 
 @transaction.atomic
@@ -298,6 +235,18 @@ class ReviewStatus:
     state: str  # editing / submitted / approved / returned / void
     label: str
     can_publish: bool
+
+    @property
+    def approved(self):
+        return self.state == "approved"
+
+    @property
+    def submitted(self):
+        return self.state == "submitted"
+
+    @property
+    def returned(self):
+        return self.state == "returned"
 
 
 def draft_review_status(version):
@@ -459,6 +408,7 @@ class RegressionChange:
     name: str
     added: list
     removed: list
+    changed: list  # (before, after): reworded, or the source words behind it revised
 
 
 def regression_cases(*, guideline_id):
@@ -512,122 +462,22 @@ def guidance_prove(*, version, properties_from=None):
     return proofs
 
 
-def _keys(recommendations):
-    return {(r.rule, r.paragraph, r.kind, r.summary) for r in recommendations}
-
-
-def recommendations_diff(old, new):
-    """Lines added and removed between two recommendation lists."""
-    old_keys, new_keys = _keys(old), _keys(new)
-    return (
-        [r for r in new if (r.rule, r.paragraph, r.kind, r.summary) not in old_keys],
-        [r for r in old if (r.rule, r.paragraph, r.kind, r.summary) not in new_keys],
-    )
-
-
 def regression_changes(*, old, new):
-    """The project's regression cases whose recommendations differ between versions."""
+    """The guideline's regression cases whose lines differ between versions, as re-evaluating a case shows it:
+    lines added, removed, reworded or with their source words revised (guidance.lines)."""
     old_compiled, new_compiled = guidance_compiled(old), guidance_compiled(new)
+    old_texts, new_texts = paragraph_texts(version=old), paragraph_texts(version=new)
     changes = []
     for name, facts in regression_cases(guideline_id=new.guideline_id):
-        added, removed = recommendations_diff(
-            engine.evaluate(facts, old_compiled), engine.evaluate(facts, new_compiled)
+        compared = lines_compare(
+            lines_sourced(engine.evaluate(facts, old_compiled), old_texts),
+            lines_sourced(engine.evaluate(facts, new_compiled), new_texts),
         )
-        if added or removed:
-            changes.append(RegressionChange(name=name, added=added, removed=removed))
-    return changes
-
-
-def version_diff(*, old, new):
-    """Text and rule differences between two versions, for the diff page."""
-    old_paras = {p.slug: p for p in old.paragraphs.select_related("section")}
-    new_paras = {p.slug: p for p in new.paragraphs.select_related("section")}
-    text = []
-    for slug in list(old_paras) + [s for s in new_paras if s not in old_paras]:
-        a, b = old_paras.get(slug), new_paras.get(slug)
-        a_text, b_text = (a.text if a else ""), (b.text if b else "")
-        if a_text != b_text or (a and b and a.title != b.title):
-            text.append(
-                {
-                    "slug": slug,
-                    "title": (b or a).title or slug,
-                    "status": "added" if not a else "removed" if not b else "changed",
-                    "diff": list(difflib.ndiff(a_text.splitlines(), b_text.splitlines())),
-                    "words": _word_diff(a_text, b_text),
-                }
+        if compared.changes:
+            changes.append(
+                RegressionChange(name=name, added=compared.added, removed=compared.removed, changed=compared.changed)
             )
-    old_rules = {r.rule_id: r for r in old.rules.select_related("paragraph")}
-    new_rules = {r.rule_id: r for r in new.rules.select_related("paragraph")}
-    rules = []
-    for rule_id in list(old_rules) + [r for r in new_rules if r not in old_rules]:
-        a, b = old_rules.get(rule_id), new_rules.get(rule_id)
-        if a and b and a.spec == b.spec:
-            continue
-        fields = []
-        for name in ("paragraph", "kind", "summary", "quote", "confirm", "condition", "mentions"):
-            before = _shown(getattr(a.spec, name)) if a else ""
-            after = _shown(getattr(b.spec, name)) if b else ""
-            if before != after:
-                field = {"name": name, "before": before, "after": after, "words": _word_diff(before, after)}
-                if name == "condition":
-                    field.update(_condition_words(before, after))
-                fields.append(field)
-        rules.append(
-            {"rule_id": rule_id, "status": "added" if not a else "removed" if not b else "changed", "fields": fields}
-        )
-    old_props = {p.property_id: p.spec for p in old.safety_properties.all()}
-    new_props = {p.property_id: p.spec for p in new.safety_properties.all()}
-    props = []
-    for property_id in list(old_props) + [p for p in new_props if p not in old_props]:
-        a, b = old_props.get(property_id), new_props.get(property_id)
-        if a == b:
-            continue
-        fields = [
-            {"name": name, "before": getattr(a, name) if a else "", "after": getattr(b, name) if b else ""}
-            for name in ("statement", "condition")
-            if (getattr(a, name) if a else "") != (getattr(b, name) if b else "")
-        ]
-        props.append(
-            {
-                "property_id": property_id,
-                "status": "added" if not a else "removed" if not b else "changed",
-                "fields": fields,
-            }
-        )
-    return {"text": text, "rules": rules, "properties": props}
-
-
-def _condition_words(before, after):
-    """The readback of each side, and their word diff when both can be read back (guidance.conditions)."""
-    readings = {
-        "reading_before": condition_reading(before) if before else None,
-        "reading_after": condition_reading(after) if after else None,
-    }
-    both = [r for r in readings.values() if r is not None]
-    if both and all(r.ok for r in both):
-        texts = [r.text if r is not None else "" for r in readings.values()]
-        readings["reading_words"] = _word_diff(*texts)
-    return readings
-
-
-def _shown(value):
-    """A rule field as an editor reads it in a diff (lists one item after another)."""
-    return "; ".join(value) if isinstance(value, tuple | list) else value
-
-
-def _word_diff(a, b):
-    """[(op, words)] with op in equal/insert/delete, for inline highlighting."""
-    a_words, b_words = a.split(), b.split()
-    out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a_words, b=b_words).get_opcodes():
-        if op == "equal":
-            out.append(("equal", " ".join(a_words[i1:i2])))
-        else:
-            if i2 > i1:
-                out.append(("delete", " ".join(a_words[i1:i2])))
-            if j2 > j1:
-                out.append(("insert", " ".join(b_words[j1:j2])))
-    return out
+    return changes
 
 
 # ---------------------------------------------------------------- the editor's workbench
@@ -643,51 +493,3 @@ def rule_condition_set(*, rule, condition, user):
     rule.save()
     draft_review_refresh(draft=rule.version, user=user)
     return rule
-
-
-def workbench_outline(version):
-    """The version's sections and paragraphs, each with its rules (prefetched), and the counts."""
-    from django.db.models import Prefetch
-
-    sections = list(
-        version.sections.prefetch_related(
-            Prefetch(
-                "paragraphs",
-                queryset=Paragraph.objects.order_by("order", "pk").prefetch_related(
-                    Prefetch("rules", queryset=Rule.objects.order_by("order", "pk"))
-                ),
-            )
-        ).order_by("order", "pk")
-    )
-    paragraphs = [p for s in sections for p in s.paragraphs.all()]
-    return {
-        "sections": sections,
-        "counts": {
-            "sections": len(sections),
-            "paragraphs": len(paragraphs),
-            "rules": sum(len(p.rules.all()) for p in paragraphs),
-            "properties": version.safety_properties.count(),
-            "uncited": sum(1 for p in paragraphs if not p.rules.all()),
-        },
-        "properties": list(version.safety_properties.all()),
-    }
-
-
-@dataclass(frozen=True)
-class PropertyForCase:
-    property_id: str
-    statement: str
-    holds: bool
-
-
-def properties_for_case(*, facts, version):
-    """Whether each of the version's safety properties holds for this one case (validated facts)."""
-    compiled = guidance_compiled(version)
-    fired = [rec.rule for rec in engine.evaluate(facts, compiled)]
-    rule_ids = [rule.spec.rule_id for rule in compiled.rules]
-    results = []
-    for spec in version.property_specs():
-        prop = properties.compile_property(spec, rule_ids=rule_ids)
-        context = engine._context(facts, prop.variables, {properties.FIRED: fired})
-        results.append(PropertyForCase(spec.property_id, spec.statement, prop.program.execute(context) is True))
-    return results

@@ -1,4 +1,5 @@
-"""Reads of guidance: the current (published) version, and versions by number.
+"""Reads of guidance: the default guideline, its current (published) version, its frozen versions, its draft,
+versions by number, and the paragraphs lines cite. Nothing else reads settings.GUIDANCE_SLUG.
 
 The current version changes only when a draft is published, yet every page
 names it in the footer. Each process keeps the version it last read together
@@ -16,20 +17,58 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db.models import Prefetch
 
-from .models import GuidanceVersion
+from .models import GuidanceVersion, Guideline, Paragraph, Rule
 
 CURRENT_KEY = "guidance:current"  # holds the token, not the version
 
-# slug -> (token, version) as this process last read them.
-_current = {}
+# slug -> (token, version) as this process last read them; tests stand in for another process through it.
+process_held = {}
+
+
+def _slug(slug):
+    return slug or settings.GUIDANCE_SLUG
+
+
+def guideline_default():
+    """The guideline this site serves (settings.GUIDANCE_SLUG), or None before it is loaded."""
+    return Guideline.objects.filter(slug=_slug(None)).first()
+
+
+def guidance_versions(*, slug=None):
+    """Every version of the guideline, drafts too (newest first, the model's order)."""
+    return GuidanceVersion.objects.filter(guideline__slug=_slug(slug))
+
+
+def guidance_versions_frozen(*, slug=None):
+    """The published version and those it replaced: every version a case can have been assessed under."""
+    return guidance_versions(slug=slug).exclude(status=GuidanceVersion.Status.DRAFT)
+
+
+def guidance_draft(*, slug=None):
+    """The guideline's draft (there is at most one), or None."""
+    return guidance_versions(slug=slug).filter(status=GuidanceVersion.Status.DRAFT).first()
+
+
+def rules_newest_wording(*, slug=None):
+    """rule id -> (kind, summary) as the newest frozen version that has the rule words it (one query)."""
+    wording = {}
+    for rule_id, kind, summary in (
+        Rule.objects.filter(version__guideline__slug=_slug(slug))
+        .exclude(version__status=GuidanceVersion.Status.DRAFT)
+        .order_by("-version__number", "rule_id")
+        .values_list("rule_id", "kind", "summary")
+    ):
+        wording.setdefault(rule_id, (kind, summary))
+    return wording
 
 
 def guidance_current_uncached(*, slug=None):
     """The published version as the database has it now, or None: for /healthz, which must ask the database."""
     return (
         GuidanceVersion.objects.select_related("guideline")
-        .filter(guideline__slug=slug or settings.GUIDANCE_SLUG, status=GuidanceVersion.Status.PUBLISHED)
+        .filter(guideline__slug=_slug(slug), status=GuidanceVersion.Status.PUBLISHED)
         .first()
     )
 
@@ -40,17 +79,22 @@ def guidance_current(*, slug=None):
     A copy each time: callers may change what they get without changing
     what the next caller gets.
     """
-    slug = slug or settings.GUIDANCE_SLUG
+    slug = _slug(slug)
     token = cache.get(CURRENT_KEY)
     if token is None:  # never set, or evicted: no process may trust what it read under an older one
         token = guidance_current_invalidate()
-    held = _current.get(slug)
+    held = process_held.get(slug)
     if held is None or held[0] != token:
         # Read after the token: a publish committed after this read replaces the token again,
         # so a version read too early is never kept under the token that follows it.
         held = (token, guidance_current_uncached(slug=slug))
-        _current[slug] = held
+        process_held[slug] = held
     return copy.copy(held[1])
+
+
+def guidance_current_forget():
+    """Forget the versions this process holds: the next lookup reads the database."""
+    process_held.clear()
 
 
 def guidance_current_invalidate():
@@ -75,9 +119,47 @@ def guidance_after_migrate(sender, using, **kwargs):
 
 def guidance_version_by_number(*, number, slug=None, frozen_only=False):
     """A version of the guideline by its number (drafts too unless frozen_only), or None."""
-    versions = GuidanceVersion.objects.select_related("guideline").filter(
-        guideline__slug=slug or settings.GUIDANCE_SLUG, number=number
-    )
-    if frozen_only:
-        versions = versions.exclude(status=GuidanceVersion.Status.DRAFT)
-    return versions.first()
+    versions = guidance_versions_frozen(slug=slug) if frozen_only else guidance_versions(slug=slug)
+    return versions.select_related("guideline").filter(number=number).first()
+
+
+def paragraph_texts(*, version):
+    """slug -> text of the version's paragraphs: the source words lines are compared by (guidance.lines)."""
+    return dict(Paragraph.objects.filter(version=version).values_list("slug", "text"))
+
+
+def paragraphs_by_slug(*, version, slugs=None):
+    """The version's paragraphs (those of `slugs` only, if given) by slug, with their section: one query."""
+    paragraphs = Paragraph.objects.filter(version=version)
+    if slugs is not None:
+        paragraphs = paragraphs.filter(slug__in=slugs)
+    return {p.slug: p for p in paragraphs.select_related("section").only("slug", "title", "text", "section__slug")}
+
+
+def version_sections(version):
+    """The version's sections in order, each with its paragraphs and their rules prefetched (three queries)."""
+    return version.sections.prefetch_related(
+        Prefetch(
+            "paragraphs",
+            queryset=Paragraph.objects.order_by("order", "pk").prefetch_related(
+                Prefetch("rules", queryset=Rule.objects.order_by("order", "pk"))
+            ),
+        )
+    ).order_by("order", "pk")
+
+
+def workbench_outline(version):
+    """The version's sections and paragraphs, each with its rules (prefetched), and the counts."""
+    sections = list(version_sections(version))
+    paragraphs = [p for s in sections for p in s.paragraphs.all()]
+    return {
+        "sections": sections,
+        "counts": {
+            "sections": len(sections),
+            "paragraphs": len(paragraphs),
+            "rules": sum(len(p.rules.all()) for p in paragraphs),
+            "properties": version.safety_properties.count(),
+            "uncited": sum(1 for p in paragraphs if not p.rules.all()),
+        },
+        "properties": list(version.safety_properties.all()),
+    }

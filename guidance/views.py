@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
-from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -11,9 +9,9 @@ from django.views.decorators.http import require_GET
 from accounts.twofactor import two_factor_pending
 
 from .context_processors import footer_shows
-from .models import GuidanceVersion, Paragraph, Rule
-from .publishing import guidance_current, version_diff
-from .selectors import guidance_current_uncached
+from .diff import version_diff
+from .models import GuidanceVersion
+from .selectors import guidance_current, guidance_current_uncached, guidance_versions, version_sections
 
 
 def _can_preview_drafts(user):
@@ -23,9 +21,9 @@ def _can_preview_drafts(user):
 
 def _versions():
     # The page names who wrote, approved and published the version.
-    return GuidanceVersion.objects.select_related(
+    return guidance_versions().select_related(
         "guideline", "published_by", "based_on", "submitted_by", "last_changed_by", "approved_by"
-    ).filter(guideline__slug=settings.GUIDANCE_SLUG)
+    )
 
 
 def _version_for(request, number):
@@ -34,17 +32,6 @@ def _version_for(request, number):
     if version is None or (version.is_draft and not _can_preview_drafts(request.user)):
         raise Http404("No such guidance version.")
     return version
-
-
-def _sections(version):
-    return version.sections.prefetch_related(
-        Prefetch(
-            "paragraphs",
-            queryset=Paragraph.objects.order_by("order", "pk").prefetch_related(
-                Prefetch("rules", queryset=Rule.objects.order_by("order", "pk"))
-            ),
-        )
-    ).order_by("order", "pk")
 
 
 # Published and retired versions never change: each one's article is rendered once per
@@ -56,9 +43,14 @@ _articles = {}
 def _article(version, current):
     key = (version.pk, version.status, version.published_at, version.retired_at, current and current.pk)
     if key not in _articles:
-        context = {"version": version, "sections": _sections(version), "current": current}
+        context = {"version": version, "sections": version_sections(version), "current": current}
         _articles[key] = render_to_string("guidance/version_detail.html#article", context)
     return _articles[key]
+
+
+def articles_forget():
+    """Forget every article this process rendered (each is rendered again when next shown)."""
+    _articles.clear()
 
 
 def _render_version(request, version):
@@ -68,7 +60,7 @@ def _render_version(request, version):
     if version.is_frozen:
         context["article"] = _article(version, current)
     else:
-        context["sections"] = _sections(version)
+        context["sections"] = version_sections(version)
     return render(request, "guidance/version_detail.html", context)
 
 
@@ -90,9 +82,7 @@ def version_detail(request, number):
 @login_required
 @require_GET
 def version_list(request):
-    versions = GuidanceVersion.objects.select_related("published_by", "created_by", "based_on").filter(
-        guideline__slug=settings.GUIDANCE_SLUG
-    )
+    versions = guidance_versions().select_related("published_by", "created_by", "based_on")
     if not _can_preview_drafts(request.user):
         versions = versions.exclude(status=GuidanceVersion.Status.DRAFT)
     return render(request, "guidance/version_list.html", {"versions": versions.order_by("-number")})

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 
-from cases.display import KIND_LABELS
 from cases.models import RecommendationFeedback
+from guidance.models import Kind
 
 SUMMARY_LIMIT = 139  # "< 140 characters"
 INDICATORS = ("info", "warning", "critical")
@@ -52,7 +52,7 @@ def _md(text):
 
 
 def line_markdown(line, version):
-    parts = [f"**{KIND_LABELS.get(line.kind, line.kind)}:** {_md(line.summary)}"]
+    parts = [f"**{Kind(line.kind).label}:** {_md(line.summary)}"]
     if line.reason:
         parts.append(f"Why: {_md(line.reason)}")
     if line.quote:
@@ -86,7 +86,7 @@ def cards_build(*, lines, version, mapped):
     """[(card JSON, rules it shows)]: a warning card per caution, then an info summary of the rest."""
     cards = []
     for line in lines:
-        if line.kind != "caution":
+        if line.kind != Kind.CAUTION:
             continue
         card = {
             "uuid": str(uuid.uuid4()),
@@ -101,7 +101,7 @@ def cards_build(*, lines, version, mapped):
             "extension": {RULES_EXTENSION: [line.rule]},
         }
         cards.append((card, [line.rule]))
-    rest = [line for line in lines if line.kind != "caution"]
+    rest = [line for line in lines if line.kind != Kind.CAUTION]
     counted = f"{len(rest)} more line{'s' if len(rest) != 1 else ''}" if rest else "no further lines"
     summary = f"SM guidance v{version.number}: {counted}"
     if mapped.notes:

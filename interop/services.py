@@ -7,10 +7,9 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from cases.audit_names import CaseAction
-from cases.display import lines_from_recommendations
 from cases.models import RecommendationFeedback
 from cases.rollup import NO_CASE, rollup_feedback_given
-from guidance.publishing import guidance_evaluate
+from cases.services import case_evaluate
 
 from .audit_names import InteropAction
 from .cards import REASON_SYSTEM, cards_build
@@ -38,7 +37,7 @@ def cds_patient_view(*, client, hook_instance, patient_id, prefetch, version, re
     mapped = prefetch_facts(prefetch, patient_id=patient_id, mappings=code_mappings(), today=timezone.localdate())
     cards = []
     if mapped.has_sm:
-        lines = lines_from_recommendations(guidance_evaluate(facts=mapped.facts, version=version), version=version)
+        lines = case_evaluate(facts=mapped.facts, version=version)
         built = cards_build(lines=lines, version=version, mapped=mapped)
         CdsCard.objects.bulk_create(
             [

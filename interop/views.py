@@ -1,6 +1,7 @@
 """CDS Hooks 2.0.1 endpoints (JWT bearer, no session, no CSRF) and the FHIR exports (session, as the pages)."""
 
 import json
+from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -10,8 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.access import case_get_for_user
-from guidance.publishing import guidance_current
-from guidance.selectors import guidance_version_by_number
+from guidance.selectors import guidance_current, guidance_version_by_number
 
 from . import fhir, services
 from .cors import cds_cors
@@ -84,14 +84,23 @@ def discovery(request):
     return JsonResponse({"services": [service]})
 
 
-@csrf_exempt  # a JWT bearer token, never a cookie, authenticates this endpoint
-@cds_cors(["POST"])
-@require_http_methods(["POST", "OPTIONS"])
-@transaction.atomic  # one commit: the token's jti, the cards and the audit event stand or fall together
-def service(request):
-    client, refused = _authenticated(request)
-    if refused:
-        return refused
+def _cds_post(view):
+    """A CDS Hooks POST endpoint, called as view(request, client) once the client's token is verified."""
+
+    @csrf_exempt  # a JWT bearer token, never a cookie, authenticates these endpoints
+    @cds_cors(["POST"])
+    @require_http_methods(["POST", "OPTIONS"])
+    @transaction.atomic  # one commit: the token's jti, what the call stores and the audit event stand or fall together
+    @wraps(view)
+    def endpoint(request):
+        client, refused = _authenticated(request)
+        return refused or view(request, client)
+
+    return endpoint
+
+
+@_cds_post
+def service(request, client):
     try:
         body = _json_body(request)
     except ValueError as exc:
@@ -132,14 +141,8 @@ def service(request):
     return JsonResponse({"cards": cards})
 
 
-@csrf_exempt  # a JWT bearer token, never a cookie, authenticates this endpoint
-@cds_cors(["POST"])
-@require_http_methods(["POST", "OPTIONS"])
-@transaction.atomic  # one commit: the token's jti, the cards and the audit event stand or fall together
-def feedback(request):
-    client, refused = _authenticated(request)
-    if refused:
-        return refused
+@_cds_post
+def feedback(request, client):
     try:
         body = _json_body(request)
         services.cds_feedback_record(client=client, feedback=body.get("feedback"), request=request)

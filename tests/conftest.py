@@ -32,14 +32,16 @@ def _tasks_run_immediately(settings):
 
 @pytest.fixture(autouse=True)
 def _guidance_read_afresh():
-    # Each process keeps the current guidance version it read (guidance/selectors.py)
-    # and each published version's rendered page (guidance/views.py). Tests roll back
-    # and restore databases, so a version id and publication time can come back with
-    # other content, which no deployment does; each test starts with neither kept.
-    from guidance import selectors, views
+    # Each process keeps the current guidance version it read (guidance/selectors.py),
+    # each frozen version compiled (guidance/evaluation.py) and each published version's
+    # rendered page (guidance/views.py). Tests roll back and restore databases, so a
+    # version id and publication time can come back with other content, which no
+    # deployment does; each test starts with none of them kept.
+    from guidance import evaluation, selectors, views
 
-    selectors._current.clear()
-    views._articles.clear()
+    selectors.guidance_current_forget()
+    evaluation.evaluation_cache_clear()
+    views.articles_forget()
 
 
 @pytest.fixture
@@ -131,7 +133,7 @@ def login_two_factor(totp_device):
 @pytest.fixture
 def published_version(db):
     """The published guidance version after migrate (version 2)."""
-    from guidance.publishing import guidance_current
+    from guidance.selectors import guidance_current
 
     return guidance_current()
 

@@ -95,7 +95,7 @@ def test_it_reuses_the_stored_comparison_and_counts_as_the_reevaluation_page(
     client.force_login(clinician)
     html = client.get(reverse("cases:list")).content.decode()
     page = client.get(reverse("cases:reassess", args=[case.pk]))
-    assert _summary(html, case) == changes_summary(page.context["changes"])
+    assert _summary(html, case) == changes_summary(page.context["changes"]).text
     # Marked unchanged by the check: said without evaluating again.
     Case.objects.filter(pk=case.pk).update(would_change=False)
     assert _summary(client.get(reverse("cases:list")).content.decode(), case) == "No change"

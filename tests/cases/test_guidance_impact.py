@@ -8,8 +8,10 @@ import pytest
 
 from cases import impact
 from cases.models import Case, GuidanceImpact
-from guidance import engine, publishing
+from cases.services import case_evaluate
+from guidance import publishing
 from guidance.facts import SYMPTOMS
+from guidance.lines import lines_compare
 from guidance.models import Rule
 from tests.cases.factories import make_case
 
@@ -43,18 +45,15 @@ def seeded_cases(clinician):
 
 
 def brute_force(old, new):
-    """Every case evaluated on its own under both versions: (cases changed, per-rule counts)."""
-    texts = {v.pk: dict(v.paragraphs.values_list("slug", "text")) for v in (old, new)}
+    """Every case evaluated on its own under both versions, its lines compared as the re-evaluation page
+    compares them: (cases changed, per-rule counts)."""
     changed, per_rule = 0, {}
     for case in Case.objects.all():
-        before = impact._line_keys(engine.evaluate(case.facts, publishing.guidance_compiled(old)), texts[old.pk])
-        after = impact._line_keys(engine.evaluate(case.facts, publishing.guidance_compiled(new)), texts[new.pk])
-        kinds = {
-            "added": set(after) - set(before),
-            "removed": set(before) - set(after),
-            "changed": {r for r in set(before) & set(after) if before[r] != after[r]},
-        }
-        if any(kinds.values()):
+        compared = lines_compare(
+            case_evaluate(facts=case.facts, version=old), case_evaluate(facts=case.facts, version=new)
+        )
+        kinds = dict(zip(("added", "removed", "changed"), compared.rules, strict=True))
+        if compared.changes:
             changed += 1
         for kind, rules in kinds.items():
             for rule in rules:

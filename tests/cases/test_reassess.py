@@ -1,9 +1,10 @@
 import pytest
 from django.urls import reverse
 
+from cases import services
 from cases.models import Assessment
 from guidance.models import Rule
-from guidance.publishing import guidance_current
+from guidance.selectors import guidance_current
 
 from .factories import make_case, publish_revision, shown_recommendations
 
@@ -72,10 +73,10 @@ def test_it_shows_what_would_change_for_this_patient(client, clinician, editor, 
     with django_assert_max_num_queries(9):
         response = client.get(reverse("cases:reassess", args=[case.pk]))
     changes = response.context["changes"]
-    assert [line.rule for line in changes["added"]] == ["flushing-triggers"]
-    assert [line.rule for line in changes["removed"]] == ["h2-for-gastrointestinal-symptoms"]
-    assert sorted(after.rule for _, after in changes["changed"]) == ["gi-cromolyn-h2-ppi", "h1-for-cutaneous-symptoms"]
-    reworded = next(pair for pair in changes["changed"] if pair[1].rule == "h1-for-cutaneous-symptoms")
+    assert [line.rule for line in changes.added] == ["flushing-triggers"]
+    assert [line.rule for line in changes.removed] == ["h2-for-gastrointestinal-symptoms"]
+    assert sorted(after.rule for _, after in changes.changed) == ["gi-cromolyn-h2-ppi", "h1-for-cutaneous-symptoms"]
+    reworded = next(pair for pair in changes.changed if pair[1].rule == "h1-for-cutaneous-symptoms")
     assert reworded[0].summary == "H1 antihistamines to prevent flushing and itching"
     assert reworded[1].summary.startswith("Second-generation")
     html = response.content.decode()
@@ -110,3 +111,19 @@ def test_another_clinician_cannot_reassess(client, outsider, editor, case):
     assert client.get(reverse("cases:reassess", args=[case.pk])).status_code == 404
     assert client.post(reverse("cases:reassess", args=[case.pk])).status_code == 404
     assert case.assessments.count() == 1
+
+
+def test_the_service_refuses_a_case_already_assessed_under_the_current_guidance(case, clinician):
+    with pytest.raises(services.AlreadyAssessedError, match="version 2"):
+        services.case_reassessment(case=case)
+    with pytest.raises(services.AlreadyAssessedError):
+        services.case_reassess(case=case, user=clinician)
+    assert Assessment.objects.filter(case=case).count() == 1
+
+
+def test_the_service_says_what_reassessing_would_change(case, editor):
+    version = publish_revision(user=editor, revise=_revise)
+    reassessment = services.case_reassessment(case=case)
+    assert reassessment.version == version
+    assert reassessment.latest.guidance_version.number == 2
+    assert [line.rule for line in reassessment.changes.added] == ["flushing-triggers"]

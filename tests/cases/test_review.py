@@ -18,12 +18,12 @@ from django.utils.html import escape
 from django.utils.http import urlencode
 
 from cases import selectors
-from cases.display import lines_changes
 from cases.export import COLUMNS, csv_cell
 from cases.models import Case
 from cases.services import case_evaluate, case_reassess, case_update, cases_check_guidance
 from cases.views import DAMAGED_CURSOR
 from guidance.facts import FACTS
+from guidance.lines import lines_compare
 from guidance.models import Rule
 
 from .factories import make_case, publish_revision, shown_recommendations
@@ -347,8 +347,8 @@ def test_it_marks_the_cases_newer_guidance_would_change_as_the_reassess_page_sho
     # The same answer as the re-evaluation page, case by case.
     for case in Case.objects.all():
         latest = selectors.assessment_latest(case=case)
-        changes = lines_changes(old=latest.lines, new=case_evaluate(facts=case.facts, version=version))
-        assert case.would_change is bool(changes["added"] or changes["removed"] or changes["changed"]), case.label
+        changes = lines_compare(latest.lines, case_evaluate(facts=case.facts, version=version))
+        assert case.would_change is changes.changes, case.label
     assert cases_check_guidance(version=version) == (0, 0)  # nothing left to compare
 
 

@@ -15,7 +15,7 @@ from guidance.conditions import (
 )
 from guidance.engine import RuleSpec, _context, compile_rule
 from guidance.properties import _BASE_CASE, PropertySpec, case_space, compile_property
-from guidance.publishing import guidance_current
+from guidance.selectors import guidance_current
 
 READBACKS = [
     ('subtype == "ISM"', "Subtype is ISM"),
@@ -234,7 +234,8 @@ def test_the_editor_sees_the_reading_and_a_syntax_error_in_words(client, editor,
 @pytest.mark.django_db
 @pytest.mark.usefixtures("_no_two_factor_step")
 def test_the_diff_reads_a_changed_condition_in_words_word_by_word(client, editor, published_version):
-    from guidance.publishing import draft_create, version_diff
+    from guidance.diff import version_diff
+    from guidance.publishing import draft_create
 
     draft = draft_create(guideline=published_version.guideline, user=editor)
     draft.rules.filter(rule_id="asm-transplant").update(

@@ -7,10 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guidance import engine
+from guidance.evaluation import guidance_compiled, guidance_evaluate
 from guidance.facts import FACTS, validate_case
 from guidance.loading import read_rules, read_version_two
 from guidance.models import Rule
-from guidance.publishing import draft_create, guidance_compiled, guidance_evaluate
+from guidance.publishing import draft_create
 from tests.conftest import SHARED
 
 V2_RULES, _, _ = read_version_two()

@@ -7,9 +7,9 @@ Table-driven over the pure engine with the published version's own rules
 import pytest
 
 from guidance.engine import compile_guidance, evaluate
+from guidance.evaluation import guidance_compiled
 from guidance.facts import validate_case
 from guidance.loading import read_version_two
-from guidance.publishing import guidance_compiled
 
 SPECS, PROPERTIES, CHANGE_NOTE = read_version_two()
 GUIDANCE = compile_guidance(slug="sm-management", version=2, title="v2", rules=SPECS)

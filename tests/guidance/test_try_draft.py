@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from guidance import engine, publishing
+from guidance import engine, evaluation, publishing, selectors
 from guidance.facts import facts_to_json, validate_case
 from guidance.models import RegressionCase, Rule
 
@@ -55,8 +55,8 @@ def test_the_draft_and_the_published_version_differ_exactly_as_the_engine_says(
         html = client.get(try_url(draft), query(CASE)).content.decode()
 
     facts = validate_case(CASE)
-    draft_rules = {r.rule for r in engine.evaluate(facts, publishing.guidance_compiled(draft))}
-    current_rules = {r.rule for r in engine.evaluate(facts, publishing.guidance_compiled(published_version))}
+    draft_rules = {r.rule for r in engine.evaluate(facts, evaluation.guidance_compiled(draft))}
+    current_rules = {r.rule for r in engine.evaluate(facts, evaluation.guidance_compiled(published_version))}
     assert draft_rules != current_rules
     assert rules_in(html, "draft-heading") == draft_rules
     assert rules_in(html, "current-heading") == current_rules
@@ -97,7 +97,7 @@ def test_a_tried_case_becomes_a_regression_case_in_one_step(client, editor, draf
 
     kept = RegressionCase.objects.get(name="Osteoporosis without fracture")
     assert validate_case(kept.case) == validate_case(json.loads(case_json)) == validate_case(CASE)
-    assert publishing.regression_changes(old=publishing.guidance_current(), new=draft)
+    assert publishing.regression_changes(old=selectors.guidance_current(), new=draft)
 
 
 def test_only_guidance_staff_may_try(client, make_user, clinician, draft):

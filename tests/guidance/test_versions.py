@@ -12,9 +12,11 @@ from django.db.models import RestrictedError
 from django.utils import timezone
 
 from guidance.engine import ConditionError
+from guidance.evaluation import guidance_evaluate
 from guidance.facts import validate_case
 from guidance.models import FrozenVersionError, GuidanceVersion, Paragraph, Rule, SafetyProperty, Section
-from guidance.publishing import PublishError, draft_create, draft_publish, guidance_current, guidance_evaluate
+from guidance.publishing import PublishError, draft_create, draft_publish
+from guidance.selectors import guidance_current
 from tests.review import approved
 
 pytestmark = pytest.mark.django_db

@@ -38,8 +38,8 @@ def rules_of(card):
 
 
 def test_each_caution_is_a_warning_card_and_the_rest_one_info_summary(cards, published_version):
+    from guidance.evaluation import guidance_evaluate
     from guidance.facts import validate_case
-    from guidance.publishing import guidance_evaluate
 
     recommendations = guidance_evaluate(facts=validate_case(BUSY), version=published_version)
     cautions = [r.rule for r in recommendations if r.kind == "caution"]

@@ -34,7 +34,7 @@ ROUND_TRIP = """
 import json
 from django.core.management import call_command
 from django.db import connection
-from guidance.publishing import guidance_current
+from guidance.selectors import guidance_current
 
 def state():
     tables = connection.introspection.table_names()

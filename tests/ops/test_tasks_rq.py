@@ -25,7 +25,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from cases.impact import impact_start
 from guidance.models import Rule
-from guidance.publishing import draft_create, guidance_current
+from guidance.publishing import draft_create
+from guidance.selectors import guidance_current
 from tests.cases.factories import make_case
 
 user = get_user_model().objects.create_user("rq-clinician")

@@ -24,7 +24,8 @@ from cases import services
 from cases.models import Assessment, Case
 from cases.services import CaseChangedError
 from guidance.models import GuidanceVersion
-from guidance.publishing import PublishError, draft_create, draft_publish, guidance_current
+from guidance.publishing import PublishError, draft_create, draft_publish
+from guidance.selectors import guidance_current
 from tests.cases.factories import form_data, make_case
 from tests.review import approved
 

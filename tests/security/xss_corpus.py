@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from accounts import roles
 from cases.models import Case
-from guidance.publishing import _compiled_cache, draft_create, draft_publish
+from guidance.evaluation import evaluation_cache_clear
+from guidance.publishing import draft_create, draft_publish
 from tests.cases.factories import make_case
 from tests.review import approved
 
@@ -90,7 +91,7 @@ def build_draft(*, make_user, published_version):
         make_case(owner, label=payload, notes=payload, **FLUSHING)
     make_case(owner, label=LABEL_PAYLOADS[3], notes=ALL, **FLUSHING)  # assessed under v2, reassessed later
 
-    _compiled_cache.clear()  # compiled rules are cached by id; a rolled-back test may have used this one
+    evaluation_cache_clear()  # compiled rules are cached by id; a rolled-back test may have used this one
     draft = draft_create(guideline=published_version.guideline, user=editor)
     draft.title = _first_fitting(200, "Guidance ")
     draft.save()

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cases.marking import CHUNK_CASES, cases_mark, cases_mark_later, cases_pending
-from guidance.publishing import guidance_current
+from guidance.selectors import guidance_current
 
 
 class Command(BaseCommand):

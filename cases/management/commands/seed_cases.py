@@ -16,7 +16,7 @@ import random
 import sys
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,10 +32,11 @@ from cases import snapshot
 from cases.display import lines_from_recommendations
 from cases.models import Assessment, Case, CaseLine, label_sort_key
 from cases.rollup import rollup_rebuild
-from cases.services import guidance_for_assessment
+from cases.services import case_line_kinds, guidance_for_assessment
 from guidance.engine import evaluate
+from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS, SUBTYPES, facts_to_json, validate_case
-from guidance.publishing import guidance_compiled
+from guidance.selectors import paragraphs_by_slug
 
 SEED_USER_PREFIX = "seed-clinician-"
 # Labels are pseudonyms, as the form asks: "ISM clinic 14".
@@ -307,7 +308,7 @@ class Command(BaseCommand):
 
     def _profiles(self, rng, count, version, cases, assessments):
         compiled = guidance_compiled(version)
-        lines_by_rule = {}
+        paragraphs = paragraphs_by_slug(version=version)
         profiles = []
         for _ in range(count):
             raw = random_case_facts(rng)
@@ -321,30 +322,16 @@ class Command(BaseCommand):
                     assessments=tuple(
                         (
                             assessments.prep("facts", facts_to_json(visit_facts)),
-                            assessments.prep(
-                                "recommendations", self._snapshot(visit_facts, version, compiled, lines_by_rule)
-                            ),
+                            assessments.prep("recommendations", self._snapshot(visit_facts, compiled, paragraphs)),
                         )
                         for visit_facts in history
                     ),
                     gaps_days=tuple(rng.randrange(30, 200) for _ in range(visits - 1)),
-                    latest_lines=tuple({r.rule: r.kind for r in evaluate(facts, compiled)}.items()),
+                    latest_lines=tuple(case_line_kinds(evaluate(facts, compiled)).items()),
                 )
             )
         return profiles
 
-    def _snapshot(self, facts, version, compiled, lines_by_rule):
-        """The stored lines for these facts, as case_evaluate builds them.
-
-        Within a version a rule's line differs from case to case only in its
-        reason and facts, so the cited paragraph is fetched once per rule.
-        """
-        lines = []
-        for recommendation in evaluate(facts, compiled):
-            template = lines_by_rule.get(recommendation.rule)
-            if template is None:
-                [template] = lines_from_recommendations([recommendation], version=version)
-                lines_by_rule[recommendation.rule] = template
-            line = replace(template, reason=recommendation.reason, facts=facts_to_json(recommendation.facts))
-            lines.append(line)
-        return snapshot.to_dict(lines)
+    def _snapshot(self, facts, compiled, paragraphs):
+        """The stored lines for these facts, as case_evaluate builds them (the paragraphs fetched once)."""
+        return snapshot.to_dict(lines_from_recommendations(evaluate(facts, compiled), paragraphs=paragraphs))

@@ -10,8 +10,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from guidance.engine import ConditionError
-from guidance.publishing import guidance_current, guidance_prove
-from guidance.selectors import guidance_version_by_number
+from guidance.publishing import guidance_prove
+from guidance.selectors import guidance_current, guidance_version_by_number
 
 
 class Command(BaseCommand):

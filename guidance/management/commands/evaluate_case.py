@@ -3,14 +3,13 @@
 import json
 import sys
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from guidance.engine import EvaluationError
+from guidance.evaluation import evaluation_as_json
 from guidance.facts import CaseValidationError, parse_case_json
-from guidance.models import GuidanceVersion
-from guidance.publishing import evaluation_as_json, guidance_current
+from guidance.selectors import guidance_current, guidance_version_by_number
 
 
 class Command(BaseCommand):
@@ -67,12 +66,7 @@ class Command(BaseCommand):
             if version is None:
                 raise CommandError("guidance: no published guidance version; run `python manage.py migrate`.")
             return version
-        version = (
-            GuidanceVersion.objects.select_related("guideline")
-            .exclude(status=GuidanceVersion.Status.DRAFT)
-            .filter(guideline__slug=settings.GUIDANCE_SLUG, number=number)
-            .first()
-        )
+        version = guidance_version_by_number(number=number, frozen_only=True)
         if version is None:
             raise CommandError(f"--guidance-version: no published or retired guidance version {number}.")
         return version

@@ -1,0 +1,73 @@
+"""Evaluation: a version's rules compiled (cached for frozen versions) and run on a case's facts.
+
+Published and retired versions never change, so their compiled rules, with
+the engine's evaluation cache, are kept for the life of the process (per app
+instance; nothing to invalidate). A draft is compiled afresh on every call.
+The key carries the publication time too: a primary key alone can come back
+for another version after a rolled-back transaction (SQLite reuses it), which
+is why tests that roll back call `evaluation_cache_clear`.
+"""
+
+from dataclasses import dataclass
+
+from . import engine, properties
+
+_compiled = {}
+# Distinct fact combinations kept per frozen version; about 2 kB each, so a few tens of MB at most.
+EVALUATION_CACHE_SIZE = 20_000
+
+
+def guidance_compiled(version):
+    """Compiled rules of a version: cached when frozen, compiled afresh for a draft."""
+    key = (version.pk, version.published_at)
+    if version.is_frozen and key in _compiled:
+        return _compiled[key]
+    compiled = engine.compile_guidance(
+        slug=version.guideline.slug,
+        version=version.number,
+        title=version.title,
+        rules=version.rule_specs(),
+        # Frozen versions answer equal facts equally for ever: keep their answers. A draft never.
+        cache_size=EVALUATION_CACHE_SIZE if version.is_frozen else 0,
+    )
+    if version.is_frozen:
+        _compiled[key] = compiled
+    return compiled
+
+
+def evaluation_cache_clear():
+    """Forget every compiled version this process keeps (they are compiled again when next used)."""
+    _compiled.clear()
+
+
+def guidance_evaluate(*, facts, version):
+    """Recommendations for validated facts under a guidance version."""
+    return engine.evaluate(facts, guidance_compiled(version))
+
+
+def evaluation_as_json(*, facts, version):
+    """The evaluate_case contract's output object."""
+    return {
+        "guidance": {"slug": version.guideline.slug, "version": version.number, "title": version.title},
+        "recommendations": [r.as_dict() for r in guidance_evaluate(facts=facts, version=version)],
+    }
+
+
+@dataclass(frozen=True)
+class PropertyForCase:
+    property_id: str
+    statement: str
+    holds: bool
+
+
+def properties_for_case(*, facts, version):
+    """Whether each of the version's safety properties holds for this one case (validated facts)."""
+    compiled = guidance_compiled(version)
+    fired = [rec.rule for rec in engine.evaluate(facts, compiled)]
+    rule_ids = [rule.spec.rule_id for rule in compiled.rules]
+    results = []
+    for spec in version.property_specs():
+        prop = properties.compile_property(spec, rule_ids=rule_ids)
+        context = engine._context(facts, prop.variables, {properties.FIRED: fired})
+        results.append(PropertyForCase(spec.property_id, spec.statement, prop.program.execute(context) is True))
+    return results
