@@ -11,9 +11,9 @@ from cases.models import Case
 from cases.selectors import latest_assessment_lines
 from cases.services import case_reassess, cases_check_guidance
 from guidance import engine
+from guidance.evaluation import guidance_evaluate
 from guidance.facts import SYMPTOMS
 from guidance.models import Paragraph, Rule
-from guidance.publishing import guidance_evaluate
 
 from .factories import make_case, publish_revision
 from .test_review import _revise_for_some
