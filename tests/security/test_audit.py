@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.audit_names import AccountAction
+from audit.append_only import AppendOnlyError
 from audit.ip import client_ip
-from audit.models import AppendOnlyError, AuditEvent
+from audit.models import AuditEvent
 from audit.selectors import PAGE_SIZE
 from audit.services import audit_record
 from audit.views import DAMAGED_CURSOR
