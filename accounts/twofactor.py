@@ -90,6 +90,17 @@ class TokenForm(forms.Form):
         return token
 
 
+def two_factor_page(view):
+    """A page of the second step: signed in, GET or POST, never cached, the code kept out of error reports."""
+    return sensitive_post_parameters("token")(never_cache(login_required(require_http_methods(["GET", "POST"])(view))))
+
+
+def _second_factor_login(request, device):
+    # A step up in privilege gets a new session id, as a login does.
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
 def _next_url(request):
     url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
     if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
@@ -146,10 +157,7 @@ def _token_accepted(request, device, form, check):
     return False
 
 
-@sensitive_post_parameters("token")
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
+@two_factor_page
 def verify(request):
     next_url = _next_url(request)
     devices = TOTPDevice.objects.filter(user=request.user, confirmed=True)
@@ -165,18 +173,13 @@ def verify(request):
     if form.is_valid() and _token_accepted(
         request, device, form, lambda token: verify_token(request.user, device.persistent_id, token)
     ):
-        # A step up in privilege gets a new session id, as a login does.
-        request.session.cycle_key()
-        otp_login(request, device)
+        _second_factor_login(request, device)
         two_factor_passed(user=request.user, device=device)
         return redirect(next_url)
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
 
 
-@sensitive_post_parameters("token")
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
+@two_factor_page
 def setup(request):
     if not two_factor_required(request.user):
         # A device set up now would later count for a role the account does not have yet.
@@ -192,8 +195,7 @@ def setup(request):
     form = TokenForm(request.POST or None)
     if form.is_valid() and _token_accepted(request, device, form, device.verify_token):
         device_enrol(user=request.user, device=device)
-        request.session.cycle_key()
-        otp_login(request, device)
+        _second_factor_login(request, device)
         messages.success(request, "Two-factor login is set up. You will be asked for a code at each login.")
         return redirect(next_url)
     secret = b32encode(device.bin_key).decode()

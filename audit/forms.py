@@ -1,20 +1,14 @@
 from django import forms
 
-from mastoweb.days import DayField
+from mastoweb.days import DayField, DayRangeMixin
 
 from .registry import action_choices
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(DayRangeMixin, forms.Form):
     # A callable: the apps register their actions when they start, after this module is imported.
     action = forms.ChoiceField(choices=lambda: [("", "Any action"), *action_choices()], required=False)
     actor = forms.CharField(label="User", max_length=150, required=False, help_text="Exact username.")
     case = forms.UUIDField(label="Case", required=False, help_text="The case's id, as in its page's address.")
     date_from = DayField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = DayField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data

@@ -12,11 +12,8 @@ from django.db.models import F
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
+from .append_only import AppendOnlyModel
 from .registry import action_label
-
-
-class AppendOnlyError(Exception):
-    """An attempt to change or delete an audit event."""
 
 
 class AuditAction(models.TextChoices):
@@ -25,18 +22,10 @@ class AuditAction(models.TextChoices):
     AUDIT_EXPORTED = "audit_exported", "Audit trail exported"
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("Audit events cannot be changed.")
+class AuditEvent(AppendOnlyModel):
+    change_refused = "Audit events cannot be changed."
+    delete_refused = "Audit events cannot be deleted."
 
-    def delete(self):
-        raise AppendOnlyError("Audit events cannot be deleted.")
-
-    update.queryset_only = True
-    delete.queryset_only = True
-
-
-class AuditEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # PROTECT: a user with audit history is deactivated, never deleted.
     actor = models.ForeignKey(
@@ -55,8 +44,6 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-
-    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -79,12 +66,3 @@ class AuditEvent(models.Model):
     @property
     def details_display(self):
         return "; ".join(f"{key}: {value}" for key, value in sorted(self.details.items()))
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Audit events cannot be changed.")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events cannot be deleted.")

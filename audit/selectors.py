@@ -26,8 +26,8 @@ def _by_actor(events, username):
     return events.filter(Q(actor__in=users) | Q(actor__isnull=True, details__username=username))
 
 
-# The trail's filters, each one condition: (events, value) -> events. audit_event_list applies them
-# to cleaned values; audit.filters.AuditEventFilter (django-filter) to the query string.
+# The trail's filters, each one condition: (events, value) -> events, applied to the query string's
+# cleaned values by audit.filters.AuditEventFilter (django-filter).
 AUDIT_CONDITIONS = {
     "action": lambda events, action: events.filter(action=action),
     "actor": _by_actor,
@@ -39,18 +39,6 @@ AUDIT_CONDITIONS = {
 
 def audit_events_newest_first(events):
     return events.order_by("-created_at", "-pk")
-
-
-def audit_event_list(**filters):
-    """Events matching the filters (cleaned values by AUDIT_CONDITIONS' names), newest first.
-
-    Bounds are whole days in the site's time zone (days a DayField accepted).
-    """
-    events = AuditEvent.objects.all()
-    for name, value in filters.items():
-        if value not in ("", None):
-            events = AUDIT_CONDITIONS[name](events, value)
-    return audit_events_newest_first(events)
 
 
 # Newest first, ties broken by id: walked through the (created_at) index by mastoweb.paging.
@@ -65,15 +53,6 @@ def audit_event_page(events, *, after=None, before=None):
     return paging.keyset_page(events, AUDIT_KEYSET, size=PAGE_SIZE, after=after, before=before)
 
 
-def audit_cursor_encode(cursor):
-    return paging.cursor_encode(cursor)
-
-
-def audit_cursor_decode(value):
-    """The cursor from a query string, or None if it is missing or damaged (see mastoweb.paging)."""
-    return paging.cursor_decode(value, AUDIT_KEYSET)
-
-
 def audit_case_log(*, case_id, limit=50):
     """The newest events about one case (who viewed, changed, assessed or gave feedback), newest first."""
-    return list(audit_event_list(case=case_id)[:limit])
+    return list(audit_events_newest_first(AuditEvent.objects.filter(_about_case(case_id)))[:limit])

@@ -8,11 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from mastoweb.paging import page_cursors, page_links
 from mastoweb.spreadsheets import Echo, csv_cell
 
 from .filters import AuditEventFilter
 from .registry import details_in_words, events_described
-from .selectors import audit_cursor_decode, audit_cursor_encode, audit_event_page, audit_events_newest_first
+from .selectors import AUDIT_KEYSET, audit_event_page, audit_events_newest_first
 from .services import audit_export_record
 
 DAMAGED_CURSOR = 'The page link is damaged: its position ("after") could not be read, so these are the newest events.'
@@ -28,36 +29,21 @@ def event_list(request):
     form = filters.form
     page = None
     if not form.is_bound or filters.is_valid():
-        after, before = (audit_cursor_decode(request.GET.get(name)) for name in ("after", "before"))
-        if (after is None and request.GET.get("after")) or (before is None and request.GET.get("before")):
+        after, before, damaged = page_cursors(request.GET, AUDIT_KEYSET)
+        if damaged:
             messages.error(request, DAMAGED_CURSOR)
-        events = audit_events_newest_first(filters.qs)
-        page = audit_event_page(events, after=after, before=None if after else before)
+        page = audit_event_page(audit_events_newest_first(filters.qs), after=after, before=before)
         events_described(page.rows, user=request.user)
-    query = request.GET.copy()
-    query.pop("after", None)
-    query.pop("before", None)
     return render(
         request,
         "audit/event_list.html",
         {
             "form": form,
             "events": page.rows if page else [],
-            "next_query": _page_query(query, "after", page.next if page else None),
-            "previous_query": _page_query(query, "before", page.previous if page else None),
-            "first_query": query.urlencode(),
-            "paged": "after" in request.GET or "before" in request.GET,
+            **page_links(request.GET, page),
             "refused": form.is_bound and not form.is_valid(),
         },
     )
-
-
-def _page_query(query, name, cursor):
-    if cursor is None:
-        return None
-    neighbour = query.copy()
-    neighbour[name] = audit_cursor_encode(cursor)
-    return neighbour.urlencode()
 
 
 CSV_COLUMNS = ["time", "user", "action", "object_type", "object_id", "object", "details", "from"]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from audit.append_only import AppendOnlyError, AppendOnlyModel
 from guidance.facts import FACTS, facts_in_form_order, validate_case
 from guidance.models import GuidanceVersion
 
@@ -194,43 +195,14 @@ class CaseLine(models.Model):
         return f"{self.case_id}: {self.rule}"
 
 
-class ImmutableAssessmentError(ValidationError):
-    """An attempt to change or delete an assessment."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Bulk update and delete would skip the model's refusal: refuse them here too."""
-
-    def update(self, **kwargs):
-        raise ImmutableAssessmentError(self.model.change_refused)
-
-    def delete(self):
-        raise ImmutableAssessmentError(self.model.delete_refused)
-
-
-class AppendOnlyModel(models.Model):
-    """A record written once and then only read: saving it again or deleting it is refused, one by one or in bulk."""
-
-    change_refused = "This record cannot be changed."
-    delete_refused = "This record cannot be deleted."
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableAssessmentError(self.change_refused)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableAssessmentError(self.delete_refused)
+class ImmutableAssessmentError(AppendOnlyError, ValidationError):
+    """An attempt to change or delete an assessment or feedback."""
 
 
 class Assessment(AppendOnlyModel):
     """What the guidance said for a case at one moment, exactly as it was shown."""
 
+    refusal = ImmutableAssessmentError
     change_refused = "Assessments cannot be changed; reassess the case instead."
     delete_refused = "Assessments cannot be deleted."
 
@@ -272,6 +244,7 @@ class RecommendationFeedback(AppendOnlyModel):
     the guidance version the line came from.
     """
 
+    refusal = ImmutableAssessmentError
     change_refused = "Feedback cannot be changed; give new feedback instead."
     delete_refused = "Feedback cannot be deleted."
 

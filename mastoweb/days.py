@@ -66,3 +66,15 @@ class DayField(forms.DateField):
                 code="out_of_range",
                 params={"first": first.isoformat(), "last": last.isoformat()},
             )
+
+
+class DayRangeMixin:
+    """A filter form's From and To days (`date_from`, `date_to`): To may not be before From."""
+
+    day_range_reversed = "The end date is before the start date."
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", self.day_range_reversed)
+        return data

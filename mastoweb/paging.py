@@ -82,6 +82,46 @@ def keyset_page(queryset, keyset, *, size, after=None, before=None):
     )
 
 
+CURSOR_NAMES = ("after", "before")  # in a list's query string: the page after one row, or before one
+
+
+def page_cursors(query, keyset):
+    """The cursors a list's query string asks for: (after, before, damaged).
+
+    `after` wins over `before`. `damaged` says a cursor was given that could not
+    be read: the list then shows its first page, and the page should say so.
+    """
+    texts = [query.get(name) for name in CURSOR_NAMES]
+    after, before = cursors = [cursor_decode(text, keyset) for text in texts]
+    damaged = any(text and cursor is None for text, cursor in zip(texts, cursors, strict=True))
+    return after, None if after else before, damaged
+
+
+def page_links(query, page):
+    """The query strings of a list's pages: its filters (the query without cursors), and the neighbours' cursors.
+
+    first_query, next_query and previous_query (None where there is no such page),
+    and `paged`, whether this page was reached through a cursor.
+    """
+    filters = query.copy()
+    for name in CURSOR_NAMES:
+        filters.pop(name, None)
+
+    def neighbour(name, cursor):
+        if cursor is None:
+            return None
+        neighbour = filters.copy()
+        neighbour[name] = cursor_encode(cursor)
+        return neighbour.urlencode()
+
+    return {
+        "first_query": filters.urlencode(),
+        "next_query": neighbour("after", page.next if page else None),
+        "previous_query": neighbour("before", page.previous if page else None),
+        "paged": any(name in query for name in CURSOR_NAMES),
+    }
+
+
 def cursor_encode(cursor):
     raw = json.dumps([_text(value) for value in cursor], separators=(",", ":")).encode()
     return urlsafe_b64encode(raw).decode().rstrip("=")

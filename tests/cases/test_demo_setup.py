@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from accounts.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER, ROLES, ROLES_BY_NAME
+from cases.management.commands.demo_setup import DEMO_ROLES
 from cases.models import Assessment, Case
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +40,21 @@ def test_demo_setup_puts_users_in_their_groups_and_makes_demo_cases_once(setting
     assert cases.count() >= 3
     assert Assessment.objects.filter(case__in=cases).count() == cases.count()
     assert "mastoweb-demo" in capsys.readouterr().out
+
+
+def test_demo_setup_makes_a_user_for_every_role_staff_as_its_role_says(settings, published_version):
+    settings.DEBUG = True
+    assert set(DEMO_ROLES.values()) == set(ROLES_BY_NAME)
+    users = get_user_model().objects
+    # A demo user whose staff flag disagrees with its role's declaration is put right on the next run.
+    users.create_user(username="editor", password="x", is_staff=False)
+    call_command("demo_setup")
+
+    for username, role_name in DEMO_ROLES.items():
+        user = users.get(username=username)
+        assert list(user.groups.values_list("name", flat=True)) == [role_name]
+        assert user.is_staff is ROLES_BY_NAME[role_name].staff, username
+        assert not user.is_superuser
+    admin = users.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    assert users.get(username="clinician").check_password("mastoweb-demo")

@@ -1,7 +1,9 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from audit.append_only import AppendOnlyError
 from cases.models import Assessment, Case, ImmutableAssessmentError
 from guidance.facts import FACTS
 
@@ -25,6 +27,29 @@ def test_an_assessment_cannot_be_changed_or_deleted(clinician, published_version
     stored = Assessment.objects.get(pk=assessment.pk)
     assert stored.recommendations == shown
     assert [line.rule for line in stored.lines] == ["advanced-sm-goals", "mcl-no-standard-treatment"]
+
+
+def test_an_assessment_is_not_overwritten_by_a_new_object_carrying_its_key(clinician, published_version):
+    assessment = make_case(clinician, subtype="MCL").assessments.get()
+    shown = assessment.recommendations
+    forged = Assessment(
+        pk=assessment.pk,
+        case=assessment.case,
+        guidance_version=assessment.guidance_version,
+        facts=assessment.facts,
+        recommendations=[],
+        created_by=clinician,
+        created_at=assessment.created_at,
+    )
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        forged.save()
+    assert Assessment.objects.get(pk=assessment.pk).recommendations == shown
+
+
+def test_a_refusal_to_change_an_assessment_is_an_append_only_refusal_and_a_validation_error():
+    assert issubclass(ImmutableAssessmentError, AppendOnlyError)
+    assert issubclass(ImmutableAssessmentError, ValidationError)
+    assert str(ImmutableAssessmentError("Assessments cannot be deleted.").message) == "Assessments cannot be deleted."
 
 
 def test_a_case_with_assessments_cannot_be_deleted(clinician, published_version):

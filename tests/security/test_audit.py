@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.audit_names import AccountAction
+from audit.append_only import AppendOnlyError
 from audit.ip import client_ip
-from audit.models import AppendOnlyError, AuditEvent
+from audit.models import AuditEvent
 from audit.selectors import PAGE_SIZE
 from audit.services import audit_record
 from audit.views import DAMAGED_CURSOR
@@ -267,6 +268,15 @@ def test_the_audit_view_filters_by_action_user_and_dates(client, reviewer, clini
     assert shown(action="case_changed") == [("clinician", "case_changed")]
     ten_days_ago = (now - timedelta(days=10)).date().isoformat()
     assert shown(date_from=ten_days_ago, date_to=ten_days_ago) == [("clinician", "case_viewed")]
+
+
+def test_the_audit_view_refuses_an_end_day_before_the_start_day(client, reviewer, clinician):
+    audit_record(actor=clinician, action=CaseAction.CASE_VIEWED)
+    client.force_login(reviewer)
+    response = client.get(reverse("audit:list"), {"date_from": "2026-03-02", "date_to": "2026-03-01"})
+    assert response.context["form"].errors == {"date_to": ["The end date is before the start date."]}
+    assert response.context["events"] == []
+    assert client.get(reverse("audit:export"), {"date_from": "2026-03-02", "date_to": "2026-03-01"}).status_code == 302
 
 
 def test_the_audit_view_finds_failed_logins_by_the_name_tried(client, reviewer):

@@ -209,8 +209,11 @@ def owner(make_user):
 
 
 def _saver(case_id, user, subtype, notes):
+    # Each save starts from the case as its form was loaded, and both forms were loaded before either save:
+    # loaded inside the worker, a busy machine could run one save whole before the other loads, and both land.
+    loaded = Case.objects.get(pk=case_id)
+
     def save():
-        loaded = Case.objects.get(pk=case_id)  # each save starts from the case as its form was loaded
         return services.case_update(case=loaded, user=user, label=loaded.label, facts={"subtype": subtype}, notes=notes)
 
     return save

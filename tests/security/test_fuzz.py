@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accounts import roles
-from audit.selectors import audit_cursor_decode
+from audit.selectors import AUDIT_KEYSET
 from audit.services import audit_record
 from audit.views import DAMAGED_CURSOR as DAMAGED_AUDIT_CURSOR
 from cases.audit_names import CaseAction
@@ -34,7 +34,7 @@ from cases.models import Case
 from cases.selectors import REVIEW_SORTS, review_cursor_decode
 from cases.views import DAMAGED_CURSOR as DAMAGED_REVIEW_CURSOR
 from guidance.facts import FACTS, CaseValidationError, parse_case_json, validate_case
-from mastoweb.paging import cursor_encode
+from mastoweb.paging import cursor_decode, cursor_encode
 from tests.cases.factories import make_case
 
 from .site_urls import role_user
@@ -423,7 +423,7 @@ def test_the_audit_trail_answers_any_dates_and_cursor(reviewer_client, zone, dat
     damaged = (
         response.context["form"].is_valid()
         and bool(after)
-        and audit_cursor_decode(response.wsgi_request.GET["after"]) is None
+        and cursor_decode(response.wsgi_request.GET["after"], AUDIT_KEYSET) is None
     )
     assert _messages(response) == ([DAMAGED_AUDIT_CURSOR] if damaged else [])
     assert (escape(DAMAGED_AUDIT_CURSOR) in response.content.decode()) == damaged

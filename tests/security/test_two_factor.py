@@ -108,6 +108,28 @@ def test_login_leads_staff_to_the_code_then_where_they_were_going(client, editor
     ]
 
 
+@pytest.mark.parametrize("page", ["two_factor_verify", "two_factor_setup"])
+def test_both_pages_of_the_step_ask_for_a_login_take_get_and_post_only_and_are_never_cached(
+    client, editor, totp_device, page
+):
+    assert client.get(reverse(page))["Location"].startswith(reverse("login"))
+    totp_device(editor, confirmed=page == "two_factor_verify")
+    client.force_login(editor)
+    assert client.put(reverse(page)).status_code == 405
+    response = client.get(reverse(page))
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_setting_up_a_device_gives_a_new_session_id_as_the_code_does(client, editor):
+    client.force_login(editor)
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=editor)
+    before = session_key(client)
+    client.post(reverse("two_factor_setup"), {"token": current_code(device)})
+    assert session_key(client) != before
+
+
 def test_it_refuses_a_next_address_on_another_site(client, editor, totp_device):
     device = totp_device(editor)
     client.force_login(editor)

@@ -5,21 +5,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER
+from accounts.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER, ROLES_BY_NAME
 from cases.models import Case
 from cases.services import case_create
 
 DEMO_PASSWORD = "mastoweb-demo"  # noqa: S105 - development only, refused when DEBUG is off
 
-DEMO_USERS = {
-    "clinician": {"is_staff": False, "is_superuser": False},
-    "reviewer": {"is_staff": False, "is_superuser": False},
-    "editor": {"is_staff": True, "is_superuser": False},
+# A demo user for each role: its group and whether it is staff come from the declaration (accounts.roles).
+DEMO_ROLES = {
+    "clinician": CLINICIAN,
+    "reviewer": REVIEWER,
+    "editor": GUIDANCE_EDITOR,
     # A second editor: a draft is published only once someone other than its author approves it.
-    "editor2": {"is_staff": True, "is_superuser": False},
-    "admin": {"is_staff": True, "is_superuser": True},
+    "editor2": GUIDANCE_EDITOR,
 }
-DEMO_GROUPS = {"clinician": CLINICIAN, "reviewer": REVIEWER, "editor": GUIDANCE_EDITOR, "editor2": GUIDANCE_EDITOR}
+DEMO_SUPERUSER = "admin"
 
 # Made-up patients for trying the pages; labels are pseudonyms, as the form asks.
 DEMO_CASES = [
@@ -68,27 +68,35 @@ DEMO_CASES = [
 ]
 
 
+def demo_user(username, *, is_staff, is_superuser=False):
+    """The demo user, made with the demo password if new; its flags set as asked on every run."""
+    user, created = get_user_model().objects.update_or_create(
+        username=username, defaults={"is_staff": is_staff, "is_superuser": is_superuser}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
 class Command(BaseCommand):
     help = "Create demo users and cases for development (refused unless DEBUG is on)."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("demo_setup creates well-known passwords: it runs only with DEBUG=true.")
-        User = get_user_model()  # noqa: N806
-        for username, flags in DEMO_USERS.items():
-            user, created = User.objects.get_or_create(username=username, defaults=flags)
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-            if username in DEMO_GROUPS:
-                user.groups.add(Group.objects.get(name=DEMO_GROUPS[username]))
-        clinician = User.objects.get(username="clinician")
+        for username, role_name in DEMO_ROLES.items():
+            role = ROLES_BY_NAME[role_name]
+            demo_user(username, is_staff=role.staff).groups.add(Group.objects.get(name=role.name))
+        demo_user(DEMO_SUPERUSER, is_staff=True, is_superuser=True)
+        clinician = get_user_model().objects.get(username="clinician")
         made = 0
         for label, facts in DEMO_CASES:
             if not Case.objects.filter(created_by=clinician, label=label).exists():
                 case_create(user=clinician, label=label, facts=facts, notes="Demo case (made up).")
                 made += 1
         self.stdout.write("Demo users (development only), password for each: " + DEMO_PASSWORD)
-        for username in DEMO_USERS:
-            self.stdout.write(f"  {username}")
+        for username, role_name in DEMO_ROLES.items():
+            self.stdout.write(f"  {username} ({role_name})")
+        self.stdout.write(f"  {DEMO_SUPERUSER} (superuser)")
         self.stdout.write(f"Demo cases for clinician: {len(DEMO_CASES)} ({made} new).")
