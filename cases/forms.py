@@ -15,7 +15,7 @@ from guidance.facts import (
     validate_case,
 )
 from guidance.selectors import guidance_versions_frozen, rules_newest_wording
-from mastoweb.days import DayField
+from mastoweb.days import DayField, DayRangeMixin
 
 from .models import Case, FeedbackStatus, RecommendationFeedback
 from .selectors import (
@@ -263,7 +263,7 @@ def _rules():
     return [("", "Any line"), *sorted(rules.items(), key=lambda item: item[1])]
 
 
-class CaseReviewForm(FilterBarMixin, forms.Form):
+class CaseReviewForm(DayRangeMixin, FilterBarMixin, forms.Form):
     """The reviewer's filters and sort, read from the query string: the form of cases.filters.CaseReviewFilter."""
 
     q = forms.CharField(label="Search", max_length=100, required=False, help_text="Words in the label or notes.")
@@ -311,12 +311,6 @@ class CaseReviewForm(FilterBarMixin, forms.Form):
     def clean_sort(self):
         return self.cleaned_data["sort"] or REVIEW_DEFAULT_SORT
 
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
-
 
 class FeedbackForm(forms.Form):
     """Feedback on one line: "Will follow", or "Not following" with a coded reason and an optional comment.
@@ -352,7 +346,7 @@ class FeedbackForm(forms.Form):
             self.add_error(field if field in self.fields else None, message)
 
 
-class DashboardForm(FilterBarMixin, forms.Form):
+class DashboardForm(DayRangeMixin, FilterBarMixin, forms.Form):
     """The dashboard's filters: the reviewer list's own, by the same names, so links carry them over."""
 
     subtype = CaseReviewForm.base_fields["subtype"]
@@ -363,12 +357,6 @@ class DashboardForm(FilterBarMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._style_widgets()
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
 
     @property
     def used(self):

@@ -16,6 +16,7 @@ from audit.registry import events_described
 from audit.selectors import audit_case_log
 from guidance.context_processors import footer_shows
 from guidance.selectors import guidance_current
+from mastoweb.paging import page_cursors, page_links
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
@@ -357,30 +358,22 @@ def case_review(request):
     if filters.is_valid():
         sort = form.cleaned_data["sort"]
         cases = filters.qs
-        after, before = (
-            selectors.review_cursor_decode(request.GET.get(name), sort=sort) for name in ("after", "before")
-        )
-        if (after is None and request.GET.get("after")) or (before is None and request.GET.get("before")):
+        after, before, damaged = page_cursors(request.GET, selectors.REVIEW_SORTS[sort].keyset)
+        if damaged:
             messages.error(request, DAMAGED_CURSOR)
-        page = selectors.case_review_page(cases, sort=sort, after=after, before=None if after else before)
+        page = selectors.case_review_page(cases, sort=sort, after=after, before=before)
         rows = page.rows
         count, more = selectors.case_review_count(cases)
         for row in rows:
             row.outlook = selectors.case_outlook(row, current_version=current_number)
         if form.cleaned_data["outlook"] in (selectors.Outlook.WOULD_CHANGE, selectors.Outlook.UNCHANGED):
             unchecked = selectors.case_review_unchecked_exists(current_version=current_number)
-    query = request.GET.copy()
-    query.pop("after", None)
-    query.pop("before", None)
     context = {
         "form": form,
         "cases": rows,
         "count": count,
         "count_more": more,
-        "next_query": _page_query(query, "after", page.next if page else None),
-        "previous_query": _page_query(query, "before", page.previous if page else None),
-        "first_query": query.urlencode(),
-        "paged": "after" in request.GET or "before" in request.GET,
+        **page_links(request.GET, page),
         "filters_used": len(filters.used) if filters.is_valid() else 0,
         "unchecked": unchecked,
         "current_guidance": current,
@@ -395,15 +388,6 @@ def _review_filters(request):
     """The reviewer's filters from the query string, and the current guidance they compare cases with."""
     current = guidance_current()
     return CaseReviewFilter(request.GET, current_version=current.number if current else None), current
-
-
-def _page_query(query, name, cursor):
-    """The query string of a neighbouring page (the filters and its cursor), or None if there is none."""
-    if cursor is None:
-        return None
-    neighbour = query.copy()
-    neighbour[name] = selectors.review_cursor_encode(cursor)
-    return neighbour.urlencode()
 
 
 @login_required

@@ -30,6 +30,14 @@ def _descendants(children, names):
     return found
 
 
+def _source_elsewhere(name):
+    """The text of a template that is not ours (Django's admin): the blocks a page of ours overrides there are
+    not blocks it opens."""
+    from django.template.loader import get_template
+
+    return Path(get_template(name).origin.name).read_text()
+
+
 def _unfilled_blocks(templates):
     """The blocks a template of ours opens (not fills for its own parent) that no template below it fills."""
     parent_of = {name: match[1] for name, text in templates.items() if (match := EXTENDS.search(text))}
@@ -41,9 +49,10 @@ def _unfilled_blocks(templates):
         if parent not in templates:
             continue  # Django's admin templates: their blocks are not ours to prune.
         inherited, above = set(), parent_of.get(parent)
-        while above in templates:
-            inherited |= set(BLOCK.findall(templates[above]))
-            above = parent_of.get(above)
+        while above:
+            text = templates[above] if above in templates else _source_elsewhere(above)
+            inherited |= set(BLOCK.findall(text))
+            above = match[1] if (match := EXTENDS.search(text)) else None
         filled = {block for name in _descendants(children, names) for block in BLOCK.findall(templates[name])}
         opened = set(BLOCK.findall(templates[parent])) - inherited
         unfilled += [f"{parent}: {block}" for block in opened if block not in filled]
