@@ -89,7 +89,7 @@ class Fact:
     minimum: float | None = None
     maximum: float | None = None
     unit: str = ""
-    short: str = ""  # the label a reason uses ("Antihistamines: unresponsive"); the label when blank
+    short: str = ""  # the label reasons and readbacks use ("Antihistamines: unresponsive"); the label when blank
     help: str = ""  # the form's help text under the field, and the column's
     # Form hints: "select" instead of the kind's widget (WIDGETS); a narrow field; the unit shown after the box;
     # many choices laid out in columns; the place in the group (ties keep the vocabulary's order).
