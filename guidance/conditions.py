@@ -379,35 +379,35 @@ def to_cel(node, *, nested=False):
 
 
 # ---------------------------------------------------------------- reading back
+#
+# Every word comes from the vocabulary (guidance.facts): a fact is named by its
+# short label, as the case page names it ("Antihistamines: unresponsive"), a
+# value by its choice label. A value whose label only spells out its code
+# ("Indolent systemic mastocytosis (ISM)") is named by the code, the clinic's
+# own short name. The clauses of a condition that must all hold are listed
+# with semicolons; an enum that must not take some values is read as the
+# values it may take, so no reading says "not not tried".
 
-# How a fact is named inside a sentence (the form's labels are written as headings).
-_FACT_WORDS = {
-    "subtype": "subtype",
-    "antihistamine_response": "response to antihistamines",
-    "antileukotriene_response": "response to antileukotrienes",
-    "omalizumab_response": "response to omalizumab",
-    "nsaid_tolerance": "NSAID tolerance",
-    "kit_d816v": "KIT D816V",
-    "hct_eligible": "transplant (HCT) eligibility",
-    "venom_allergy": "venom allergy",
-    "symptoms": "symptoms",
-}
+# Readings an editor can take in at a glance: beyond this many values, "other than".
+_MOST_VALUES_LISTED = 2
 
 
-_ONE_OF = {"symptoms": "symptom or complication"}
+def _lower(text):
+    """Lower-case the first letter inside a sentence, unless the word is an abbreviation (NSAIDs, KIT)."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
-def _fact_words(name):
-    return _FACT_WORDS.get(name) or FACTS[name].label.lower()
+def _upper(text):
+    return text[:1].upper() + text[1:]
 
 
 def _value_words(fact, value):
-    if fact == "subtype":
-        return value  # the codes clinicians use: ISM, SSM, SM-AHN
-    if FACTS[fact].kind == "enum_list":
-        label = FACTS[fact].choices[value]
-        return label[0].lower() + label[1:]
-    return value.replace("_", " ")
+    label = FACTS[fact].choices[value]
+    return value if label.endswith(f"({value})") else _lower(label)
+
+
+def _fact_words(fact):
+    return FACTS[fact].short_label
 
 
 def _either(words, last="or"):
@@ -415,21 +415,65 @@ def _either(words, last="or"):
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
-def _sentence(node):
-    """One clause, for an atom; a bracketed group otherwise."""
+def _reads_negative(label):
+    first = label.split()[0].lower()
+    return first in ("not", "no", "none") or first.startswith("un")
+
+
+def _is_words(fact, values):
+    labels = [FACTS[fact].choices[v] for v in values]
+    if all(_fact_words(fact).lower() in label.lower() for label in labels):
+        return _either([labels[0], *map(_lower, labels[1:])])  # "Known to tolerate NSAIDs" names the fact itself
+    return f"{_fact_words(fact)}: {_either(_value_words(fact, v) for v in values)}"
+
+
+def _is_not_words(fact, values):
+    """An enum that takes none of `values`: the values it may take, or "other than" when they are many."""
+    others = [v for v in FACTS[fact].values if v not in values]
+    if not others:
+        raise ConditionSyntaxError(
+            f"This condition can never hold: {fact} always has one of these values", source="", position=0
+        )
+    negative = any(_reads_negative(FACTS[fact].choices[v]) for v in values)
+    if len(others) <= _MOST_VALUES_LISTED or negative:
+        return _is_words(fact, others)
+    return f"{_fact_words(fact)}: other than {_either(_value_words(fact, v) for v in values)}"
+
+
+def _present(values, *, every):
+    """'Flushing or pruritus (itching) is present' (any) / 'Fracture and osteoporosis are both present' (every)."""
+    if len(values) == 1 or not every:
+        return f"{_either(values)} is present"
+    return f"{_either(values, 'and')} are {'both' if len(values) == 2 else 'all'} present"
+
+
+def _absent(values, *, every):
+    """'Neither flushing nor pruritus (itching) is present' (every) / '... are not both present' (any)."""
+    if len(values) == 1:
+        return f"{values[0]} is absent"
+    if not every:
+        return f"{_either(values, 'and')} are not {'both' if len(values) == 2 else 'all'} present"
+    if len(values) == 2:
+        return f"neither {values[0]} nor {values[1]} is present"
+    return f"none of {_either(values, 'and')} is present"
+
+
+def _clause(node):
+    """One clause: an atom, a run of atoms that say one thing, or a bracketed group."""
     if isinstance(node, Is):
-        return f"{_fact_words(node.fact)} is {_either(_value_words(node.fact, v) for v in node.values)}"
+        return _is_words(node.fact, node.values)
     if isinstance(node, IsNot):
-        return f"{_fact_words(node.fact)} is not {_value_words(node.fact, node.value)}"
+        return _is_not_words(node.fact, (node.value,))
     if isinstance(node, Has):
-        return f"{_value_words(node.fact, node.value)} is present"
+        return _present([_value_words(node.fact, node.value)], every=True)
     if isinstance(node, NonEmpty):
-        one = _ONE_OF.get(node.fact, f"one of {_fact_words(node.fact)}")
-        return f"no {one} is recorded" if node.empty else f"at least one {one} is recorded"
+        return f"{FACTS[node.fact].label}: {'none' if node.empty else 'at least one'} recorded"
     if isinstance(node, Flag):
-        return f"{_fact_words(node.fact)} is {'present' if node.value else 'absent'}"
+        return f"{FACTS[node.fact].label} is {'present' if node.value else 'absent'}"
     if isinstance(node, Not):
         return _negated(node.item)
+    if isinstance(node, _Run):
+        return node.words
     if isinstance(node, All | Any):
         return _group(node)
     raise TypeError(f"not a condition node: {node!r}")
@@ -437,60 +481,86 @@ def _sentence(node):
 
 def _negated(node):
     if isinstance(node, Is):
-        values = [_value_words(node.fact, v) for v in node.values]
-        if len(values) == 1:
-            return f"{_fact_words(node.fact)} is not {values[0]}"
-        if len(values) == 2:
-            return f"{_fact_words(node.fact)} is neither {values[0]} nor {values[1]}"
-        return f"{_fact_words(node.fact)} is none of {', '.join(values)}"
+        return _is_not_words(node.fact, node.values)
     if isinstance(node, IsNot):
-        return _sentence(Is(node.fact, (node.value,)))
+        return _clause(Is(node.fact, (node.value,)))
     if isinstance(node, Has):
-        return f"{_value_words(node.fact, node.value)} is absent"
+        return _absent([_value_words(node.fact, node.value)], every=True)
     if isinstance(node, NonEmpty):
-        return _sentence(NonEmpty(node.fact, empty=not node.empty))
+        return _clause(NonEmpty(node.fact, empty=not node.empty))
     if isinstance(node, Flag):
-        return _sentence(Flag(node.fact, not node.value))
+        return _clause(Flag(node.fact, not node.value))
     if isinstance(node, Not):
-        return _sentence(node.item)
-    if isinstance(node, All):
-        shared = _shared_value(node)
-        if shared:
-            return f"not all of: {shared}"
-        return f"not all of ({'; '.join(_sentence(i) for i in node.items)})"
-    return f"none of ({'; '.join(_sentence(i) for i in node.items)})"
+        return _clause(node.item)
+    every = isinstance(node, All)
+    negated = _runs(node.items, every=every, negated=True)
+    if len(negated) == 1 and isinstance(negated[0], _Run):
+        return negated[0].words
+    inner = "; ".join(_upper(_clause(i)) for i in _runs(node.items, every=every))
+    return f"not all of ({inner})" if isinstance(node, All) else f"none of ({inner})"
 
 
-def _shared_value(node):
-    """'antihistamines, antileukotrienes, omalizumab unresponsive' for responses that must all be one value."""
-    if not all(isinstance(i, Is) and len(i.values) == 1 and i.fact.endswith("_response") for i in node.items):
-        return None
-    values = {i.values[0] for i in node.items}
-    if len(values) != 1:
-        return None
-    treatments = [_fact_words(i.fact).removeprefix("response to ") for i in node.items]
-    return f"{', '.join(treatments)} {_value_words(node.items[0].fact, values.pop())}"
+@dataclass(frozen=True)
+class _Run:
+    """Atoms of one group read as one clause ("Antihistamines and omalizumab: both unresponsive")."""
+
+    words: str
 
 
-def _listed(node):
-    """'Flushing, pruritus or cramping is present' for a group of one list fact's values only."""
-    if not all(isinstance(i, Has) for i in node.items) or len({i.fact for i in node.items}) != 1:
-        return None
-    words = [_value_words(i.fact, i.value) for i in node.items]
-    if isinstance(node, Any):
-        return f"{_either(words)} is present"
-    return f"{_either(words, 'and')} are all present"
+def _run_key(node):
+    """Atoms that may be read together: one list fact's values, or facts with the same choices and value."""
+    if isinstance(node, Has):
+        return ("has", node.fact)
+    if isinstance(node, Not) and isinstance(node.item, Has):
+        return ("lacks", node.item.fact)
+    if isinstance(node, Is) and len(node.values) == 1:
+        return ("is", tuple(FACTS[node.fact].choices.items()), node.values)
+    return None
+
+
+def _run_words(kind, nodes, *, every, negated):
+    if kind == "is":
+        if not every:
+            return None  # "A or B: unresponsive" would not say "at least one"
+        facts = [_fact_words(nodes[0].fact), *(_lower(_fact_words(n.fact)) for n in nodes[1:])]
+        value = _value_words(nodes[0].fact, nodes[0].values[0])
+        amount = "both" if len(nodes) == 2 else "all"
+        return f"{_either(facts, 'and')}: {'not ' if negated else ''}{amount} {value}"
+    atoms = nodes if kind == "has" else [n.item for n in nodes]
+    values = [_value_words(n.fact, n.value) for n in atoms]
+    present = (kind == "has") != negated
+    # not all present = some absent; none present = every one absent.
+    return _present(values, every=every != negated) if present else _absent(values, every=every != negated)
+
+
+def _runs(items, *, every, negated=False):
+    """The group's items with runs of like atoms read as one clause, in the order they first appear."""
+    keyed = {}
+    for item in items:
+        key = _run_key(item)
+        if key is not None:
+            keyed.setdefault(key, []).append(item)
+    out, done = [], set()
+    for item in items:
+        key = _run_key(item)
+        nodes = keyed.get(key) if key is not None else None
+        if nodes and len(nodes) > 1:
+            if key in done:
+                continue
+            words = _run_words(key[0], nodes, every=every, negated=negated)
+            if words is not None:
+                done.add(key)
+                out.append(_Run(words))
+                continue
+        out.append(item)
+    return out
 
 
 def _group(node):
-    if isinstance(node, All):
-        shared = _shared_value(node)
-        if shared:
-            return f"all of: {shared}"
-    listed = _listed(node)
-    if listed:
-        return listed
-    inner = "; ".join(_sentence(i) for i in node.items)
+    items = _runs(node.items, every=isinstance(node, All))
+    if len(items) == 1:
+        return _clause(items[0])
+    inner = "; ".join(_upper(_clause(i)) for i in items)
     return f"all of ({inner})" if isinstance(node, All) else f"at least one of ({inner})"
 
 
@@ -498,12 +568,11 @@ def readback(node):
     """The plain-English reading of a condition tree (or of CEL text, parsed first)."""
     if isinstance(node, str):
         node = parse_condition(node)
-    if isinstance(node, All | Any) and not _listed(node):
-        joiner = ", and " if isinstance(node, All) else ", or "
-        text = joiner.join(_sentence(item) for item in node.items)
-    else:
-        text = _sentence(node)
-    return text[0].upper() + text[1:]
+    if isinstance(node, All | Any):
+        items = _runs(node.items, every=isinstance(node, All))
+        joiner = "; " if isinstance(node, All) else "; or "
+        return joiner.join(_upper(_clause(item)) for item in items)
+    return _upper(_clause(node))
 
 
 @dataclass(frozen=True)
@@ -536,7 +605,7 @@ def condition_reading(source):
 OPERATORS = {
     "enum": (("is", "is"), ("is_not", "is not")),
     "enum_list": (("has", "includes"), ("lacks", "does not include"), ("any", "has any"), ("none", "has none")),
-    "bool": (("yes", "is yes"), ("no", "is no")),
+    "bool": (("yes", "is present"), ("no", "is absent")),
 }
 
 

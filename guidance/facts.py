@@ -89,7 +89,7 @@ class Fact:
     minimum: float | None = None
     maximum: float | None = None
     unit: str = ""
-    short: str = ""  # the label a reason uses ("Antihistamines: unresponsive"); the label when blank
+    short: str = ""  # the label reasons and readbacks use ("Antihistamines: unresponsive"); the label when blank
     help: str = ""  # the form's help text under the field, and the column's
     # Form hints: "select" instead of the kind's widget (WIDGETS); a narrow field; the unit shown after the box;
     # many choices laid out in columns; the place in the group (ties keep the vocabulary's order).
@@ -262,15 +262,18 @@ def _check_fact(fact, value):
             raise ValueError(f"{value!r} is not a known {fact.label.lower()}; use one of {_one_of(fact.values)}.")
         return value
     if fact.kind == "enum_list":
+        items = fact.label.lower()
         if not isinstance(value, list | tuple):
-            raise ValueError("must be a list of symptoms (an empty list means asymptomatic).")
+            raise ValueError(f"must be a list of {items} (an empty list means none).")
         unknown = [item for item in value if not isinstance(item, str) or item not in fact.choices]
         if unknown:
             shown = ", ".join(repr(item) for item in unknown)
             verb = "is" if len(unknown) == 1 else "are"
-            raise ValueError(f"{shown} {verb} not a known symptom; use any of {_one_of(fact.values)}.")
-        if len(set(value)) != len(value):
-            raise ValueError("lists a symptom more than once.")
+            raise ValueError(f"{shown} {verb} not among the known {items}; use any of {_one_of(fact.values)}.")
+        repeated = [item for item in fact.choices if value.count(item) > 1]
+        if repeated:
+            shown = ", ".join(repr(item) for item in repeated)
+            raise ValueError(f"lists {shown} more than once; give each of the {items} once.")
         # Keep the vocabulary's order so equal cases give equal snapshots.
         return tuple(item for item in fact.choices if item in value)
     if fact.kind == "bool":

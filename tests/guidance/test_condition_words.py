@@ -1,11 +1,22 @@
 """Conditions in plain words: the readback, the builder's round trip and syntax errors explained."""
 
 import itertools
+import json
+import re
 
 import pytest
 
 from guidance.conditions import (
+    OPERATORS,
+    All,
+    Any,
     ConditionSyntaxError,
+    Flag,
+    Has,
+    Is,
+    IsNot,
+    NonEmpty,
+    Not,
     builder_to_cel,
     condition_reading,
     parse_condition,
@@ -14,48 +25,81 @@ from guidance.conditions import (
     to_cel,
 )
 from guidance.engine import RuleSpec, _context, compile_rule
+from guidance.facts import FACTS
+from guidance.loading import VERSION_TWO_FILE
 from guidance.properties import _BASE_CASE, PropertySpec, case_space, compile_property
 from guidance.selectors import guidance_current
 
 READBACKS = [
-    ('subtype == "ISM"', "Subtype is ISM"),
-    ('subtype in ["ISM", "SSM"]', "Subtype is ISM or SSM"),
-    ('subtype in ["ASM", "SM-AHN", "MCL"]', "Subtype is ASM, SM-AHN or MCL"),
-    ('subtype != "MCL"', "Subtype is not MCL"),
-    ('!(subtype in ["ISM", "SSM"])', "Subtype is neither ISM nor SSM"),
+    ('subtype == "ISM"', "Subtype: ISM"),
+    ('subtype in ["ISM", "SSM"]', "Subtype: ISM or SSM"),
+    ('subtype in ["ASM", "SM-AHN", "MCL"]', "Subtype: ASM, SM-AHN or MCL"),
+    ('subtype != "MCL"', "Subtype: other than MCL"),
+    ('!(subtype in ["ISM", "SSM"])', "Subtype: other than ISM or SSM"),
+    ('subtype == "unknown"', "Subtype: unknown (work-up pending)"),
+    ('subtype != "unknown"', "Subtype: BMM, ISM, SSM, ASM, SM-AHN or MCL"),
     ('"recurrent_anaphylaxis" in symptoms', "Recurrent anaphylaxis is present"),
     ('!("flushing" in symptoms)', "Flushing is absent"),
     ('"osteoporosis" in symptoms || "fracture" in symptoms', "Osteoporosis or fracture is present"),
-    ('"fracture" in symptoms && "osteoporosis" in symptoms', "Fracture and osteoporosis are all present"),
-    ("size(symptoms) > 0", "At least one symptom or complication is recorded"),
-    ("size(symptoms) == 0", "No symptom or complication is recorded"),
+    ('"fracture" in symptoms && "osteoporosis" in symptoms', "Fracture and osteoporosis are both present"),
+    (
+        '"fracture" in symptoms && "osteoporosis" in symptoms && "ascites" in symptoms',
+        "Fracture, osteoporosis and ascites are all present",
+    ),
+    ('!("flushing" in symptoms || "pruritus" in symptoms)', "Neither flushing nor pruritus (itching) is present"),
+    ('!("flushing" in symptoms) && !("pruritus" in symptoms)', "Neither flushing nor pruritus (itching) is present"),
+    (
+        '!("flushing" in symptoms || "pruritus" in symptoms || "cramping" in symptoms)',
+        "None of flushing, pruritus (itching) and abdominal cramping is present",
+    ),
+    ('!("fracture" in symptoms && "osteoporosis" in symptoms)', "Fracture and osteoporosis are not both present"),
+    ('!("fracture" in symptoms) || !("osteoporosis" in symptoms)', "Fracture and osteoporosis are not both present"),
+    ("size(symptoms) > 0", "Symptoms and complications: at least one recorded"),
+    ("size(symptoms) == 0", "Symptoms and complications: none recorded"),
     ("venom_allergy", "Venom allergy is present"),
     ("!venom_allergy", "Venom allergy is absent"),
     ("venom_allergy == false", "Venom allergy is absent"),
-    ('omalizumab_response != "unresponsive"', "Response to omalizumab is not unresponsive"),
-    ('hct_eligible == "yes"', "Transplant (HCT) eligibility is yes"),
+    ('omalizumab_response != "unresponsive"', "Omalizumab: not tried or responsive"),
+    ('antihistamine_response != "not_tried"', "Antihistamines: responsive or unresponsive"),
+    ('hct_eligible == "yes"', "Transplant: eligible"),
+    ('hct_eligible != "no"', "Transplant: eligible or unknown / not assessed"),
+    ('nsaid_tolerance == "tolerant"', "Known to tolerate NSAIDs"),
+    ('nsaid_tolerance != "tolerant"', "NSAIDs: intolerant of NSAIDs or unknown"),
+    ('kit_d816v != "unknown"', "KIT D816V: positive or negative"),
     (
         'subtype in ["ISM", "SSM"] && "recurrent_anaphylaxis" in symptoms && !(antihistamine_response == '
         '"unresponsive" && antileukotriene_response == "unresponsive" && omalizumab_response == "unresponsive")',
-        "Subtype is ISM or SSM, and recurrent anaphylaxis is present, and not all of: antihistamines, "
-        "antileukotrienes, omalizumab unresponsive",
+        "Subtype: ISM or SSM; Recurrent anaphylaxis is present; Antihistamines, antileukotrienes and omalizumab: "
+        "not all unresponsive",
+    ),
+    (
+        'size(symptoms) > 0 && antihistamine_response == "unresponsive" && antileukotriene_response == '
+        '"unresponsive" && omalizumab_response == "unresponsive"',
+        "Symptoms and complications: at least one recorded; Antihistamines, antileukotrienes and omalizumab: "
+        "all unresponsive",
     ),
     (
         '("flushing" in symptoms || "pruritus" in symptoms) && antihistamine_response == "unresponsive"',
-        "Flushing or pruritus (itching) is present, and response to antihistamines is unresponsive",
+        "Flushing or pruritus (itching) is present; Antihistamines: unresponsive",
     ),
     (
         'subtype == "ISM" || (venom_allergy && kit_d816v != "positive")',
-        "Subtype is ISM, or all of (venom allergy is present; KIT D816V is not positive)",
+        "Subtype: ISM; or All of (Venom allergy is present; KIT D816V: negative or unknown / not tested)",
     ),
-    ('!(subtype == "ISM" || "flushing" in symptoms)', "None of (subtype is ISM; flushing is present)"),
     (
-        '!(subtype == "ISM" && "flushing" in symptoms)',
-        "Not all of (subtype is ISM; flushing is present)",
+        'antihistamine_response == "unresponsive" || omalizumab_response == "unresponsive"',
+        "Antihistamines: unresponsive; or Omalizumab: unresponsive",
+    ),
+    ('!(subtype == "ISM" || "flushing" in symptoms)', "None of (Subtype: ISM; Flushing is present)"),
+    ('!(subtype == "ISM" && "flushing" in symptoms)', "Not all of (Subtype: ISM; Flushing is present)"),
+    (
+        'venom_allergy && !(antihistamine_response == "unresponsive" && omalizumab_response == "unresponsive" '
+        '&& "flushing" in symptoms)',
+        "Venom allergy is present; Not all of (Antihistamines and omalizumab: both unresponsive; Flushing is present)",
     ),
     (
         'subtype == "ASM" && ("malabsorption" in symptoms || "ascites" in symptoms)',
-        "Subtype is ASM, and malabsorption or ascites is present",
+        "Subtype: ASM; Malabsorption or ascites is present",
     ),
 ]
 
@@ -69,6 +113,96 @@ def test_the_readback_says_what_the_condition_says(condition, expected):
 def test_writing_the_tree_back_to_cel_gives_the_same_tree(condition, expected):
     tree = parse_condition(condition)
     assert parse_condition(to_cel(tree)) == tree
+
+
+def _atoms():
+    """Every one-fact condition the builder can write, for every fact and value."""
+    for name, fact in FACTS.items():
+        if fact.kind == "enum":
+            for value in fact.values:
+                yield Is(name, (value,))
+                yield IsNot(name, value)
+            for pair in itertools.combinations(fact.values, 2):
+                yield Is(name, pair)
+                yield Not(Is(name, pair))
+        elif fact.kind == "enum_list":
+            for value in fact.values:
+                yield Has(name, value)
+                yield Not(Has(name, value))
+            yield NonEmpty(name)
+            yield NonEmpty(name, empty=True)
+        elif fact.kind == "bool":
+            yield Flag(name)
+            yield Flag(name, False)
+
+
+def _generated_conditions():
+    atoms = list(_atoms())
+    yield from atoms
+    for pair in itertools.combinations(atoms, 2):
+        yield from (All(pair), Any(pair), Not(All(pair)), Not(Any(pair)))
+    same_value = [Is(name, ("unresponsive",)) for name, fact in FACTS.items() if "unresponsive" in fact.values]
+    for group in (All, Any):
+        yield group(tuple(same_value))
+        yield Not(group(tuple(same_value)))
+        yield All((Is("subtype", ("ISM",)), group(tuple(same_value))))
+
+
+def _v2_readbacks():
+    rules = json.loads(VERSION_TWO_FILE.read_text())["rules"]
+    return [(rule["rule"], readback(rule["condition"])) for rule in rules]
+
+
+def _words(text):
+    return set(re.findall(r"[\w-]+", text.lower()))
+
+
+# A value code a clinician never reads: its label says it otherwise ("not_tried" is "Not tried", "yes" is "Eligible").
+RAW_CODES = {
+    code.lower()
+    for fact in FACTS.values()
+    for code, label in (fact.choices or {}).items()
+    if code.lower() not in _words(label)
+}
+DOUBLE_NEGATIVE = re.compile(r"\b(not|no|neither|nor|none of|other than)\s+(not|no|none|unknown|un\w+)\b", re.I)
+
+
+def test_raw_codes_and_double_negatives_are_what_the_check_looks_for():
+    assert {"not_tried", "yes", "no", "tolerant", "recurrent_anaphylaxis"} <= RAW_CODES
+    assert not {"ism", "sm-ahn", "unresponsive", "flushing"} & RAW_CODES
+    for awkward in ("Transplant (HCT) eligibility is not no", "is not not tried", "KIT D816V is not unknown"):
+        assert DOUBLE_NEGATIVE.search(awkward) or _words(awkward) & RAW_CODES
+
+
+def test_no_readback_has_a_double_negative_or_a_raw_value_code():
+    readings = [text for _, text in _v2_readbacks()]
+    readings += [readback(node) for node in _generated_conditions()]
+    assert len(readings) > 10000
+
+    for text in readings:
+        assert not DOUBLE_NEGATIVE.search(text), text
+        assert not _words(text) & RAW_CODES, text
+
+
+def test_every_v2_rule_reads_back():
+    for rule_id, text in _v2_readbacks():
+        assert text and text[0].isupper(), rule_id
+        assert " is not " not in text, rule_id
+
+
+def test_a_yes_or_no_fact_reads_as_the_builder_offers_it():
+    words = dict(OPERATORS["bool"])
+    for name, fact in FACTS.items():
+        if fact.kind == "bool":
+            assert readback(Flag(name)) == f"{fact.label} {words['yes']}"
+            assert readback(Flag(name, False)) == f"{fact.label} {words['no']}"
+
+
+def test_an_enum_that_can_take_no_value_gets_no_readback():
+    reading = condition_reading('!(hct_eligible in ["yes", "no", "unknown"])')
+
+    assert (reading.ok, reading.text) == (False, "")
+    assert "can never hold" in reading.problem
 
 
 @pytest.mark.parametrize(
@@ -204,7 +338,7 @@ def test_the_guidance_page_reads_conditions_in_words_with_the_cel_behind_details
     client.force_login(clinician)
     html = client.get("/guidance/").content.decode()
 
-    assert '<span class="rule-reading">Subtype is ASM, and transplant (HCT) eligibility is yes</span>' in html
+    assert '<span class="rule-reading">Subtype: ASM; Transplant: eligible</span>' in html
     assert "<summary>Condition as CEL</summary><code>subtype == &quot;ASM&quot; &amp;&amp; hct_eligible" in html
 
 
@@ -218,7 +352,7 @@ def test_the_editor_sees_the_reading_and_a_syntax_error_in_words(client, editor,
     client.force_login(editor)
     change_url = f"/admin/guidance/guidanceversion/{draft.pk}/change/"
     page = client.get(change_url)
-    assert "Subtype is SM-AHN, and transplant (HCT) eligibility is not no" in page.content.decode()
+    assert "Subtype: SM-AHN; Transplant: eligible or unknown / not assessed" in page.content.decode()
 
     data = post_data(page)
     index, _ = inline_form(page, "rules", rule_id="venom-immunotherapy")
@@ -247,11 +381,11 @@ def test_the_diff_reads_a_changed_condition_in_words_word_by_word(client, editor
 
     assert field["name"] == "condition"
     assert field["reading_words"] == [
-        ("equal", "Subtype is"),
-        ("delete", "ASM,"),
-        ("insert", "ASM or SM-AHN,"),
-        ("equal", "and transplant (HCT) eligibility is yes"),
+        ("equal", "Subtype:"),
+        ("delete", "ASM;"),
+        ("insert", "ASM or SM-AHN;"),
+        ("equal", "Transplant: eligible"),
     ]
     client.force_login(editor)
     html = client.get(f"/guidance/diff/{published_version.number}/{draft.number}/").content.decode()
-    assert '<span class="fw-semibold">In words:</span> Subtype is <del>ASM,</del> <ins>ASM or SM-AHN,</ins>' in html
+    assert '<span class="fw-semibold">In words:</span> Subtype: <del>ASM;</del> <ins>ASM or SM-AHN;</ins>' in html

@@ -1,6 +1,8 @@
 """The case vocabulary and its validator: case.schema.json, enforced exactly."""
 
+import dataclasses
 import json
+import re
 
 import pytest
 
@@ -9,6 +11,7 @@ from guidance.facts import (
     CaseValidationError,
     Fact,
     Group,
+    _check_fact,
     facts_in_form_order,
     facts_to_json,
     parse_case_json,
@@ -100,13 +103,30 @@ def test_it_refuses_an_unknown_subtype(subtype):
 def test_it_refuses_an_unknown_symptom_naming_it():
     error = refused({"subtype": "ISM", "symptoms": ["flushing", "sneezing", "itching"]})
 
-    assert error.errors["symptoms"].startswith("'sneezing', 'itching' are not a known symptom")
+    assert error.errors["symptoms"].startswith(
+        "'sneezing', 'itching' are not among the known symptoms and complications; use any of flushing, pruritus"
+    )
 
 
 def test_it_refuses_a_symptom_given_twice():
     error = refused({"subtype": "ISM", "symptoms": ["flushing", "pruritus", "flushing"]})
 
-    assert error.errors == {"symptoms": "lists a symptom more than once."}
+    assert error.errors == {
+        "symptoms": "lists 'flushing' more than once; give each of the symptoms and complications once."
+    }
+
+
+def test_a_list_facts_errors_name_it_by_its_own_label():
+    findings = dataclasses.replace(FACTS["symptoms"], name="findings", label="Imaging findings")
+
+    for value, words in [
+        ("flushing", "must be a list of imaging findings"),
+        (["sneezing"], "'sneezing' is not among the known imaging findings"),
+        (["fracture", "fracture"], "lists 'fracture' more than once; give each of the imaging findings once."),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(words)) as caught:
+            _check_fact(findings, value)
+        assert "symptom" not in str(caught.value)
 
 
 def test_it_refuses_a_field_given_twice_in_json():
@@ -126,9 +146,9 @@ def test_it_refuses_a_field_given_twice_in_json():
         ("serum_tryptase_ng_ml", [25], "a number in ng/mL"),
         ("venom_allergy", "yes", "true or false"),
         ("venom_allergy", 1, "true or false"),
-        ("symptoms", "flushing", "must be a list of symptoms"),
-        ("symptoms", {"flushing": True}, "must be a list of symptoms"),
-        ("symptoms", [["flushing"]], "not a known symptom"),
+        ("symptoms", "flushing", "must be a list of symptoms and complications"),
+        ("symptoms", {"flushing": True}, "must be a list of symptoms and complications"),
+        ("symptoms", [["flushing"]], "['flushing'] is not among the known symptoms and complications"),
         ("antihistamine_response", True, "not a known response"),
         ("nsaid_tolerance", 0, "not a known nsaid"),
         ("subtype", ["ISM"], "not a known subtype"),
