@@ -12,7 +12,13 @@ from audit.services import audit_is_covered, audit_record
 
 from .audit_names import GuidanceAction
 
-GUIDANCE_CONTENT = {"guidance.guidanceversion", "guidance.section", "guidance.paragraph", "guidance.rule"}
+GUIDANCE_CONTENT = {
+    "guidance.guidanceversion",
+    "guidance.section",
+    "guidance.paragraph",
+    "guidance.rule",
+    "guidance.safetyproperty",
+}
 HISTORY_CHANGES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
