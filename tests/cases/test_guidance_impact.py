@@ -208,6 +208,13 @@ def test_the_publish_screen_links_to_the_impact(client, editor, draft):
 
     assert f'hx-get="{impact_url(draft)}"' in html
     assert f'<a href="{impact_url(draft)}">' in html
+    # What the impact compares, which is not what the case list's marking compares.
+    compares = (
+        f"The impact compares the published version with v{draft.number}, "
+        "both evaluated on each stored case's current facts"
+    )
+    assert compares in html
+    assert compares in client.get(impact_url(draft)).content.decode()
 
 
 def test_a_clinician_cannot_reach_the_impact_page(client, clinician, draft):
