@@ -11,6 +11,7 @@ from simple_history.signals import post_create_historical_record
 from audit.services import audit_is_covered, audit_record
 
 from .audit_names import GuidanceAction
+from .history import HISTORY_CHANGES
 
 GUIDANCE_CONTENT = {
     "guidance.guidanceversion",
@@ -19,7 +20,6 @@ GUIDANCE_CONTENT = {
     "guidance.rule",
     "guidance.safetyproperty",
 }
-HISTORY_CHANGES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
 @receiver(post_create_historical_record, dispatch_uid="audit_guidance_edit")

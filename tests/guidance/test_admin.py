@@ -556,6 +556,7 @@ def test_it_shows_field_level_history_of_a_drafts_content(
     assert "provided NSAIDs are known to be tolerated." in html
     assert "<dt>summary</dt>" in html
     assert "Venom immunotherapy helps reduce further episodes of anaphylaxis" in html  # the value before
+    assert "<dt>rule_id</dt>" not in html  # the draft's copies are "created", their fields not listed
     assert "<code>flushing</code>" in html
 
 
