@@ -105,18 +105,6 @@ class LineChange(NamedTuple):
         return line_confirm(self.after)
 
     @property
-    def confirm_added(self):
-        """The items to confirm after the change that were not there before."""
-        before = set(line_confirm(self.before))
-        return [item for item in line_confirm(self.after) if item not in before]
-
-    @property
-    def confirm_removed(self):
-        """The items to confirm before the change that are gone after it."""
-        after = set(line_confirm(self.after))
-        return [item for item in line_confirm(self.before) if item not in after]
-
-    @property
     def source_revised(self):
         """The paragraph's text or the words of it the rule quotes were revised."""
         return line_source(self.before) != line_source(self.after)

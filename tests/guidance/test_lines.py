@@ -62,12 +62,12 @@ def test_a_new_item_to_confirm_is_a_change_of_its_own_not_of_the_source():
     assert compared.confirm_changed == compared.changed and not compared.source_revised_only
     (change,) = compared.changed
     assert change.confirm_changed and not change.source_revised and not change.only_source_revised
-    assert change.confirm_added == ["Check tryptase before acting"] and change.confirm_removed == []
+    assert (change.confirm_before, change.confirm_after) == ((), ("Check tryptase before acting",))
 
 
-def test_items_to_confirm_replaced_say_which_came_and_went():
+def test_items_to_confirm_replaced_are_a_change_even_when_as_many():
     (change,) = lines_compare([line("a", confirm=("x", "y"))], [line("a", confirm=("y", "z"))]).changed
-    assert change.confirm_added == ["z"] and change.confirm_removed == ["x"]
+    assert change.confirm_changed and (change.confirm_before, change.confirm_after) == (("x", "y"), ("y", "z"))
 
 
 def test_a_line_changed_in_every_part_says_so_for_each():
