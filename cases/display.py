@@ -7,9 +7,8 @@ shown is what was saved.
 
 from dataclasses import dataclass, field
 
-from guidance.diff import words_diff
 from guidance.facts import FACTS
-from guidance.lines import line_source, line_wording, lines_compare
+from guidance.lines import lines_compare
 from guidance.markdown import render_markdown
 from guidance.models import Kind
 from guidance.quotes import mark_quote, quote_anchor
@@ -247,45 +246,16 @@ class FactChange:
     after: str
 
 
-@dataclass(frozen=True)
-class LineChange:
-    """One line in two assessments: what its wording became, word by word, and whether its source moved."""
-
-    before: Line
-    after: Line
-    words: list  # [(op, words)]: equal, insert, delete
-    reworded: bool
-    source_revised: bool
-
-
 def assessments_comparison(*, before, after):
-    """Two assessments of a case side by side: the facts that changed (old -> new, in words) and the lines
-    added, removed or changed (with the wording's word-level differences), as re-evaluation counts them."""
+    """Two assessments of a case side by side: the facts that changed (old -> new, in words) and the lines'
+    comparison (guidance.lines), as re-evaluation counts it."""
     facts = []
     for name, fact in FACTS.items():
         old = fact_shown(name, before.facts.get(name, fact.default))
         new = fact_shown(name, after.facts.get(name, fact.default))
         if old.value != new.value:
             facts.append(FactChange(name=name, label=fact.label, before=old.value, after=new.value))
-    changes = lines_compare(before.lines, after.lines)
-    changed = [
-        LineChange(
-            before=old,
-            after=new,
-            words=words_diff(old.summary, new.summary),
-            reworded=line_wording(old) != line_wording(new),
-            source_revised=line_source(old) != line_source(new),
-        )
-        for old, new in changes.changed
-    ]
-    return {
-        "facts": facts,
-        "added": changes.added,
-        "removed": changes.removed,
-        "changed": changed,
-        "unchanged": changes.unchanged,
-        "only_source_changed": changes.only_source_changed,
-    }
+    return {"facts": facts, "lines": lines_compare(before.lines, after.lines)}
 
 
 def _count(number, noun):
@@ -307,7 +277,11 @@ NO_CHANGE = ChangeSummary("No change", changes=False)
 
 
 def changes_summary(changes):
-    """What re-evaluation would change, in a few words: "Would change: +1 caution, \u22121 line" or "No change"."""
+    """What re-evaluation would change, in a few words: "Would change: +1 caution, \u22121 line" or "No change".
+
+    A changed line counts as reworded, and as having its items to confirm changed, when it is so (both
+    when both); as having only its source text revised when it reads the same and asks the same checks.
+    """
     parts = []
     for sign, lines in (("+", changes.added), ("\u2212", changes.removed)):
         cautions = sum(1 for line in lines if line.kind == Kind.CAUTION)
@@ -315,12 +289,12 @@ def changes_summary(changes):
             parts.append(f"{sign}{_count(cautions, 'caution')}")
         if len(lines) - cautions:
             parts.append(f"{sign}{_count(len(lines) - cautions, 'line')}")
-    if changes.changed:
-        reworded = len(changes.reworded)
-        if reworded:
-            parts.append(f"{reworded} reworded")
-        if len(changes.changed) - reworded:
-            parts.append(f"source text of {_count(len(changes.changed) - reworded, 'line')} revised")
+    if changes.reworded:
+        parts.append(f"{len(changes.reworded)} reworded")
+    if changes.confirm_changed:
+        parts.append(f"items to confirm of {_count(len(changes.confirm_changed), 'line')} changed")
+    if changes.source_revised_only:
+        parts.append(f"source text of {_count(len(changes.source_revised_only), 'line')} revised")
     return ChangeSummary(f"Would change: {', '.join(parts)}", changes=True) if parts else NO_CHANGE
 
 

@@ -333,6 +333,11 @@ class FeedbackForm(forms.Form):
         help_text="Never read by the guidance; up to 500 characters.",
     )
 
+    @property
+    def overriding(self):
+        """The post said "Not following": shown again, its folded part is open."""
+        return self.data.get("outcome") == self.Outcome.OVERRIDDEN
+
     def clean(self):
         data = super().clean()
         # "Will follow" shares the line's form with the folded reason: whatever was chosen there is not sent on.

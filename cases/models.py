@@ -174,6 +174,11 @@ class Case(CaseFacts):
         """The case's facts, validated against the vocabulary."""
         return validate_case({name: getattr(self, name) for name in FACTS})
 
+    @property
+    def feedback_not_following(self):
+        """Some line of the latest assessment is not being followed (the reviewer's list marks it)."""
+        return self.feedback_status == FeedbackStatus.NOT_FOLLOWING
+
 
 class CaseLine(models.Model):
     """One line of a case's latest assessment, by rule id and kind.
@@ -300,6 +305,15 @@ class RecommendationFeedback(AppendOnlyModel):
     def __str__(self):
         return f"{self.rule}: {self.get_outcome_display()}"
 
+    @property
+    def overridden(self):
+        return self.outcome == self.Outcome.OVERRIDDEN
+
+    @property
+    def from_web(self):
+        """Given in Mastoweb itself, not by an EHR (whose source is then named with the feedback)."""
+        return self.source == self.Source.WEB
+
 
 class GuidanceImpact(models.Model):
     """What a guidance draft would change for the stored cases, computed in the background (cases.impact).
@@ -347,7 +361,22 @@ class GuidanceImpact(models.Model):
 
     @property
     def progress(self):
-        return round(100 * self.groups_done / len(self.groups)) if self.groups else (100 if self.state == "done" else 0)
+        if self.groups:
+            return round(100 * self.groups_done / len(self.groups))
+        return 100 if self.is_done else 0
+
+    @property
+    def is_running(self):
+        """Queued or under way: its page keeps polling."""
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    @property
+    def is_done(self):
+        return self.state == self.State.DONE
+
+    @property
+    def is_failed(self):
+        return self.state == self.State.FAILED
 
 
 class DashboardCount(models.Model):

@@ -10,7 +10,8 @@ _TRACKED = (
     (Paragraph, "paragraph", ("slug", "title", "text", "order", "section_id")),
     (Rule, "rule", ("rule_id", "paragraph_id", "kind", "summary", "condition", "mentions", "order")),
 )
-_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+# django-simple-history's record types, in words (the audit trail's guidance edits say them the same way).
+HISTORY_CHANGES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,11 @@ class HistoryEntry:
     name: str  # slug or rule id
     action: str  # created / changed / deleted
     changes: tuple  # ((field, before, after), ...)
+
+    @property
+    def changed(self):
+        """An edit of an existing object (not its creation or deletion): its fields are shown before and after."""
+        return self.action == HISTORY_CHANGES["~"]
 
 
 def version_history(version):
@@ -48,7 +54,7 @@ def version_history(version):
                         who=record.history_user,
                         what=what,
                         name=getattr(record, "rule_id", None) or getattr(record, "slug", None) or f"v{record.number}",
-                        action=_TYPES.get(record.history_type, record.history_type),
+                        action=HISTORY_CHANGES.get(record.history_type, record.history_type),
                         changes=changes if record.history_type != "-" else (),
                     )
                 )

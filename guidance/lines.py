@@ -1,9 +1,14 @@
 """One meaning of "the same recommendation line", and one comparison of two sets of lines.
 
 A line is what a clinician reads: its wording (rule, cited paragraph, kind,
-summary) and the source words behind it (the paragraph's text, the words of it
-the rule quotes, the items to confirm). Its reason and the facts it names are
-not part of it: they follow the case, not the guidance.
+summary), the items to confirm before acting, and the source words behind it
+(the paragraph's text, the words of it the rule quotes). Its reason and the
+facts it names are not part of it: they follow the case, not the guidance.
+
+A line kept from one set to the other can change in any of those three parts;
+each changed pair says which (`LineChange`), so no page works it out again. An
+item to confirm is an instruction to the clinician, not source text: a new one
+is never reported as "only the source text changed".
 
 The re-evaluation page, the reviewer's "would change" flag (cases.services and
 cases.impact), the draft's impact on stored cases, publishing's regression
@@ -16,6 +21,10 @@ paragraphs' texts (`lines_sourced`).
 """
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from .diff import words_diff
+from .models import Kind
 
 
 def line_wording(line):
@@ -23,14 +32,19 @@ def line_wording(line):
     return (line.rule, line.paragraph, line.kind, line.summary)
 
 
+def line_confirm(line):
+    """The items to confirm before acting on a line (a line stored before guidance v2 had none)."""
+    return tuple(line.confirm or ())
+
+
 def line_source(line):
-    """The source words behind a line (a line stored before guidance v2 had no quote or items to confirm)."""
-    return (line.paragraph_text, line.quote or "", tuple(line.confirm or ()))
+    """The source words behind a line (a line stored before guidance v2 had no quote)."""
+    return (line.paragraph_text, line.quote or "")
 
 
 def line_identity(line):
     """Everything a reader sees of a line: two lines with equal identities read the same."""
-    return line_wording(line) + line_source(line)
+    return (*line_wording(line), line_confirm(line), *line_source(line))
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,10 @@ class SourcedLine:
     confirm: tuple
     paragraph_text: str
 
+    @property
+    def kind_label(self):
+        return Kind(self.kind).label
+
 
 def lines_sourced(recommendations, texts):
     """Engine recommendations as comparable lines; `texts` maps a paragraph slug to its text."""
@@ -54,12 +72,60 @@ def lines_sourced(recommendations, texts):
     ]
 
 
+class LineChange(NamedTuple):
+    """One line in both sets, `before` and `after`, and which of its parts changed (any of them, together)."""
+
+    before: object
+    after: object
+
+    @property
+    def reworded(self):
+        """Its wording moved: rule's summary, kind or cited paragraph."""
+        return line_wording(self.before) != line_wording(self.after)
+
+    @property
+    def kind_changed(self):
+        return self.before.kind != self.after.kind
+
+    @property
+    def confirm_changed(self):
+        """The items to confirm before acting were added, removed or reworded."""
+        return line_confirm(self.before) != line_confirm(self.after)
+
+    @property
+    def paragraph_changed(self):
+        return self.before.paragraph != self.after.paragraph
+
+    @property
+    def confirm_before(self):
+        return line_confirm(self.before)
+
+    @property
+    def confirm_after(self):
+        return line_confirm(self.after)
+
+    @property
+    def source_revised(self):
+        """The paragraph's text or the words of it the rule quotes were revised."""
+        return line_source(self.before) != line_source(self.after)
+
+    @property
+    def only_source_revised(self):
+        """The line reads the same and asks the same checks; only the source words behind it moved."""
+        return not self.reworded and not self.confirm_changed
+
+    @property
+    def words(self):
+        """The summary's word-level differences, [(op, words)], as the word diff include shows them."""
+        return words_diff(self.before.summary, self.after.summary)
+
+
 @dataclass(frozen=True)
 class LinesComparison:
-    """Lines added, removed, changed (before, after) and unchanged, from old to new.
+    """Lines added, removed, changed (LineChange: before, after) and unchanged, from old to new.
 
-    A line is changed when its rule stays and its wording or its source words
-    do not; a line whose rule is gone or new is removed or added.
+    A line is changed when its rule stays and its wording, its items to confirm
+    or its source words do not; a line whose rule is gone or new is removed or added.
     """
 
     added: list = field(default_factory=list)
@@ -74,13 +140,28 @@ class LinesComparison:
 
     @property
     def reworded(self):
-        """The changed pairs whose wording moved (the others kept it and had their source revised)."""
-        return [(before, after) for before, after in self.changed if line_wording(before) != line_wording(after)]
+        """The changed pairs whose wording moved."""
+        return [change for change in self.changed if change.reworded]
+
+    @property
+    def confirm_changed(self):
+        """The changed pairs whose items to confirm changed."""
+        return [change for change in self.changed if change.confirm_changed]
+
+    @property
+    def source_revised_only(self):
+        """The changed pairs that read the same and ask the same checks, with their source words revised."""
+        return [change for change in self.changed if change.only_source_revised]
 
     @property
     def only_source_changed(self):
-        """The same lines, with only the source text behind some of them revised."""
-        return not self.added and not self.removed and bool(self.changed) and not self.reworded
+        """The same lines asking the same checks, with only the source text behind some of them revised."""
+        return (
+            not self.added
+            and not self.removed
+            and bool(self.changed)
+            and all(change.only_source_revised for change in self.changed)
+        )
 
     @property
     def rules(self):
@@ -102,11 +183,11 @@ def lines_compare(old, new):
         before = old_wordings.get(line_wording(line))
         if before is None:
             if line.rule in removed_by_rule:
-                comparison.changed.append((removed_by_rule.pop(line.rule), line))
+                comparison.changed.append(LineChange(removed_by_rule.pop(line.rule), line))
             else:
                 comparison.added.append(line)
-        elif line_source(before) != line_source(line):
-            comparison.changed.append((before, line))
+        elif line_identity(before) != line_identity(line):
+            comparison.changed.append(LineChange(before, line))
         else:
             comparison.unchanged.append(line)
     comparison.removed.extend(removed_by_rule.values())

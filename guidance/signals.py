@@ -11,9 +11,15 @@ from simple_history.signals import post_create_historical_record
 from audit.services import audit_is_covered, audit_record
 
 from .audit_names import GuidanceAction
+from .history import HISTORY_CHANGES
 
-GUIDANCE_CONTENT = {"guidance.guidanceversion", "guidance.section", "guidance.paragraph", "guidance.rule"}
-HISTORY_CHANGES = {"+": "created", "~": "changed", "-": "deleted"}
+GUIDANCE_CONTENT = {
+    "guidance.guidanceversion",
+    "guidance.section",
+    "guidance.paragraph",
+    "guidance.rule",
+    "guidance.safetyproperty",
+}
 
 
 @receiver(post_create_historical_record, dispatch_uid="audit_guidance_edit")

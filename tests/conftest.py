@@ -33,15 +33,18 @@ def _tasks_run_immediately(settings):
 @pytest.fixture(autouse=True)
 def _guidance_read_afresh():
     # Each process keeps the current guidance version it read (guidance/selectors.py),
-    # each frozen version compiled (guidance/evaluation.py) and each published version's
-    # rendered page (guidance/views.py). Tests roll back and restore databases, so a
+    # each frozen version compiled (guidance/evaluation.py), each published version's
+    # rendered page (guidance/views.py) and the marking's comparison with the version
+    # it marks cases for (cases/marking.py). Tests roll back and restore databases, so a
     # version id and publication time can come back with other content, which no
     # deployment does; each test starts with none of them kept.
+    from cases import marking
     from guidance import evaluation, selectors, views
 
     selectors.guidance_current_forget()
     evaluation.evaluation_cache_clear()
     views.articles_forget()
+    marking.comparisons_forget()
 
 
 @pytest.fixture

@@ -84,6 +84,28 @@ def test_when_only_the_source_text_changed_it_says_so_here_and_on_reevaluation(
     assert "The source text behind this line was revised." in compare
 
 
+def _confirm_more(draft):
+    rule = Rule.objects.get(version=draft, rule_id="h1-for-cutaneous-symptoms")
+    rule.confirm = [*rule.confirm, "Check the serum tryptase before acting"]
+    rule.save()
+
+
+def test_a_new_item_to_confirm_is_shown_as_such_not_as_source_text(client, clinician, editor, published_version):
+    case = make_case(clinician, subtype="ISM", symptoms=["flushing"])
+    publish_revision(user=editor, revise=_confirm_more)
+    case_reassess(case=case, user=clinician)
+    client.force_login(clinician)
+
+    html = client.get(reverse("cases:compare", args=[case.pk])).content.decode()
+    assert "Only the source text changed" not in html
+    assert "What to check before acting changed for 1 line" in html
+    changed = html[html.index('data-change="changed" data-rule="h1-for-cutaneous-symptoms"') :]
+    changed = changed[: changed.index("</li>")]
+    assert "Check the serum tryptase before acting</ins>" in changed
+    assert "Check the serum tryptase" not in changed[: changed.index("<ins data-confirm-after>")]
+    assert "data-source-revised" not in changed
+
+
 def test_with_one_assessment_there_is_nothing_to_compare(client, clinician, published_version):
     case = make_case(clinician, subtype="ISM")
     client.force_login(clinician)

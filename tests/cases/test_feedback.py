@@ -136,6 +136,24 @@ def test_another_clinician_gets_404_and_reviewers_and_editors_403(client, outsid
     assert not RecommendationFeedback.objects.exists()
 
 
+def test_feedback_from_an_ehr_names_its_source_and_web_feedback_does_not(client, clinician, case):
+    assessment = case.assessments.get()
+    feedback_record(assessment=assessment, rule=OTHER_RULE, user=clinician, outcome="accepted")
+    RecommendationFeedback.objects.create(
+        assessment=assessment,
+        rule=RULE,
+        guidance_version=assessment.guidance_version,
+        outcome=RecommendationFeedback.Outcome.OVERRIDDEN,
+        reason=RecommendationFeedback.Reason.PATIENT_DECLINED,
+        source=RecommendationFeedback.Source.CDS_HOOKS,
+    )
+    client.force_login(clinician)
+    html = client.get(case.get_absolute_url()).content.decode()
+    assert ", EHR (CDS Hooks))" in line_of(html, RULE)
+    assert "(EHR user, " in line_of(html, RULE)
+    assert "Mastoweb)" not in line_of(html, OTHER_RULE) and "CDS Hooks" not in line_of(html, OTHER_RULE)
+
+
 def test_reviewers_read_feedback_beside_each_assessment_without_forms(client, clinician, reviewer, case):
     first = case.assessments.get()
     feedback_record(assessment=first, rule=RULE, user=clinician, outcome="overridden", reason="contraindicated")

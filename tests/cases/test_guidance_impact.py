@@ -195,6 +195,7 @@ def test_a_running_comparison_polls_and_a_stalled_one_can_be_resumed(client, edi
 
     html = client.get(impact_url(draft), headers={"HX-Request": "true"}).content.decode()
 
+    assert result.is_running and not result.is_failed
     assert 'hx-trigger="every 2s"' in html
     assert "Resume the comparison" in html
 
@@ -208,6 +209,13 @@ def test_the_publish_screen_links_to_the_impact(client, editor, draft):
 
     assert f'hx-get="{impact_url(draft)}"' in html
     assert f'<a href="{impact_url(draft)}">' in html
+    # What the impact compares, which is not what the case list's marking compares.
+    compares = (
+        f"The impact compares the published version with v{draft.number}, "
+        "both evaluated on each stored case's current facts"
+    )
+    assert compares in html
+    assert compares in client.get(impact_url(draft)).content.decode()
 
 
 def test_a_clinician_cannot_reach_the_impact_page(client, clinician, draft):
@@ -215,10 +223,15 @@ def test_a_clinician_cannot_reach_the_impact_page(client, clinician, draft):
     assert client.get(impact_url(draft)).status_code == 302  # to the admin login
 
 
-def test_a_draft_whose_rules_cannot_run_gets_a_failed_comparison_that_says_why(draft, editor):
+@pytest.mark.usefixtures("_no_two_factor_step")
+def test_a_draft_whose_rules_cannot_run_gets_a_failed_comparison_that_says_why(client, draft, editor):
     Rule.objects.filter(version=draft, rule_id="venom-immunotherapy").update(condition='subtype == "ISM" &&')
 
     result = impact.impact_start(version=draft, user=editor)
 
     assert result.state == "failed"
+    assert result.is_failed and not result.is_running and not result.is_done
     assert "A rule cannot be used" in result.error
+    client.force_login(editor)
+    html = client.get(impact_url(draft)).content.decode()
+    assert '<p class="errornote">The comparison failed: A rule cannot be used' in html

@@ -199,3 +199,22 @@ def test_a_case_reassessed_while_its_chunk_is_compared_keeps_its_new_assessment(
 
     case = Case.objects.get(pk=changing)
     assert (case.assessed_version, case.checked_version, case.would_change) == (4, 4, False)
+
+
+def test_a_worker_keeps_its_comparison_from_chunk_to_chunk_until_told_to_forget_it(seeded, monkeypatch):
+    built = []
+
+    class Counted(marking.Comparison):
+        def __init__(self, version):
+            built.append(version.pk)
+            super().__init__(version)
+
+    monkeypatch.setattr(marking, "Comparison", Counted)
+    monkeypatch.setattr(marking, "CHUNK_CASES", 7)
+    marking.cases_mark_chunk.enqueue(seeded.pk)
+    marking.cases_mark_chunk.enqueue(seeded.pk)
+    assert built == [seeded.pk]
+    assert Case.objects.filter(checked_version=seeded.number).count() == 14
+    marking.comparisons_forget()
+    marking.cases_mark_chunk.enqueue(seeded.pk)
+    assert built == [seeded.pk, seeded.pk]

@@ -80,9 +80,43 @@ def test_it_shows_what_would_change_for_this_patient(client, clinician, editor, 
     assert reworded[0].summary == "H1 antihistamines to prevent flushing and itching"
     assert reworded[1].summary.startswith("Second-generation")
     html = response.content.decode()
-    assert 'data-change="added" data-paragraph="flushing" data-kind="info"' in html
-    assert 'data-change="removed" data-paragraph="antihistamines"' in html
+    assert 'data-change="added" data-rule="flushing-triggers" data-paragraph="flushing" data-kind="info"' in html
+    assert 'data-change="removed" data-rule="h2-for-gastrointestinal-symptoms" data-paragraph="antihistamines"' in html
+    assert "data-only-source-changed" not in html and "data-confirm-changed" not in html
     assert case.assessments.count() == 1  # looking changes nothing
+
+
+CHECK = "Check the serum tryptase before acting"
+
+
+def _confirm_more(draft):
+    """v3: the line this case gets from h1-for-cutaneous-symptoms gains an item to confirm, nothing else."""
+    rule = Rule.objects.get(version=draft, rule_id="h1-for-cutaneous-symptoms")
+    rule.confirm = [*rule.confirm, CHECK]
+    rule.save()
+
+
+def test_a_new_item_to_confirm_is_shown_old_and_new_not_as_source_text(client, clinician, editor, case):
+    before = next(line for line in case.assessments.get().lines if line.rule == "h1-for-cutaneous-symptoms")
+    publish_revision(user=editor, revise=_confirm_more)
+    client.force_login(clinician)
+    response = client.get(reverse("cases:reassess", args=[case.pk]))
+    changes = response.context["changes"]
+    (change,) = changes.changed
+    assert change.confirm_changed and not change.reworded and not change.source_revised
+    assert not changes.only_source_changed
+    html = response.content.decode()
+    assert "data-only-source-changed" not in html
+    assert "What to check before acting changed for 1 line" in html
+    item = html[html.index('data-change="changed" data-rule="h1-for-cutaneous-symptoms"') :]
+    item = item[: item.index("</li>")]
+    assert f"<ins data-confirm-after>{'; '.join([*before.confirm, CHECK])}</ins>" in item
+    assert f"<del data-confirm-before>{'; '.join(before.confirm) or 'nothing to check'}</del>" in item
+    assert "data-source-revised" not in item
+
+    listing = client.get(reverse("cases:list")).content.decode()
+    assert "Would change: items to confirm of 1 line changed</a>" in listing
+    assert "source text" not in listing
 
 
 def test_confirming_saves_a_new_assessment_under_the_new_version(client, clinician, editor, case):

@@ -103,7 +103,7 @@ def test_columns_count_cautions_and_recommendations_and_show_feedback(client, re
     html = _review(client).content.decode()
     assert f'<td data-label="Cautions" class="text-end" data-cautions>{row.caution_count}</td>' in html
     assert f'<td data-label="Recommendations" class="text-end" data-lines>{len(lines)}</td>' in html
-    assert 'data-feedback="not_following"' in html
+    assert 'data-feedback="not_following"><span class="badge feedback-overridden">Some not followed</span>' in html
     assert f'<a href="{reverse("cases:review_detail", args=[case.pk])}">{case.label}</a>' in html
 
 

@@ -365,7 +365,11 @@ def test_it_refuses_to_publish_regression_changes_without_confirmation(client, e
     removed = next(change.removed for change in response.context["changes"] if change.name == "ISM osteoporosis")
     assert [r.rule for r in removed] == ["calcium-and-vitamin-d"]
     assert "<h3>ISM osteoporosis</h3>" in response.text
-    assert f"<del>\N{MINUS SIGN} {removed[0].kind}: {escape(removed[0].summary)}</del>" in response.text
+    item = response.text[response.text.index('data-change="removed" data-rule="calcium-and-vitamin-d"') :]
+    item = item[: item.index("</li>")]
+    # The kind in words, as clinicians read it, not its code.
+    assert f"{removed[0].kind_label}</span> <del>{escape(removed[0].summary)}</del>" in item
+    assert f"{removed[0].kind}:" not in item
     assert "confirm_changes" in response.context["form"].errors
     assert escape(CHANGE_NOTE) in response.text  # the editor's note is kept
 
@@ -552,6 +556,7 @@ def test_it_shows_field_level_history_of_a_drafts_content(
     assert "provided NSAIDs are known to be tolerated." in html
     assert "<dt>summary</dt>" in html
     assert "Venom immunotherapy helps reduce further episodes of anaphylaxis" in html  # the value before
+    assert "<dt>rule_id</dt>" not in html  # the draft's copies are "created", their fields not listed
     assert "<code>flushing</code>" in html
 
 

@@ -43,13 +43,41 @@ def test_the_same_rule_with_other_wording_is_changed_not_added(edit):
 
 @pytest.mark.parametrize(
     "edit",
-    [{"text": "Revised source."}, {"quote": "Revised"}, {"confirm": ("check the dose",)}],
-    ids=["paragraph text", "quote", "confirm"],
+    [{"text": "Revised source."}, {"quote": "Revised"}],
+    ids=["paragraph text", "quote"],
 )
 def test_the_same_line_with_other_source_words_is_changed_by_its_source_only(edit):
     compared = lines_compare([line("a"), line("b")], [line("a", **edit), line("b")])
     assert rules(compared) == ([], [], ["a"])
-    assert compared.only_source_changed and not compared.reworded
+    assert compared.only_source_changed and not compared.reworded and not compared.confirm_changed
+    (change,) = compared.changed
+    assert change.source_revised and change.only_source_revised
+    assert not change.reworded and not change.confirm_changed
+
+
+def test_a_new_item_to_confirm_is_a_change_of_its_own_not_of_the_source():
+    compared = lines_compare([line("a"), line("b")], [line("a", confirm=("Check tryptase before acting",)), line("b")])
+    assert rules(compared) == ([], [], ["a"])
+    assert compared.changes and not compared.only_source_changed and not compared.reworded
+    assert compared.confirm_changed == compared.changed and not compared.source_revised_only
+    (change,) = compared.changed
+    assert change.confirm_changed and not change.source_revised and not change.only_source_revised
+    assert (change.confirm_before, change.confirm_after) == ((), ("Check tryptase before acting",))
+
+
+def test_items_to_confirm_replaced_are_a_change_even_when_as_many():
+    (change,) = lines_compare([line("a", confirm=("x", "y"))], [line("a", confirm=("y", "z"))]).changed
+    assert change.confirm_changed and (change.confirm_before, change.confirm_after) == (("x", "y"), ("y", "z"))
+
+
+def test_a_line_changed_in_every_part_says_so_for_each():
+    edit = {"summary": "Do it now", "confirm": ("x",), "text": "Revised source."}
+    (change,) = lines_compare([line("a")], [line("a", **edit)]).changed
+    assert change.reworded and change.confirm_changed and change.source_revised
+    assert not change.only_source_revised
+    before, after = change
+    assert (before.summary, after.summary) == ("Do it", "Do it now")
+    assert ("insert", "now") in [(op, words.strip()) for op, words in change.words]
 
 
 def test_reason_and_facts_are_not_part_of_a_line():
@@ -63,6 +91,7 @@ def test_a_line_stored_before_v2_reads_with_no_quote_and_nothing_to_confirm():
     stored = line("a", quote=None, confirm=None)
     assert not lines_compare([stored], [line("a", quote="", confirm=())]).changes
     assert lines_compare([stored], [line("a", quote="Source.")]).only_source_changed
+    assert lines_compare([stored], [line("a", quote="", confirm=("x",))]).confirm_changed
 
 
 def test_engine_recommendations_compare_with_their_paragraph_texts():

@@ -61,8 +61,8 @@ def test_the_draft_and_the_published_version_differ_exactly_as_the_engine_says(
     assert rules_in(html, "draft-heading") == draft_rules
     assert rules_in(html, "current-heading") == current_rules
     changes = html.split('id="case-changes"')[1].split("</ul>")[0]
-    added = set(re.findall(r'class="line-added">.*?<code>([^<]+)</code>', changes))
-    removed = set(re.findall(r'class="line-removed">.*?<code>([^<]+)</code>', changes))
+    added = set(re.findall(r'data-change="added" data-rule="([^"]+)"', changes))
+    removed = set(re.findall(r'data-change="removed" data-rule="([^"]+)"', changes))
     assert (added, removed) == (draft_rules - current_rules, current_rules - draft_rules)
 
 

@@ -6,9 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from guidance.loading import SOURCE_FILE, parse_source
-from guidance.models import GuidanceVersion, Paragraph, Rule
+from guidance.models import GuidanceVersion, Paragraph, Rule, SafetyProperty
 from guidance.publishing import draft_create, draft_publish
 from guidance.selectors import guidance_current_invalidate
 from tests.review import approved
@@ -369,3 +370,21 @@ def test_healthz_is_503_when_no_version_is_published(client, published_version):
 
     assert response.status_code == 503
     assert response.json()["guidance"] == "none published"
+
+
+def test_the_diff_shows_a_safety_property_changed_field_by_field(client, clinician, editor, published_version):
+    draft = make_draft(published_version, editor)
+    prop = SafetyProperty.objects.filter(version=draft).first()
+    before = prop.statement
+    prop.statement = "Reworded: " + before
+    prop.save()
+    publish(draft, editor)
+    client.force_login(clinician)
+
+    html = client.get(reverse("guidance:diff", args=[2, 3])).content.decode()
+
+    assert f"<code>{prop.property_id}</code>" in html
+    assert (
+        f'<tr><th scope="row">statement</th><td><del>{escape(before)}</del></td>'
+        f"<td><ins>{escape(prop.statement)}</ins></td></tr>"
+    ) in html

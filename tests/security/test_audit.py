@@ -20,7 +20,7 @@ from audit.views import DAMAGED_CURSOR
 from cases.audit_names import CaseAction
 from guidance import publishing
 from guidance.audit_names import GuidanceAction
-from guidance.models import Paragraph
+from guidance.models import Paragraph, SafetyProperty
 from mastoweb.paging import cursor_encode
 from tests.review import approved
 
@@ -179,6 +179,22 @@ def test_it_records_an_edit_of_a_draft_with_the_fields_changed(editor, published
     assert edited.details["version_id"] == draft.pk
     # The edit points at the field-level history record.
     assert paragraph.history.get(history_id=edited.details["history_id"]).text.endswith("An added sentence.")
+
+
+def test_it_records_an_edit_of_a_drafts_safety_property_like_any_content_edit(editor, published_version):
+    draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
+    assert events(GuidanceAction.GUIDANCE_DRAFT_EDITED) == []  # the copy is part of the draft's creation
+    prop = SafetyProperty.objects.filter(version=draft).first()
+    prop.statement = "Reworded: " + prop.statement
+    prop._history_user = editor
+    prop.save()
+
+    (edited,) = events(GuidanceAction.GUIDANCE_DRAFT_EDITED)
+    assert edited.actor == editor
+    assert (edited.object_type, edited.object_id) == ("guidance.safetyproperty", str(prop.pk))
+    assert (edited.details["change"], edited.details["fields"]) == ("changed", ["statement"])
+    assert edited.details["version_id"] == draft.pk
+    assert prop.history.get(history_id=edited.details["history_id"]).statement.startswith("Reworded: ")
 
 
 def test_the_draft_copy_keeps_a_history_record_of_every_rule(editor, published_version):
