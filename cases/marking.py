@@ -2,7 +2,8 @@
 
 A case last assessed under an older version "would change" when re-evaluation
 under the new version would show other lines than its latest assessment
-(added, removed, reworded, or their source text revised), as the
+(added, removed, reworded, other items to confirm, or their source text
+revised), as the
 re-evaluation page says (`lines_would_change`).
 
 Which lines a version shows depends only on which of its rules fire, which
