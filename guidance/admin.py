@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -381,11 +381,9 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_view_or_change_permission(request, version):
             raise PermissionDenied
-        paragraph = get_object_or_404(
-            Paragraph.objects.select_related("section", "version").prefetch_related("rules"),
-            pk=paragraph_pk,
-            version=version,
-        )
+        paragraph = selectors.paragraph_in_version(version=version, pk=paragraph_pk)
+        if paragraph is None:
+            raise Http404("No such paragraph in this version.")
         can_edit = version.is_draft and request.user.has_perm("guidance.change_paragraph")
         if request.method == "POST" and not can_edit:
             raise PermissionDenied
@@ -397,7 +395,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             publishing.draft_review_refresh(draft=version, user=request.user)
             self.message_user(request, f"Saved paragraph {paragraph.slug}.", messages.SUCCESS)
             return redirect(request.path)
-        paragraphs = list(version.paragraphs.order_by("section__order", "order", "pk").values_list("pk", "slug"))
+        paragraphs = selectors.paragraphs_in_order(version=version)
         index = next(i for i, (pk, _) in enumerate(paragraphs) if pk == paragraph.pk)
         rules = list(paragraph.rules.all())
         context = {
@@ -425,7 +423,9 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not (version.is_draft and request.user.has_perm("guidance.change_rule")):
             raise PermissionDenied
-        rule = get_object_or_404(Rule.objects.select_related("paragraph"), pk=rule_pk, version=version)
+        rule = selectors.rule_in_version(version=version, pk=rule_pk)
+        if rule is None:
+            raise Http404("No such rule in this version.")
         mode = request.POST.get("mode") or request.GET.get("mode") or "builder"
         if request.method == "POST" and mode == "cel":
             builder, condition, problem = None, request.POST.get("condition", ""), None
@@ -587,7 +587,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             "changes": changes,
             "proofs": proofs,
             "proofs_fail": any(not proof.holds for proof in proofs),
-            "regression_case_count": RegressionCase.objects.filter(guideline_id=draft.guideline_id).count(),
+            "regression_case_count": selectors.regression_case_count(guideline_id=draft.guideline_id),
             "form": form,
             "review": publishing.draft_review_status(draft),
             "can_submit": super().has_change_permission(request, draft),

@@ -204,6 +204,11 @@ def _context(facts, names, extra=None):
     return cel.Context(context)
 
 
+def condition_holds(program, names, facts, extra=None):
+    """Whether a compiled condition reading the facts `names` (and the variables in `extra`) is true for the facts."""
+    return program.execute(_context(facts, names, extra)) is True
+
+
 def compile_rule(spec):
     """Compile and check one rule; raise ConditionError with an editor's message."""
     if spec.kind not in KINDS:

@@ -7,6 +7,7 @@ from django.utils.functional import cached_property
 from .conditions import ConditionSyntaxError, parse_condition
 from .models import Paragraph, Rule, SafetyProperty
 from .quotes import quote_in_text
+from .selectors import paragraph_slugs_published
 
 
 class SameVersionFormSet(BaseInlineFormSet):
@@ -39,11 +40,7 @@ class ParagraphFormSet(SameVersionFormSet):
     @cached_property
     def _published_slugs(self):
         # Once per formset, not once per paragraph form.
-        return set(
-            Paragraph.objects.filter(version__guideline_id=self.instance.guideline_id)
-            .exclude(version__status="draft")
-            .values_list("slug", flat=True)
-        )
+        return paragraph_slugs_published(guideline_id=self.instance.guideline_id)
 
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "published_slugs": self._published_slugs}
@@ -298,11 +295,7 @@ class ParagraphForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         instance = self.instance
         if published_slugs is None and instance.pk and instance.version_id:
-            published_slugs = set(
-                Paragraph.objects.filter(version__guideline_id=instance.version.guideline_id)
-                .exclude(version__status="draft")
-                .values_list("slug", flat=True)
-            )
+            published_slugs = paragraph_slugs_published(guideline_id=instance.version.guideline_id)
         if instance.pk and instance.slug in (published_slugs or ()):
             self.fields["slug"].disabled = True
             self.fields["slug"].help_text = "Published in an earlier version: links and past assessments cite it."
