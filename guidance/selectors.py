@@ -127,6 +127,12 @@ def guidance_version_by_number(*, number, slug=None, frozen_only=False):
     return versions.select_related("guideline", *VERSION_PEOPLE).filter(number=number).first()
 
 
+def guidance_current_with_people(*, slug=None):
+    """The published version with its people, read from the database in one query (its own page), or None."""
+    published = guidance_versions(slug=slug).filter(status=GuidanceVersion.Status.PUBLISHED)
+    return published.select_related("guideline", *VERSION_PEOPLE).first()
+
+
 def guidance_version_by_pk(pk):
     """A version of any guideline by primary key, with its guideline, or None (the editor's workbench pages)."""
     return GuidanceVersion.objects.select_related("guideline").filter(pk=pk).first()

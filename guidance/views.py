@@ -14,6 +14,7 @@ from .models import GuidanceVersion
 from .selectors import (
     guidance_current,
     guidance_current_uncached,
+    guidance_current_with_people,
     guidance_version_by_number,
     guidance_versions,
     version_sections,
@@ -66,10 +67,10 @@ def _render_version(request, version):
 @login_required
 @require_GET
 def current(request):
-    published = guidance_current()
-    if published is None:
+    version = guidance_current_with_people()
+    if version is None:
         raise Http404("No guidance has been published yet.")
-    return _render_version(request, guidance_version_by_number(number=published.number))
+    return _render_version(request, version)
 
 
 @login_required
