@@ -67,6 +67,13 @@ def assessment_latest(*, case):
     return case_assessments(case=case).first()
 
 
+def guidance_newer_than(*, assessment, current):
+    """The published version `current` if it came after the one the assessment was made under, else None."""
+    if current is not None and current.number > assessment.guidance_version.number:
+        return current
+    return None
+
+
 def assessment_next(*, assessment):
     """The assessment of the same case that came right after this one (None for the latest)."""
     return (

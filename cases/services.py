@@ -20,7 +20,7 @@ from . import marking, rollup, snapshot
 from .audit_names import CaseAction
 from .display import case_differences, lines_from_recommendations
 from .models import Assessment, Case, CaseLine, FeedbackStatus, RecommendationFeedback, label_sort_key
-from .selectors import assessment_latest, feedback_latest_by_rule
+from .selectors import assessment_latest, assessment_next, feedback_latest_by_rule
 
 
 class NoGuidanceError(LookupError):
@@ -224,18 +224,26 @@ class FeedbackError(ValueError):
         super().__init__(" ".join(f"{field}: {message}" for field, message in self.errors.items()))
 
 
+FEEDBACK_NOT_LATEST = (
+    "This assessment has been replaced by a newer one; feedback goes on the lines of the latest assessment."
+)
+
+
 @transaction.atomic
 def feedback_record(*, assessment, rule, user, outcome, reason="", comment=""):
-    """Append the clinician's feedback on one line of an assessment (never changes earlier feedback).
+    """Append the clinician's feedback on one line of the case's latest assessment (never changes earlier feedback).
 
     Only the case's own clinician gives it (views check access first; this is
-    the model's rule too). A line is named by its rule id and must be one the
-    assessment showed; "Not following" needs a reason, "Will follow" takes none.
+    the model's rule too). An older assessment keeps the feedback it had. A
+    line is named by its rule id and must be one the assessment showed; "Not
+    following" needs a reason, "Will follow" takes none.
     """
     Outcome, Reason = RecommendationFeedback.Outcome, RecommendationFeedback.Reason  # noqa: N806
     errors = {}
     if assessment.case.created_by_id != user.pk:
         errors["assessment"] = "Only the clinician who owns the case gives feedback on its lines."
+    elif assessment_next(assessment=assessment) is not None:
+        errors["assessment"] = FEEDBACK_NOT_LATEST
     if rule not in {line.rule for line in assessment.lines}:
         errors["rule"] = "This assessment shows no such line."
     if outcome not in Outcome.values:

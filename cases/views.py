@@ -211,7 +211,7 @@ def _assessment_page(request, case, assessment, *, history=None, superseded_by=N
         "glance": lines_glance(lines),
         "facts": facts_shown(assessment.facts),
         "facts_line": facts_line(assessment.facts),
-        "newer_guidance": current if current and current.number > assessment.guidance_version.number else None,
+        "newer_guidance": selectors.guidance_newer_than(assessment=assessment, current=current),
         "history": history,
         "can_change": can_change,
         "feedback_panel": panel,
@@ -293,11 +293,6 @@ def case_reassess(request, case_id):
     return render(request, "cases/case_reassess.html", context)
 
 
-FEEDBACK_NOT_LATEST = (
-    "This assessment has been replaced by a newer one; feedback goes on the lines of the latest assessment."
-)
-
-
 @login_required
 @require_POST
 def assessment_feedback(request, case_id, assessment_id):
@@ -313,13 +308,10 @@ def assessment_feedback(request, case_id, assessment_id):
         raise Http404
     form = FeedbackForm(request.POST)
     if form.is_valid():
-        if assessment.pk != history[0].pk:
-            form.add_error(None, FEEDBACK_NOT_LATEST)
-        else:
-            try:
-                services.feedback_record(assessment=assessment, user=request.user, **form.cleaned_data)
-            except services.FeedbackError as refused:
-                form.add_service_errors(refused.errors)
+        try:
+            services.feedback_record(assessment=assessment, user=request.user, **form.cleaned_data)
+        except services.FeedbackError as refused:
+            form.add_service_errors(refused.errors)
     saved = not form.errors
     rule = form.data.get("rule", "")
     line = next((line for line in assessment.lines if line.rule == rule), None)

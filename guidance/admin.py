@@ -24,7 +24,7 @@ from mastoweb.admin import ReadOnlyModelAdmin
 from . import publishing, selectors
 from .conditions import condition_reading, parse_condition, to_builder
 from .diff import version_diff
-from .engine import ConditionError, EvaluationError
+from .engine import ConditionError, EvaluationError, cel_parses
 from .forms import (
     ConditionBuilder,
     ParagraphForm,
@@ -391,8 +391,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         text = request.POST.get("text", paragraph.text) if request.method == "POST" else paragraph.text
         previewing = request.htmx or "preview" in request.POST
         if request.method == "POST" and not previewing and form.is_valid():
-            form.save()
-            publishing.draft_review_refresh(draft=version, user=request.user)
+            publishing.paragraph_update(paragraph=paragraph, user=request.user, **form.cleaned_data)
             self.message_user(request, f"Saved paragraph {paragraph.slug}.", messages.SUCCESS)
             return redirect(request.path)
         paragraphs = selectors.paragraphs_in_order(version=version)
@@ -445,7 +444,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 # A syntax error is explained by the reading below, in words; the
                 # engine's own checks (values, fact names) speak for themselves.
-                syntax = reading is not None and not reading.ok and "not valid CEL" in " ".join(exc.messages)
+                syntax = reading is not None and not reading.ok and not cel_parses(condition)
                 problem = "The condition was not saved." if syntax else "; ".join(exc.messages)
             else:
                 self.message_user(request, f"Saved the condition of {rule.rule_id}.", messages.SUCCESS)

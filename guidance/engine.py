@@ -223,6 +223,16 @@ def compile_rule(spec):
     return CompiledRule(spec=spec, program=program, variables=variables, literals=frozenset(literals))
 
 
+def cel_parses(source):
+    """Whether the condition is valid CEL at all (its facts and values unchecked): a syntax error is explained
+    in words by guidance.conditions, the engine's other refusals speak for themselves."""
+    try:
+        cel.compile(source)
+    except (ValueError, RuntimeError):
+        return False
+    return True
+
+
 def compile_condition(source, *, names=(), values=frozenset(), values_hint=""):
     """Compile a CEL condition over the case facts and check it against the vocabulary.
 

@@ -5,6 +5,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
 
 from .conditions import ConditionSyntaxError, parse_condition
+from .engine import cel_parses
 from .models import Paragraph, Rule, SafetyProperty
 from .quotes import quote_in_text
 from .selectors import paragraph_slugs_published
@@ -101,7 +102,7 @@ class RuleForm(forms.ModelForm):
         super()._post_clean()
         # The CEL parser's own words are for programmers: when the condition is not
         # valid CEL, say what is wrong in words and mark where.
-        if any("not valid CEL" in error for error in self.errors.get("condition", ())):
+        if "condition" in self.errors and not cel_parses(self.instance.condition):
             try:
                 parse_condition(self.instance.condition)
             except ConditionSyntaxError as exc:
