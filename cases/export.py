@@ -4,11 +4,10 @@ Rows are written as they are read (the export streams), and every cell a
 spreadsheet could take for a formula is defused first.
 """
 
-import csv
 from itertools import islice
 
 from guidance.facts import FACTS
-from mastoweb.spreadsheets import Echo, csv_cell
+from mastoweb.spreadsheets import EXPORT_CHUNK_SIZE, csv_cell, csv_writer
 
 from . import snapshot
 from .models import RecommendationFeedback
@@ -102,12 +101,12 @@ def case_row(case, *, current_version, feedback=None):
     return [csv_cell(value) for value in row]
 
 
-def csv_lines(cases, *, current_version, chunk_size=2000):
+def csv_lines(cases, *, current_version, chunk_size=EXPORT_CHUNK_SIZE):
     """The header, then one CSV line per case, produced as they are read.
 
     Feedback is read per chunk of rows (one query each), not per case.
     """
-    writer = csv.writer(Echo())
+    writer = csv_writer()
     yield writer.writerow(COLUMNS)
     cases = iter(cases)
     while chunk := list(islice(cases, chunk_size)):
