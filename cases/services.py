@@ -20,7 +20,7 @@ from . import marking, rollup, snapshot
 from .audit_names import CaseAction
 from .display import case_differences, lines_from_recommendations
 from .models import Assessment, Case, CaseLine, FeedbackStatus, RecommendationFeedback, label_sort_key
-from .selectors import assessment_latest, assessment_next, feedback_latest_by_rule
+from .selectors import assessment_latest, assessment_next, feedback_latest_by_rule, feedback_status_of
 
 
 class NoGuidanceError(LookupError):
@@ -77,7 +77,7 @@ def _assess(*, case, user, facts):
         "checked_version": version.number,
         "would_change": False,
         "line_count": len(lines),
-        "caution_count": sum(line.kind == Kind.CAUTION for line in lines),
+        "caution_count": caution_count(line.kind for line in lines),
         "feedback_status": FeedbackStatus.NONE,
     }
     Case.objects.filter(pk=case.pk).update(**columns)
@@ -87,6 +87,11 @@ def _assess(*, case, user, facts):
     CaseLine.objects.bulk_create(case_lines(case.pk, lines))
     _audit(user, CaseAction.ASSESSMENT_CREATED, assessment, case_id=str(case.pk), guidance_version=version.number)
     return assessment
+
+
+def caution_count(kinds):
+    """How many of a case's lines, given by their kinds, are cautions (the reviewer's caution column)."""
+    return sum(kind == Kind.CAUTION for kind in kinds)
 
 
 def case_line_kinds(lines):
@@ -293,7 +298,5 @@ def _case_feedback_status(assessment):
     )
     if latest_pk != assessment.pk:
         return  # feedback on an older assessment stays with it; the column speaks of the latest one
-    latest = feedback_latest_by_rule(assessment=assessment)
-    overridden = any(entry.outcome == RecommendationFeedback.Outcome.OVERRIDDEN for entry in latest.values())
-    status = FeedbackStatus.NOT_FOLLOWING if overridden else FeedbackStatus.FOLLOWED
+    status = feedback_status_of(feedback_latest_by_rule(assessment=assessment))
     Case.objects.filter(pk=assessment.case_id).update(feedback_status=status)
