@@ -67,21 +67,13 @@ def fresh_database(*, keep):
                 Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
         return
     import dj_database_url
-    import psycopg
 
-    config = dj_database_url.parse(url)
-    name = config["NAME"]
+    from bench.postgres import postgres_admin_connect
+
+    name = dj_database_url.parse(url)["NAME"]
     if "bench" not in name:
         sys.exit(f"BENCH_DATABASE_URL names database {name!r}; the bench drops it, so its name must contain 'bench'.")
-    admin = {
-        "host": config["HOST"],
-        "port": config["PORT"] or 5432,
-        "user": config["USER"],
-        "password": config["PASSWORD"],
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**admin) as connection:
+    with postgres_admin_connect(url) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and keep:
             return

@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 
 from guidance.facts import SUBTYPES
 from guidance.selectors import rules_newest_wording
+from mastoweb.spreadsheets import csv_cell, csv_writer
 
 from .models import Case, DashboardCount, RecommendationFeedback
 from .rollup import QUESTIONS, rollup_rows
@@ -302,3 +303,12 @@ def _uptake(totals, filters, current):
         "Cases",
         rows,
     )
+
+
+def chart_csv_lines(chart, *, absolute_uri):
+    """One chart's data as CSV lines: its rows, their extra columns and the link (made absolute) to their cases."""
+    writer = csv_writer()
+    yield writer.writerow([chart.label_title, chart.value_title, *chart.columns, "cases (link)"])
+    for row in chart.rows:
+        cells = [row.label, row.value, *(cell.text for cell in row.cells), absolute_uri(row.href)]
+        yield writer.writerow([csv_cell(value) for value in cells])

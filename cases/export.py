@@ -4,16 +4,15 @@ Rows are written as they are read (the export streams), and every cell a
 spreadsheet could take for a formula is defused first.
 """
 
-import csv
 from itertools import islice
 
 from guidance.facts import FACTS
-from mastoweb.spreadsheets import Echo, csv_cell
+from mastoweb.spreadsheets import EXPORT_CHUNK_SIZE, csv_cell, csv_writer
 
 from . import snapshot
-from .models import RecommendationFeedback
-from .selectors import Outlook, case_outlook
+from .selectors import Outlook, case_outlook, feedback_latest_by_assessment, feedback_status_of
 
+# The column answers "would it change under the current version?": yes, no, or why neither (not the list's labels).
 OUTLOOK_WORDS = {
     Outlook.CURRENT: "no (assessed under it)",
     Outlook.UNCHANGED: "no",
@@ -40,21 +39,14 @@ COLUMNS = [
     "feedback",
 ]
 
-FEEDBACK_NONE = "no feedback"
-FEEDBACK_NOT_FOLLOWING = "some not followed"
-FEEDBACK_FOLLOWED = "followed"
-
 
 def _recommendations(lines):
     return "; ".join(f"{line.kind}: {line.summary} [{line.paragraph}]" for line in lines)
 
 
 def feedback_status(latest):
-    """One word for the latest feedback on an assessment's lines ({rule: feedback})."""
-    if not latest:
-        return FEEDBACK_NONE
-    overridden = RecommendationFeedback.Outcome.OVERRIDDEN
-    return FEEDBACK_NOT_FOLLOWING if any(f.outcome == overridden for f in latest.values()) else FEEDBACK_FOLLOWED
+    """The feedback status of an assessment's lines ({rule: latest feedback}) in the list's words, lower case."""
+    return feedback_status_of(latest).label.lower()
 
 
 def _feedback(latest):
@@ -67,15 +59,6 @@ def _feedback(latest):
         who = entry.created_by.get_username() if entry.created_by else entry.get_source_display()
         parts.append(f"{rule}: {words} ({who})")
     return "; ".join(parts)
-
-
-def _latest_feedback(assessment_ids):
-    """{assessment id: {rule: latest feedback}} for one chunk of rows, in one query."""
-    latest = {}
-    entries = RecommendationFeedback.objects.filter(assessment__in=[pk for pk in assessment_ids if pk is not None])
-    for entry in entries.select_related("created_by").order_by("-created_at", "-pk"):
-        latest.setdefault(entry.assessment_id, {}).setdefault(entry.rule, entry)
-    return latest
 
 
 def case_row(case, *, current_version, feedback=None):
@@ -102,16 +85,16 @@ def case_row(case, *, current_version, feedback=None):
     return [csv_cell(value) for value in row]
 
 
-def csv_lines(cases, *, current_version, chunk_size=2000):
+def csv_lines(cases, *, current_version, chunk_size=EXPORT_CHUNK_SIZE):
     """The header, then one CSV line per case, produced as they are read.
 
     Feedback is read per chunk of rows (one query each), not per case.
     """
-    writer = csv.writer(Echo())
+    writer = csv_writer()
     yield writer.writerow(COLUMNS)
     cases = iter(cases)
     while chunk := list(islice(cases, chunk_size)):
-        feedback = _latest_feedback(case.assessed_id for case in chunk)
+        feedback = feedback_latest_by_assessment(assessments=[case.assessed_id for case in chunk])
         for case in chunk:
             yield writer.writerow(
                 case_row(case, current_version=current_version, feedback=feedback.get(case.assessed_id))

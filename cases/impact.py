@@ -19,9 +19,9 @@ from guidance import engine
 from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS, validate_case
 from guidance.lines import lines_compare, lines_sourced
-from guidance.models import GuidanceVersion, Paragraph
+from guidance.models import GuidanceVersion
 from guidance.publishing import draft_fingerprint
-from guidance.selectors import guidance_current
+from guidance.selectors import guidance_current, paragraph_texts
 
 from .models import Case, GuidanceImpact
 
@@ -53,10 +53,6 @@ def impact_of_combination(names, values, *, old, new, old_texts, new_texts):
     before = lines_sourced(engine.evaluate(facts, old), old_texts) if old else []
     after = lines_sourced(engine.evaluate(facts, new), new_texts)
     return lines_compare(before, after).rules
-
-
-def _texts(version):
-    return dict(Paragraph.objects.filter(version=version).values_list("slug", "text")) if version else {}
 
 
 @transaction.atomic
@@ -127,7 +123,7 @@ def impact_work(impact_id, *, chunk=None):
             # A draft is compiled afresh on every call (only frozen versions are cached): once per chunk here.
             old_compiled = guidance_compiled(old) if old else None
             new_compiled = guidance_compiled(new)
-            old_texts, new_texts = _texts(old), _texts(new)
+            old_texts, new_texts = paragraph_texts(version=old), paragraph_texts(version=new)
             for group in impact.groups[start : start + chunk]:
                 values, count = group[:-1], group[-1]
                 added, removed, changed = impact_of_combination(

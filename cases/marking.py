@@ -40,8 +40,8 @@ from guidance import engine
 from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS
 from guidance.lines import lines_compare, lines_sourced
-from guidance.models import GuidanceVersion, Paragraph
-from guidance.selectors import guidance_current
+from guidance.models import GuidanceVersion
+from guidance.selectors import guidance_current, paragraph_texts
 
 from . import rollup, snapshot
 from .impact import combination_facts
@@ -96,7 +96,7 @@ class Comparison:
     def __init__(self, version):
         self.version = version
         self.compiled = guidance_compiled(version)
-        self.texts = dict(Paragraph.objects.filter(version=version).values_list("slug", "text"))
+        self.texts = paragraph_texts(version=version)
         assessed = cases_pending(version).order_by().values("assessed_version").distinct()
         older = GuidanceVersion.objects.filter(guideline_id=version.guideline_id, number__in=assessed)
         self.names = _conditions_read([version, *older.select_related("guideline")])

@@ -67,6 +67,13 @@ def assessment_latest(*, case):
     return case_assessments(case=case).first()
 
 
+def guidance_newer_than(*, assessment, current):
+    """The published version `current` if it came after the one the assessment was made under, else None."""
+    if current is not None and current.number > assessment.guidance_version.number:
+        return current
+    return None
+
+
 def assessment_next(*, assessment):
     """The assessment of the same case that came right after this one (None for the latest)."""
     return (
@@ -270,15 +277,6 @@ def case_review_page(cases, *, sort=REVIEW_DEFAULT_SORT, after=None, before=None
     )
 
 
-def review_cursor_encode(cursor):
-    return paging.cursor_encode(cursor)
-
-
-def review_cursor_decode(text, *, sort=REVIEW_DEFAULT_SORT):
-    """The cursor from a query string for this sort, or None if it is missing or damaged."""
-    return paging.cursor_decode(text, REVIEW_SORTS[sort].keyset)
-
-
 def case_review_export(cases, *, sort=REVIEW_DEFAULT_SORT):
     """The filtered cases in the sort's order, with their latest assessment's time and lines.
 
@@ -300,22 +298,31 @@ def latest_assessment_lines():
     return _latest_assessment("recommendations", output_field=JSONField())
 
 
+def feedback_latest_by_assessment(*, assessments):
+    """{assessment id: {rule id: latest feedback}} for several assessments (or their ids), in one query.
+
+    The latest feedback on a line is what stands: earlier entries are kept, never changed, but superseded.
+    """
+    from .models import RecommendationFeedback
+
+    ids = [getattr(assessment, "pk", assessment) for assessment in assessments]
+    latest = {pk: {} for pk in ids if pk is not None}
+    feedback = RecommendationFeedback.objects.filter(assessment__in=list(latest)).select_related("created_by")
+    for entry in feedback.order_by("-created_at", "-pk"):
+        latest[entry.assessment_id].setdefault(entry.rule, entry)
+    return latest
+
+
 def feedback_latest_by_rule(*, assessment):
     """The current feedback on each line of the assessment (the latest per rule id), in one query."""
-    from .models import RecommendationFeedback
-
-    latest = {}
-    for feedback in RecommendationFeedback.objects.filter(assessment=assessment).select_related("created_by"):
-        latest.setdefault(feedback.rule, feedback)  # newest first
-    return latest
+    return feedback_latest_by_assessment(assessments=[assessment])[assessment.pk]
 
 
-def feedback_latest_by_assessment(*, assessments):
-    """{assessment id: {rule id: latest feedback}} for several assessments of a case, in one query."""
-    from .models import RecommendationFeedback
+def feedback_status_of(latest):
+    """The FeedbackStatus of an assessment's lines from their latest feedback ({rule: feedback})."""
+    from .models import FeedbackStatus, RecommendationFeedback
 
-    latest = {assessment.pk: {} for assessment in assessments}
-    feedback = RecommendationFeedback.objects.filter(assessment__in=list(latest)).select_related("created_by")
-    for entry in feedback:
-        latest[entry.assessment_id].setdefault(entry.rule, entry)  # newest first
-    return latest
+    if not latest:
+        return FeedbackStatus.NONE
+    overridden = any(entry.outcome == RecommendationFeedback.Outcome.OVERRIDDEN for entry in latest.values())
+    return FeedbackStatus.NOT_FOLLOWING if overridden else FeedbackStatus.FOLLOWED

@@ -20,7 +20,7 @@ from . import marking, rollup, snapshot
 from .audit_names import CaseAction
 from .display import case_differences, lines_from_recommendations
 from .models import Assessment, Case, CaseLine, FeedbackStatus, RecommendationFeedback, label_sort_key
-from .selectors import assessment_latest, feedback_latest_by_rule
+from .selectors import assessment_latest, assessment_next, feedback_latest_by_rule, feedback_status_of
 
 
 class NoGuidanceError(LookupError):
@@ -77,7 +77,7 @@ def _assess(*, case, user, facts):
         "checked_version": version.number,
         "would_change": False,
         "line_count": len(lines),
-        "caution_count": sum(line.kind == Kind.CAUTION for line in lines),
+        "caution_count": caution_count(line.kind for line in lines),
         "feedback_status": FeedbackStatus.NONE,
     }
     Case.objects.filter(pk=case.pk).update(**columns)
@@ -87,6 +87,11 @@ def _assess(*, case, user, facts):
     CaseLine.objects.bulk_create(case_lines(case.pk, lines))
     _audit(user, CaseAction.ASSESSMENT_CREATED, assessment, case_id=str(case.pk), guidance_version=version.number)
     return assessment
+
+
+def caution_count(kinds):
+    """How many of a case's lines, given by their kinds, are cautions (the reviewer's caution column)."""
+    return sum(kind == Kind.CAUTION for kind in kinds)
 
 
 def case_line_kinds(lines):
@@ -224,18 +229,26 @@ class FeedbackError(ValueError):
         super().__init__(" ".join(f"{field}: {message}" for field, message in self.errors.items()))
 
 
+FEEDBACK_NOT_LATEST = (
+    "This assessment has been replaced by a newer one; feedback goes on the lines of the latest assessment."
+)
+
+
 @transaction.atomic
 def feedback_record(*, assessment, rule, user, outcome, reason="", comment=""):
-    """Append the clinician's feedback on one line of an assessment (never changes earlier feedback).
+    """Append the clinician's feedback on one line of the case's latest assessment (never changes earlier feedback).
 
     Only the case's own clinician gives it (views check access first; this is
-    the model's rule too). A line is named by its rule id and must be one the
-    assessment showed; "Not following" needs a reason, "Will follow" takes none.
+    the model's rule too). An older assessment keeps the feedback it had. A
+    line is named by its rule id and must be one the assessment showed; "Not
+    following" needs a reason, "Will follow" takes none.
     """
     Outcome, Reason = RecommendationFeedback.Outcome, RecommendationFeedback.Reason  # noqa: N806
     errors = {}
     if assessment.case.created_by_id != user.pk:
         errors["assessment"] = "Only the clinician who owns the case gives feedback on its lines."
+    elif assessment_next(assessment=assessment) is not None:
+        errors["assessment"] = FEEDBACK_NOT_LATEST
     if rule not in {line.rule for line in assessment.lines}:
         errors["rule"] = "This assessment shows no such line."
     if outcome not in Outcome.values:
@@ -285,7 +298,5 @@ def _case_feedback_status(assessment):
     )
     if latest_pk != assessment.pk:
         return  # feedback on an older assessment stays with it; the column speaks of the latest one
-    latest = feedback_latest_by_rule(assessment=assessment)
-    overridden = any(entry.outcome == RecommendationFeedback.Outcome.OVERRIDDEN for entry in latest.values())
-    status = FeedbackStatus.NOT_FOLLOWING if overridden else FeedbackStatus.FOLLOWED
+    status = feedback_status_of(feedback_latest_by_rule(assessment=assessment))
     Case.objects.filter(pk=assessment.case_id).update(feedback_status=status)

@@ -1,14 +1,12 @@
-import csv
 from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.middleware import session_idle_seconds_left
@@ -16,12 +14,14 @@ from audit.registry import events_described
 from audit.selectors import audit_case_log
 from guidance.context_processors import footer_shows
 from guidance.selectors import guidance_current
-from mastoweb.paging import page_cursors, page_links
+from mastoweb.filtering import filters_refused_redirect
+from mastoweb.paging import cursor_damaged_message, page_cursors, page_links
+from mastoweb.spreadsheets import EXPORT_CHUNK_SIZE, csv_download
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
 from .charts import chart_svg
-from .dashboard import dashboard_charts
+from .dashboard import chart_csv_lines, dashboard_charts
 from .display import (
     assessments_comparison,
     facts_line,
@@ -36,8 +36,7 @@ from .models import RecommendationFeedback
 CASES_PER_PAGE = 50
 CASE_LOG_SIZE = 50
 REVERSE_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
-EXPORT_CHUNK_SIZE = 2000
-DAMAGED_CURSOR = 'The page link is damaged: its position ("after") could not be read, so this is the first page.'
+DAMAGED_CURSOR = cursor_damaged_message("this is the first page")
 
 
 def _record_view(request, case, **details):
@@ -211,7 +210,7 @@ def _assessment_page(request, case, assessment, *, history=None, superseded_by=N
         "glance": lines_glance(lines),
         "facts": facts_shown(assessment.facts),
         "facts_line": facts_line(assessment.facts),
-        "newer_guidance": current if current and current.number > assessment.guidance_version.number else None,
+        "newer_guidance": selectors.guidance_newer_than(assessment=assessment, current=current),
         "history": history,
         "can_change": can_change,
         "feedback_panel": panel,
@@ -293,11 +292,6 @@ def case_reassess(request, case_id):
     return render(request, "cases/case_reassess.html", context)
 
 
-FEEDBACK_NOT_LATEST = (
-    "This assessment has been replaced by a newer one; feedback goes on the lines of the latest assessment."
-)
-
-
 @login_required
 @require_POST
 def assessment_feedback(request, case_id, assessment_id):
@@ -313,13 +307,10 @@ def assessment_feedback(request, case_id, assessment_id):
         raise Http404
     form = FeedbackForm(request.POST)
     if form.is_valid():
-        if assessment.pk != history[0].pk:
-            form.add_error(None, FEEDBACK_NOT_LATEST)
-        else:
-            try:
-                services.feedback_record(assessment=assessment, user=request.user, **form.cleaned_data)
-            except services.FeedbackError as refused:
-                form.add_service_errors(refused.errors)
+        try:
+            services.feedback_record(assessment=assessment, user=request.user, **form.cleaned_data)
+        except services.FeedbackError as refused:
+            form.add_service_errors(refused.errors)
     saved = not form.errors
     rule = form.data.get("rule", "")
     line = next((line for line in assessment.lines if line.rule == rule), None)
@@ -423,18 +414,12 @@ def case_review_export(request):
     filters, current = _review_filters(request)
     current_number = current.number if current else None
     if not filters.is_valid():
-        return redirect(f"{reverse('cases:review')}?{request.GET.urlencode()}")
+        return filters_refused_redirect(request, "cases:review")
     sort = filters.form.cleaned_data["sort"]
     cases = selectors.case_review_export(filters.qs, sort=sort)
     services.case_export_record(user=request.user, filters=filters.used, sort=sort)
-    response = StreamingHttpResponse(
-        export.csv_lines(
-            cases.iterator(chunk_size=EXPORT_CHUNK_SIZE), current_version=current_number, chunk_size=EXPORT_CHUNK_SIZE
-        ),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="mastoweb-cases-{timezone.now():%Y%m%d-%H%M}.csv"'
-    return response
+    lines = export.csv_lines(cases.iterator(chunk_size=EXPORT_CHUNK_SIZE), current_version=current_number)
+    return csv_download(lines, name="cases")
 
 
 def _dashboard(request):
@@ -472,15 +457,9 @@ def case_dashboard_csv(request, chart):
     """One chart's data as CSV: its rows, their extra columns and the link to their cases."""
     form, charts, _ = _dashboard(request)
     if not form.is_valid():
-        return redirect(f"{reverse('cases:dashboard')}?{request.GET.urlencode()}")
+        return filters_refused_redirect(request, "cases:dashboard")
     found = next((item for item in charts if item.slug == chart), None)
     if found is None:
         raise Http404
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="mastoweb-{found.slug}-{timezone.now():%Y%m%d-%H%M}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([found.label_title, found.value_title, *found.columns, "cases (link)"])
-    for row in found.rows:
-        cells = [row.label, row.value, *(cell.text for cell in row.cells), request.build_absolute_uri(row.href)]
-        writer.writerow([export.csv_cell(value) for value in cells])
-    return response
+    lines = chart_csv_lines(found, absolute_uri=request.build_absolute_uri)
+    return csv_download(lines, name=found.slug, streaming=False)

@@ -10,7 +10,8 @@ import json
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from guidance.lines import lines_compare
 from guidance.models import GuidanceVersion
 from guidance.properties import case_as_input
 from guidance.publishing import draft_fingerprint
-from guidance.selectors import guidance_current
+from guidance.selectors import guidance_current, guidance_version_by_pk
 
 from . import impact
 from .display import recommendation_groups
@@ -38,11 +39,18 @@ class TryCaseForm(CaseForm):
             del self.fields[name]
 
 
+def _version(pk):
+    version = guidance_version_by_pk(pk)
+    if version is None:
+        raise Http404("No such guidance version.")
+    return version
+
+
 def try_draft_view(request, version_pk, *, admin_site):
     """The draft's lines beside the published version's for the typed facts, and the properties for this case."""
     if not request.user.has_perm("guidance.view_guidanceversion"):
         raise PermissionDenied
-    version = get_object_or_404(GuidanceVersion.objects.select_related("guideline"), pk=version_pk)
+    version = _version(version_pk)
     current = guidance_current(slug=version.guideline.slug)
     form = TryCaseForm(request.GET if "subtype" in request.GET else None)
     context = {
@@ -87,7 +95,7 @@ def impact_view(request, version_pk, *, admin_site):
     """
     if not request.user.has_perm("guidance.view_guidanceversion"):
         raise PermissionDenied
-    version = get_object_or_404(GuidanceVersion.objects.select_related("guideline"), pk=version_pk)
+    version = _version(version_pk)
     latest = impact.impact_latest(version=version)
     if request.method == "POST":
         if request.POST.get("action") == "resume" and latest is not None:

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -24,7 +24,7 @@ from mastoweb.admin import ReadOnlyModelAdmin
 from . import publishing, selectors
 from .conditions import condition_reading, parse_condition, to_builder
 from .diff import version_diff
-from .engine import ConditionError, EvaluationError
+from .engine import ConditionError, EvaluationError, cel_parses
 from .forms import (
     ConditionBuilder,
     ParagraphForm,
@@ -381,11 +381,9 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_view_or_change_permission(request, version):
             raise PermissionDenied
-        paragraph = get_object_or_404(
-            Paragraph.objects.select_related("section", "version").prefetch_related("rules"),
-            pk=paragraph_pk,
-            version=version,
-        )
+        paragraph = selectors.paragraph_in_version(version=version, pk=paragraph_pk)
+        if paragraph is None:
+            raise Http404("No such paragraph in this version.")
         can_edit = version.is_draft and request.user.has_perm("guidance.change_paragraph")
         if request.method == "POST" and not can_edit:
             raise PermissionDenied
@@ -393,11 +391,10 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         text = request.POST.get("text", paragraph.text) if request.method == "POST" else paragraph.text
         previewing = request.htmx or "preview" in request.POST
         if request.method == "POST" and not previewing and form.is_valid():
-            form.save()
-            publishing.draft_review_refresh(draft=version, user=request.user)
+            publishing.paragraph_update(paragraph=paragraph, user=request.user, **form.cleaned_data)
             self.message_user(request, f"Saved paragraph {paragraph.slug}.", messages.SUCCESS)
             return redirect(request.path)
-        paragraphs = list(version.paragraphs.order_by("section__order", "order", "pk").values_list("pk", "slug"))
+        paragraphs = selectors.paragraphs_in_order(version=version)
         index = next(i for i, (pk, _) in enumerate(paragraphs) if pk == paragraph.pk)
         rules = list(paragraph.rules.all())
         context = {
@@ -425,7 +422,9 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not (version.is_draft and request.user.has_perm("guidance.change_rule")):
             raise PermissionDenied
-        rule = get_object_or_404(Rule.objects.select_related("paragraph"), pk=rule_pk, version=version)
+        rule = selectors.rule_in_version(version=version, pk=rule_pk)
+        if rule is None:
+            raise Http404("No such rule in this version.")
         mode = request.POST.get("mode") or request.GET.get("mode") or "builder"
         if request.method == "POST" and mode == "cel":
             builder, condition, problem = None, request.POST.get("condition", ""), None
@@ -445,7 +444,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 # A syntax error is explained by the reading below, in words; the
                 # engine's own checks (values, fact names) speak for themselves.
-                syntax = reading is not None and not reading.ok and "not valid CEL" in " ".join(exc.messages)
+                syntax = reading is not None and not reading.ok and not cel_parses(condition)
                 problem = "The condition was not saved." if syntax else "; ".join(exc.messages)
             else:
                 self.message_user(request, f"Saved the condition of {rule.rule_id}.", messages.SUCCESS)
@@ -587,7 +586,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             "changes": changes,
             "proofs": proofs,
             "proofs_fail": any(not proof.holds for proof in proofs),
-            "regression_case_count": RegressionCase.objects.filter(guideline_id=draft.guideline_id).count(),
+            "regression_case_count": selectors.regression_case_count(guideline_id=draft.guideline_id),
             "form": form,
             "review": publishing.draft_review_status(draft),
             "can_submit": super().has_change_permission(request, draft),

@@ -204,6 +204,11 @@ def _context(facts, names, extra=None):
     return cel.Context(context)
 
 
+def condition_holds(program, names, facts, extra=None):
+    """Whether a compiled condition reading the facts `names` (and the variables in `extra`) is true for the facts."""
+    return program.execute(_context(facts, names, extra)) is True
+
+
 def compile_rule(spec):
     """Compile and check one rule; raise ConditionError with an editor's message."""
     if spec.kind not in KINDS:
@@ -216,6 +221,16 @@ def compile_rule(spec):
             raise ConditionError("Each item to confirm is a phrase of the source, such as 'prominent flushing'.")
     program, variables, literals = compile_condition(spec.condition)
     return CompiledRule(spec=spec, program=program, variables=variables, literals=frozenset(literals))
+
+
+def cel_parses(source):
+    """Whether the condition is valid CEL at all (its facts and values unchecked): a syntax error is explained
+    in words by guidance.conditions, the engine's other refusals speak for themselves."""
+    try:
+        cel.compile(source)
+    except (ValueError, RuntimeError):
+        return False
+    return True
 
 
 def compile_condition(source, *, names=(), values=frozenset(), values_hint=""):

@@ -68,6 +68,6 @@ def properties_for_case(*, facts, version):
     results = []
     for spec in version.property_specs():
         prop = properties.compile_property(spec, rule_ids=rule_ids)
-        context = engine._context(facts, prop.variables, {properties.FIRED: fired})
-        results.append(PropertyForCase(spec.property_id, spec.statement, prop.program.execute(context) is True))
+        holds = engine.condition_holds(prop.program, prop.variables, facts, {properties.FIRED: fired})
+        results.append(PropertyForCase(spec.property_id, spec.statement, holds))
     return results

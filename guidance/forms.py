@@ -5,8 +5,10 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
 
 from .conditions import ConditionSyntaxError, parse_condition
+from .engine import cel_parses
 from .models import Paragraph, Rule, SafetyProperty
 from .quotes import quote_in_text
+from .selectors import paragraph_slugs_published
 
 
 class SameVersionFormSet(BaseInlineFormSet):
@@ -39,11 +41,7 @@ class ParagraphFormSet(SameVersionFormSet):
     @cached_property
     def _published_slugs(self):
         # Once per formset, not once per paragraph form.
-        return set(
-            Paragraph.objects.filter(version__guideline_id=self.instance.guideline_id)
-            .exclude(version__status="draft")
-            .values_list("slug", flat=True)
-        )
+        return paragraph_slugs_published(guideline_id=self.instance.guideline_id)
 
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "published_slugs": self._published_slugs}
@@ -104,7 +102,7 @@ class RuleForm(forms.ModelForm):
         super()._post_clean()
         # The CEL parser's own words are for programmers: when the condition is not
         # valid CEL, say what is wrong in words and mark where.
-        if any("not valid CEL" in error for error in self.errors.get("condition", ())):
+        if "condition" in self.errors and not cel_parses(self.instance.condition):
             try:
                 parse_condition(self.instance.condition)
             except ConditionSyntaxError as exc:
@@ -298,11 +296,7 @@ class ParagraphForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         instance = self.instance
         if published_slugs is None and instance.pk and instance.version_id:
-            published_slugs = set(
-                Paragraph.objects.filter(version__guideline_id=instance.version.guideline_id)
-                .exclude(version__status="draft")
-                .values_list("slug", flat=True)
-            )
+            published_slugs = paragraph_slugs_published(guideline_id=instance.version.guideline_id)
         if instance.pk and instance.slug in (published_slugs or ()):
             self.fields["slug"].disabled = True
             self.fields["slug"].help_text = "Published in an earlier version: links and past assessments cite it."

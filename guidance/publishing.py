@@ -493,3 +493,17 @@ def rule_condition_set(*, rule, condition, user):
     rule.save()
     draft_review_refresh(draft=rule.version, user=user)
     return rule
+
+
+@transaction.atomic
+def paragraph_update(*, paragraph, user, **fields):
+    """Change a draft's paragraph (checked like any edit, recorded as `user`'s); a review it voids is withdrawn."""
+    if not paragraph.version.is_draft:
+        raise ValueError("Only a draft's paragraphs change; a published or retired version is frozen.")
+    for name, value in fields.items():
+        setattr(paragraph, name, value)
+    paragraph.full_clean()
+    paragraph._history_user = user
+    paragraph.save()
+    draft_review_refresh(draft=paragraph.version, user=user)
+    return paragraph

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db.models import Prefetch
 
-from .models import GuidanceVersion, Guideline, Paragraph, Rule
+from .models import GuidanceVersion, Guideline, Paragraph, RegressionCase, Rule
 
 CURRENT_KEY = "guidance:current"  # holds the token, not the version
 
@@ -117,14 +117,84 @@ def guidance_after_migrate(sender, using, **kwargs):
     guidance_current_invalidate()
 
 
+# The version page names who wrote, approved and published it.
+VERSION_PEOPLE = ("published_by", "based_on", "submitted_by", "last_changed_by", "approved_by")
+
+
 def guidance_version_by_number(*, number, slug=None, frozen_only=False):
-    """A version of the guideline by its number (drafts too unless frozen_only), or None."""
+    """A version of the guideline by its number (drafts too unless frozen_only), with its people, or None."""
     versions = guidance_versions_frozen(slug=slug) if frozen_only else guidance_versions(slug=slug)
-    return versions.select_related("guideline").filter(number=number).first()
+    return versions.select_related("guideline", *VERSION_PEOPLE).filter(number=number).first()
+
+
+def guidance_current_with_people(*, slug=None):
+    """The published version with its people, read from the database in one query (its own page), or None."""
+    published = guidance_versions(slug=slug).filter(status=GuidanceVersion.Status.PUBLISHED)
+    return published.select_related("guideline", *VERSION_PEOPLE).first()
+
+
+def guidance_version_by_pk(pk):
+    """A version of any guideline by primary key, with its guideline, or None (the editor's workbench pages)."""
+    return GuidanceVersion.objects.select_related("guideline").filter(pk=pk).first()
+
+
+def guidance_version_neighbours(*, version):
+    """(the frozen version `version` was drafted from or None, the frozen versions drafted from it by number)."""
+    frozen = guidance_versions_frozen(slug=version.guideline.slug)
+    before = frozen.filter(pk=version.based_on_id).first() if version.based_on_id else None
+    return before, list(frozen.filter(based_on=version).order_by("number"))
+
+
+def paragraph_slugs_published(*, guideline_id):
+    """Slugs of the guideline's paragraphs in any frozen version: links and past assessments cite them."""
+    return set(
+        Paragraph.objects.filter(version__guideline_id=guideline_id)
+        .exclude(version__status=GuidanceVersion.Status.DRAFT)
+        .values_list("slug", flat=True)
+    )
+
+
+def paragraph_in_version(*, version, pk):
+    """One of the version's paragraphs, with its section, version and rules, or None."""
+    return (
+        Paragraph.objects.select_related("section", "version").prefetch_related("rules").filter(pk=pk, version=version)
+    ).first()
+
+
+def paragraphs_in_order(*, version):
+    """(pk, slug) of the version's paragraphs in reading order: the workbench's previous and next."""
+    return list(version.paragraphs.order_by("section__order", "order", "pk").values_list("pk", "slug"))
+
+
+def rule_in_version(*, version, pk):
+    """One of the version's rules, with its paragraph, or None."""
+    return Rule.objects.select_related("paragraph").filter(pk=pk, version=version).first()
+
+
+def regression_case_count(*, guideline_id):
+    """How many regression cases every publish of the guideline re-runs."""
+    return RegressionCase.objects.filter(guideline_id=guideline_id).count()
+
+
+# Section titles of a published or retired version never change (the model refuses it): read once per process.
+_section_titles = {}
+
+
+def section_titles(*, version):
+    """slug -> title of the version's sections; a frozen version's are read once per process."""
+    key = (version.pk, version.number)
+    titles = _section_titles.get(key)
+    if titles is None:
+        titles = dict(version.sections.values_list("slug", "title"))
+        if version.is_frozen:
+            _section_titles[key] = titles
+    return titles
 
 
 def paragraph_texts(*, version):
-    """slug -> text of the version's paragraphs: the source words lines are compared by (guidance.lines)."""
+    """slug -> text of the version's paragraphs (none for no version): the source words lines are compared by."""
+    if version is None:
+        return {}
     return dict(Paragraph.objects.filter(version=version).values_list("slug", "text"))
 
 

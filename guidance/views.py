@@ -11,7 +11,14 @@ from accounts.twofactor import two_factor_pending
 from .context_processors import footer_shows
 from .diff import version_diff
 from .models import GuidanceVersion
-from .selectors import guidance_current, guidance_current_uncached, guidance_versions, version_sections
+from .selectors import (
+    guidance_current,
+    guidance_current_uncached,
+    guidance_current_with_people,
+    guidance_version_by_number,
+    guidance_versions,
+    version_sections,
+)
 
 
 def _can_preview_drafts(user):
@@ -19,16 +26,9 @@ def _can_preview_drafts(user):
     return user.has_perm("guidance.change_guidanceversion") and not two_factor_pending(user)
 
 
-def _versions():
-    # The page names who wrote, approved and published the version.
-    return guidance_versions().select_related(
-        "guideline", "published_by", "based_on", "submitted_by", "last_changed_by", "approved_by"
-    )
-
-
 def _version_for(request, number):
     """A published or retired version; a draft only for guidance editors past the two-factor step."""
-    version = _versions().filter(number=number).first()
+    version = guidance_version_by_number(number=number)
     if version is None or (version.is_draft and not _can_preview_drafts(request.user)):
         raise Http404("No such guidance version.")
     return version
@@ -67,7 +67,7 @@ def _render_version(request, version):
 @login_required
 @require_GET
 def current(request):
-    version = _versions().filter(status=GuidanceVersion.Status.PUBLISHED).first()
+    version = guidance_current_with_people()
     if version is None:
         raise Http404("No guidance has been published yet.")
     return _render_version(request, version)

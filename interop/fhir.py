@@ -11,6 +11,7 @@ from fhir.resources.R4B.plandefinition import PlanDefinition
 from fhir.resources.R4B.requestgroup import RequestGroup
 
 from guidance.models import GuidanceVersion
+from guidance.selectors import guidance_version_neighbours
 
 from .cards import absolute, anchor_url, rule_system
 
@@ -55,12 +56,11 @@ def _citation(version):
 
 def _neighbours(version):
     """predecessor / successor: the frozen versions this one was drafted from, and those drafted from it."""
-    frozen = GuidanceVersion.objects.filter(guideline=version.guideline).exclude(status=GuidanceVersion.Status.DRAFT)
+    before, afters = guidance_version_neighbours(version=version)
     artifacts = []
-    if version.based_on_id and frozen.filter(pk=version.based_on_id).exists():
-        before = frozen.get(pk=version.based_on_id)
+    if before is not None:
         artifacts.append({"type": "predecessor", "resource": plan_definition_canonical(before)})
-    for after in frozen.filter(based_on=version).order_by("number"):
+    for after in afters:
         artifacts.append({"type": "successor", "resource": plan_definition_canonical(after)})
     return artifacts
 

@@ -7,6 +7,8 @@ functions the selectors apply to cleaned values.
 """
 
 import django_filters
+from django.shortcuts import redirect
+from django.urls import reverse
 
 EMPTY = ("", None, False)  # a blank field, no choice, an unticked box: no filtering
 
@@ -52,3 +54,8 @@ class ConditionsFilterSet(django_filters.FilterSet):
         return sorted(
             name for name, value in self.form.cleaned_data.items() if name in self.filters and value not in EMPTY
         )
+
+
+def filters_refused_redirect(request, url_name):
+    """Back to the list named `url_name` with the refused filters, where the form says what is wrong."""
+    return redirect(f"{reverse(url_name)}?{request.GET.urlencode()}")

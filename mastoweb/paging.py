@@ -85,6 +85,11 @@ def keyset_page(queryset, keyset, *, size, after=None, before=None):
 CURSOR_NAMES = ("after", "before")  # in a list's query string: the page after one row, or before one
 
 
+def cursor_damaged_message(shown):
+    """What a list says when its page link's cursor could not be read; `shown` says what it shows instead."""
+    return f'The page link is damaged: its position ("after") could not be read, so {shown}.'
+
+
 def page_cursors(query, keyset):
     """The cursors a list's query string asks for: (after, before, damaged).
 

@@ -6,13 +6,12 @@ import sys
 import uuid
 from pathlib import Path
 
-import dj_database_url
-import psycopg
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
+from bench.postgres import postgres_admin_connect
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 MANAGE = [sys.executable, str(Path(__file__).resolve().parent.parent / "manage.py")]
@@ -156,22 +155,13 @@ def scratch_database_url(tmp_path):
     if not url.startswith(("postgres://", "postgresql://")):
         yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
         return
-    config = dj_database_url.parse(url)
     name = f"mastoweb_scratch_{uuid.uuid4().hex[:12]}"
-    admin = {
-        "host": config["HOST"],
-        "port": config["PORT"] or 5432,
-        "user": config["USER"],
-        "password": config["PASSWORD"],
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**admin) as connection:
+    with postgres_admin_connect(url) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
         yield url.rsplit("/", 1)[0] + "/" + name
     finally:
-        with psycopg.connect(**admin) as connection:
+        with postgres_admin_connect(url) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 
 from cases import selectors
 from cases.models import Case, CaseLine, FeedbackStatus, label_sort_key
-from cases.services import case_update, feedback_record
+from cases.services import FeedbackError, case_update, feedback_record
 
 from .factories import make_case
 
@@ -155,7 +155,8 @@ def test_feedback_status_speaks_of_the_latest_assessment_only(clinician, publish
     assert Case.objects.get(pk=case.pk).feedback_status == FeedbackStatus.NOT_FOLLOWING
     case_update(case=case, user=clinician, label=case.label, facts={**case.facts, "venom_allergy": True})
     assert Case.objects.get(pk=case.pk).feedback_status == FeedbackStatus.NONE
-    feedback_record(assessment=first, rule=ASPIRIN, user=clinician, outcome="accepted")  # late word on the old one
+    with pytest.raises(FeedbackError, match="latest assessment"):  # no late word on the old one
+        feedback_record(assessment=first, rule=ASPIRIN, user=clinician, outcome="accepted")
     assert Case.objects.get(pk=case.pk).feedback_status == FeedbackStatus.NONE
     feedback_record(assessment=case.assessments.first(), rule=ASPIRIN, user=clinician, outcome="accepted")
     assert Case.objects.get(pk=case.pk).feedback_status == FeedbackStatus.FOLLOWED

@@ -232,6 +232,14 @@ def test_a_paragraph_edit_is_saved_from_its_page(client, editor, draft):
     assert response.status_code == 302
     saved = type(paragraph).objects.get(pk=paragraph.pk)
     assert (saved.title, saved.slug, saved.order) == ("A clearer title", paragraph.slug, 3)
+    assert saved.history.first().history_user == editor  # recorded as the editor's, like any edit
+
+
+def test_a_published_paragraph_is_not_changed_by_the_service(editor, published_version):
+    paragraph = published_version.paragraphs.first()
+    with pytest.raises(ValueError, match="frozen"):
+        publishing.paragraph_update(paragraph=paragraph, user=editor, title="Changed")
+    assert type(paragraph).objects.get(pk=paragraph.pk).title == paragraph.title
 
 
 def test_the_change_form_lists_every_error_at_the_top_with_links(client, editor, draft):

@@ -27,7 +27,12 @@ ANONYMOUS, OWNER, OTHER_CLINICIAN, REVIEWER, EDITOR = (
     "reviewer",
     "guidance editor",
 )
-PEOPLE = (ANONYMOUS, OWNER, OTHER_CLINICIAN, REVIEWER, EDITOR)
+# One signed-in person per role of accounts.roles.ROLES (by these names; a role added later by its own),
+# and a second clinician, who does not own the case the URLs name.
+_PERSON_OF_ROLE = {roles.CLINICIAN: OWNER, roles.REVIEWER: REVIEWER, roles.GUIDANCE_EDITOR: EDITOR}
+ROLE_OF_PERSON = {_PERSON_OF_ROLE.get(role.name, role.name): role for role in roles.ROLES}
+ROLE_OF_PERSON[OTHER_CLINICIAN] = roles.ROLES_BY_NAME[roles.CLINICIAN]
+PEOPLE = (ANONYMOUS, *ROLE_OF_PERSON)
 
 # Outcomes besides a plain status code.
 LOGIN = "to login"  # 302 to the login page
@@ -149,13 +154,10 @@ def role_user(make_user, username, role, *, staff=False):
 
 
 def everyone(make_user, login_two_factor, **client_options):
-    """{person: (user or None, client)}: each role's user, signed in; staff past the two-factor step."""
-    owner = role_user(make_user, "matrix-owner", roles.CLINICIAN)
-    other = role_user(make_user, "matrix-other", roles.CLINICIAN)
-    reviewer = role_user(make_user, "matrix-reviewer", roles.REVIEWER)
-    editor = role_user(make_user, "matrix-editor", roles.GUIDANCE_EDITOR, staff=True)
+    """{person: (user or None, client)}: a user of each role (PEOPLE), signed in; staff past the two-factor step."""
     people = {ANONYMOUS: (None, Client(**client_options))}
-    for person, user in ((OWNER, owner), (OTHER_CLINICIAN, other), (REVIEWER, reviewer), (EDITOR, editor)):
+    for person, role in ROLE_OF_PERSON.items():
+        user = role_user(make_user, f"matrix-{person.replace(' ', '-')}", role.name, staff=role.staff)
         client = Client(**client_options)
         if user.is_staff:
             login_two_factor(client, user)

@@ -31,7 +31,7 @@ from audit.views import DAMAGED_CURSOR as DAMAGED_AUDIT_CURSOR
 from cases.audit_names import CaseAction
 from cases.forms import CaseForm, CaseUpdateForm
 from cases.models import Case
-from cases.selectors import REVIEW_SORTS, review_cursor_decode
+from cases.selectors import REVIEW_SORTS
 from cases.views import DAMAGED_CURSOR as DAMAGED_REVIEW_CURSOR
 from guidance.facts import FACTS, CaseValidationError, parse_case_json, validate_case
 from mastoweb.paging import cursor_decode, cursor_encode
@@ -403,7 +403,7 @@ def test_the_review_list_answers_any_cursor(reviewer_client, zone, sort, after):
     with override_settings(TIME_ZONE=zone):
         response = reviewer_client.get(f"{reverse('cases:review')}?{_query({'sort': sort, 'after': after})}")
     assert response.status_code == 200
-    damaged = bool(after) and review_cursor_decode(response.wsgi_request.GET["after"], sort=sort) is None
+    damaged = bool(after) and cursor_decode(response.wsgi_request.GET["after"], REVIEW_SORTS[sort].keyset) is None
     assert _messages(response) == ([DAMAGED_REVIEW_CURSOR] if damaged else [])
     assert (escape(DAMAGED_REVIEW_CURSOR) in response.content.decode()) == damaged
 

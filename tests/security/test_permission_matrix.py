@@ -1,21 +1,34 @@
 """Who may open which URL: every URL of the app x each kind of user -> the expected answer.
 
 The URLs come from the URL conf, so a URL added without a row here fails
-`test_every_url_has_a_row`. Outside the admin every URL is checked; the admin
-at its index and the guidance screens an editor uses, plus the case and audit
-lists an editor must not see.
+`test_every_url_has_a_row`. The kinds of user come from accounts.roles.ROLES
+(tests/security/site_urls.PEOPLE), so a role added there is checked URL by URL:
+a row that follows from one permission (`Needs`) derives the new role's answer
+from the role's permissions; any other row fails, naming the role and the URL,
+until it says what the role gets. Outside the admin every URL is checked; the
+admin at its index and the guidance screens an editor uses, plus the case and
+audit lists an editor must not see.
 """
 
 import uuid
+from dataclasses import dataclass
 
 import pytest
+
+from accounts.roles import CLINICIAN, ROLES
 
 from .site_urls import (
     ADMIN_LOGIN,
     ADMIN_URLS,
+    ANONYMOUS,
+    EDITOR,
     LOGIN,
+    OTHER_CLINICIAN,
+    OWNER,
     PEOPLE,
     REDIRECT,
+    REVIEWER,
+    ROLE_OF_PERSON,
     everyone,
     outcome,
     path_for,
@@ -29,7 +42,33 @@ pytestmark = pytest.mark.django_db
 
 
 def row(anonymous, owner, other_clinician, reviewer, editor):
-    return dict(zip(PEOPLE, (anonymous, owner, other_clinician, reviewer, editor), strict=True))
+    """The answers of the people of today's roles; a role added since has none here until the row names it."""
+    people = (ANONYMOUS, OWNER, OTHER_CLINICIAN, REVIEWER, EDITOR)
+    return dict(zip(people, (anonymous, owner, other_clinician, reviewer, editor), strict=True))
+
+
+@dataclass(frozen=True)
+class Needs:
+    """A URL whose answer follows from one permission ("app_label.codename"): each role's answer is derived."""
+
+    permission: str
+    granted: object = 200
+    refused: object = 403
+    anonymous: object = LOGIN
+
+
+def expected_answer(expectation, person, url_name):
+    """What `person` should get at `url_name`; a role the row does not name fails the test, saying which."""
+    if isinstance(expectation, Needs):
+        if person == ANONYMOUS:
+            return expectation.anonymous
+        app_label, codename = expectation.permission.split(".")
+        granted = (app_label, codename) in ROLE_OF_PERSON[person].permissions
+        return expectation.granted if granted else expectation.refused
+    if person not in expectation:
+        role = ROLE_OF_PERSON[person].name
+        pytest.fail(f"The permission matrix says nothing of role {role!r} at {url_name}: add its answer to the row.")
+    return expectation[person]
 
 
 EVERYONE_200 = row(200, 200, 200, 200, 200)
@@ -61,12 +100,12 @@ EXPECTED = {
     "cases:assessment": row(LOGIN, 200, 404, 200, 403),
     "cases:compare": row(LOGIN, REDIRECT, 404, REDIRECT, 403),  # one assessment: nothing to compare yet
     "cases:feedback": row(LOGIN, 405, 405, 405, 405),  # POST only
-    "cases:review": row(LOGIN, 403, 403, 200, 403),
-    "cases:review_export": row(LOGIN, 403, 403, 200, 403),
-    "cases:review_detail": row(LOGIN, 403, 403, 200, 403),
-    "cases:dashboard": row(LOGIN, 403, 403, 200, 403),
-    "cases:dashboard_csv": row(LOGIN, 403, 403, 200, 403),
-    "audit:list": row(LOGIN, 403, 403, 200, 403),
+    "cases:review": Needs("cases.review_all_cases"),
+    "cases:review_export": Needs("cases.review_all_cases"),
+    "cases:review_detail": Needs("cases.review_all_cases"),
+    "cases:dashboard": Needs("cases.review_all_cases"),
+    "cases:dashboard_csv": Needs("cases.review_all_cases"),
+    "audit:list": Needs("audit.view_auditevent"),
     # CDS Hooks: discovery is public (the spec's); the service and feedback are POST only, and
     # authenticate by the EHR's signed token, never a session (tests/interop/test_tokens.py).
     "interop:cds_discovery": EVERYONE_200,
@@ -75,7 +114,7 @@ EXPECTED = {
     # FHIR exports: as their pages. `number` names a draft, which is never exported.
     "interop:plan_definition": row(LOGIN, 404, 404, 404, 404),
     "interop:request_group": row(LOGIN, 200, 404, 200, 403),
-    "audit:export": row(LOGIN, 403, 403, 200, 403),
+    "audit:export": Needs("audit.view_auditevent"),
 }
 
 NOT_STAFF = ADMIN_LOGIN  # the admin sends anyone but signed-in staff to its login
@@ -120,13 +159,32 @@ def answers(people, path, *, method="get", data=None):
     return {person: outcome(getattr(client, method)(path, data or {})) for person, (_, client) in people.items()}
 
 
-def mismatches(expected, got):
+def mismatches(expectation, got, url_name):
     """The people whose answer differs, as readable lines; empty when all match."""
-    return [
-        f"{person}: expected {expected[person]!r}, got {got[person]!r}"
-        for person in PEOPLE
-        if expected[person] != got[person]
-    ]
+    lines = []
+    for person in PEOPLE:
+        expected = expected_answer(expectation, person, url_name)
+        if expected != got[person]:
+            lines.append(f"{person}: expected {expected!r}, got {got[person]!r}")
+    return lines
+
+
+def test_the_people_are_every_role_and_a_second_clinician():
+    roles_checked = [ROLE_OF_PERSON[person].name for person in PEOPLE if person != ANONYMOUS]
+    assert sorted(set(roles_checked)) == sorted(role.name for role in ROLES)
+    assert roles_checked.count(CLINICIAN) == 2  # the owner of the case and another clinician
+
+
+def test_a_row_that_does_not_name_a_role_fails_naming_the_role_and_url():
+    without_editor = dict.fromkeys((ANONYMOUS, OWNER, OTHER_CLINICIAN, REVIEWER), 200)
+    with pytest.raises(pytest.fail.Exception, match="role 'Guidance editor' at cases:list"):
+        expected_answer(without_editor, EDITOR, "cases:list")
+
+
+def test_a_permission_row_derives_each_roles_answer():
+    needs_review = Needs("cases.review_all_cases")
+    answers_by_person = {person: expected_answer(needs_review, person, "cases:review") for person in PEOPLE}
+    assert answers_by_person == {ANONYMOUS: LOGIN, OWNER: 403, OTHER_CLINICIAN: 403, REVIEWER: 200, EDITOR: 403}
 
 
 def test_every_url_has_a_row():
@@ -141,14 +199,15 @@ def test_every_url_has_a_row():
 @pytest.mark.parametrize("site_url", [u for u in URLS if u.name in EXPECTED], ids=lambda u: u.name)
 def test_each_url_answers_each_kind_of_user_as_expected(site_url, people, values):
     got = answers(people, url_for(site_url, values))
-    assert not mismatches(EXPECTED[site_url.name], got), "\n".join(mismatches(EXPECTED[site_url.name], got))
+    wrong = mismatches(EXPECTED[site_url.name], got, site_url.name)
+    assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize("name", list(ADMIN_EXPECTED))
 def test_each_chosen_admin_url_answers_each_kind_of_user_as_expected(name, people, values):
-    expected = ADMIN_EXPECTED[name]
     got = answers(people, path_for(name, values))
-    assert not mismatches(expected, got), "\n".join(mismatches(expected, got))
+    wrong = mismatches(ADMIN_EXPECTED[name], got, name)
+    assert not wrong, "\n".join(wrong)
 
 
 CASE_URLS = [u for u in URLS if "case_id" in u.params]
@@ -158,7 +217,8 @@ CASE_URLS = [u for u in URLS if "case_id" in u.params]
 def test_a_case_url_does_not_reveal_whether_the_case_exists(site_url, people, values):
     """A case that does not exist gets the refusal an existing case gets (the matrix checks those)."""
     missing = answers(people, url_for(site_url, {**values, "case_id": uuid.uuid4()}))
-    for person, real in EXPECTED[site_url.name].items():
+    for person in PEOPLE:
+        real = expected_answer(EXPECTED[site_url.name], person, site_url.name)
         expected = 404 if real in (200, REDIRECT) else real
         assert missing[person] == expected, f"{person}: {missing[person]!r} for a missing case, {real!r} for a real one"
 
@@ -177,7 +237,8 @@ def test_the_case_urls_are_all_in_the_matrix():
 def test_a_published_version_is_exported_to_everyone_signed_in(people, published_version):
     """The matrix row names a draft (never exported); the published version answers as its page."""
     got = answers(people, f"/guidance/v/{published_version.number}/fhir/PlanDefinition")
-    assert not mismatches(SIGNED_IN_200, got), "\n".join(mismatches(SIGNED_IN_200, got))
+    wrong = mismatches(SIGNED_IN_200, got, "interop:plan_definition")
+    assert not wrong, "\n".join(wrong)
 
 
 # POST to the URLs that change something (without CSRF: tests/security/test_csrf.py checks that).
@@ -209,7 +270,8 @@ POST_EXPECTED = {
 @pytest.mark.parametrize("name", list(POST_EXPECTED))
 def test_each_change_answers_each_kind_of_user_as_expected(name, people, values):
     got = answers(people, path_for(name, values), method="post", data=post_data(name))
-    assert not mismatches(POST_EXPECTED[name], got), "\n".join(mismatches(POST_EXPECTED[name], got))
+    wrong = mismatches(POST_EXPECTED[name], got, f"{name} (POST)")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_the_admin_rows_are_the_chosen_admin_urls():

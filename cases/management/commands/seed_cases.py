@@ -32,7 +32,7 @@ from cases import snapshot
 from cases.display import lines_from_recommendations
 from cases.models import Assessment, Case, CaseLine, label_sort_key
 from cases.rollup import rollup_rebuild
-from cases.services import case_line_kinds, guidance_for_assessment
+from cases.services import case_line_kinds, caution_count, guidance_for_assessment
 from guidance.engine import evaluate
 from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS, SUBTYPES, facts_to_json, validate_case
@@ -255,7 +255,7 @@ class Command(BaseCommand):
                         False,
                         label_sort_key(label),
                         len(profile.latest_lines),
-                        sum(kind == "caution" for _, kind in profile.latest_lines),
+                        caution_count(kind for _, kind in profile.latest_lines),
                         "",  # no feedback yet
                         *profile.fact_values,
                     )
