@@ -103,7 +103,7 @@ def impact_view(request, version_pk, *, admin_site):
         else:
             impact.impact_start(version=version, user=request.user)
         return redirect(request.path)
-    running = latest is not None and latest.state in ("queued", "running")
+    running = latest is not None and latest.is_running
     context = {
         **admin_site.each_context(request),
         "title": f"Impact of guidance v{version.number} on the stored cases",
