@@ -126,23 +126,15 @@ def code_version():
     git = shutil.which("git")
     if git is None:
         return "unknown (no git)"
+
+    def run(*args):
+        return subprocess.run(  # noqa: S603
+            [git, *args], cwd=BASE_DIR, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+
     try:
-        commit = subprocess.run(  # noqa: S603
-            [git, "rev-parse", "--short", "HEAD"],
-            cwd=BASE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        changed = subprocess.run(  # noqa: S603
-            [git, "status", "--porcelain", "--untracked-files=no"],
-            cwd=BASE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
+        commit = run("rev-parse", "--short", "HEAD")
+        changed = run("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return "unknown (not a git checkout)"
     return f"commit {commit}" + (" with uncommitted changes" if changed else "")
