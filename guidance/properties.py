@@ -20,7 +20,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .engine import ConditionError, _context, compile_condition
+from .engine import ConditionError, compile_condition, condition_holds
 from .facts import FACTS, facts_to_json
 
 FIRED = "fired"
@@ -165,8 +165,8 @@ def prove(prop, guidance):
     for combo in itertools.product(*choices):
         tried += 1
         facts = dict(_BASE_CASE, **dict(zip(names, combo, strict=True)))
-        fired = [rule.spec.rule_id for rule in rules if rule.program.execute(_context(facts, rule.variables)) is True]
-        if prop.program.execute(_context(facts, prop.variables, {FIRED: fired})) is not True:
+        fired = [rule.spec.rule_id for rule in rules if condition_holds(rule.program, rule.variables, facts)]
+        if not condition_holds(prop.program, prop.variables, facts, {FIRED: fired}):
             return Proof(
                 property_id=prop.spec.property_id,
                 statement=prop.spec.statement,
