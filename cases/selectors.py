@@ -33,7 +33,7 @@ def case_list_for_user(*, user):
 def case_list_changes(*, cases, version):
     """What re-evaluation under `version` would change for each of these cases, as its page would say it.
 
-    Only cases assessed under an older version get an entry. A case cases_check_guidance already found
+    Only cases assessed under an older version get an entry. A case the marking (cases.marking) already found
     unchanged is "No change" without more work; the others are evaluated here, so call it with the rows
     shown, not the whole list. Two queries however many rows: their facts and lines, and the paragraphs.
     """

@@ -16,7 +16,7 @@ from guidance.lines import LinesComparison, lines_compare
 from guidance.models import Kind
 from guidance.selectors import guidance_current, paragraphs_by_slug
 
-from . import marking, rollup, snapshot
+from . import rollup, snapshot
 from .audit_names import CaseAction
 from .display import case_differences, lines_from_recommendations
 from .models import Assessment, Case, CaseLine, FeedbackStatus, RecommendationFeedback, label_sort_key
@@ -209,16 +209,6 @@ def case_reassess(*, case, user):
     rollup.rollup_case_changed(before=counted, after=rollup.case_state(case.pk))
     _audit(user, CaseAction.CASE_REEVALUATED, case, from_version=before, to_version=case.assessed_version)
     return assessment
-
-
-def cases_check_guidance(*, version, batch_size=None):
-    """Compare every case last assessed under an older version with `version`, now.
-
-    Marks each one would_change when re-evaluation would show other lines, as the
-    re-evaluation page would; grouped by the facts the rules read (cases.marking).
-    Cases reassessed meanwhile are left alone. Returns (checked, would change).
-    """
-    return marking.cases_mark(version=version, size=batch_size)
 
 
 class FeedbackError(ValueError):

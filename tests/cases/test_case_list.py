@@ -6,8 +6,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.display import changes_summary
+from cases.marking import cases_mark
 from cases.models import Case
-from cases.services import case_update, cases_check_guidance
+from cases.services import case_update
 from guidance.models import Rule
 
 from .factories import make_case, publish_revision
@@ -91,7 +92,7 @@ def test_it_reuses_the_stored_comparison_and_counts_as_the_reevaluation_page(
 ):
     case = make_case(clinician, subtype="SSM", symptoms=["recurrent_anaphylaxis"])
     version = publish_revision(user=editor, revise=_reword_flushing_triggers)
-    assert cases_check_guidance(version=version) == (1, 1)
+    assert cases_mark(version=version) == (1, 1)
     client.force_login(clinician)
     html = client.get(reverse("cases:list")).content.decode()
     page = client.get(reverse("cases:reassess", args=[case.pk]))

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from cases import impact
+from cases.marking import cases_mark
 from cases.models import Case
-from cases.services import cases_check_guidance
 from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS
 from guidance.models import GuidanceVersion, RegressionCase
@@ -50,7 +50,7 @@ def regression_cases_under_v1(clinician, version_one, published_version):
 def test_would_change_equals_the_re_evaluation_page_for_every_regression_case(
     client, clinician, version_one, published_version, regression_cases_under_v1
 ):
-    cases_check_guidance(version=published_version)
+    cases_mark(version=published_version)
     client.force_login(clinician)
     flagged, shown = {}, {}
     for name, pk in regression_cases_under_v1.items():
@@ -67,7 +67,7 @@ def test_would_change_equals_the_re_evaluation_page_for_every_regression_case(
 def test_publishing_and_the_draft_impact_flag_the_same_regression_cases(
     version_one, published_version, regression_cases_under_v1
 ):
-    cases_check_guidance(version=published_version)
+    cases_mark(version=published_version)
     flagged = {name for name, pk in regression_cases_under_v1.items() if Case.objects.get(pk=pk).would_change}
 
     assert {change.name for change in regression_changes(old=version_one, new=published_version)} == flagged

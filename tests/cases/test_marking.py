@@ -7,9 +7,10 @@ import pytest
 from django.core.management import call_command
 
 from cases import marking, snapshot
+from cases.marking import cases_mark
 from cases.models import Case
 from cases.selectors import latest_assessment_lines
-from cases.services import case_reassess, cases_check_guidance
+from cases.services import case_reassess
 from guidance import engine
 from guidance.evaluation import guidance_evaluate
 from guidance.facts import SYMPTOMS
@@ -99,12 +100,12 @@ def test_the_grouped_marking_equals_the_case_by_case_comparison(seeded):
     assert 0 < sum(expected.values()) < 90  # some change, some do not
 
     # Small chunks, so groups straddle them.
-    assert cases_check_guidance(version=seeded, batch_size=7) == (90, sum(expected.values()))
+    assert cases_mark(version=seeded, size=7) == (90, sum(expected.values()))
 
     assert _flags(seeded) == expected
     assert not marking.cases_pending(seeded).exists()
     assert kept() == rebuilt()
-    assert cases_check_guidance(version=seeded) == (0, 0)  # nothing left to compare
+    assert cases_mark(version=seeded) == (0, 0)  # nothing left to compare
 
 
 def test_each_combination_is_evaluated_once(seeded, monkeypatch):

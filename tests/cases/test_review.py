@@ -19,8 +19,9 @@ from django.utils.http import urlencode
 
 from cases import selectors
 from cases.export import COLUMNS, csv_cell
+from cases.marking import cases_mark
 from cases.models import Case
-from cases.services import case_evaluate, case_reassess, case_update, cases_check_guidance
+from cases.services import case_evaluate, case_reassess, case_update
 from cases.views import DAMAGED_CURSOR
 from guidance.facts import FACTS
 from guidance.lines import lines_compare
@@ -340,7 +341,7 @@ def test_the_list_query_count_does_not_grow_with_the_cases(client, reviewer, cli
 
 def test_it_marks_the_cases_newer_guidance_would_change_as_the_reassess_page_shows(client, reviewer, editor, cases):
     version = publish_revision(user=editor, revise=_revise_for_some)
-    assert cases_check_guidance(version=version) == (4, 2)
+    assert cases_mark(version=version) == (4, 2)
     client.force_login(reviewer)
     # Bravo cites the revised osteoporosis text; Charlie's pruritus gains a line.
     assert _labels(_review(client, outlook="would_change")) == ["Charlie SSM", "Bravo ASM"]
@@ -350,7 +351,7 @@ def test_it_marks_the_cases_newer_guidance_would_change_as_the_reassess_page_sho
         latest = selectors.assessment_latest(case=case)
         changes = lines_compare(latest.lines, case_evaluate(facts=case.facts, version=version))
         assert case.would_change is changes.changes, case.label
-    assert cases_check_guidance(version=version) == (0, 0)  # nothing left to compare
+    assert cases_mark(version=version) == (0, 0)  # nothing left to compare
 
 
 def test_publishing_compares_the_cases_once_committed(
@@ -379,7 +380,7 @@ def test_until_compared_the_page_says_the_cases_are_not_yet_checked(client, revi
 
 def test_a_case_reassessed_under_the_current_version_would_not_change(client, reviewer, editor, clinician, cases):
     with_new = publish_revision(user=editor, revise=_revise_for_some)
-    cases_check_guidance(version=with_new)
+    cases_mark(version=with_new)
     case_reassess(case=Case.objects.get(pk=cases["c"].pk), user=clinician)
     case_update(case=Case.objects.get(pk=cases["b"].pk), user=clinician, label="Bravo ASM", facts={"subtype": "ASM"})
     client.force_login(reviewer)
@@ -481,7 +482,7 @@ def test_the_export_has_the_lists_filters_and_sort(client, reviewer, cases):
 
 def test_the_export_reports_would_change(client, reviewer, editor, cases):
     version = publish_revision(user=editor, revise=_revise_for_some)
-    cases_check_guidance(version=version)
+    cases_mark(version=version)
     client.force_login(reviewer)
     _, rows = _export(client, sort="label_asc")
     assert [row["would_change_under_current"] for row in rows] == ["no", "yes", "yes", "no"]

@@ -3,9 +3,10 @@
 import pytest
 from django.core.management import call_command
 
+from cases.marking import cases_mark
 from cases.models import DashboardCount
 from cases.rollup import rollup_rebuild
-from cases.services import case_reassess, case_update, cases_check_guidance, feedback_record
+from cases.services import case_reassess, case_update, feedback_record
 
 from .factories import make_case, publish_revision
 
@@ -57,7 +58,7 @@ def test_reassessing_and_checking_guidance_keep_the_rollup_equal_to_a_rebuild(cl
     cases = [make_case(clinician, subtype="ISM", symptoms=["pruritus"]) for _ in range(2)]
     make_case(clinician, subtype="SSM", symptoms=["osteoporosis"])
     version = publish_revision(user=editor, revise=lambda draft: None)
-    cases_check_guidance(version=version)
+    cases_mark(version=version)
     assert kept() == rebuilt()
     case_reassess(case=cases[0], user=clinician)
     assert kept() == rebuilt()
