@@ -93,8 +93,9 @@ def guidance_current(*, slug=None):
 
 
 def guidance_current_forget():
-    """Forget the versions this process holds: the next lookup reads the database."""
+    """Forget the versions this process holds, and their section titles: the next lookup reads the database."""
     process_held.clear()
+    _section_titles.clear()
 
 
 def guidance_current_invalidate():
