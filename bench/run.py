@@ -3,6 +3,9 @@
     .venv/bin/python bench/run.py            # 10k and 1M cases, 30 s of load per page (about 30 min)
     .venv/bin/python bench/run.py --quick    # 1k and 10k cases, 5 s of load per page: a smoke run
     .venv/bin/python bench/run.py --profile trivial   # where one page's time and queries go
+    .venv/bin/python bench/run.py --smoke    # every section at tiny sizes, in seconds: CI runs it
+
+See bench/README.md.
 
 Prints a Markdown table and writes it to bench/results/<date>-<host>.md. With
 --profile it measures no table: it runs one page (a name from the table, or a
@@ -51,6 +54,8 @@ GROWTH_TARGET = 1.5  # reviewer list at the largest level ÷ at the smallest
 IMPACT_TARGET_S = 60.0  # a draft's impact on 1,000,000 stored cases, on PostgreSQL
 TRIVIAL_TARGET = 3.0  # x the bare HttpResponse
 TRIVIAL_QUERIES = 3  # session, user, the current guidance version's token
+# --smoke: every section, sizes small enough for seconds (CI runs it so a crash in the bench fails the build).
+SMOKE = {"levels": (30, 60), "requests": 3, "load_seconds": 1, "engine_cases": 200, "stream_cases": 2000}
 # Under load on PostgreSQL, as a share of /healthz's requests per second.
 LOAD_TARGETS = {"trivial view (baseline)": 0.70, "management page": 0.50}
 
@@ -61,10 +66,11 @@ LOAD_TARGETS = {"trivial view (baseline)": 0.70, "management page": 0.50}
 def fresh_database(*, keep):
     """The bench database, emptied unless `keep` (a PostgreSQL one is created if missing)."""
     url = os.environ.get("BENCH_DATABASE_URL", "")
-    if not url:
+    if not url or url.startswith("sqlite:"):
         if not keep:
+            file = url.removeprefix("sqlite:///") if url else SQLITE_FILE
             for suffix in ("", "-journal", "-wal", "-shm"):
-                Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
+                Path(f"{file}{suffix}").unlink(missing_ok=True)
         return
     import dj_database_url
 
@@ -160,6 +166,7 @@ class EngineResult:
     realistic: float = 0.0  # cases/s through the cache, a stream drawn like seed_cases, cold start
     realistic_hits: float = 0.0  # share of whole-case cache hits in that stream
     worst: float = 0.0  # cases/s through the cache when every case is distinct
+    stream_cases: int = STREAM_CASES
 
     @property
     def rate(self):
@@ -173,7 +180,7 @@ def _timed(function, items):
     return time.perf_counter() - started
 
 
-def bench_engine(*, cases, passes, seed=1):
+def bench_engine(*, cases, passes, stream_cases=STREAM_CASES, seed=1):
     import cel
 
     from cases.management.commands.seed_cases import random_case_facts
@@ -188,7 +195,7 @@ def bench_engine(*, cases, passes, seed=1):
     version = guidance_current()
     # The engine itself: no evaluation cache, so each pass does all the work.
     compiled = engine.compile_guidance(slug="bench", version=version.number, title="", rules=version.rule_specs())
-    stream = [validate_case(random_case_facts(rng)) for _ in range(STREAM_CASES)]
+    stream = [validate_case(random_case_facts(rng)) for _ in range(stream_cases)]
     cached_like_production = guidance_compiled(version)  # as the app compiles a frozen version
     key_of = cached_like_production.key_facts
     distinct = list({tuple(f[n] for n in key_of): f for f in stream}.values())
@@ -236,6 +243,7 @@ def bench_engine(*, cases, passes, seed=1):
         realistic=realistic,
         realistic_hits=hits,
         worst=worst,
+        stream_cases=stream_cases,
     )
 
 
@@ -249,6 +257,7 @@ class ProofResult:
     version: int
     rows: list  # (property id, cases, median ms)
     total_s: float  # median of the repeated whole checks
+    repeats: int = 5
 
     @property
     def met(self):
@@ -270,7 +279,7 @@ def bench_properties(*, repeats=5):
             assert proof.holds, f"{proof.property_id} fails on the published version"
             per_property.setdefault(proof.property_id, (proof.cases, []))[1].append(proof.seconds * 1000)
     rows = [(pid, cases, statistics.median(ms)) for pid, (cases, ms) in per_property.items()]
-    return ProofResult(version=version.number, rows=rows, total_s=statistics.median(totals))
+    return ProofResult(version=version.number, rows=rows, total_s=statistics.median(totals), repeats=repeats)
 
 
 # ---------------------------------------------------------------- (d) impact of a draft
@@ -926,7 +935,7 @@ def _session_cookie(user):
 WRK_WARMUP = 2  # seconds of load per page before the measured run
 
 
-def bench_load(who, *, seconds, connections, workers=2):
+def bench_load(who, *, seconds, connections, workers=2, warmup=WRK_WARMUP):
     """gunicorn as `make serve` runs it (mastoweb.production, its config, static files collected), under wrk."""
     results = []
     pages = [page for page in PAGES if page.load]
@@ -990,7 +999,7 @@ def bench_load(who, *, seconds, connections, workers=2):
                 ]
                 return subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=False)  # noqa: S603
 
-            wrk(WRK_WARMUP)  # each worker's first requests of a page compile its templates and fill its caches
+            wrk(warmup)  # each worker's first requests of a page compile its templates and fill its caches
             results.append(LoadResult(page=page, **parse_wrk(wrk(seconds).stdout)))
     finally:
         server.send_signal(signal.SIGTERM)
@@ -1130,7 +1139,7 @@ class Report:
                 "",
                 "| measure | value | target |",
                 "|---|---|---|",
-                f"| **realistic**: cases/s through the per-version evaluation cache, {STREAM_CASES:,} cases drawn"
+                f"| **realistic**: cases/s through the per-version evaluation cache, {e.stream_cases:,} cases drawn"
                 f" like seed_cases, cold start ({e.realistic_hits:.0%} whole-case hits) | {e.realistic:,.0f}"
                 f" | ≥ {ENGINE_TARGET:,}: {_verdict(e.realistic >= ENGINE_TARGET)} |",
                 f"| **worst case**: cases/s through the cache, every case distinct | {e.worst:,.0f} | reported |",
@@ -1148,7 +1157,7 @@ class Report:
         if self.proofs:
             r = self.proofs
             out += [
-                f"## (a2) Safety properties of guidance v{r.version}: exhaustive proofs (median of 5 runs)",
+                f"## (a2) Safety properties of guidance v{r.version}: exhaustive proofs (median of {r.repeats} runs)",
                 "",
                 "| property | cases | ms |",
                 "|---|---|---|",
@@ -1233,26 +1242,6 @@ class Report:
                         f" | {_x(ratio)} | {before.queries} → {after.queries} | {target} |"
                     )
                 out.append("")
-        if self.load:
-            a = self.args
-            out += [
-                f"## (c) Under load: gunicorn, 2 sync workers, wrk -c{a.load_connections}, {a.load_seconds} s per page,"
-                f" loopback, {self.load_level:,} cases",
-                "",
-                "| page | requests/s | p50 ms | p99 ms | requests | errors | target |",
-                "|---|---|---|---|---|---|---|",
-            ]
-            for r in self.load:
-                if r.missing:
-                    out.append(f"| {r.page.name} | {r.missing} | | | | | |")
-                    continue
-                if r.errors:
-                    self.missed.append(f"{r.page.name} under load: {r.errors} errors")
-                out.append(
-                    f"| {r.page.name} | {r.requests_per_s:,.1f} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)}"
-                    f" | {r.requests:,} | {r.errors} | 0 errors: {_verdict(not r.errors)} |"
-                )
-            out.append("")
         if self.impact:
             out += self._impact_table(postgres=not self.machine["database"].startswith("SQLite"))
         if self.engine and self.engine.realistic < ENGINE_TARGET:
@@ -1331,11 +1320,36 @@ def main():
         metavar="PAGE",
         help="instead of the table, profile one page (its name or part of it) at the first level",
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="every section at tiny sizes, in seconds, on a throw-away SQLite database: fails on any crash"
+        " or a page that does not answer 200 (CI runs it; its times mean nothing)",
+    )
     args = parser.parse_args()
-    args.levels = [int(n) for n in (args.levels or ("1000,10000" if args.quick else "10000,1000000")).split(",")]
-    args.requests = args.requests or (50 if args.quick else 200)
-    args.load_seconds = args.load_seconds or (5 if args.quick else 30)
+    default_levels = "1000,10000" if args.quick else "10000,1000000"
+    sizes = {"requests": 50 if args.quick else 200, "load_seconds": 5 if args.quick else 30}
+    smoke_dir = None
+    if args.smoke:
+        default_levels = f"{SMOKE['levels'][0]},{SMOKE['levels'][1]}"
+        sizes = {"requests": SMOKE["requests"], "load_seconds": SMOKE["load_seconds"]}
+        args.engine_cases, args.engine_passes = SMOKE["engine_cases"], 1
+        args.load_connections = min(args.load_connections, 2)
+        smoke_dir = Path(tempfile.mkdtemp(prefix="mastoweb-bench-smoke-"))
+        if not os.environ.get("BENCH_DATABASE_URL"):
+            os.environ["BENCH_DATABASE_URL"] = f"sqlite:///{smoke_dir / 'bench-smoke.sqlite3'}"
+        args.out = args.out or smoke_dir / "smoke.md"
+    args.levels = [int(n) for n in (args.levels or default_levels).split(",")]
+    args.requests = args.requests or sizes["requests"]
+    args.load_seconds = args.load_seconds or sizes["load_seconds"]
+    try:
+        run(args)
+    finally:
+        if smoke_dir is not None:
+            shutil.rmtree(smoke_dir, ignore_errors=True)
 
+
+def run(args):
     started = datetime.now(UTC)
     load_before = load_average()
     setup_django(keep_db=args.keep_db)
@@ -1352,17 +1366,18 @@ def main():
 
     if "engine" not in args.skip:
         print("== (a) engine", file=sys.stderr)
-        report.engine = bench_engine(cases=args.engine_cases, passes=args.engine_passes)
+        stream = SMOKE["stream_cases"] if args.smoke else STREAM_CASES
+        report.engine = bench_engine(cases=args.engine_cases, passes=args.engine_passes, stream_cases=stream)
     if "properties" not in args.skip:
         print("== (a2) safety properties", file=sys.stderr)
-        report.proofs = bench_properties()
+        report.proofs = bench_properties(repeats=1 if args.smoke else 5)
     who = None
     for level in args.levels:
         print(f"== seeding to {level:,} cases", file=sys.stderr)
         seed_to(level, seed=level, copy_above=args.copy_above)
         if "pages" not in args.skip:
             print(f"== (b) pages at {level:,} cases", file=sys.stderr)
-            report.pages[level], who = bench_pages(level, requests=args.requests)
+            report.pages[level], who = bench_pages(level, requests=args.requests, warmup=2 if args.smoke else 10)
             report.clinician_cases[level] = who.clinician_cases
         if "impact" not in args.skip:
             print(f"== (d) impact of a draft at {level:,} cases", file=sys.stderr)
@@ -1371,7 +1386,12 @@ def main():
         report.load_level = args.levels[-1]
         database = report.machine["database"]
         print(f"== (c) gunicorn under load on {database} at {report.load_level:,} cases", file=sys.stderr)
-        results = bench_load(who or people(), seconds=args.load_seconds, connections=args.load_connections)
+        results = bench_load(
+            who or people(),
+            seconds=args.load_seconds,
+            connections=args.load_connections,
+            warmup=1 if args.smoke else WRK_WARMUP,
+        )
         if args.load_json:
             save_load(args.load_json, database, results)
             return
@@ -1386,6 +1406,39 @@ def main():
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     print(f"written to {out.relative_to(BASE_DIR) if out.is_relative_to(BASE_DIR) else out}", file=sys.stderr)
+    if args.smoke:
+        failures = smoke_failures(report)
+        if failures:
+            sys.exit("bench --smoke failed:\n" + "\n".join(f"- {failure}" for failure in failures))
+        print("bench --smoke: every section ran", file=sys.stderr)
+
+
+def smoke_failures(report):
+    """What makes a smoke run fail: a section that ran nothing, a page or a load run that went wrong.
+
+    Times are never judged here: a smoke run is seconds on a busy CI machine.
+    """
+    failures = []
+    if report.engine is None or report.engine.rate <= 0:
+        failures.append("the engine section measured nothing")
+    if report.proofs is None or not report.proofs.rows:
+        failures.append("the safety-property section proved nothing")
+    for level in report.args.levels:
+        results = report.pages.get(level)
+        if not results:
+            failures.append(f"no pages measured at {level:,} cases")
+            continue
+        failures += [f"{r.page.name} at {level:,} cases: {r.missing}" for r in results if r.missing]
+        impact = report.impact.get(level)
+        if impact is None or impact.cases != level or impact.marked != level:
+            failures.append(f"the impact and the marking at {level:,} cases did not cover every case")
+    for database, results in report.load.items():
+        for r in results:
+            if r.missing and not r.missing.startswith("wrk not installed"):
+                failures.append(f"{r.page.name} under load on {database}: {r.missing}")
+            elif r.errors:
+                failures.append(f"{r.page.name} under load on {database}: {r.errors} errors")
+    return failures
 
 
 if __name__ == "__main__":

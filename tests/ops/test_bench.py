@@ -121,3 +121,64 @@ def test_it_reports_the_impact_and_the_marking_and_judges_1m_cases_on_postgresql
     assert "| 10,000 | 900 | 50 | 0.10 | 0.40 | 0.50 | 40 | 0.4 |  | 1.25 (10,000, 50; 0.0 / 0.0 / 0.0) |" in postgres
     assert "| 65.00 | 40 | 40.0 | ≤ 60 s: **misses** | 90.50 (1,000,000, 5,000; 10.0 / 5.5 / 75.0) |" in postgres
     assert report.missed == ["impact at 1,000,000 cases: 65.0 s"]
+
+
+def test_the_report_renders_the_load_of_each_database_it_ran_on():
+    # Report.load is keyed by database; reading its keys as results crashed every full run.
+    report = _report()
+    report.machine = {
+        "host": "vm",
+        "cpu": "cpu",
+        "cores": 2,
+        "python": "3",
+        "django": "5",
+        "database": "SQLite 3",
+        "code": "x",
+    }
+    report.load = {
+        "SQLite 3": _load({"/healthz": 800.0, "management page": 400.0}),
+        "PostgreSQL 15.18": _load({"/healthz": 1000.0, "management page": 300.0}),
+    }
+
+    text = report.markdown()
+
+    assert "## (c) Under load on SQLite 3:" in text
+    assert "| management page | 400.0 | 50% |" in text
+    assert "## (c) Under load on PostgreSQL 15.18:" in text
+    assert "- management page under load on PostgreSQL 15.18: 30% of /healthz's throughput" in text
+
+
+def test_a_smoke_run_fails_on_a_page_that_did_not_answer_and_on_load_errors():
+    from bench.run import PAGES, EngineResult, ImpactResult, PageResult, ProofResult, smoke_failures
+
+    by_name = {page.name: page for page in PAGES}
+    report = _report()
+    report.args.levels = [30]
+    report.engine = EngineResult(
+        cases=200,
+        passes=[1000.0],
+        context_us=1,
+        execute_us=1,
+        string_us=1,
+        with_validation=1,
+        rules=27,
+        recommendations=3,
+    )
+    report.proofs = ProofResult(version=2, rows=[("p", 8, 0.2)], total_s=0.1, repeats=1)
+    report.pages = {
+        30: [
+            PageResult(page=by_name["management page"], cases=30, median_ms=1.0, p95_ms=1.0, queries=9),
+            PageResult(page=by_name["reviewer list"], cases=30, status=500, missing="answered 500"),
+        ]
+    }
+    report.impact = {30: ImpactResult(30, 20, 1, 0.1, 0.1, 40.0, mark_s=0.1, marked=30)}
+    report.load = {"SQLite 3": _load({"/healthz": 800.0}) + [_load({"management page": 10.0})[0]]}
+    report.load["SQLite 3"][1].errors = 3
+
+    assert smoke_failures(report) == [
+        "reviewer list at 30 cases: answered 500",
+        "management page under load on SQLite 3: 3 errors",
+    ]
+    report.pages[30].pop()
+    report.load["SQLite 3"][1].errors = 0
+    assert smoke_failures(report) == []
