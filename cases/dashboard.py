@@ -129,6 +129,7 @@ class Chart:
     value_title: str
     rows: tuple
     columns: tuple = ()  # headings of the rows' extra cells
+    percent: bool = False  # the values are shares in percent (the axis says so), not counts
 
     @property
     def total(self):
@@ -213,12 +214,13 @@ def _rules(totals, filters):
         not_following = overridden.get(rule, 0)
         rows.append(
             Row(
-                rule,
+                # What the line says, as the clinician saw it; the rule id stays in the table for the editors.
+                summaries.get(rule) or f"A line no longer in the guidance ({rule})",
                 fired.get(rule, 0),
                 f"{fired.get(rule, 0)}",
                 _list_url(filters, rule=rule),
                 (
-                    Cell(summaries.get(rule, "")),
+                    Cell(rule),
                     Cell(f"{given}"),
                     Cell(
                         f"{_percent(not_following, given)}% ({not_following})" if given else "no feedback",
@@ -230,13 +232,13 @@ def _rules(totals, filters):
         )
     return Chart(
         "rules",
-        "How often each rule fired, and the feedback on it",
-        "For each rule: the cases whose latest assessment shows its line; the feedback given on it in the period, "
-        "the share that was \u201cNot following\u201d, and the most common reasons.",
-        "Rule",
+        "How often each line was shown, and the feedback on it",
+        "For each line of the guidance: the cases whose latest assessment shows it; the feedback given on it in the "
+        "period, the share that was \u201cNot following\u201d, and the most common reasons.",
+        "Line",
         "Cases shown the line",
         tuple(rows),
-        columns=("Line", "Feedback entries", "Not following", "Top reasons"),
+        columns=("Rule", "Feedback entries", "Not following", "Top reasons"),
     )
 
 
@@ -276,6 +278,7 @@ def _cautions(totals, filters):
         "Share of cases (%)",
         tuple(rows),
         columns=("Of", "Cases"),
+        percent=True,
     )
 
 

@@ -90,7 +90,7 @@ def test_the_numbers_equal_direct_counts(client, reviewer, seeded, params):
     assert sum(by_subtype.values()) == cases.count() == chart(response, "over-time").total
     for code, n in ((c, cases.filter(subtype=c).count()) for c in ("ISM", "SSM", "ASM")):
         assert sum(v for label, v in by_subtype.items() if f"({code})" in label) == n
-    fired = {row.label: row.value for row in chart(response, "rules").rows}
+    fired = {row.cells[0].text: row.value for row in chart(response, "rules").rows}
     for rule in set(CaseLine.objects.values_list("rule", flat=True)):
         assert fired.get(rule, 0) == CaseLine.objects.filter(case__in=cases, rule=rule).count(), rule
     cautions = {row.label: row for row in chart(response, "cautions").rows}
@@ -103,7 +103,7 @@ def test_the_numbers_equal_direct_counts(client, reviewer, seeded, params):
 
 def test_feedback_shares_and_top_reasons_per_rule(client, reviewer, seeded):
     client.force_login(reviewer)
-    rows = {row.label: row for row in chart(dashboard(client), "rules").rows}
+    rows = {row.cells[0].text: row for row in chart(dashboard(client), "rules").rows}
     aspirin = rows["aspirin-nsaid-tolerance-unknown"]
     assert [cell.text for cell in aspirin.cells[1:]] == ["1", "100.0% (1)", "Patient declined (1)"]
     assert rows["h1-for-cutaneous-symptoms"].cells[2].text == "0.0% (0)"
@@ -186,11 +186,50 @@ def test_the_dashboard_reads_in_a_fixed_number_of_queries(client, reviewer, clin
 
 
 def test_charts_are_drawn_once_per_data_and_query(client, reviewer, seeded, monkeypatch):
-    import vl_convert
+    from cases import charts
 
     client.force_login(reviewer)
     dashboard(client)  # drawn and cached
-    monkeypatch.setattr(vl_convert, "vegalite_to_svg", lambda *a, **k: pytest.fail("drawn again"))
+    monkeypatch.setattr(charts, "draw", lambda *a, **k: pytest.fail("drawn again"))
     dashboard(client)
     with pytest.raises(pytest.fail.Exception):
         dashboard(client, subtype="SSM")  # other data, other links: drawn afresh
+
+
+def test_the_rule_chart_names_each_line_in_the_guidance_words_not_by_its_rule_id(client, reviewer, seeded):
+    from guidance.selectors import rules_newest_wording
+
+    client.force_login(reviewer)
+    rules = chart(dashboard(client), "rules")
+    wording = rules_newest_wording()
+
+    assert rules.rows
+    for row in rules.rows:
+        rule = row.cells[0].text
+        assert row.label == wording[rule][1]
+        assert rule not in row.label
+
+
+def test_counts_get_whole_number_ticks_and_shares_percent_ticks():
+    from cases.charts import ticks
+
+    assert ticks(0) == ([0, 1], 1)
+    assert ticks(3) == ([0, 1, 2, 3], 3)
+    assert ticks(7) == ([0, 2, 4, 6, 8], 8)
+    assert ticks(1234) == ([0, 500, 1000, 1500], 1500)
+    assert ticks(62.5, percent=True) == ([0, 20, 40, 60, 80], 80)
+    assert ticks(99.0, percent=True) == ([0, 50, 100], 100)
+
+
+def test_a_long_label_is_wrapped_whole_and_the_axis_says_percent_for_shares(client, reviewer, seeded):
+    client.force_login(reviewer)
+    response = dashboard(client)
+    cautions = next(figure for figure in response.context["figures"] if figure["chart"].slug == "cautions")
+    svg = str(cautions["svg"])
+    texts = re.findall(r'class="bar-chart-label">([^<]*)<', svg)
+    label = "Epinephrine caution for patients with recurrent anaphylaxis"
+
+    assert label in " ".join(texts)  # every word, over two lines
+    assert label not in texts
+    assert ">100%<" in svg or ">50%<" in svg
+    assert "viewBox" not in svg  # drawn at its size: text is never scaled down

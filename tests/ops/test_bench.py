@@ -172,7 +172,7 @@ def test_a_smoke_run_fails_on_a_page_that_did_not_answer_and_on_load_errors():
         ]
     }
     report.impact = {30: ImpactResult(30, 20, 1, 0.1, 0.1, 40.0, mark_s=0.1, marked=30)}
-    report.load = {"SQLite 3": _load({"/healthz": 800.0}) + [_load({"management page": 10.0})[0]]}
+    report.load = {"SQLite 3": [*_load({"/healthz": 800.0}), _load({"management page": 10.0})[0]]}
     report.load["SQLite 3"][1].errors = 3
 
     assert smoke_failures(report) == [
