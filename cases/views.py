@@ -32,6 +32,7 @@ from .display import (
 from .filters import CaseReviewFilter
 from .forms import CaseForm, CaseUpdateForm, DashboardForm, FeedbackForm
 from .models import RecommendationFeedback
+from .rows import review_rows_html
 
 CASES_PER_PAGE = 50
 CASE_LOG_SIZE = 50
@@ -369,7 +370,11 @@ def case_review(request):
         "unchecked": unchecked,
         "current_guidance": current,
         # Each row links to its case: one reverse() for the page, not one per row.
-        "detail_url": reverse("cases:review_detail", args=[REVERSE_PLACEHOLDER]).split(REVERSE_PLACEHOLDER),
+        "rows_html": review_rows_html(
+            rows,
+            detail_url=reverse("cases:review_detail", args=[REVERSE_PLACEHOLDER]).split(REVERSE_PLACEHOLDER),
+            current_number=current_number,
+        ),
     }
     footer_shows(request, current)
     return render(request, "cases/case_review.html", context)

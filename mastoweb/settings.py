@@ -146,6 +146,12 @@ CACHES = {
         "LOCATION": "mastoweb-charts",
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
+    # Rendered fragments that are the same HTML for the same key (a filter bar for its values): per process too.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "mastoweb-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

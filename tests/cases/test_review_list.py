@@ -226,3 +226,83 @@ def test_every_filter_field_has_its_one_condition_in_the_list_and_the_audit_trai
 
     assert set(CaseReviewFilter.base_filters) == set(REVIEW_CONDITIONS) == set(CaseReviewForm.base_fields) - {"sort"}
     assert set(AuditEventFilter.base_filters) == set(AUDIT_CONDITIONS) == set(AuditFilterForm.base_fields)
+
+
+# The row as cases/case_review.html drew it with the template engine, before cases.rows took over.
+TEMPLATE_ROW = (
+    '<tr data-case="{{ case.pk }}" data-outlook="{{ case.outlook }}">\n'
+    '<td data-label="Case"><a href="{{ detail_url.0 }}{{ case.pk }}{{ detail_url.1 }}">{{ case.label'
+    " }}</a>"
+    '{% if case.age_years is not None %} <span class="text-body-secondary small">({{ case.age_years }}'
+    " y)</span>{% endif %}</td>\n"
+    '<td data-label="Clinician">{{ case.created_by.get_username }}</td>\n'
+    '<td data-label="Subtype">{{ case.get_subtype_display }}</td>\n'
+    '<td data-label="Created">{{ case.created_at|date:"j M Y" }}</td>\n'
+    '<td data-label="Changed">{{ case.updated_at|date:"j M Y H:i" }}</td>\n'
+    '<td data-label="Latest assessment">\n'
+    "{% if case.assessed_version %}guidance version {{ case.assessed_version }}{% endif %}\n"
+    '{% if case.outlook.badge %}<span class="badge {{ case.outlook.badge }}">{{ case.outlook.label }}'
+    " (version {{ current_guidance.number }})</span>{% endif %}\n"
+    "</td>\n"
+    '<td data-label="Cautions" class="text-end" data-cautions>{{ case.caution_count|default_if_none:""'
+    " }}</td>\n"
+    '<td data-label="Recommendations" class="text-end" data-lines>{{ case.line_count|default_if_none:""'
+    " }}</td>\n"
+    '<td data-label="Feedback" data-feedback="{{ case.feedback_status }}">'
+    '{% if case.feedback_not_following %}<span class="badge feedback-overridden">{{'
+    " case.get_feedback_status_display }}</span>"
+    "{% elif case.feedback_status %}{{ case.get_feedback_status_display }}"
+    '{% else %}<span class="text-body-secondary">None</span>{% endif %}</td>\n'
+    "</tr>"
+)
+
+
+def test_rows_built_in_python_say_what_the_template_said(client, reviewer, clinician, editor, published_version):
+    import re
+
+    from django.template import Context, Template
+
+    from cases.rows import review_row_html
+    from tests.cases.factories import publish_revision
+
+    def squeezed(html):
+        return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", re.sub(r">\s+", ">", re.sub(r"\s+<", "<", str(html)))))
+
+    old = make_case(clinician, label="Ward <3> & co", subtype="ISM", age_years=47, symptoms=["recurrent_anaphylaxis"])
+    make_case(clinician, subtype="SSM", symptoms=["flushing"], antihistamine_response="unresponsive")
+    feedback_record(
+        assessment=old.assessments.get(),
+        rule=EPINEPHRINE,
+        user=clinician,
+        outcome="overridden",
+        reason="patient_declined",
+    )
+    publish_revision(user=editor, revise=lambda draft: None)
+    make_case(clinician, subtype="ASM")
+    client.force_login(reviewer)
+    response = _review(client)
+    detail_url = ["/cases/review/", "/"]
+    template = Template(TEMPLATE_ROW)
+    current = response.context["current_guidance"]
+
+    cases = response.context["cases"]
+    assert len(cases) == 3
+    assert {case.outlook for case in cases} >= {selectors.Outlook.CURRENT}
+    for case in cases:
+        drawn = template.render(Context({"case": case, "detail_url": detail_url, "current_guidance": current}))
+        assert squeezed(review_row_html(case, detail_url, current.number)) == squeezed(drawn)
+    assert escape("Ward <3> & co") in response.content.decode()
+
+
+def test_the_cached_filter_bar_shows_each_query_its_own_values_and_errors(client, reviewer, published_version):
+    client.force_login(reviewer)
+
+    for subtype in ("ISM", "SSM", "ISM"):
+        html = _review(client, subtype=subtype).content.decode()
+        assert f'<option value="{subtype}" selected>' in html
+        other = "SSM" if subtype == "ISM" else "ISM"
+        assert f'<option value="{other}" selected>' not in html
+    refused = client.get(reverse("cases:review"), {"date_from": "2026-02-01", "date_to": "2026-01-01"})
+    assert "The end date is before the start date." in refused.content.decode()
+    assert "is-invalid" in refused.content.decode()
+    assert "is-invalid" not in _review(client).content.decode()
