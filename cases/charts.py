@@ -107,6 +107,11 @@ def layout(chart):
     return {"ticks": axis, "rows": rows, "height": y, "grid_top": AXIS_PX - 6, "grid_bottom": y - ROW_GAP_PX // 2}
 
 
+def chart_key(chart, *, dom_id):
+    """What the chart's drawing, and its section of the page around it, are cached by."""
+    return _digest(chart, dom_id)
+
+
 def chart_svg(chart, *, dom_id):
     """The chart as inline SVG, safe for the page, from the cache when the same chart was drawn before."""
     key = f"chart-svg:{_digest(chart, dom_id)}"
@@ -136,8 +141,12 @@ def _digest(chart, dom_id):
     """A hash of everything the drawing is made of: the layout, its words, its data and the links (the query)."""
     drawn = {
         "layout": [LAYOUT_VERSION, LABEL_PX, SMALL_PX, WRAP_CHARS, PLOT_SHARE, dom_id],
-        "chart": [chart.title, chart.description, chart.label_title, chart.value_title, chart.percent],
-        "rows": [[row.label, row.value, row.value_text, row.href] for row in chart.rows],
+        "chart": [chart.slug, chart.title, chart.description, chart.label_title, chart.value_title, chart.percent],
+        "rows": [
+            [row.label, row.value, row.value_text, row.href, [[cell.text, cell.href] for cell in row.cells]]
+            for row in chart.rows
+        ],
+        "columns": list(chart.columns),
     }
     return hashlib.sha256(json.dumps(drawn, sort_keys=True, default=str).encode()).hexdigest()
 

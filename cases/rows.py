@@ -6,9 +6,10 @@ the cost. The markup is exactly what the template drew (cases/case_review.html
 holds the table around it); tests/cases/test_review_list.py reads it.
 """
 
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
+
+from .templatetags.case_display import day, day_time
 
 ROW = (
     '<tr data-case="{pk}" data-outlook="{outlook}">'
@@ -49,8 +50,8 @@ def review_row_html(case, detail_url, current_number):
         else "",
         clinician=case.created_by.get_username(),
         subtype=case.get_subtype_display(),
-        created=date_format(localtime(case.created_at), "j M Y"),
-        changed=date_format(localtime(case.updated_at), "j M Y H:i"),
+        created=day(localtime(case.created_at)),  # as date:"j M Y", without its per-letter lookups
+        changed=day_time(localtime(case.updated_at)),
         assessed=f"guidance version {case.assessed_version}" if case.assessed_version else "",
         badge=format_html(
             ' <span class="badge {}">{} (version {})</span>', outlook.badge, outlook.label, current_number

@@ -20,7 +20,7 @@ from mastoweb.spreadsheets import EXPORT_CHUNK_SIZE, csv_download
 
 from . import export, selectors, services
 from .access import ADD_PERMISSION, REVIEW_PERMISSION, VIEW_PERMISSION, case_can_change, case_get_for_user
-from .charts import chart_svg
+from .charts import chart_key, chart_svg
 from .dashboard import chart_csv_lines, dashboard_charts
 from .display import (
     assessments_comparison,
@@ -443,7 +443,16 @@ def _dashboard(request):
 def case_dashboard(request):
     """Counts across every case, as charts with their data; each bar leads to the list of its cases."""
     form, charts, current = _dashboard(request)
-    figures = [{"chart": chart, "svg": chart_svg(chart, dom_id=f"chart-{chart.slug}")} for chart in charts]
+    # Each figure's whole section (the drawing, its table, the CSV link) is cached by the chart's digest
+    # and the query: the same counts and links give the same HTML.
+    figures = [
+        {
+            "chart": chart,
+            "svg": chart_svg(chart, dom_id=f"chart-{chart.slug}"),
+            "key": chart_key(chart, dom_id=f"chart-{chart.slug}"),
+        }
+        for chart in charts
+    ]
     query = request.GET.copy()
     context = {
         "form": form,
