@@ -63,3 +63,56 @@ def review_row_html(case, detail_url, current_number):
         feedback_status=case.feedback_status or "",
         feedback=feedback,
     )
+
+
+LIST_ROW = (
+    '<tr data-case="{pk}">'
+    '<td data-label="Case"><a href="{href}">{label}</a>{age}</td>'
+    '<td data-label="Subtype">{subtype}</td>'
+    '<td data-label="Changed">{changed}</td>'
+    '<td data-label="Last assessed">{assessed}{change}</td>'
+    "</tr>"
+)
+
+
+def case_list_rows_html(cases, *, detail_url, reassess_url, current_number):
+    """The <tr> of each case on a clinician's list page (cases/case_list.html); the urls as (before, after) halves."""
+    return format_html_join(
+        "\n", "{}", ((case_list_row_html(case, detail_url, reassess_url, current_number),) for case in cases)
+    )
+
+
+def case_list_row_html(case, detail_url, reassess_url, current_number):
+    summary = getattr(case, "change_summary", None)
+    change = ""
+    if summary:
+        if summary.changes:
+            badge = format_html(
+                '<a class="badge text-bg-warning" href="{}{}{}">{}</a>',
+                reassess_url[0],
+                case.pk,
+                reassess_url[1],
+                summary,
+            )
+        else:
+            badge = format_html('<span class="badge text-bg-secondary">{}</span>', summary)
+        change = format_html(
+            ' <span class="d-block small change-summary" data-change-summary>Under version {}: {}</span>',
+            current_number,
+            badge,
+        )
+    return format_html(
+        LIST_ROW,
+        pk=case.pk,
+        href=f"{detail_url[0]}{case.pk}{detail_url[1]}",
+        label=case.label,
+        age=format_html(' <span class="text-body-secondary small">({} y)</span>', case.age_years)
+        if case.age_years is not None
+        else "",
+        subtype=case.get_subtype_display(),
+        changed=day_time(localtime(case.updated_at)),
+        assessed=format_html("guidance version {}, {}", case.assessed_version, day(localtime(case.assessed_at)))
+        if case.assessed_version
+        else "",
+        change=change,
+    )

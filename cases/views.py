@@ -32,7 +32,7 @@ from .display import (
 from .filters import CaseReviewFilter
 from .forms import CaseForm, CaseUpdateForm, DashboardForm, FeedbackForm
 from .models import RecommendationFeedback
-from .rows import review_rows_html
+from .rows import case_list_rows_html, review_rows_html
 
 CASES_PER_PAGE = 50
 CASE_LOG_SIZE = 50
@@ -53,8 +53,14 @@ def case_list(request):
         changes = selectors.case_list_changes(cases=cases.object_list, version=current)
         for case in cases.object_list:
             case.change_summary = changes.get(case.pk)
+    rows_html = case_list_rows_html(
+        cases.object_list,
+        detail_url=reverse("cases:detail", args=[REVERSE_PLACEHOLDER]).split(REVERSE_PLACEHOLDER),
+        reassess_url=reverse("cases:reassess", args=[REVERSE_PLACEHOLDER]).split(REVERSE_PLACEHOLDER),
+        current_number=current.number if current else None,
+    )
     footer_shows(request, current)
-    return render(request, "cases/case_list.html", {"page": cases, "current_guidance": current})
+    return render(request, "cases/case_list.html", {"page": cases, "current_guidance": current, "rows_html": rows_html})
 
 
 def _form_page(request, form, *, case=None, conflict=None):

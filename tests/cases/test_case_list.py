@@ -124,3 +124,61 @@ def test_the_summaries_take_a_fixed_number_of_queries(
     # changed), the shown cases' facts and lines, the version's paragraphs, and its rules
     # (compiled once per process, so only on the first look).
     assert few <= 11
+
+
+# The row as cases/case_list.html drew it with the template engine, before cases.rows took over.
+TEMPLATE_ROW = (
+    "{% load case_display %}"
+    '<tr data-case="{{ case.pk }}">\n'
+    '<td data-label="Case"><a href="{{ case.get_absolute_url }}">{{ case.label }}</a>'
+    "{% if case.age_years is not None %}"
+    ' <span class="text-body-secondary small">({{ case.age_years }} y)</span>{% endif %}</td>\n'
+    '<td data-label="Subtype">{{ case.get_subtype_display }}</td>\n'
+    '<td data-label="Changed">{{ case.updated_at|day_time }}</td>\n'
+    '<td data-label="Last assessed">\n'
+    "{% if case.assessed_version %}"
+    "guidance version {{ case.assessed_version }}, {{ case.assessed_at|day }}{% endif %}\n"
+    "{% if case.change_summary %}"
+    '<span class="d-block small change-summary" data-change-summary>Under version {{ current_guidance.number }}: '
+    "{% if case.change_summary.changes %}"
+    '<a class="badge text-bg-warning" href="{% url \'cases:reassess\' case.pk %}">{{ case.change_summary }}</a>'
+    '{% else %}<span class="badge text-bg-secondary">{{ case.change_summary }}</span>{% endif %}</span>{% endif %}\n'
+    "</td>\n"
+    "</tr>"
+)
+
+
+def test_rows_built_in_python_say_what_the_template_said(client, clinician, editor, published_version):
+    from django.template import Context, Template
+
+    from cases.rows import case_list_row_html
+
+    def squeezed(html):
+        return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", re.sub(r">\s+", ">", re.sub(r"\s+<", "<", str(html)))))
+
+    make_case(clinician, label="Ward <3> & co", age_years=47, symptoms=["recurrent_anaphylaxis"])
+    make_case(clinician, subtype="SSM", symptoms=["osteoporosis"], antihistamine_response="unresponsive")
+    publish_revision(
+        user=editor,
+        revise=lambda draft: Rule.objects.filter(version=draft, rule_id="calcium-and-vitamin-d").update(
+            condition='"fracture" in symptoms'
+        ),
+    )
+    make_case(clinician, subtype="ASM")
+    client.force_login(clinician)
+    response = client.get(reverse("cases:list"))
+    current = response.context["current_guidance"]
+    template = Template(TEMPLATE_ROW)
+    cases = list(response.context["page"].object_list)
+    blank = "00000000-0000-0000-0000-000000000000"
+    detail = reverse("cases:detail", args=[blank]).split(blank)
+    reassess = reverse("cases:reassess", args=[blank]).split(blank)
+
+    assert len(cases) == 3
+    assert {bool(case.change_summary.changes) for case in cases if getattr(case, "change_summary", None)} == {
+        True,
+        False,
+    }
+    for case in cases:
+        drawn = template.render(Context({"case": case, "current_guidance": current}))
+        assert squeezed(case_list_row_html(case, detail, reassess, current.number)) == squeezed(drawn)
