@@ -593,6 +593,9 @@ class PageResult:
     queries: int | None = None
     status: int | None = None
     missing: str = ""
+    cpu_ms: float | None = (
+        None  # median CPU time of this process per request: what other processes' load inflates least
+    )
 
 
 def seed_to(level, *, seed, copy_above=None):
@@ -733,16 +736,18 @@ def bench_pages(level, *, requests, warmup=10):
             _request(client, page, path, data)
         # Read now: the next request clears the connection's query log.
         result.queries = len(captured.captured_queries)
-        runs.append((result, client, page, path, data, []))
+        runs.append((result, client, page, path, data, [], []))
     for _ in range(requests):
-        for _result, client, page, path, data, times in runs:
-            started = time.perf_counter()
+        for _result, client, page, path, data, times, cpu in runs:
+            started, cpu_started = time.perf_counter(), time.process_time()
             _request(client, page, path, data)
             times.append(time.perf_counter() - started)
-    for result, _client, _page, _path, _data, times in runs:
+            cpu.append(time.process_time() - cpu_started)
+    for result, _client, _page, _path, _data, times, cpu in runs:
         times.sort()
         result.median_ms = statistics.median(times) * 1000
         result.p95_ms = times[min(len(times) - 1, math.ceil(0.95 * len(times)) - 1)] * 1000
+        result.cpu_ms = statistics.median(cpu) * 1000
     return results, who
 
 
@@ -1174,18 +1179,23 @@ class Report:
                 "Ratios are to the trivial view (logged in, base template, one sentence) measured in the same run;"
                 f" target: each page ≤ {PAGE_TARGET:g}x the trivial view.",
                 "",
+                "CPU ms is this process's CPU time per request (the server's own work, which other processes'"
+                " load inflates least; the database's work on PostgreSQL is outside it): on a busy machine its"
+                " ratio is the steadier figure.",
+                "",
                 "| page | cases | median ms | p95 ms | queries | median x trivial | p95 x trivial"
-                " | queries x trivial | target |",
-                "|---|---|---|---|---|---|---|---|---|",
+                " | queries x trivial | CPU ms | CPU x trivial | target |",
+                "|---|---|---|---|---|---|---|---|---|---|---|",
             ]
             for level, results in self.pages.items():
                 trivial = next(r for r in results if r.page.name == trivial_name)
                 bare = next((r for r in results if r.page.name == BARE and not r.missing), None)
                 for r in results:
                     if r.missing:
-                        out.append(f"| {r.page.name} | {level:,} | {r.missing} | | | | | | |")
+                        out.append(f"| {r.page.name} | {level:,} | {r.missing} | | | | | | | | |")
                         continue
                     ratio = r.median_ms / trivial.median_ms
+                    cpu_ratio = r.cpu_ms / trivial.cpu_ms if r.cpu_ms is not None and trivial.cpu_ms else None
                     p95_ratio = r.p95_ms / trivial.p95_ms
                     q_ratio = r.queries / trivial.queries if trivial.queries else None
                     judged = (
@@ -1200,7 +1210,8 @@ class Report:
                         verdict = f"{r.median_ms / bare.median_ms:.1f}x bare: the floor of a signed-in page"
                     out.append(
                         f"| {r.page.name} | {level:,} | {_ms(r.median_ms)} | {_ms(r.p95_ms)} | {r.queries}"
-                        f" | {_x(ratio)} | {_x(p95_ratio)} | {_x(q_ratio)} | {verdict} |"
+                        f" | {_x(ratio)} | {_x(p95_ratio)} | {_x(q_ratio)} | {_ms(r.cpu_ms)} | {_x(cpu_ratio)}"
+                        f" | {verdict} |"
                     )
             out.append("")
             out.append(

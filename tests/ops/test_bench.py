@@ -182,3 +182,25 @@ def test_a_smoke_run_fails_on_a_page_that_did_not_answer_and_on_load_errors():
     report.pages[30].pop()
     report.load["SQLite 3"][1].errors = 0
     assert smoke_failures(report) == []
+
+
+def test_the_page_table_gives_wall_and_cpu_ratios_to_the_trivial_view_and_judges_the_wall_one():
+    from bench.run import PAGES, PageResult
+
+    by_name = {page.name: page for page in PAGES}
+    report = _report()
+    report.machine = {"host": "vm", "cpu": "c", "cores": 2, "python": "3", "django": "5", "database": "SQLite 3"}
+    report.machine["code"] = "commit abc"
+    report.args.requests = 60
+    report.pages = {
+        10_000: [
+            PageResult(by_name["trivial view (baseline)"], 10_000, median_ms=4.0, p95_ms=5.0, queries=3, cpu_ms=2.0),
+            PageResult(by_name["reviewer list"], 10_000, median_ms=16.0, p95_ms=20.0, queries=9, cpu_ms=5.0),
+        ]
+    }
+    report.clinician_cases = {10_000: 1351}
+
+    text = report.markdown()
+
+    assert "| reviewer list | 10,000 | 16.00 | 20.00 | 9 | 4.0x | 4.0x | 3.0x | 5.00 | 2.5x | **misses** |" in text
+    assert "- reviewer list at 10,000 cases: 4.0x the trivial view" in text
