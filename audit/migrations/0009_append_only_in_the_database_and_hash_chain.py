@@ -19,7 +19,7 @@ GENESIS = "0" * 64
 
 def _content(event):
     values = [
-        event.created_at.astimezone(UTC).isoformat(),
+        event.created_at.astimezone(UTC).isoformat(timespec="milliseconds"),
         event.actor_id,
         event.actor_username,
         event.action,
