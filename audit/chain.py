@@ -73,7 +73,9 @@ def chain_lock(using):
 def chained_insert(event, *, using="default"):
     """Insert `event` as the newest link of the chain (force_insert; the caller's model refuses updates)."""
     model = type(event)
-    with transaction.atomic(using=using):
+    # No savepoint of its own (two more queries per event in a caller's transaction): an insert
+    # that fails spoils the caller's transaction, as any failed insert there would.
+    with transaction.atomic(using=using, savepoint=False):
         chain_lock(using)
         previous = model._base_manager.using(using).order_by("-pk").values_list("hash", flat=True).first()
         event.previous_hash = previous or GENESIS
