@@ -66,7 +66,8 @@ def _version_held(version):
     On PostgreSQL a FOR SHARE lock on its row: a publish locks the version it replaces
     before it dates itself (guidance.publishing.draft_publish), so it waits for this
     save, and an assessment under the old version is never dated after the publish.
-    SQLite has one writer at a time, and this transaction has written already.
+    SQLite has one writer at a time: a publish committed after this read makes this
+    transaction's first write fail ("database is locked") rather than date an old version late.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -91,8 +92,10 @@ def _version_for_this_transaction():
     raise NoGuidanceError("The published guidance changed while this case was saved; save it again.")
 
 
-def _assess(*, case, user, facts):
-    version = _version_for_this_transaction()
+def _assess(*, case, user, facts, version=None):
+    # The version first held by this transaction, before its first audit event (the trail's
+    # lock): a publish takes them in that order too, so the two never wait for each other.
+    version = version or _version_for_this_transaction()
     lines = case_evaluate(facts=facts, version=version)
     assessment = Assessment.objects.create(
         case=case,
@@ -147,11 +150,12 @@ def _apply(case, *, label, facts, notes):
 def case_create(*, user, label, facts, notes=""):
     """A new case and its first assessment under the current guidance."""
     facts = validate_case(dict(facts))
+    version = _version_for_this_transaction()
     case = Case(created_by=user)
     _apply(case, label=label, facts=facts, notes=notes)
     case.save()
     _audit(user, CaseAction.CASE_CREATED, case)
-    _assess(case=case, user=user, facts=facts)
+    _assess(case=case, user=user, facts=facts, version=version)
     rollup.rollup_case_changed(before=None, after=rollup.case_state(case.pk))
     return case
 
@@ -179,6 +183,7 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     """
     facts = validate_case(dict(facts))
     seen = case.lock_version if lock_version is None else lock_version
+    version = _version_for_this_transaction()
     before = rollup.case_state(case.pk)
     values = {"label": label, "label_sort": label_sort_key(label), "notes": notes, **facts_to_json(facts)}
     now = timezone.now()
@@ -193,7 +198,7 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     _apply(case, label=label, facts=facts, notes=notes)
     case.lock_version, case.updated_at = seen + 1, now
     _audit(user, CaseAction.CASE_CHANGED, case, fields=changed)
-    _assess(case=case, user=user, facts=facts)
+    _assess(case=case, user=user, facts=facts, version=version)
     rollup.rollup_case_changed(before=before, after=rollup.case_state(case.pk))
     return case
 
