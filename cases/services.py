@@ -183,7 +183,6 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     """
     facts = validate_case(dict(facts))
     seen = case.lock_version if lock_version is None else lock_version
-    version = _version_for_this_transaction()
     before = rollup.case_state(case.pk)
     values = {"label": label, "label_sort": label_sort_key(label), "notes": notes, **facts_to_json(facts)}
     now = timezone.now()
@@ -194,6 +193,7 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
         saved = Case.objects.select_related("created_by").get(pk=case.pk)
         differences = case_differences(saved, label=label, facts=facts, notes=notes)
         raise CaseChangedError(saved=saved, differences=differences)
+    version = _version_for_this_transaction()
     changed = sorted(name for name, value in values.items() if getattr(case, name) != value)
     _apply(case, label=label, facts=facts, notes=notes)
     case.lock_version, case.updated_at = seen + 1, now

@@ -5,6 +5,8 @@ immutable. The database holds "one published version" and "one draft" per
 guideline; the models refuse any change to a frozen version's content.
 """
 
+import contextlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
@@ -18,6 +20,12 @@ from .facts import FACTS, validate_case
 from .markdown import render_markdown
 from .properties import PropertySpec, compile_property
 from .quotes import mark_sentences, quote_anchor, quote_in_text
+
+
+def in_a_transaction(using):
+    """The caller's transaction, or one of its own: a lock taken inside lasts until the write commits.
+    No savepoint in a caller's transaction, where a refusal must not spoil it either."""
+    return contextlib.nullcontext() if transaction.get_connection(using).in_atomic_block else transaction.atomic(using)
 
 
 class FrozenVersionError(ValidationError):
@@ -171,7 +179,7 @@ class GuidanceVersion(models.Model):
     def save(self, *args, **kwargs):
         # Checked against the stored row, not the loaded status: an instance
         # rebuilt from a history record has no loaded status.
-        with transaction.atomic(using=router.db_for_write(GuidanceVersion)):
+        with in_a_transaction(router.db_for_write(GuidanceVersion)):
             if self.pk:
                 self._check_frozen_change()
             super().save(*args, **kwargs)
@@ -245,12 +253,12 @@ class FrozenAwareQuerySet(models.QuerySet):
             raise FrozenVersionError("Published or retired guidance cannot be changed; create a new draft instead.")
 
     def update(self, **kwargs):
-        with transaction.atomic(using=self.db):
+        with in_a_transaction(self.db):
             self._check_not_frozen()
             return super().update(**kwargs)
 
     def delete(self):
-        with transaction.atomic(using=self.db):
+        with in_a_transaction(self.db):
             self._check_not_frozen()
             return super().delete()
 
@@ -274,12 +282,12 @@ class VersionContent(models.Model):
             )
 
     def save(self, *args, **kwargs):
-        with transaction.atomic(using=router.db_for_write(type(self))):
+        with in_a_transaction(router.db_for_write(type(self))):
             self._check_version_is_draft("changed")
             super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        with transaction.atomic(using=router.db_for_write(type(self))):
+        with in_a_transaction(router.db_for_write(type(self))):
             self._check_version_is_draft("deleted")
             return super().delete(*args, **kwargs)
 
