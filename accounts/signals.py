@@ -8,7 +8,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.context import request_user
+from audit.context import request_served, request_user
 from audit.services import audit_record
 
 from .audit_names import AccountAction
@@ -62,9 +62,10 @@ def _approves(permissions):
 
 
 @receiver(pre_save, sender=User, dispatch_uid="audit_user_before")
-def remember_user_access(sender, instance, raw=False, **kwargs):
-    if raw or instance._state.adding or instance.pk is None:
-        instance._access_before = None
+def remember_user_access(sender, instance, raw=False, update_fields=None, **kwargs):
+    watched = {*ACCESS_FLAGS, "password"}
+    if raw or instance._state.adding or instance.pk is None or (update_fields and not watched & set(update_fields)):
+        instance._access_before = None  # e.g. the login's last_login: nothing of access changes
         return
     instance._access_before = User.objects.filter(pk=instance.pk).values(*ACCESS_FLAGS, "password").first()
 
@@ -82,7 +83,7 @@ def record_user_access(sender, instance, created, raw=False, **kwargs):
     if before is None:
         return
     changed = [name for name in ACCESS_FLAGS if before[name] != flags[name]]
-    password_by_other = before["password"] != instance.password and (actor is None or actor.pk != instance.pk)
+    password_by_other = before["password"] != instance.password and _by_someone_else(actor, instance.pk)
     if password_by_other:
         changed.append("password")
     if changed:
@@ -178,5 +179,14 @@ def _record_device(device, action):
         action=action,
         obj=device.user,
         device=device.pk,
-        approval_restarts=actor is None or actor.pk != device.user_id,
+        approval_restarts=_by_someone_else(actor, device.user_id),
     )
+
+
+def _by_someone_else(actor, user_id):
+    """Whether a change to this user's credentials was made by someone else: another signed-in user, or
+    a shell or command (anyone with the server). In a request nobody is signed in to, it is the user's own
+    login (Django re-hashes a password it has just checked)."""
+    if actor is not None:
+        return actor.pk != user_id
+    return not request_served()

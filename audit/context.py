@@ -32,6 +32,11 @@ def request_address(request=None):
     return client_ip(request) if request is not None else None
 
 
+def request_served():
+    """Whether a request is being served (False in a shell, a command or a background task)."""
+    return _request.get() is not None
+
+
 def request_user():
     """The signed-in user of the request being served, or None (outside a request, or anonymous)."""
     request = _request.get()
