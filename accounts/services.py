@@ -1,7 +1,7 @@
 """The two-factor step's writes and the failed-login count, each with its audit event."""
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -45,3 +45,18 @@ def login_failures(*, username, since):
     return AuditEvent.objects.filter(
         action=AccountAction.LOGIN_FAILED, created_at__gte=since, details__username=username
     ).aggregate(count=Count("pk"), latest=Max("created_at"))
+
+
+def approval_restarted_since(*, user, since):
+    """Whether, after `since`, something let this user do more than before or reset their credentials:
+    their account was made, they were given a role, permission or the superuser flag that approves
+    guidance, a role of theirs was given that permission, or someone else set their password or
+    two-factor device (the events accounts.signals marks `approval_restarts`)."""
+    groups = [str(pk) for pk in user.groups.values_list("pk", flat=True)]
+    about_user = Q(object_type="auth.user", object_id=str(user.pk))
+    about_groups = Q(object_type="auth.group", object_id__in=groups)
+    return (
+        AuditEvent.objects.filter(created_at__gt=since, details__approval_restarts=True)
+        .filter(about_user | about_groups)
+        .exists()
+    )

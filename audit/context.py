@@ -30,3 +30,15 @@ def request_address(request=None):
     """The client address of this request, or of the one being served; None outside a request."""
     request = request if request is not None else _request.get()
     return client_ip(request) if request is not None else None
+
+
+def request_served():
+    """Whether a request is being served (False in a shell, a command or a background task)."""
+    return _request.get() is not None
+
+
+def request_user():
+    """The signed-in user of the request being served, or None (outside a request, or anonymous)."""
+    request = _request.get()
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None

@@ -2,7 +2,9 @@
 
 Rows say who did what to which object, when and from where. They never hold
 case facts or notes: details carry identifiers and field names only. Nothing
-in the app may change or delete a row, so the model and its queryset refuse to.
+in the app may change or delete a row, so the model and its queryset refuse to,
+and so do the database's triggers (audit/migrations/0009). Each row carries a
+link of a hash chain (audit.chain), so a change made around all of that shows.
 """
 
 from django.conf import settings
@@ -12,7 +14,8 @@ from django.db.models import F
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
-from .append_only import AppendOnlyModel
+from .append_only import AppendOnlyModel, AppendOnlyQuerySet
+from .chain import chained_insert
 from .registry import action_label
 
 
@@ -22,9 +25,17 @@ class AuditAction(models.TextChoices):
     AUDIT_EXPORTED = "audit_exported", "Audit trail exported"
 
 
+class AuditEventQuerySet(AppendOnlyQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # Each event is a link of the chain, written under its lock: one at a time.
+        raise self.model.refusal("Audit events are recorded one at a time (audit.services.audit_record).")
+
+
 class AuditEvent(AppendOnlyModel):
     change_refused = "Audit events cannot be changed."
     delete_refused = "Audit events cannot be deleted."
+
+    objects = AuditEventQuerySet.as_manager()
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # PROTECT: a user with audit history is deactivated, never deleted.
@@ -44,8 +55,12 @@ class AuditEvent(AppendOnlyModel):
     object_id = models.CharField(max_length=64, blank=True)
     details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # The chain (audit.chain): the previous event's hash, and the hash of that and this event's content.
+    previous_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["-created_at"], name="audit_event_created_idx"),
@@ -55,6 +70,11 @@ class AuditEvent(AppendOnlyModel):
             models.Index(fields=["object_type", "object_id", "-created_at"], name="audit_event_object_idx"),
             models.Index(KeyTransform("case_id", "details"), F("created_at").desc(), name="audit_event_case_idx"),
         ]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise self.refusal(self.change_refused)
+        chained_insert(self, using=kwargs.get("using") or "default")
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action}"

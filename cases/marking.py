@@ -31,7 +31,7 @@ import uuid
 from collections import Counter
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
@@ -90,6 +90,23 @@ def _group(assessed_version, values):
     return (assessed_version, *(tuple(value) if isinstance(value, list) else value for value in values))
 
 
+# Any constant: the advisory lock namespace of the marking (PostgreSQL), beside the version's id.
+_MARKING_LOCK = 230_002
+
+
+def _marking_lock(version):
+    """One chunk at a time for a version, until the transaction ends: two runs never count a case's
+    move twice in the rollup.
+
+    An advisory lock, not a lock on the version's row: every case save refers to that row (its
+    assessment's foreign key takes KEY SHARE, and cases.services holds it FOR SHARE), so a row
+    lock here would make every save wait for a whole chunk. SQLite has one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_MARKING_LOCK, version.pk])
+
+
 class Comparison:
     """Comparing cases with one published version; remembers every group it has compared."""
 
@@ -114,8 +131,7 @@ class Comparison:
         number = self.version.number
         clock = time.perf_counter()
         with transaction.atomic():
-            # One chunk at a time for a version: two runs never count a case's move twice in the rollup.
-            list(GuidanceVersion.objects.select_for_update().filter(pk=self.version.pk).values_list("pk"))
+            _marking_lock(self.version)
             pending = cases_pending(self.version).order_by("updated_at", "pk")
             if after is not None:
                 # The first condition alone is what lets the index start at the cursor.

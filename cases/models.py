@@ -222,6 +222,7 @@ class Assessment(AppendOnlyModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["case", "-created_at"], name="assessment_case_created_idx")]
 
@@ -283,6 +284,7 @@ class RecommendationFeedback(AppendOnlyModel):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        base_manager_name = "objects"
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "recommendation feedback"
         indexes = [

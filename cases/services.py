@@ -5,7 +5,7 @@ Each write is one audit event (ids and field names, never facts or notes).
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -13,8 +13,8 @@ from audit.services import audit_record
 from guidance.evaluation import guidance_evaluate
 from guidance.facts import facts_to_json, validate_case
 from guidance.lines import LinesComparison, lines_compare
-from guidance.models import Kind
-from guidance.selectors import guidance_current, paragraphs_by_slug
+from guidance.models import GuidanceVersion, Kind
+from guidance.selectors import guidance_current, guidance_current_uncached, paragraphs_by_slug
 
 from . import rollup, snapshot
 from .audit_names import CaseAction
@@ -60,8 +60,42 @@ def case_export_record(*, user, filters, sort):
     _audit(user, CaseAction.CASE_EXPORTED, None, filters=filters, sort=sort)
 
 
-def _assess(*, case, user, facts):
-    version = guidance_for_assessment()
+def _version_held(version):
+    """Whether `version` is still the published one; if so it stays so until this transaction ends.
+
+    On PostgreSQL a FOR SHARE lock on its row: a publish locks the version it replaces
+    before it dates itself (guidance.publishing.draft_publish), so it waits for this
+    save, and an assessment under the old version is never dated after the publish.
+    SQLite has one writer at a time: a publish committed after this read makes this
+    transaction's first write fail ("database is locked") rather than date an old version late.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {GuidanceVersion._meta.db_table} WHERE id = %s AND status = %s FOR SHARE",  # noqa: S608
+                [version.pk, GuidanceVersion.Status.PUBLISHED],
+            )
+            return cursor.fetchone() is not None
+    return GuidanceVersion.objects.filter(pk=version.pk, status=GuidanceVersion.Status.PUBLISHED).exists()
+
+
+def _version_for_this_transaction():
+    """The published version, held as such to the end of this transaction: the version the assessment records."""
+    version = guidance_for_assessment()  # usually this process's copy (guidance.selectors)
+    for _ in range(3):
+        if _version_held(version):
+            return version
+        # Published meanwhile, and this process has not heard yet: read the new one from the database.
+        version = guidance_current_uncached()
+        if version is None:
+            break
+    raise NoGuidanceError("The published guidance changed while this case was saved; save it again.")
+
+
+def _assess(*, case, user, facts, version=None):
+    # The version first held by this transaction, before its first audit event (the trail's
+    # lock): a publish takes them in that order too, so the two never wait for each other.
+    version = version or _version_for_this_transaction()
     lines = case_evaluate(facts=facts, version=version)
     assessment = Assessment.objects.create(
         case=case,
@@ -116,11 +150,12 @@ def _apply(case, *, label, facts, notes):
 def case_create(*, user, label, facts, notes=""):
     """A new case and its first assessment under the current guidance."""
     facts = validate_case(dict(facts))
+    version = _version_for_this_transaction()
     case = Case(created_by=user)
     _apply(case, label=label, facts=facts, notes=notes)
     case.save()
     _audit(user, CaseAction.CASE_CREATED, case)
-    _assess(case=case, user=user, facts=facts)
+    _assess(case=case, user=user, facts=facts, version=version)
     rollup.rollup_case_changed(before=None, after=rollup.case_state(case.pk))
     return case
 
@@ -158,11 +193,12 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
         saved = Case.objects.select_related("created_by").get(pk=case.pk)
         differences = case_differences(saved, label=label, facts=facts, notes=notes)
         raise CaseChangedError(saved=saved, differences=differences)
+    version = _version_for_this_transaction()
     changed = sorted(name for name, value in values.items() if getattr(case, name) != value)
     _apply(case, label=label, facts=facts, notes=notes)
     case.lock_version, case.updated_at = seen + 1, now
     _audit(user, CaseAction.CASE_CHANGED, case, fields=changed)
-    _assess(case=case, user=user, facts=facts)
+    _assess(case=case, user=user, facts=facts, version=version)
     rollup.rollup_case_changed(before=before, after=rollup.case_state(case.pk))
     return case
 

@@ -5,9 +5,11 @@ immutable. The database holds "one published version" and "one draft" per
 guideline; the models refuse any change to a frozen version's content.
 """
 
+import contextlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.urls import reverse
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
@@ -18,6 +20,12 @@ from .facts import FACTS, validate_case
 from .markdown import render_markdown
 from .properties import PropertySpec, compile_property
 from .quotes import mark_sentences, quote_anchor, quote_in_text
+
+
+def in_a_transaction(using):
+    """The caller's transaction, or one of its own: a lock taken inside lasts until the write commits.
+    No savepoint in a caller's transaction, where a refusal must not spoil it either."""
+    return contextlib.nullcontext() if transaction.get_connection(using).in_atomic_block else transaction.atomic(using)
 
 
 class FrozenVersionError(ValidationError):
@@ -171,14 +179,19 @@ class GuidanceVersion(models.Model):
     def save(self, *args, **kwargs):
         # Checked against the stored row, not the loaded status: an instance
         # rebuilt from a history record has no loaded status.
-        if self.pk:
-            self._check_frozen_change()
-        super().save(*args, **kwargs)
+        with in_a_transaction(router.db_for_write(GuidanceVersion)):
+            if self.pk:
+                self._check_frozen_change()
+            super().save(*args, **kwargs)
         self._loaded_status = self.status
 
     def _check_frozen_change(self):
-        """A frozen version may only go published -> retired; nothing else changes."""
-        stored = GuidanceVersion.objects.filter(pk=self.pk).first()
+        """A frozen version may only go published -> retired; nothing else changes.
+
+        The stored row is locked (version_write_lock) until the transaction ends: a publish
+        committing meanwhile would otherwise be overwritten by this save's older status.
+        """
+        stored = version_write_lock(self.pk)
         if stored is None or stored.status == self.Status.DRAFT:
             return
         changed = {
@@ -219,20 +232,35 @@ class GuidanceVersion(models.Model):
         return any(getattr(self, name) for name in self.PROVENANCE_FIELDS if name != "source_title")
 
 
+def version_write_lock(*version_ids):
+    """Lock these versions' rows until the transaction ends; every write of a version or its content
+    takes it, and so does publishing, which then reads the content it fingerprints with no write in
+    flight. Returns the (first) version as now stored, or None.
+
+    FOR NO KEY UPDATE: it waits for other writers and the publish, never for a case's save,
+    whose assessment only refers to a version (a foreign-key check takes KEY SHARE).
+    """
+    rows = list(GuidanceVersion.objects.select_for_update(no_key=True).filter(pk__in=version_ids).order_by("pk"))
+    return rows[0] if rows else None
+
+
 class FrozenAwareQuerySet(models.QuerySet):
-    """Bulk update/delete would skip save(): refuse them on frozen versions."""
+    """Bulk update/delete would skip save(): refuse them on frozen versions, after taking the lock."""
 
     def _check_not_frozen(self):
+        version_write_lock(*self.order_by().values_list("version_id", flat=True).distinct())
         if self.exclude(version__status=GuidanceVersion.Status.DRAFT).exists():
             raise FrozenVersionError("Published or retired guidance cannot be changed; create a new draft instead.")
 
     def update(self, **kwargs):
-        self._check_not_frozen()
-        return super().update(**kwargs)
+        with in_a_transaction(self.db):
+            self._check_not_frozen()
+            return super().update(**kwargs)
 
     def delete(self):
-        self._check_not_frozen()
-        return super().delete()
+        with in_a_transaction(self.db):
+            self._check_not_frozen()
+            return super().delete()
 
 
 class VersionContent(models.Model):
@@ -244,7 +272,9 @@ class VersionContent(models.Model):
         abstract = True
 
     def _check_version_is_draft(self, action):
-        version = GuidanceVersion.objects.only("status", "number").get(pk=self.version_id)
+        version = version_write_lock(self.version_id)
+        if version is None:
+            raise GuidanceVersion.DoesNotExist(f"No guidance version {self.version_id}.")
         if version.status != GuidanceVersion.Status.DRAFT:
             raise FrozenVersionError(
                 f"Guidance v{version.number} is {version.status}: its content cannot be {action}; "
@@ -252,12 +282,14 @@ class VersionContent(models.Model):
             )
 
     def save(self, *args, **kwargs):
-        self._check_version_is_draft("changed")
-        super().save(*args, **kwargs)
+        with in_a_transaction(router.db_for_write(type(self))):
+            self._check_version_is_draft("changed")
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        self._check_version_is_draft("deleted")
-        return super().delete(*args, **kwargs)
+        with in_a_transaction(router.db_for_write(type(self))):
+            self._check_version_is_draft("deleted")
+            return super().delete(*args, **kwargs)
 
 
 class Section(VersionContent):

@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from accounts.services import approval_restarted_since
+from audit.models import AuditEvent
 from audit.services import audit_covered, audit_record
 
 from . import engine, properties
@@ -26,6 +28,7 @@ from .models import (
     Rule,
     SafetyProperty,
     Section,
+    version_write_lock,
 )
 from .quotes import quote_in_text
 from .selectors import guidance_current_invalidate, paragraph_texts
@@ -54,7 +57,7 @@ def draft_create(*, guideline, user):
     last_number = guideline.versions.order_by("-number").values_list("number", flat=True).first() or 0
     try:
         with transaction.atomic(), audit_covered():
-            draft = GuidanceVersion.objects.create(
+            draft = GuidanceVersion(
                 guideline=guideline,
                 number=last_number + 1,
                 status=GuidanceVersion.Status.DRAFT,
@@ -63,6 +66,8 @@ def draft_create(*, guideline, user):
                 created_by=user,
                 **{name: getattr(current, name) for name in GuidanceVersion.PROVENANCE_FIELDS if current},
             )
+            draft._change_reason = DRAFT_COPIED
+            draft.save(force_insert=True)
     except IntegrityError:
         raise PublishError("Another draft was created at the same moment; reload and edit that one.") from None
     if current:
@@ -87,8 +92,14 @@ _COPIED = {
 }
 
 
+# The field history's reason on the records of a draft's creation: copies, not anybody's change.
+DRAFT_COPIED = "draft created: copied from the published version"
+
+
 def _copy(row, **links):
-    return type(row)(**{name: getattr(row, name) for name in _COPIED[type(row)]}, **links)
+    copied = type(row)(**{name: getattr(row, name) for name in _COPIED[type(row)]}, **links)
+    copied._change_reason = DRAFT_COPIED
+    return copied
 
 
 def _copy_content(*, source, target):
@@ -103,7 +114,7 @@ def _copy_content(*, source, target):
     rules = [_copy(rule, version=target, paragraph=paragraphs[rule.paragraph_id]) for rule in source.rules.all()]
     properties_ = [_copy(prop, version=target) for prop in source.safety_properties.all()]
     for model, rows in ((Rule, rules), (SafetyProperty, properties_)):
-        bulk_create_with_history(rows, model, default_user=target.created_by)
+        bulk_create_with_history(rows, model, default_user=target.created_by, default_change_reason=DRAFT_COPIED)
 
 
 @transaction.atomic
@@ -111,16 +122,23 @@ def draft_publish(*, draft, user, change_note, confirm_changes=False):
     """Publish a draft in one transaction, retiring the version it replaces.
 
     Concurrent publishers are serialised on the guideline row: the first wins,
-    the next finds the draft already published and is refused.
+    the next finds the draft already published and is refused. The draft's row
+    is then locked as every write of its content locks it (models.version_write_lock),
+    so the content checked and fingerprinted below is the content published: an
+    edit still open waits to commit first (and voids the approval), a later one
+    waits for the publish and finds the version frozen. The version it replaces
+    is locked too: a case being assessed under it finishes first, so no
+    assessment of the old version is dated after the publish (cases.services).
     """
     change_note = (change_note or "").strip()
     if not change_note:
         raise PublishError("A change note is required: say what changed and why.")
     guideline = Guideline.objects.select_for_update().get(pk=draft.guideline_id)
+    current = guideline.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first()
+    version_write_lock(draft.pk, *([current.pk] if current else []))
     draft = GuidanceVersion.objects.select_related("guideline").get(pk=draft.pk)
     if draft.status != GuidanceVersion.Status.DRAFT:
         raise PublishError(f"Guidance v{draft.number} is already {draft.status}; nothing to publish.")
-    current = guideline.versions.filter(status=GuidanceVersion.Status.PUBLISHED).first()
     if current and draft.based_on_id != current.pk:
         raise PublishError(
             f"This draft was made from v{draft.based_on.number if draft.based_on else '?'}, "
@@ -217,6 +235,52 @@ def draft_fingerprint(version):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_CONTENT_MODELS = (GuidanceVersion, Section, Paragraph, Rule, SafetyProperty)
+
+
+def _changes(version):
+    """The field-history records of changes to the version and its content, the copy made at creation left out."""
+    for model in _CONTENT_MODELS:
+        records = model.history.filter(
+            **({"id": version.pk} if model is GuidanceVersion else {"version_id": version.pk})
+        )
+        yield records.exclude(history_change_reason=DRAFT_COPIED)
+
+
+def draft_first_change(version):
+    """When the draft was first changed; its creation when it never was."""
+    times = [
+        records.order_by("history_date").values_list("history_date", flat=True).first() for records in _changes(version)
+    ]
+    return min([time for time in times if time is not None], default=version.created_at)
+
+
+def draft_last_approved(version):
+    """When the draft was last approved (from the audit trail), or None."""
+    return (
+        AuditEvent.objects.filter(
+            action=GuidanceAction.GUIDANCE_APPROVED, object_type="guidance.guidanceversion", object_id=str(version.pk)
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def draft_authors(version):
+    """Ids of everyone who changed the draft since it was created, or since its last approval.
+
+    A change whose history records no user (a shell, a data migration) names nobody.
+    """
+    since = draft_last_approved(version)
+    authors = set()
+    for records in _changes(version):
+        if since is not None:
+            records = records.filter(history_date__gt=since)
+        authors.update(records.exclude(history_user=None).values_list("history_user_id", flat=True).distinct())
+    return authors
+
+
 def draft_last_changed_by(version):
     """The user of the newest recorded change to the version or its content (None when not recorded)."""
     newest = None
@@ -279,6 +343,7 @@ def _check_approved(draft):
 
 def _locked_draft(draft):
     Guideline.objects.select_for_update().get(pk=draft.guideline_id)
+    version_write_lock(draft.pk)
     draft = GuidanceVersion.objects.select_related("guideline").get(pk=draft.pk)
     if draft.status != GuidanceVersion.Status.DRAFT:
         raise PublishError(f"Guidance v{draft.number} is already {draft.status}; it is not a draft any more.")
@@ -331,9 +396,18 @@ def _check_reviewer(draft, user):
         raise PublishError("This draft is not waiting for review: it must be submitted first.")
     if draft_fingerprint(draft) != draft.submitted_fingerprint:
         raise PublishError("The draft changed after it was submitted; it must be submitted again before review.")
-    if user.pk in (draft.submitted_by_id, draft.last_changed_by_id):
+    if user.pk in (draft.submitted_by_id, draft.last_changed_by_id) or user.pk in draft_authors(draft):
         raise PublishError(
-            "You wrote or submitted this draft: a second editor must review it. Nobody approves their own change."
+            "You changed or submitted this draft: a second editor must review it. Nobody approves their own change."
+        )
+
+
+def _check_approver_standing(draft, user):
+    first_change = draft_first_change(draft)
+    if approval_restarted_since(user=user, since=first_change):
+        raise PublishError(
+            "Your account, role or sign-in was set up or changed after this draft was begun "
+            f"({first_change:%Y-%m-%d %H:%M}); an editor who already held the role then must approve it."
         )
 
 
@@ -342,6 +416,7 @@ def draft_approve(*, draft, user):
     """A second editor approves the draft exactly as it was submitted."""
     draft = _locked_draft(draft)
     _check_reviewer(draft, user)
+    _check_approver_standing(draft, user)
     _set_review(
         draft,
         review_state=ReviewState.APPROVED,

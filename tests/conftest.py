@@ -17,6 +17,62 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 MANAGE = [sys.executable, str(Path(__file__).resolve().parent.parent / "manage.py")]
 
 
+# The tables whose rows the database refuses to change or delete (audit/0009, cases/0013).
+APPEND_ONLY_TABLES = ("audit_auditevent", "cases_assessment", "cases_recommendationfeedback")
+
+
+def _append_only_lifted(connection):
+    """The statements to run before and after others so that those run with the append-only triggers lifted.
+
+    PostgreSQL: the triggers are disabled (the test role owns the tables). SQLite: they are
+    dropped and made again from their own stored SQL.
+    """
+    if connection.vendor == "postgresql":
+        before = [f"ALTER TABLE {table} DISABLE TRIGGER USER" for table in APPEND_ONLY_TABLES]
+        after = [f"ALTER TABLE {table} ENABLE TRIGGER USER" for table in APPEND_ONLY_TABLES]
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            triggers = [(name, sql) for name, sql in cursor.fetchall() if name.startswith(APPEND_ONLY_TABLES)]
+        before = [f"DROP TRIGGER {name}" for name, _ in triggers]
+        after = [sql for _, sql in triggers]
+    return before, after
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tests_reset_append_only_tables():
+    """Tests with real transactions (browser, races) empty every table when they end and may load
+    the migrated data back (serialized_rollback), which the append-only triggers refuse: only
+    these two test-database resets lift them, for their own statements."""
+    from django.db import transaction
+    from django.db.backends.base.creation import BaseDatabaseCreation
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    flush, deserialize = BaseDatabaseOperations.execute_sql_flush, BaseDatabaseCreation.deserialize_db_from_string
+
+    def execute_sql_flush(ops, sql_list):
+        before, after = _append_only_lifted(ops.connection)
+        return flush(ops, [*before, *sql_list, *after])
+
+    def deserialize_db_from_string(creation, data):
+        connection = creation.connection
+        with transaction.atomic(using=connection.alias):
+            before, after = _append_only_lifted(connection)
+            with connection.cursor() as cursor:
+                for sql in before:
+                    cursor.execute(sql)
+            deserialize(creation, data)
+            with connection.cursor() as cursor:
+                for sql in after:
+                    cursor.execute(sql)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    BaseDatabaseCreation.deserialize_db_from_string = deserialize_db_from_string
+    yield
+    BaseDatabaseOperations.execute_sql_flush = flush
+    BaseDatabaseCreation.deserialize_db_from_string = deserialize
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Users are made in almost every test; the real hasher is slow on purpose.

@@ -32,7 +32,8 @@ def third_editor(make_user):
 
 
 @pytest.fixture
-def draft(published_version, editor):
+def draft(published_version, editor, colleague, third_editor):
+    # The editors held their role before the draft began, as an approver must have (test_two_people.py).
     return draft_create(guideline=published_version.guideline, user=editor)
 
 

@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from accounts import roles
 from audit.models import AuditEvent
 from guidance import publishing
 from guidance.audit_names import GuidanceAction
 from guidance.models import GuidanceVersion, Rule
+from tests.review import second_editor
 
 pytestmark = pytest.mark.django_db
 
@@ -123,8 +123,8 @@ def test_htmx_gets_only_the_builder_fragment(client, editor, draft):
     assert "breadcrumbs" not in html
 
 
-def test_saving_built_rows_writes_the_cel_and_voids_an_approval(client, editor, draft, make_user):
-    colleague = make_user("colleague", staff=True, groups=[roles.GUIDANCE_EDITOR])
+def test_saving_built_rows_writes_the_cel_and_voids_an_approval(client, editor, draft):
+    colleague = second_editor("colleague")
     publishing.draft_submit(draft=draft, user=editor)
     publishing.draft_approve(draft=draft, user=colleague)
     rule = rule_of(draft, "venom-immunotherapy")

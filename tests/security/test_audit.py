@@ -26,8 +26,15 @@ from tests.review import approved
 
 pytestmark = pytest.mark.django_db
 
-# The events of the data migration that published guidance v2, then the reviewer's login, newest first.
-V2_EVENTS = [AccountAction.LOGIN, GuidanceAction.GUIDANCE_PUBLISHED, GuidanceAction.GUIDANCE_DRAFT_CREATED]
+# The events of the data migration that published guidance v2, then the reviewer's account, permission and
+# login, newest first.
+V2_EVENTS = [
+    AccountAction.LOGIN,
+    AccountAction.USER_PERMISSIONS_CHANGED,
+    AccountAction.USER_CREATED,
+    GuidanceAction.GUIDANCE_PUBLISHED,
+    GuidanceAction.GUIDANCE_DRAFT_CREATED,
+]
 
 
 def events(action):
