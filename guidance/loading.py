@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from .engine import RuleSpec, compile_guidance, compile_rule
+from .engine import RuleSpec, compile_guidance, compile_rule, offers_as_pairs
 from .properties import PropertySpec, compile_property, prove
 from .quotes import quote_in_text
 
@@ -113,6 +113,9 @@ def rules_from_data(data):
             mentions=tuple(item.get("mentions", ())),
             quote=item.get("quote", ""),
             confirm=tuple(item.get("confirm", ())),
+            offers=offers_as_pairs(item.get("offers", ())),
+            about=tuple(item.get("about", ())),
+            effect=item.get("effect", ""),
         )
         for item in data["rules"]
     ]
@@ -120,7 +123,12 @@ def rules_from_data(data):
 
 def properties_from_data(data):
     return [
-        PropertySpec(property_id=item["property"], statement=item["statement"], condition=item["condition"])
+        PropertySpec(
+            property_id=item["property"],
+            statement=item["statement"],
+            condition=item["condition"],
+            each_intervention=item.get("each_intervention", False),
+        )
         for item in data.get("properties", ())
     ]
 

@@ -82,8 +82,20 @@ def draft_create(*, guideline, user):
 _COPIED = {
     Section: ("slug", "title", "text", "order"),
     Paragraph: ("slug", "title", "text", "order"),
-    Rule: ("rule_id", "kind", "summary", "condition", "mentions", "quote", "confirm", "order"),
-    SafetyProperty: ("property_id", "statement", "condition", "order"),
+    Rule: (
+        "rule_id",
+        "kind",
+        "summary",
+        "condition",
+        "mentions",
+        "quote",
+        "confirm",
+        "offers",
+        "about",
+        "effect",
+        "order",
+    ),
+    SafetyProperty: ("property_id", "statement", "condition", "each_intervention", "order"),
 }
 
 
@@ -204,13 +216,24 @@ def draft_fingerprint(version):
             Rule.objects.filter(version=version)
             .order_by("rule_id")
             .values_list(
-                "rule_id", "paragraph__slug", "kind", "summary", "condition", "mentions", "quote", "confirm", "order"
+                "rule_id",
+                "paragraph__slug",
+                "kind",
+                "summary",
+                "condition",
+                "mentions",
+                "quote",
+                "confirm",
+                "offers",
+                "about",
+                "effect",
+                "order",
             )
         ),
         "properties": list(
             SafetyProperty.objects.filter(version=version)
             .order_by("property_id")
-            .values_list("property_id", "statement", "condition", "order")
+            .values_list("property_id", "statement", "condition", "each_intervention", "order")
         ),
     }
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
