@@ -48,6 +48,11 @@ def has_a_way_forward(lines, facts):
 
 def notices_for(facts, lines, *, read):
     """The notices for validated facts and the lines of a version whose rules read the facts `read`."""
+    return notices_given(facts, way_forward=has_a_way_forward(lines, facts), read=read)
+
+
+def notices_given(facts, *, way_forward, read):
+    """The notices, knowing whether some line offers a way forward (has_a_way_forward)."""
     notices = []
     unused = facts_not_used(facts, read)
     if unused:
@@ -72,7 +77,7 @@ def notices_for(facts, lines, *, read):
                 "age_years": age,
             }
         )
-    if facts.get("symptoms") and not has_a_way_forward(lines, facts):
+    if facts.get("symptoms") and not way_forward:
         notices.append(
             {
                 "id": Notice.NOTHING_FURTHER_IN_SOURCE.value,

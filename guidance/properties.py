@@ -14,6 +14,7 @@ over a case space derived from what the property and the rules it names read:
 Facts none of them reads cannot change the outcome, so they keep their defaults.
 """
 
+import functools
 import itertools
 import json
 import math
@@ -23,11 +24,11 @@ from dataclasses import dataclass
 from .engine import ConditionError, compile_condition, condition_holds, rule_because
 from .facts import CURRENT_EDITION, FACTS, facts_in_edition, facts_to_json
 from .interventions import ABOUT_IDS, INTERVENTIONS, Effect, Intent, failed, members
-from .notices import Notice, facts_not_used, given_facts, notices_for
+from .notices import ADULT_AGE, Notice, facts_not_used, given_facts, has_a_way_forward, notices_given
 
 FIRED = "fired"
 # From edition 3 on a property also reads what the lines offer (see line_context):
-LINE_NAMES = ("lines", "offered", "started", "failed", "notices", "unused", "given", "read")
+LINE_NAMES = ("lines", "offered", "started", "failed", "notices", "unused", "given", "read", "way_forward")
 # ...and, checked for each intervention, that intervention and its classes.
 EACH_NAMES = ("i", "i_classes")
 _READ_LINES = frozenset({"lines", "offered", "started", "notices"})
@@ -39,14 +40,15 @@ _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])")
 # Functions that tell strings apart other than by equality with a literal: where a condition uses one,
 # values it does not name are no longer interchangeable, and every subset is tried.
 _STRING_FUNCTIONS = re.compile(r"\.(?:startsWith|endsWith|contains|matches|size)\s*\(|[<>]=?\s*[\"']|[\"']\s*[<>]")
-# Past this many cases a proof would keep an editor waiting for minutes: refuse, never sample.
-MAX_CASES = 2_000_000
+# Past this many partial cases explored a proof would keep an editor waiting for minutes: refuse,
+# never sample.
+MAX_STATES = 2_000_000
 # Words a property of edition 3 may quote besides rule ids and fact values.
 _LINE_WORDS = frozenset(
     {*ABOUT_IDS, *(n.value for n in Notice), *FACTS, *(i.value for i in Intent), *(e.value for e in Effect)}
     | {"recommend", "consider", "caution", "info"}
 )
-_DRY_RUN = {"i": "h1-antihistamine", "i_classes": ["anti-mediator"]}
+_DRY_RUN = {"i": "h1-antihistamine", "i_classes": ["anti-mediator"], "way_forward": False}
 
 
 # The values of facts that a proof does not vary: the defaults, and the first subtype (a required fact).
@@ -150,15 +152,20 @@ def relevant_rules(prop, guidance, intervention=None):
     as it does when it reads the notices (nothing-further-in-source weighs every line)."""
     if prop.reads_all_rules:
         return guidance.rules
+    if _way_forward_is_free(prop):
+        return ()
     named = set(prop.named_rules)
     if prop.reads & _READ_LINES:
         concerned = set(prop.named_interventions) | ({intervention} if intervention else set())
-        if "notices" in prop.reads or not concerned:
+        if "notices" in prop.reads or "way_forward" in prop.reads or not concerned:
             return guidance.rules
         return tuple(rule for rule in guidance.rules if rule.spec.rule_id in named or _concerns(rule) & concerned)
     return tuple(rule for rule in guidance.rules if rule.spec.rule_id in named)
 
 
+_MEMBERSHIP = re.compile(
+    r"""(?:["'][^"']*["']\s+in\s+(\w+)\b)|(?:\b(\w+)\.exists\(\s*(\w+)\s*,\s*\3\s+in\s+\[[^\[\]]*\]\s*\))"""
+)
 _LIST_LITERAL = re.compile(r"\[([^\[\]]*)\]")
 
 
@@ -235,8 +242,8 @@ def _given_only(fact, default):
 def case_space(prop, rules):
     """(fact names varied, their value lists): every case that can behave differently."""
     read = set(prop.variables).union(*(r.variables for r in rules))
-    if prop.reads & {"failed", "notices", "lines", "offered", "started"}:
-        read.update(_RESPONSE_FACTS if "failed" in prop.reads or "notices" in prop.reads else ())
+    if "failed" in prop.reads or ("notices" in prop.reads and not _way_forward_is_free(prop)):
+        read.update(_RESPONSE_FACTS)
     if "notices" in prop.reads:
         read.add("age_years")
     given_only = set(FACTS) - read if prop.reads & (_READ_GIVEN | {"notices"}) else set()
@@ -267,7 +274,16 @@ def _instances(prop):
     return tuple(INTERVENTIONS) if prop.spec.each_intervention else (None,)
 
 
-def line_context(facts, fired_rules, guidance):
+def _way_forward_is_free(prop):
+    """A property that reads whether some line offers a way forward (way_forward, and the
+    nothing-further-in-source notice built from it) but no line itself, nor `fired`, is proven for
+    both answers with every case of what else it reads: a superset of the cases the rules can give,
+    so what holds there holds for every case (no-dead-end is such a property)."""
+    uses = set(prop.program.variables())
+    return "way_forward" in uses and not (uses & {FIRED, "lines", "offered", "started"})
+
+
+def line_context(facts, fired_rules, guidance, way_forward=None):
     """What an edition-3 property reads of the lines for a case (current-edition facts):
 
     - `lines`: one map per line: rule, kind, offers and started (intervention ids), about (ids, a
@@ -275,7 +291,8 @@ def line_context(facts, fired_rules, guidance):
     - `offered` / `started`: the ids offered (any intent) / to start, one entry per line that offers them;
     - `failed`: the interventions whose response fact is unresponsive;
     - `notices`: the notice ids; `unused`: the facts the facts-not-used notice names;
-    - `given`: the facts the case gives a value other than the default; `read`: the facts the rules read."""
+    - `given`: the facts the case gives a value other than the default; `read`: the facts the rules read;
+    - `way_forward`: whether some line offers something that has not failed, or to maximise."""
     lines = []
     for rule in fired_rules:
         spec = rule.spec
@@ -291,7 +308,9 @@ def line_context(facts, fired_rules, guidance):
                 "because": [name for name, _ in rule_because(rule, facts, rule.shown)],
             }
         )
-    notices = notices_for(facts, [_Line(rule.spec.offers) for rule in fired_rules], read=guidance.variables)
+    if way_forward is None:
+        way_forward = has_a_way_forward([_Line(rule.spec.offers) for rule in fired_rules], facts)
+    notices = notices_given(facts, way_forward=way_forward, read=guidance.variables)
     return {
         "lines": lines,
         "offered": [item for line in lines for item in line["offers"]],
@@ -301,6 +320,7 @@ def line_context(facts, fired_rules, guidance):
         "unused": list(facts_not_used(facts, guidance.variables)),
         "given": list(given_facts(facts)),
         "read": list(guidance.variables),
+        "way_forward": way_forward,
     }
 
 
@@ -309,21 +329,19 @@ class _Line:
     offers: tuple
 
 
-def prove(prop, guidance):
-    """Try the property on every case of its space; the first failing case is the counterexample."""
+def prove(prop, guidance, outcomes=None):
+    """Try the property on every case of its space; the first failing case is the counterexample.
+
+    `outcomes` may be shared by the proofs of one version's properties: what each rule gave for
+    what its condition can tell apart of a case, so no rule runs twice for the same."""
+    outcomes = {} if outcomes is None else outcomes
     missing = tuple(rule_id for rule_id in prop.named_rules if rule_id not in {r.spec.rule_id for r in guidance.rules})
     tried = 0
-    for intervention in _instances(prop):
+    free = (False, True) if _way_forward_is_free(prop) else (None,)
+    for intervention, way_forward in itertools.product(_instances(prop), free):
         rules = relevant_rules(prop, guidance, intervention)
         names, choices = case_space(prop, rules)
-        total = math.prod(len(values) for values in choices)
-        if total > MAX_CASES:
-            raise ConditionError(
-                f"Property {prop.spec.property_id!r} would need {total:,} cases to prove; name the rules it "
-                'constrains ("rule-id" in fired), or the interventions it concerns, and the facts it needs, '
-                "so it can be proven exhaustively."
-            )
-        found = _search(prop, guidance, rules, names, choices, intervention)
+        found = _search(prop, guidance, rules, names, choices, intervention, outcomes, way_forward)
         tried += found[0]
         if found[1] is not None:
             facts, fired = found[1]
@@ -339,34 +357,148 @@ def prove(prop, guidance):
     return Proof(property_id=prop.spec.property_id, statement=prop.spec.statement, cases=tried, missing_rules=missing)
 
 
-def _search(prop, guidance, rules, names, choices, intervention):
-    """(cases tried, (facts, fired rule ids) of the first case the property fails for, or None)."""
-    outcomes = [{} for _ in rules]
-    lines = bool(prop.reads)
+def _search(prop, guidance, rules, names, choices, intervention, shared, way_forward=None):
+    """(cases covered, (facts, fired rule ids) of a case the property fails for, or None).
+
+    Every case of the space is covered, none sampled, but not each one separately: the facts are
+    fixed one at a time, each rule is run as soon as the facts it reads are fixed, and two partial
+    cases that agree on what fired and on everything still to be read (the facts a later rule or
+    the property reads; of the others only what the notices, `failed` and `given` see of them)
+    lead to the same outcomes, so the second is not explored again."""
+    order = sorted(names, key=lambda name: -sum(name in rule.variables for rule in rules))
+    position = {name: k for k, name in enumerate(order)}
+    values = dict(zip(names, choices, strict=True))
+    decided = [[] for _ in order]  # the rules run once the fact at this depth is fixed
+    constant = 0
+    for bit, rule in enumerate(rules):
+        if rule.variables:
+            decided[max(position[v] for v in rule.variables)].append((bit, rule))
+        elif condition_holds(rule.program, (), {}):
+            constant |= 1 << bit
+    readers = {name: [(max(position[v] for v in r.variables), r.spec.condition) for r in rules if name in r.variables]
+               for name in order}
+    keep = [_kept(prop, order, depth, readers) for depth in range(len(order))]
     extra = {}
     if intervention:
         extra = {"i": intervention, "i_classes": [c.value for c in INTERVENTIONS[intervention].classes]}
-    tried = 0
-    for combo in itertools.product(*choices):
-        tried += 1
-        facts = dict(_BASE_CASE, **dict(zip(names, combo, strict=True)))
-        fired_rules = []
-        for rule, seen in zip(rules, outcomes, strict=True):
-            key = tuple(facts[name] for name in rule.variables)
-            hit = seen.get(key)
-            if hit is None:
-                hit = seen[key] = condition_holds(
-                    rule.program, rule.variables, facts_in_edition(facts, guidance.edition)
+    rule_keys = [tuple((v, _rule_projection(rule, v)) for v in rule.variables) for rule in rules]
+    seen, answered = set(), set()
+    leaf_keep = keep[-1] if order else []
+    outcomes = [shared.setdefault(rule.spec.rule_id, {}) for rule in rules]
+    facts = dict(_BASE_CASE)
+    stack = [(0, constant, None)]
+    while stack:
+        depth, mask, assignment = stack.pop()
+        if assignment is not None:
+            facts.update(assignment)
+        if depth == len(order):
+            # The property sees what fired, the facts it reads and (through notices, failed, given)
+            # the projections the last depth keeps: the same key, the same answer.
+            key = (mask, *(project(facts[n]) for n, project in leaf_keep))
+            if key in answered:
+                continue
+            answered.add(key)
+            fired_rules = [rule for bit, rule in enumerate(rules) if mask >> bit & 1]
+            fired = [rule.spec.rule_id for rule in fired_rules]
+            context = {FIRED: fired, **extra}
+            if prop.reads:
+                context.update(line_context(facts, fired_rules, guidance, way_forward))
+            if not condition_holds(prop.program, prop.variables, facts_in_edition(facts, prop.edition), context):
+                return math.prod(len(v) for v in choices), (dict(facts), fired)
+            continue
+        name = order[depth]
+        for value in reversed(values[name]):
+            facts[name] = value
+            new = mask
+            if decided[depth]:
+                view = facts_in_edition(facts, guidance.edition)
+                for bit, rule in decided[depth]:
+                    key = tuple(project(view[v]) for v, project in rule_keys[bit])
+                    hit = outcomes[bit].get(key)
+                    if hit is None:
+                        hit = outcomes[bit][key] = condition_holds(rule.program, rule.variables, view)
+                    if hit:
+                        new |= 1 << bit
+            state = (depth, new, *(project(facts[n]) for n, project in keep[depth]))
+            if state in seen:
+                continue
+            seen.add(state)
+            if len(seen) > MAX_STATES:
+                raise ConditionError(
+                    f"Property {prop.spec.property_id!r} would need more than {MAX_STATES:,} partial cases to "
+                    'prove; name the rules it constrains ("rule-id" in fired), or the interventions it concerns, '
+                    "and the facts it needs, so it can be proven exhaustively."
                 )
-            if hit:
-                fired_rules.append(rule)
-        fired = [rule.spec.rule_id for rule in fired_rules]
-        context = {FIRED: fired, **extra}
-        if lines:
-            context.update(line_context(facts, fired_rules, guidance))
-        if not condition_holds(prop.program, prop.variables, facts_in_edition(facts, prop.edition), context):
-            return tried, (facts, fired)
-    return tried, None
+            stack.append((depth + 1, new, {n: facts[n] for n in order[: depth + 1]}))
+    return math.prod(len(v) for v in choices), None
+
+
+def _rule_projection(rule, name):
+    return _projection(rule.spec.condition, name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _projection(source, name):
+    """What a condition can tell apart of a fact's value: of a list, per group of items it quotes
+    alike (see _list_values) how many are present; of anything else, the value."""
+    fact = FACTS[name]
+    if fact.kind != "enum_list" or _STRING_FUNCTIONS.search(source) or "][" in source:
+        return _same
+    groups = {}
+    for value in fact.values:
+        signature = _signature(value, [source])
+        key = ("alone", value) if signature is None else signature
+        groups.setdefault(key, []).append(value)
+    where = {value: index for index, members_ in enumerate(groups.values()) for value in members_}
+    width = len(groups)
+    # A condition that reads the list only as "x" in list and list.exists(s, s in [...]) sees whether
+    # each group is present, and nothing of the items it does not quote.
+    membership_only = not re.search(rf"\b{name}\b", _MEMBERSHIP.sub("", source))
+    quoted = {index for value, index in where.items() if f'"{value}"' in source or f"'{value}'" in source}
+
+    def project(value):
+        counts = [0] * width
+        for item in value:
+            counts[where[item]] += 1
+        if membership_only:
+            return tuple(counts[index] > 0 for index in sorted(quoted))
+        return tuple(counts)
+
+    return project
+
+
+def _kept(prop, order, depth, readers):
+    """What a partial case fixed up to `depth` must keep of each fixed fact: (name, projection) pairs.
+    Of a fact a rule still to run or the property reads: what those conditions can tell apart of it;
+    of the others, what the notices, `failed` and `given` see of them (or nothing)."""
+    derived = prop.reads & {"given", "unused", "notices", "failed"}
+    kept = []
+    for name in order[: depth + 1]:
+        sources = [source for at, source in readers[name] if at > depth]
+        if name in prop.variables:
+            sources.append(prop.spec.condition)
+        projections = tuple(_projection(source, name) for source in sources)
+        default = _BASE_CASE[name]
+        response = name in _RESPONSE_FACTS and bool(derived & {"failed", "notices"})
+
+        def project(value, projections=projections, default=default, response=response, age=name == "age_years"):
+            seen = tuple(p(value) for p in projections)
+            if not derived:
+                return seen
+            return (
+                seen,
+                value != default,
+                response and value == "unresponsive",
+                age and value is not None and value < ADULT_AGE,
+            )
+
+        if projections or derived:
+            kept.append((name, project))
+    return kept
+
+
+def _same(value):
+    return value
 
 
 def case_as_input(facts):
