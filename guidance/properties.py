@@ -344,7 +344,10 @@ def prove(prop, guidance, outcomes=None):
         found = _search(prop, guidance, rules, names, choices, intervention, outcomes, way_forward)
         tried += found[0]
         if found[1] is not None:
-            facts, fired = found[1]
+            facts, _ = found[1]
+            # Every rule of the version that fires for the counterexample, not only those the property sees.
+            view = facts_in_edition(facts, guidance.edition)
+            fired = [r.spec.rule_id for r in guidance.rules if condition_holds(r.program, r.variables, view)]
             return Proof(
                 property_id=prop.spec.property_id,
                 statement=prop.spec.statement,
@@ -499,6 +502,21 @@ def _kept(prop, order, depth, readers):
 
 def _same(value):
     return value
+
+
+def holds_for_case(prop, guidance, facts):
+    """Whether the property holds for one case (validated, current-edition facts)."""
+    view = facts_in_edition(facts, guidance.edition)
+    fired_rules = [rule for rule in guidance.rules if condition_holds(rule.program, rule.variables, view)]
+    for intervention in _instances(prop):
+        context = {FIRED: [rule.spec.rule_id for rule in fired_rules]}
+        if intervention:
+            context.update(i=intervention, i_classes=[c.value for c in INTERVENTIONS[intervention].classes])
+        if prop.reads:
+            context.update(line_context(facts, fired_rules, guidance))
+        if not condition_holds(prop.program, prop.variables, facts_in_edition(facts, prop.edition), context):
+            return False
+    return True
 
 
 def case_as_input(facts):

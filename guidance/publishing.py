@@ -477,10 +477,11 @@ def guidance_prove(*, version, properties_from=None):
     rule_ids = list(source.rules.values_list("rule_id", flat=True))
     compiled = guidance_compiled(version)
     proofs = []
+    outcomes = {}  # what each rule gave, shared by the proofs (guidance.properties.prove)
     for spec in source.property_specs():
-        prop = properties.compile_property(spec, rule_ids=rule_ids)
+        prop = properties.compile_property(spec, rule_ids=rule_ids, edition=source.edition)
         started = time.perf_counter()
-        proof = properties.prove(prop, compiled)
+        proof = properties.prove(prop, compiled, outcomes)
         proofs.append(dataclasses.replace(proof, seconds=time.perf_counter() - started))
     return proofs
 
