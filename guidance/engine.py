@@ -265,13 +265,19 @@ def condition_holds(program, names, facts, extra=None):
     return program.execute(_context(facts, names, extra)) is True
 
 
-def compile_rule(spec, edition=CURRENT_EDITION):
+def _edition_of(specs):
+    """A version's edition when the caller does not say: lines that say what they offer are edition 3."""
+    return CURRENT_EDITION if any(spec.offers or spec.about or spec.effect for spec in specs) else 2
+
+
+def compile_rule(spec, edition=None):
     """Compile and check one rule; raise ConditionError with an editor's message.
 
     From edition 3 on, a rule must also say what it offers (or, a caution, what it is about and
     its effect): OffersError, a ConditionError, names the field."""
     if spec.kind not in KINDS:
         raise ConditionError(f"Kind {spec.kind!r} is not one of {', '.join(KINDS)}.")
+    edition = _edition_of([spec]) if edition is None else edition
     facts = vocabulary(edition)
     for name in spec.mentions:
         if name not in facts:
@@ -370,8 +376,11 @@ def _check_values_fit_facts(source, facts=FACTS):
                     )
 
 
-def compile_guidance(*, slug, version, title, rules, cache_size=0, edition=CURRENT_EDITION):
-    """Compile a version's rules; `cache_size` > 0 keeps that many evaluations (frozen versions only)."""
+def compile_guidance(*, slug, version, title, rules, cache_size=0, edition=None):
+    """Compile a version's rules; `cache_size` > 0 keeps that many evaluations (frozen versions only).
+    `edition` is the version's (GuidanceVersion.edition); left out, rules that say what they offer
+    make it 3, others 2."""
+    edition = _edition_of(rules) if edition is None else edition
     compiled = tuple(compile_rule(spec, edition) for spec in rules)
     needed = {name for rule in compiled for name in rule.variables}
     shown = needed | {name for rule in compiled for name in rule.spec.mentions}

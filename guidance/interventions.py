@@ -91,7 +91,6 @@ class Intervention:
 
 
 _C = InterventionClass
-_ATC_CHECKED = "WHO ATC/DDD index (whocc.no), checked 2026-12; see docs/interventions.md"
 
 INTERVENTIONS = {
     item.id: item
@@ -103,7 +102,7 @@ INTERVENTIONS = {
             response_fact="antihistamine_response",
             atc="R06A",
             atc_name="Antihistamines for systemic use",
-            atc_checked=_ATC_CHECKED,
+            atc_checked="WHO ATC/DDD index, R06A group page (atcddd.fhi.no/atc_ddd_index/?code=R06AA01)",
         ),
         Intervention(
             id="h2-antihistamine",
@@ -112,7 +111,7 @@ INTERVENTIONS = {
             response_fact="antihistamine_response",
             atc="A02BA",
             atc_name="H2-receptor antagonists",
-            atc_checked=_ATC_CHECKED,
+            atc_checked="WHO ATC/DDD index, A02BA group (atcddd.fhi.no/atc_ddd_index/?code=A02BA51)",
         ),
         Intervention(
             id="antileukotriene",
@@ -121,7 +120,10 @@ INTERVENTIONS = {
             response_fact="antileukotriene_response",
             atc="R03DC",
             atc_name="Leukotriene receptor antagonists",
-            atc_checked=_ATC_CHECKED,
+            atc_checked=(
+                "WHO ATC/DDD index text naming R03DC (atcddd.fhi.no/atc_ddd_index/?code=R06AA01); group list "
+                "on rxreasoner.com/atccodes/R03DC"
+            ),
         ),
         Intervention(
             id="omalizumab",
@@ -130,7 +132,7 @@ INTERVENTIONS = {
             response_fact="omalizumab_response",
             atc="R03DX05",
             atc_name="omalizumab",
-            atc_checked=_ATC_CHECKED,
+            atc_checked="ATC mirror rxreasoner.com/atccodes/R03DX05 (WHO hierarchy)",
         ),
         Intervention(
             id="epinephrine-autoinjector",
@@ -138,7 +140,7 @@ INTERVENTIONS = {
             classes=(_C.EMERGENCY,),
             atc="C01CA24",
             atc_name="epinephrine",
-            atc_checked=_ATC_CHECKED,
+            atc_checked="ATC mirror rxreasoner.com/atccodes/C01CA; an injectable adrenaline SmPC giving C01CA24",
         ),
         Intervention(
             id="aspirin",
@@ -146,7 +148,10 @@ INTERVENTIONS = {
             classes=(_C.NSAID,),
             atc="N02BA01",
             atc_name="acetylsalicylic acid",
-            atc_checked=_ATC_CHECKED,
+            atc_checked=(
+                "WHO ATC/DDD index B01AC and N02BA texts "
+                "(whocc.no/atc_ddd_index/?code=B01AC11&showdescription=yes): N02BA01 for non-antithrombotic use"
+            ),
         ),
         Intervention(
             id="cromolyn-oral",
@@ -154,7 +159,7 @@ INTERVENTIONS = {
             classes=(_C.ANTI_MEDIATOR,),
             atc="A07EB01",
             atc_name="cromoglicic acid",
-            atc_checked=_ATC_CHECKED,
+            atc_checked="ATC mirror rxreasoner.com/atccodes/A07EB (oral cromoglicate; other routes have other codes)",
         ),
         Intervention(
             id="ppi",
@@ -162,7 +167,9 @@ INTERVENTIONS = {
             classes=(_C.GASTRIC,),
             atc="A02BC",
             atc_name="Proton pump inhibitors",
-            atc_checked=_ATC_CHECKED,
+            atc_checked=(
+                "ATC mirror rxreasoner.com/atccodes/A02BC; WHO Essential Medicines List entry for omeprazole (A02BC01)"
+            ),
         ),
         Intervention(
             id="glucocorticoid-oral",
@@ -170,7 +177,7 @@ INTERVENTIONS = {
             classes=(_C.GLUCOCORTICOID,),
             atc="H02AB",
             atc_name="Glucocorticoids",
-            atc_checked=_ATC_CHECKED,
+            atc_checked="WHO ATC/DDD index, H02 text (whocc.no/atc_ddd_index/?code=H02CA02)",
         ),
         Intervention(
             id="calcium-vitamin-d",
@@ -178,7 +185,9 @@ INTERVENTIONS = {
             classes=(_C.BONE,),
             atc="A12AX",
             atc_name="Calcium, combinations with vitamin D and/or other drugs",
-            atc_checked=_ATC_CHECKED,
+            atc_checked=(
+                "WHO ATC/DDD index, A12A text (whocc.no/atc_ddd_index/?code=A12A): calcium with vitamin D in A12AX"
+            ),
         ),
         Intervention(
             id="pamidronate",
@@ -186,10 +195,11 @@ INTERVENTIONS = {
             classes=(_C.BONE,),
             atc="M05BA03",
             atc_name="pamidronic acid",
-            atc_checked=_ATC_CHECKED,
+            atc_checked="WHO ATC/DDD index (whocc.no/atc_ddd_index/?code=M05BA03)",
         ),
         # The source says "interferon-alfa" without naming a product: the index codes each product
-        # (natural, alfa-2a, alfa-2b) separately, so no single code fits.
+        # (natural L03AB01, alfa-2a L03AB04, alfa-2b L03AB05, pegylated L03AB10/11) and its group L03AB
+        # holds every interferon, so no code fits (docs/interventions.md).
         Intervention(id="interferon-alfa", label="interferon-alfa", classes=(_C.CYTOREDUCTIVE,)),
         Intervention(
             id="cladribine",
@@ -197,7 +207,9 @@ INTERVENTIONS = {
             classes=(_C.CYTOREDUCTIVE,),
             atc="L01BB04",
             atc_name="cladribine",
-            atc_checked=_ATC_CHECKED,
+            atc_checked=(
+                "HL7 Europe FHIR value set citing the WHO index (L01BB04); WHO L04AA text on oral cladribine (L04AA40)"
+            ),
         ),
         Intervention(
             id="midostaurin",
@@ -205,7 +217,10 @@ INTERVENTIONS = {
             classes=(_C.CYTOREDUCTIVE, _C.TKI),
             atc="L01EX10",
             atc_name="midostaurin",
-            atc_checked=_ATC_CHECKED,
+            atc_checked=(
+                "WHO ATC/DDD index L01EX group (atcddd.fhi.no/atc_ddd_index/?code=L01EX11); Rydapt SmPC "
+                "(FASS) giving L01EX10"
+            ),
         ),
         Intervention(
             id="imatinib",
@@ -213,7 +228,10 @@ INTERVENTIONS = {
             classes=(_C.CYTOREDUCTIVE, _C.TKI),
             atc="L01EA01",
             atc_name="imatinib",
-            atc_checked=_ATC_CHECKED,
+            atc_checked=(
+                "WHO ATC/DDD index L01E (whocc.no/atc_ddd_index/?code=L01E); imatinib SmPC (pharmacum.eu) "
+                "giving L01EA01"
+            ),
         ),
         Intervention(
             id="tki",
@@ -221,7 +239,10 @@ INTERVENTIONS = {
             classes=(_C.CYTOREDUCTIVE, _C.TKI),
             atc="L01E",
             atc_name="Protein kinase inhibitors",
-            atc_checked=_ATC_CHECKED,
+            atc_checked=(
+                "WHO ATC/DDD index L01E (whocc.no/atc_ddd_index/?code=L01E): the narrowest group holding "
+                "every TKI used in SM"
+            ),
         ),
         Intervention(id="hct", label="hematopoietic cell transplantation", classes=(_C.TRANSPLANT,)),
         Intervention(
@@ -230,7 +251,7 @@ INTERVENTIONS = {
             classes=(_C.IMMUNOTHERAPY,),
             atc="V01AA07",
             atc_name="insects",
-            atc_checked=_ATC_CHECKED,
+            atc_checked="WHO-structured ATC code data (V01AA07 insects); not seen on a WHO page: medium confidence",
         ),
         Intervention(
             id="ahn-directed-therapy",

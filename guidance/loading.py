@@ -271,9 +271,7 @@ def _publish_from_data(*, models, number, path, actor, edition, overview_as_para
         guideline__slug=GUIDELINE_SLUG, status="published"
     )
     if GuidanceVersion.objects.filter(guideline=current.guideline, number__gte=number).exists():
-        raise VersionRefusedError(
-            f"guidance: a version {number} exists already; this migration publishes it only once"
-        )
+        raise VersionRefusedError(f"guidance: a version {number} exists already; this migration publishes it only once")
     specs, property_specs, change_note = read_version(path)
     # The supplied text names itself and nothing more: its title is its provenance record.
     if not current.source_title:

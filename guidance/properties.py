@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from .engine import ConditionError, compile_condition, condition_holds, rule_because
 from .facts import CURRENT_EDITION, FACTS, facts_in_edition, facts_to_json
 from .interventions import ABOUT_IDS, INTERVENTIONS, Effect, Intent, failed, members
-from .notices import ADULT_AGE, Notice, facts_not_used, given_facts, has_a_way_forward, notices_given
+from .notices import ADULT_AGE, Notice, given_facts, has_a_way_forward, notices_given
 
 FIRED = "fired"
 # From edition 3 on a property also reads what the lines offer (see line_context):
@@ -317,7 +317,8 @@ def line_context(facts, fired_rules, guidance, way_forward=None):
         "started": [item for line in lines for item in line["started"]],
         "failed": list(failed(facts)),
         "notices": [notice["id"] for notice in notices],
-        "unused": list(facts_not_used(facts, guidance.variables)),
+        # What the facts-not-used notice names, as shown: the property checks the notice, not a recount.
+        "unused": next((n["facts"] for n in notices if n["id"] == Notice.FACTS_NOT_USED), []),
         "given": list(given_facts(facts)),
         "read": list(guidance.variables),
         "way_forward": way_forward,
@@ -378,8 +379,10 @@ def _search(prop, guidance, rules, names, choices, intervention, shared, way_for
             decided[max(position[v] for v in rule.variables)].append((bit, rule))
         elif condition_holds(rule.program, (), {}):
             constant |= 1 << bit
-    readers = {name: [(max(position[v] for v in r.variables), r.spec.condition) for r in rules if name in r.variables]
-               for name in order}
+    readers = {
+        name: [(max(position[v] for v in r.variables), r.spec.condition) for r in rules if name in r.variables]
+        for name in order
+    }
     keep = [_kept(prop, order, depth, readers) for depth in range(len(order))]
     extra = {}
     if intervention:
