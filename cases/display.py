@@ -8,6 +8,7 @@ shown is what was saved.
 from dataclasses import dataclass, field
 
 from guidance.facts import FACTS
+from guidance.interventions import Effect, Intent, label_of
 from guidance.lines import lines_compare
 from guidance.markdown import render_markdown
 from guidance.models import Kind
@@ -55,6 +56,32 @@ class Line:
     section: str
     quote: str | None = None
     confirm: tuple | None = None
+    # From guidance version 3 on: what the line offers ((intervention, intent) pairs), what a caution is
+    # about and its effect (guidance.interventions). Empty on lines of older versions.
+    offers: tuple = ()
+    about: tuple = ()
+    effect: str = ""
+
+    @property
+    def offers_attr(self):
+        """The ids of what it offers, for data-offers."""
+        return " ".join(item for item, _ in self.offers)
+
+    @property
+    def about_attr(self):
+        return " ".join(self.about)
+
+    @property
+    def offers_shown(self):
+        """What it offers in a clinician's words: ("start", "H1 antihistamines") pairs."""
+        return [(Intent(intent).label, label_of(item)) for item, intent in self.offers]
+
+    @property
+    def effect_shown(self):
+        """A caution's effect and what it is about, in words: ("hold", "aspirin, ...")."""
+        if not self.effect:
+            return None
+        return Effect(self.effect).label, ", ".join(label_of(item) for item in self.about)
 
     @property
     def group(self):
@@ -113,6 +140,9 @@ def lines_from_recommendations(recommendations, *, paragraphs):
                 section=paragraph.section.slug if paragraph else "",
                 quote=rec.quote,
                 confirm=tuple(rec.confirm),
+                offers=tuple(rec.offers),
+                about=tuple(rec.about),
+                effect=rec.effect,
             )
         )
     return lines

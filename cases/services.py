@@ -10,8 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
-from guidance.evaluation import guidance_evaluate
-from guidance.facts import facts_to_json, validate_case
+from guidance.evaluation import guidance_evaluate, guidance_notices
+from guidance.facts import CaseValidationError, facts_to_json, validate_case
 from guidance.lines import LinesComparison, lines_compare
 from guidance.models import GuidanceVersion, Kind
 from guidance.selectors import guidance_current, guidance_current_uncached, paragraphs_by_slug
@@ -32,6 +32,15 @@ def guidance_for_assessment():
     if version is None:
         raise NoGuidanceError("No guidance version is published; run `python manage.py migrate`.")
     return version
+
+
+def case_notices(*, facts, lines, version):
+    """The product's notices beside the lines (guidance.notices), for stored or new facts; none before v3."""
+    try:
+        facts = validate_case(facts)
+    except CaseValidationError:
+        return []
+    return guidance_notices(facts=facts, lines=lines, version=version)
 
 
 def case_evaluate(*, facts, version, paragraphs=None):

@@ -12,11 +12,14 @@ blank in its place.
 - Format 2: {"format": 2, "lines": [...]}, each line with FORMAT_2_FIELDS:
   format 1's plus `quote` (the words of the paragraph the rule rests on) and
   `confirm` (the source's qualifiers to check before acting).
+- Format 3 (guidance v3 era): format 2's lines plus `offers`
+  ([{"intervention", "intent"}]), `about` (ids) and `effect` ("" when none):
+  what each line offered and what each caution was about, as shown.
 """
 
 from .display import Line
 
-FORMAT = 2
+FORMAT = 3
 FORMAT_1_FIELDS = (
     "rule",
     "paragraph",
@@ -29,7 +32,8 @@ FORMAT_1_FIELDS = (
     "section",
 )
 FORMAT_2_FIELDS = (*FORMAT_1_FIELDS, "quote", "confirm")
-_FIELDS = {1: FORMAT_1_FIELDS, 2: FORMAT_2_FIELDS}
+FORMAT_3_FIELDS = (*FORMAT_2_FIELDS, "offers", "about", "effect")
+_FIELDS = {1: FORMAT_1_FIELDS, 2: FORMAT_2_FIELDS, 3: FORMAT_3_FIELDS}
 
 
 class SnapshotFormatError(ValueError):
@@ -42,9 +46,11 @@ def to_dict(lines):
 
 
 def _line_to_dict(line):
-    data = {name: getattr(line, name) for name in FORMAT_2_FIELDS}
+    data = {name: getattr(line, name) for name in FORMAT_3_FIELDS}
     data["confirm"] = list(line.confirm or ())
     data["quote"] = line.quote or ""
+    data["offers"] = [{"intervention": item, "intent": intent} for item, intent in line.offers]
+    data["about"] = list(line.about)
     return data
 
 
@@ -86,4 +92,7 @@ def _line_from_dict(item, fields, number, position):
         values.update(quote=None, confirm=None)
     else:
         values["confirm"] = tuple(values["confirm"])
+    if number >= 3:
+        values["offers"] = tuple((o["intervention"], o["intent"]) for o in values["offers"])
+        values["about"] = tuple(values["about"])
     return Line(**values)

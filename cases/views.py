@@ -103,7 +103,12 @@ def _preview(form, version, *, facts=None):
         return None
     lines = services.case_evaluate(facts=facts, version=version)
     # The refused fields are named above the lines: those lines are what the other facts support.
-    return {"groups": recommendation_groups(lines), "version": version, "errors": errors}
+    return {
+        "groups": recommendation_groups(lines),
+        "notices": services.case_notices(facts=facts, lines=lines, version=version),
+        "version": version,
+        "errors": errors,
+    }
 
 
 @login_required
@@ -214,6 +219,7 @@ def _assessment_page(request, case, assessment, *, history=None, superseded_by=N
         "assessment": assessment,
         "superseded_by": superseded_by,
         "groups": recommendation_groups(lines),
+        "notices": services.case_notices(facts=assessment.facts, lines=lines, version=assessment.guidance_version),
         "glance": lines_glance(lines),
         "facts": facts_shown(assessment.facts),
         "facts_line": facts_line(assessment.facts),
@@ -404,6 +410,9 @@ def case_review_detail(request, case_id):
         {
             "assessment": assessment,
             "groups": recommendation_groups(assessment.lines),
+            "notices": services.case_notices(
+                facts=assessment.facts, lines=assessment.lines, version=assessment.guidance_version
+            ),
             "facts": facts_shown(assessment.facts),
             "id_prefix": f"assessment-{assessment.pk}-",  # headings' ids, unique on the page
             "feedback": FeedbackPanel(assessment, feedback[assessment.pk]),

@@ -90,11 +90,16 @@ class RuleInline(VersionContentInline):
     formset = RuleFormSet
     fieldsets = [
         (None, {"fields": ["rule_id", "paragraph", "kind", "summary", "quote", "confirm", "mentions", "order"]}),
+        ("What the line offers", {"fields": ["offers", "about", "effect", "offers_in_words"]}),
         # Django's admin sets textareas in a "monospace" fieldset in a fixed-width font.
         ("Condition", {"fields": ["condition"], "classes": ["monospace"]}),
         (None, {"fields": ["condition_in_words"]}),
     ]
-    readonly_fields = ["condition_in_words"]
+    readonly_fields = ["condition_in_words", "offers_in_words"]
+
+    @admin.display(description="Offers in words")
+    def offers_in_words(self, obj):
+        return obj.offers_in_words if obj and obj.pk else "-"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("paragraph__version")

@@ -10,6 +10,13 @@ import difflib
 from .conditions import condition_reading
 
 
+def _field_shown(rule, name):
+    """A rule field as the diff shows it; what the line offers in the vocabulary's words."""
+    if name == "offers":
+        return rule.offers_in_words if (rule.spec.offers or rule.spec.about) else ""
+    return _shown(getattr(rule.spec, name))
+
+
 def version_diff(*, old, new):
     """Text and rule differences between two versions, for the diff page."""
     old_paras = {p.slug: p for p in old.paragraphs.select_related("section")}
@@ -36,9 +43,9 @@ def version_diff(*, old, new):
         if a and b and a.spec == b.spec:
             continue
         fields = []
-        for name in ("paragraph", "kind", "summary", "quote", "confirm", "condition", "mentions"):
-            before = _shown(getattr(a.spec, name)) if a else ""
-            after = _shown(getattr(b.spec, name)) if b else ""
+        for name in ("paragraph", "kind", "summary", "quote", "confirm", "offers", "condition", "mentions"):
+            before = _field_shown(a, name) if a else ""
+            after = _field_shown(b, name) if b else ""
             if before != after:
                 field = {"name": name, "before": before, "after": after, "words": words_diff(before, after)}
                 if name == "condition":

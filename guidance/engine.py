@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import cel
 
-from .facts import ENUM_VALUES, FACTS
+from .facts import CURRENT_EDITION, ENUM_VALUES, FACTS, facts_in_edition, vocabulary
+from .interventions import OffersError, check_offers, members
 
 KINDS = ("recommend", "consider", "caution", "info")
 
@@ -37,6 +38,26 @@ class ConditionError(ValueError):
     """A rule condition that cannot be used; the message is for an editor."""
 
 
+class RuleOffersError(ConditionError):
+    """A rule's offers, about or effect that cannot stand; the message starts with the field's name."""
+
+    @property
+    def field(self):
+        return str(self).split(":", 1)[0]
+
+
+def offers_as_pairs(offers):
+    """Stored offers ([{"intervention", "intent"}]) as the (intervention, intent) pairs of a RuleSpec.
+    A malformed entry becomes a pair that check_offers refuses in words."""
+    pairs = []
+    for item in offers or ():
+        if isinstance(item, dict):
+            pairs.append((str(item.get("intervention", "")), str(item.get("intent", ""))))
+        else:
+            pairs.append((str(item), ""))
+    return tuple(pairs)
+
+
 class EvaluationError(RuntimeError):
     """A rule failed while evaluating a case (never silently skipped)."""
 
@@ -53,6 +74,11 @@ class RuleSpec:
     mentions: tuple = ()  # facts shown with the recommendation though not tested
     quote: str = ""  # the words of its paragraph the rule rests on (from guidance v2 on)
     confirm: tuple = ()  # the source's qualifiers no case fact captures, for the clinician to confirm
+    # From guidance version 3 on (edition 3): what the line offers, as (intervention, intent) pairs; what a
+    # caution is about (intervention or class ids) and its effect (guidance.interventions).
+    offers: tuple = ()
+    about: tuple = ()
+    effect: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,10 +91,25 @@ class Recommendation:
     facts: dict = field(default_factory=dict, compare=False)
     quote: str = ""
     confirm: tuple = ()
+    offers: tuple = ()  # (intervention, intent) pairs
+    about: tuple = ()
+    effect: str = ""
+    because: tuple = ()  # (fact, value) pairs: the facts that made the rule fire; `reason` is them in words
+    edition: int = CURRENT_EDITION
+
+    @property
+    def offered(self):
+        return tuple(item for item, _ in self.offers)
+
+    @property
+    def about_members(self):
+        """The interventions a caution is about, a class standing for its members."""
+        return members(self.about)
 
     def as_dict(self):
         """The contract's output line. Quote and confirm come with rules that quote their
-        paragraph (every rule from guidance v2 on); version 1 answers as it always did."""
+        paragraph (every rule from guidance v2 on); version 1 answers as it always did; from
+        version 3 on (edition 3) each line also says what it offers, what it is about and why."""
         line = {
             "paragraph": self.paragraph,
             "kind": self.kind,
@@ -78,6 +119,16 @@ class Recommendation:
         }
         if self.quote:
             line.update(quote=self.quote, confirm=list(self.confirm))
+        if self.edition >= CURRENT_EDITION:
+            line.update(
+                offers=[{"intervention": item, "intent": intent} for item, intent in self.offers],
+                about=list(self.about),
+                effect=self.effect or None,
+                because=[
+                    {"fact": name, "value": list(value) if isinstance(value, tuple) else value}
+                    for name, value in self.because
+                ],
+            )
         return line
 
 
@@ -104,6 +155,11 @@ class CompiledGuidance:
     # Every fact a recommendation can depend on (read or mentioned): the cache key.
     key_facts: tuple = ()
     cache: "EvaluationCache | None" = field(default=None, compare=False, repr=False)
+    edition: int = CURRENT_EDITION  # the case vocabulary its rules read (guidance.facts.vocabulary)
+
+    @property
+    def facts(self):
+        return vocabulary(self.edition)
 
 
 class EvaluationCache:
@@ -183,10 +239,10 @@ def _sample_values(fact, literals):
     return (None, int(fact.minimum), 50, int(fact.maximum))
 
 
-def _sample_facts(names, literals):
+def _sample_facts(names, literals, facts=FACTS):
     """Valid cases to dry-run a new condition against, varying the facts it reads."""
-    base = {name: fact.default for name, fact in FACTS.items()}
-    choices = [_sample_values(FACTS[name], literals) for name in names]
+    base = {name: fact.default for name, fact in facts.items()}
+    choices = [_sample_values(facts[name], literals) for name in names]
     if math.prod(len(values) for values in choices) <= _MAX_SAMPLES:
         combos = itertools.product(*choices)
     else:
@@ -209,17 +265,34 @@ def condition_holds(program, names, facts, extra=None):
     return program.execute(_context(facts, names, extra)) is True
 
 
-def compile_rule(spec):
-    """Compile and check one rule; raise ConditionError with an editor's message."""
+def _edition_of(specs):
+    """A version's edition when the caller does not say: lines that say what they offer are edition 3."""
+    return CURRENT_EDITION if any(spec.offers or spec.about or spec.effect for spec in specs) else 2
+
+
+def compile_rule(spec, edition=None):
+    """Compile and check one rule; raise ConditionError with an editor's message.
+
+    From edition 3 on, a rule must also say what it offers (or, a caution, what it is about and
+    its effect): OffersError, a ConditionError, names the field."""
     if spec.kind not in KINDS:
         raise ConditionError(f"Kind {spec.kind!r} is not one of {', '.join(KINDS)}.")
+    edition = _edition_of([spec]) if edition is None else edition
+    facts = vocabulary(edition)
     for name in spec.mentions:
-        if name not in FACTS:
-            raise ConditionError(f"Mentioned fact {name!r} is not a case fact; known facts are {', '.join(FACTS)}.")
+        if name not in facts:
+            raise ConditionError(f"Mentioned fact {name!r} is not a case fact; known facts are {', '.join(facts)}.")
     for item in spec.confirm:
         if not isinstance(item, str) or not item.strip():
             raise ConditionError("Each item to confirm is a phrase of the source, such as 'prominent flushing'.")
-    program, variables, literals = compile_condition(spec.condition)
+    if edition >= CURRENT_EDITION:
+        try:
+            check_offers(kind=spec.kind, offers=spec.offers, about=spec.about, effect=spec.effect)
+        except OffersError as exc:
+            raise RuleOffersError(str(exc)) from None
+    elif spec.offers or spec.about or spec.effect:
+        raise RuleOffersError("offers: a version written before guidance version 3 cannot say what lines offer.")
+    program, variables, literals = compile_condition(spec.condition, facts=facts)
     return CompiledRule(spec=spec, program=program, variables=variables, literals=frozenset(literals))
 
 
@@ -233,12 +306,13 @@ def cel_parses(source):
     return True
 
 
-def compile_condition(source, *, names=(), values=frozenset(), values_hint=""):
+def compile_condition(source, *, names=(), values=frozenset(), values_hint="", facts=FACTS, samples=None):
     """Compile a CEL condition over the case facts and check it against the vocabulary.
 
     `names` are further variables it may read (a safety property reads `fired`);
     `values` further quoted strings it may name (a property names rule ids), and
-    `values_hint` says what those are in the error for a misspelt one.
+    `values_hint` says what those are in the error for a misspelt one; `facts` is the vocabulary
+    (an older edition's for an older version), `samples` the values its extra names take in the dry run.
     Returns (program, the facts it reads in vocabulary order, the quoted strings).
     """
     source = source.strip()
@@ -251,7 +325,7 @@ def compile_condition(source, *, names=(), values=frozenset(), values_hint=""):
 
     bound = set(_BOUND_NAME.findall(source))
     referenced = set(program.variables())
-    known = [*FACTS, *names]
+    known = [*facts, *names]
     unknown = sorted(referenced - set(known) - bound)
     if unknown:
         hints = [_did_you_mean(name, known) for name in unknown]
@@ -261,7 +335,7 @@ def compile_condition(source, *, names=(), values=frozenset(), values_hint=""):
             + f". Known facts: {', '.join(known)}."
         )
     literals = {a or b for a, b in _STRING_LITERAL.findall(source)}
-    allowed = ENUM_VALUES | set(values)
+    allowed = ENUM_VALUES | {v for fact in facts.values() for v in fact.values} | set(values)
     misspelt = sorted(literals - allowed)
     if misspelt:
         hints = [_did_you_mean(value, allowed) for value in misspelt]
@@ -271,26 +345,26 @@ def compile_condition(source, *, names=(), values=frozenset(), values_hint=""):
             + ": a quoted value must be one the case facts can take"
             + (f" or {values_hint}." if values_hint else ".")
         )
-    _check_values_fit_facts(source)
-    variables = tuple(name for name in FACTS if name in referenced)
-    extra = {name: [] for name in names if name in referenced}
-    for facts in _sample_facts(variables, literals):
+    _check_values_fit_facts(source, facts)
+    variables = tuple(name for name in facts if name in referenced)
+    extra = {name: (samples or {}).get(name, []) for name in names if name in referenced}
+    for case in _sample_facts(variables, literals, facts):
         try:
-            result = program.execute(_context(facts, variables, extra))
+            result = program.execute(_context(case, variables, extra))
         except Exception as exc:  # noqa: BLE001 - the CEL runtime raises several types
             raise ConditionError(
-                f"The condition fails for a valid case ({_describe(facts, variables)}): {exc}"
+                f"The condition fails for a valid case ({_describe(case, variables)}): {exc}"
             ) from None
         if not isinstance(result, bool):
             raise ConditionError(f"The condition must give true or false, but gave {result!r}.")
     return program, variables, literals
 
 
-def _check_values_fit_facts(source):
+def _check_values_fit_facts(source, facts=FACTS):
     for pattern in _FACT_VALUE_PAIRS:
         for first, second in pattern.findall(source):
-            name, quoted = (first, second) if first in FACTS else (second, first)
-            fact = FACTS.get(name)
+            name, quoted = (first, second) if first in facts else (second, first)
+            fact = facts.get(name)
             if fact is None or not fact.choices:
                 continue
             for a, b in _STRING_LITERAL.findall(quoted):
@@ -302,9 +376,12 @@ def _check_values_fit_facts(source):
                     )
 
 
-def compile_guidance(*, slug, version, title, rules, cache_size=0):
-    """Compile a version's rules; `cache_size` > 0 keeps that many evaluations (frozen versions only)."""
-    compiled = tuple(compile_rule(spec) for spec in rules)
+def compile_guidance(*, slug, version, title, rules, cache_size=0, edition=None):
+    """Compile a version's rules; `cache_size` > 0 keeps that many evaluations (frozen versions only).
+    `edition` is the version's (GuidanceVersion.edition); left out, rules that say what they offer
+    make it 3, others 2."""
+    edition = _edition_of(rules) if edition is None else edition
+    compiled = tuple(compile_rule(spec, edition) for spec in rules)
     needed = {name for rule in compiled for name in rule.variables}
     shown = needed | {name for rule in compiled for name in rule.spec.mentions}
     return CompiledGuidance(
@@ -315,11 +392,13 @@ def compile_guidance(*, slug, version, title, rules, cache_size=0):
         variables=tuple(name for name in FACTS if name in needed),
         key_facts=tuple(name for name in FACTS if name in shown),
         cache=EvaluationCache(cache_size) if cache_size > 0 else None,
+        edition=edition,
     )
 
 
 def evaluate(facts, guidance):
     """Return the recommendations that fire for these (validated) facts, in rule order."""
+    facts = facts_in_edition(facts, guidance.edition)
     if guidance.cache is None:
         return _evaluate(facts, guidance)
     key = tuple(facts[name] for name in guidance.key_facts)
@@ -346,8 +425,13 @@ def _evaluate(facts, guidance):
             if cache is not None:
                 cache.outcomes[key] = hit
         if hit:
-            fired.append(_recommendation(rule, facts, cache))
+            fired.append(_recommendation(rule, facts, cache, guidance.edition))
     return fired
+
+
+def rule_fires(rule, facts, guidance):
+    """Whether one compiled rule of the guidance fires for validated (current-edition) facts."""
+    return condition_holds(rule.program, rule.variables, facts_in_edition(facts, guidance.edition))
 
 
 def _run(rule, context):
@@ -357,36 +441,52 @@ def _run(rule, context):
         raise EvaluationError(f"Rule {rule.spec.rule_id!r} failed for this case: {exc}") from None
 
 
-def _recommendation(rule, facts, cache=None):
+def _recommendation(rule, facts, cache=None, edition=CURRENT_EDITION):
     shown = rule.shown
     if cache is not None:
         key = (rule.spec.rule_id, *(facts[name] for name in shown))
         found = cache.lines.get(key)
         if found is None:
-            found = cache.lines[key] = _recommendation(rule, facts)
+            found = cache.lines[key] = _recommendation(rule, facts, edition=edition)
         return found
+    because = rule_because(rule, facts, shown)
     return Recommendation(
         rule=rule.spec.rule_id,
         paragraph=rule.spec.paragraph,
         kind=rule.spec.kind,
         summary=rule.spec.summary,
-        reason=_reason(rule, facts, shown),
+        reason=reason_words(because, vocabulary(edition)),
         facts={name: facts[name] for name in shown},
         quote=rule.spec.quote,
         confirm=rule.spec.confirm,
+        offers=rule.spec.offers,
+        about=rule.spec.about,
+        effect=rule.spec.effect,
+        because=because,
+        edition=edition,
     )
 
 
-def _reason(rule, facts, names):
-    """Which facts made the rule fire, in words a clinician reads."""
-    parts = []
+def rule_because(rule, facts, names):
+    """The facts that made the rule fire, as (fact, value) pairs: of a list fact, the items the
+    rule names that are present (or all that are present when it names none)."""
+    because = []
     for name in names:
         value = facts[name]
-        fact = FACTS[name]
+        if isinstance(value, tuple):
+            value = tuple(item for item in value if item in rule.literals) or value
+        because.append((name, value))
+    return tuple(because)
+
+
+def reason_words(because, facts=FACTS):
+    """A line's `because` in the words of its `reason` (the one place reasons are worded)."""
+    parts = []
+    for name, value in because:
+        fact = facts[name]
         if fact.kind == "enum_list":
-            named = [item for item in value if item in rule.literals] or list(value)
-            if named:
-                parts.append(", ".join(item.replace("_", " ") for item in named) + " present")
+            if value:
+                parts.append(", ".join(item.replace("_", " ") for item in value) + " present")
             else:
                 parts.append(f"no {name.replace('_', ' ')}")
         elif fact.kind == "bool":

@@ -11,6 +11,7 @@ is why tests that roll back call `evaluation_cache_clear`.
 from dataclasses import dataclass
 
 from . import engine, properties
+from .notices import notices_for
 
 _compiled = {}
 # Distinct fact combinations kept per frozen version; about 2 kB each, so a few tens of MB at most.
@@ -29,6 +30,7 @@ def guidance_compiled(version):
         rules=version.rule_specs(),
         # Frozen versions answer equal facts equally for ever: keep their answers. A draft never.
         cache_size=EVALUATION_CACHE_SIZE if version.is_frozen else 0,
+        edition=version.edition,
     )
     if version.is_frozen:
         _compiled[key] = compiled
@@ -45,12 +47,23 @@ def guidance_evaluate(*, facts, version):
     return engine.evaluate(facts, guidance_compiled(version))
 
 
+def guidance_notices(*, facts, lines, version):
+    """The product's notices for a case evaluated under a version (none before version 3)."""
+    if not version.declares_offers:
+        return []
+    return notices_for(facts, lines, read=guidance_compiled(version).variables)
+
+
 def evaluation_as_json(*, facts, version):
-    """The evaluate_case contract's output object."""
-    return {
+    """The evaluate_case contract's output object (from version 3 on, with the notices)."""
+    lines = guidance_evaluate(facts=facts, version=version)
+    output = {
         "guidance": {"slug": version.guideline.slug, "version": version.number, "title": version.title},
-        "recommendations": [r.as_dict() for r in guidance_evaluate(facts=facts, version=version)],
+        "recommendations": [r.as_dict() for r in lines],
     }
+    if version.declares_offers:
+        output["notices"] = guidance_notices(facts=facts, lines=lines, version=version)
+    return output
 
 
 @dataclass(frozen=True)
@@ -63,11 +76,10 @@ class PropertyForCase:
 def properties_for_case(*, facts, version):
     """Whether each of the version's safety properties holds for this one case (validated facts)."""
     compiled = guidance_compiled(version)
-    fired = [rec.rule for rec in engine.evaluate(facts, compiled)]
     rule_ids = [rule.spec.rule_id for rule in compiled.rules]
     results = []
     for spec in version.property_specs():
-        prop = properties.compile_property(spec, rule_ids=rule_ids)
-        holds = engine.condition_holds(prop.program, prop.variables, facts, {properties.FIRED: fired})
+        prop = properties.compile_property(spec, rule_ids=rule_ids, edition=version.edition)
+        holds = properties.holds_for_case(prop, compiled, facts)
         results.append(PropertyForCase(spec.property_id, spec.statement, holds))
     return results

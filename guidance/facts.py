@@ -10,7 +10,7 @@ test (tests/guidance/test_facts.py) say what else disagrees.
 import enum
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 SUBTYPES = {
     "BMM": "Bone marrow mastocytosis (BMM)",
@@ -52,6 +52,8 @@ NSAID_TOLERANCE = {
 KIT_D816V = {"positive": "Positive", "negative": "Negative", "unknown": "Unknown / not tested"}
 
 HCT_ELIGIBLE = {"yes": "Eligible", "no": "Not eligible", "unknown": "Unknown / not assessed"}
+
+YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Unknown / not asked"}
 
 
 class Group(enum.Enum):
@@ -98,6 +100,8 @@ class Fact:
     unit_shown: bool = False
     columns: bool = False
     order: int = 0
+    # A yes/no/unknown fact that was a boolean once: true and false are still read as "yes" and "no".
+    accepts_bool: bool = False
 
     def __post_init__(self):
         if self.widget and self.widget != "select":
@@ -180,10 +184,13 @@ FACTS = {
         Fact(
             name="venom_allergy",
             label="Venom allergy",
-            kind="bool",
-            default=False,
+            kind="enum",
+            choices=YES_NO_UNKNOWN,
+            default="unknown",
             group=Group.SAFETY,
             help="Allergy to insect (hymenoptera) venom.",
+            # Until guidance version 3 this was a tick box (true/false): both are still accepted as yes/no.
+            accepts_bool=True,
         ),
         Fact(
             name="kit_d816v",
@@ -258,6 +265,8 @@ def _one_of(values):
 def _check_fact(fact, value):
     """Return the clean value, or raise ValueError with a clinician's sentence."""
     if fact.kind == "enum":
+        if fact.accepts_bool and isinstance(value, bool):
+            return "yes" if value else "no"
         if not isinstance(value, str) or value not in fact.choices:
             raise ValueError(f"{value!r} is not a known {fact.label.lower()}; use one of {_one_of(fact.values)}.")
         return value
@@ -372,3 +381,26 @@ def parse_case_json(text):
 def facts_to_json(facts):
     """Facts as plain JSON-able values (tuples become lists)."""
     return {name: list(value) if isinstance(value, tuple) else value for name, value in facts.items()}
+
+
+# The vocabulary a guidance version's rules were written against (GuidanceVersion.edition). Versions 1
+# and 2 (edition 2) read venom_allergy as a tick box, true or false; from version 3 on (edition 3) it is
+# yes/no/unknown. Facts are always validated in the current edition and shown to an older version's
+# rules as that version read them, so its answers never change.
+CURRENT_EDITION = 3
+_EDITION_2_FACTS = {
+    **FACTS,
+    "venom_allergy": replace(FACTS["venom_allergy"], kind="bool", choices=None, default=False, accepts_bool=False),
+}
+
+
+def vocabulary(edition):
+    """The facts as the rules of a version of this edition read them."""
+    return FACTS if edition >= CURRENT_EDITION else _EDITION_2_FACTS
+
+
+def facts_in_edition(facts, edition):
+    """Validated (current) facts as the rules of that edition read them."""
+    if edition >= CURRENT_EDITION:
+        return facts
+    return {**facts, "venom_allergy": facts["venom_allergy"] == "yes"}

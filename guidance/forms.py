@@ -6,6 +6,7 @@ from django.utils.functional import cached_property
 
 from .conditions import ConditionSyntaxError, parse_condition
 from .engine import cel_parses
+from .interventions import CLASS_MEMBERS, INTERVENTIONS
 from .models import Paragraph, Rule, SafetyProperty
 from .quotes import quote_in_text
 from .selectors import paragraph_slugs_published
@@ -77,7 +78,55 @@ class ConfirmField(forms.CharField):
         return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
+class OffersField(forms.CharField):
+    """What a line offers, one intervention per line with its intent ("h1-antihistamine start"), stored as
+    [{"intervention", "intent"}]; the model's check (guidance.interventions.check_offers) judges the ids."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "cols": 60, "spellcheck": "false"})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(f"{item.get('intervention', '')} {item.get('intent', '')}".strip() for item in value)
+        return value
+
+    def to_python(self, value):
+        offers = []
+        for line in (value or "").splitlines():
+            words = line.replace(",", " ").split()
+            if not words:
+                continue
+            if len(words) != 2:
+                raise forms.ValidationError(
+                    f"Write each offer as an intervention and an intent, such as \u201ch1-antihistamine start\u201d; "
+                    f"not \u201c{line.strip()}\u201d."
+                )
+            offers.append({"intervention": words[0], "intent": words[1]})
+        return offers
+
+
+class AboutField(forms.CharField):
+    """The interventions or classes a caution is about, separated by spaces or commas, stored as a list."""
+
+    def prepare_value(self, value):
+        return " ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        return (value or "").replace(",", " ").split()
+
+
 class RuleForm(forms.ModelForm):
+    offers = OffersField(
+        required=False,
+        label="Offers",
+        help_text="Recommend and consider lines (guidance version 3 on): one intervention per line with its intent "
+        f"(start, maximise, continue). Interventions: {', '.join(INTERVENTIONS)}.",
+    )
+    about = AboutField(
+        required=False,
+        label="About",
+        help_text="Cautions: the interventions or classes it concerns "
+        f"(classes: {', '.join(CLASS_MEMBERS)}), separated by spaces.",
+    )
     confirm = ConfirmField(
         required=False,
         label="Check before acting",
@@ -87,7 +136,20 @@ class RuleForm(forms.ModelForm):
 
     class Meta:
         model = Rule
-        fields = ["rule_id", "paragraph", "kind", "summary", "quote", "confirm", "condition", "mentions", "order"]
+        fields = [
+            "rule_id",
+            "paragraph",
+            "kind",
+            "summary",
+            "quote",
+            "confirm",
+            "offers",
+            "about",
+            "effect",
+            "condition",
+            "mentions",
+            "order",
+        ]
         widgets = {
             "summary": forms.TextInput(attrs={"size": 100, "class": "vLargeTextField wide-summary"}),
             "quote": forms.Textarea(attrs={"rows": 2, "cols": 90}),
@@ -122,7 +184,7 @@ class RuleForm(forms.ModelForm):
 class SafetyPropertyForm(forms.ModelForm):
     class Meta:
         model = SafetyProperty
-        fields = ["property_id", "statement", "condition", "order"]
+        fields = ["property_id", "statement", "condition", "each_intervention", "order"]
         widgets = {
             "statement": forms.TextInput(attrs={"size": 100}),
             "condition": forms.Textarea(attrs={"rows": 3, "cols": 90, "spellcheck": "false", "autocomplete": "off"}),

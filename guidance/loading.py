@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from audit.chain import chained_insert
 
-from .engine import RuleSpec, compile_guidance, compile_rule
+from .engine import RuleSpec, compile_guidance, compile_rule, offers_as_pairs
 from .properties import PropertySpec, compile_property, prove
 from .quotes import quote_in_text
 
@@ -115,6 +115,9 @@ def rules_from_data(data):
             mentions=tuple(item.get("mentions", ())),
             quote=item.get("quote", ""),
             confirm=tuple(item.get("confirm", ())),
+            offers=offers_as_pairs(item.get("offers", ())),
+            about=tuple(item.get("about", ())),
+            effect=item.get("effect", ""),
         )
         for item in data["rules"]
     ]
@@ -122,15 +125,19 @@ def rules_from_data(data):
 
 def properties_from_data(data):
     return [
-        PropertySpec(property_id=item["property"], statement=item["statement"], condition=item["condition"])
+        PropertySpec(
+            property_id=item["property"],
+            statement=item["statement"],
+            condition=item["condition"],
+            each_intervention=item.get("each_intervention", False),
+        )
         for item in data.get("properties", ())
     ]
 
 
 def read_version_two(path=VERSION_TWO_FILE):
     """Version 2's rules, properties and change note (../shared/spec/evaluation-contract.md)."""
-    data = json.loads(Path(path).read_text())
-    return rules_from_data(data), properties_from_data(data), data["change_note"]
+    return read_version(path)
 
 
 def load_version_one(*, Guideline, GuidanceVersion, Section, Paragraph, Rule):  # noqa: N803 - model classes
@@ -141,7 +148,7 @@ def load_version_one(*, Guideline, GuidanceVersion, Section, Paragraph, Rule):  
     for spec in specs:
         if spec.paragraph not in slugs:
             raise ValueError(f"rule {spec.rule_id}: paragraph {spec.paragraph!r} is not in the source")
-        compile_rule(spec)  # historical models skip Rule.save(): check here
+        compile_rule(spec, edition=2)  # historical models skip Rule.save(): check here
 
     guideline = Guideline.objects.create(slug=GUIDELINE_SLUG, title=document.title, source=ATTRIBUTION)
     version = GuidanceVersion.objects.create(
@@ -187,6 +194,15 @@ def _rules(Rule, *, version, paragraphs, specs):  # noqa: N803 - a model class (
             mentions=",".join(spec.mentions),
             order=order,
             **({"quote": spec.quote, "confirm": list(spec.confirm)} if spec.quote else {}),
+            **(
+                {
+                    "offers": [{"intervention": item, "intent": intent} for item, intent in spec.offers],
+                    "about": list(spec.about),
+                    "effect": spec.effect,
+                }
+                if spec.offers or spec.about or spec.effect
+                else {}
+            ),
         )
         for order, spec in enumerate(specs)
     ]
@@ -195,11 +211,22 @@ def _rules(Rule, *, version, paragraphs, specs):  # noqa: N803 - a model class (
 # ---------------------------------------------------------------- version 2
 
 SYSTEM_ACTOR = "system (data migration guidance.0007)"
+VERSION_THREE_ACTOR = "system (data migration guidance.0013)"
+VERSION_THREE_FILE = DATA_DIR / "version-3.json"
 OVERVIEW = "overview"
 
 
 class VersionTwoRefusedError(RuntimeError):
     """Version 2 did not pass the checks every publish must pass; nothing was written."""
+
+
+VersionRefusedError = VersionTwoRefusedError
+
+
+def read_version(path):
+    """A version's rules, properties and change note from its data file."""
+    data = json.loads(Path(path).read_text())
+    return rules_from_data(data), properties_from_data(data), data["change_note"]
 
 
 def publish_version_two(*, models, now=None):
@@ -213,6 +240,31 @@ def publish_version_two(*, models, now=None):
     and every property is proven. Version 1 retires; history and audit record
     each step, by the system.
     """
+    return _publish_from_data(
+        models=models,
+        number=2,
+        path=VERSION_TWO_FILE,
+        actor=SYSTEM_ACTOR,
+        edition=2,
+        overview_as_paragraph=True,
+        now=now,
+    )
+
+
+def publish_version_three(*, models, now=None):
+    """Draft version 3 from the published version 2, with the rules and properties of data/version-3.json.
+
+    The same steps as version 2's (see publish_version_two), text unchanged: every rule says what it
+    offers, the twelve properties over interventions are proven before it is published, and version 2
+    retires. tests/guidance/test_version_three.py takes the same content through the editors'
+    own path (draft, edits, two-person review, publish) and finds the same version.
+    """
+    return _publish_from_data(
+        models=models, number=3, path=VERSION_THREE_FILE, actor=VERSION_THREE_ACTOR, edition=3, now=now
+    )
+
+
+def _publish_from_data(*, models, number, path, actor, edition, overview_as_paragraph=False, now=None):
     now = now or timezone.now()
     GuidanceVersion, Section, Paragraph, Rule, SafetyProperty = (  # noqa: N806 - model classes
         models[name] for name in ("GuidanceVersion", "Section", "Paragraph", "Rule", "SafetyProperty")
@@ -220,9 +272,9 @@ def publish_version_two(*, models, now=None):
     current = GuidanceVersion.objects.select_related("guideline").get(
         guideline__slug=GUIDELINE_SLUG, status="published"
     )
-    if GuidanceVersion.objects.filter(guideline=current.guideline, number__gte=2).exists():
-        raise VersionTwoRefusedError("guidance: a version 2 exists already; this migration publishes it only once")
-    specs, property_specs, change_note = read_version_two()
+    if GuidanceVersion.objects.filter(guideline=current.guideline, number__gte=number).exists():
+        raise VersionRefusedError(f"guidance: a version {number} exists already; this migration publishes it only once")
+    specs, property_specs, change_note = read_version(path)
     # The supplied text names itself and nothing more: its title is its provenance record.
     if not current.source_title:
         current.source_title = source_title()
@@ -234,9 +286,11 @@ def publish_version_two(*, models, now=None):
         title=current.title,
         based_on=current,
         created_at=now,
+        # Before migration guidance.0012 versions have no edition: version 2 is edition 2 all the same.
+        **({"edition": edition} if _has_field(GuidanceVersion, "edition") else {}),
         **{name: getattr(current, name) for name in _provenance_fields(GuidanceVersion)},
     )
-    reason = "guidance v2 (system)"
+    reason = f"guidance v{number} (system)"
     _record_history(models, draft, "+", when=now, reason=reason)
     created = []
     paragraphs = {}
@@ -245,6 +299,7 @@ def publish_version_two(*, models, now=None):
             version=draft, slug=section.slug, title=section.title, text=section.text, order=section.order
         )
         created.append(copy)
+        shift = 1 if overview_as_paragraph else 0
         for paragraph in Paragraph.objects.filter(section=section).order_by("order", "pk"):
             paragraphs[paragraph.slug] = Paragraph.objects.create(
                 version=draft,
@@ -252,10 +307,10 @@ def publish_version_two(*, models, now=None):
                 slug=paragraph.slug,
                 title=paragraph.title,
                 text=paragraph.text,
-                order=paragraph.order + 1,
+                order=paragraph.order + shift,
             )
             created.append(paragraphs[paragraph.slug])
-        if copy.slug == OVERVIEW and copy.text:
+        if overview_as_paragraph and copy.slug == OVERVIEW and copy.text:
             paragraphs[OVERVIEW] = Paragraph.objects.create(
                 version=draft, section=copy, slug=OVERVIEW, title="", text=copy.text, order=0
             )
@@ -270,18 +325,27 @@ def publish_version_two(*, models, now=None):
             problems.append(f"rule {spec.rule_id}: no paragraph {spec.paragraph!r}")
         elif not quote_in_text(spec.quote, paragraph.text):
             problems.append(f"rule {spec.rule_id}: its quote is not in paragraph {spec.paragraph!r}")
-    compiled = compile_guidance(slug=GUIDELINE_SLUG, version=draft.number, title=draft.title, rules=specs)
+    compiled = compile_guidance(
+        slug=GUIDELINE_SLUG, version=draft.number, title=draft.title, rules=specs, edition=edition
+    )
     rule_ids = [spec.rule_id for spec in specs]
-    for proof in (prove(compile_property(spec, rule_ids=rule_ids), compiled) for spec in property_specs):
+    outcomes = {}
+    for spec in property_specs:
+        proof = prove(compile_property(spec, rule_ids=rule_ids, edition=edition), compiled, outcomes)
         if not proof.holds:
             problems.append(f"property {proof.property_id} fails for {proof.counterexample} (fired: {proof.fired})")
     if problems:
-        raise VersionTwoRefusedError("guidance v2 cannot be published: " + "; ".join(problems))
+        raise VersionRefusedError(f"guidance v{number} cannot be published: " + "; ".join(problems))
 
     created += Rule.objects.bulk_create(_rules(Rule, version=draft, paragraphs=paragraphs, specs=specs))
     created += SafetyProperty.objects.bulk_create(
         SafetyProperty(
-            version=draft, property_id=spec.property_id, statement=spec.statement, condition=spec.condition, order=order
+            version=draft,
+            property_id=spec.property_id,
+            statement=spec.statement,
+            condition=spec.condition,
+            order=order,
+            **({"each_intervention": spec.each_intervention} if edition >= 3 else {}),
         )
         for order, spec in enumerate(property_specs)
     )
@@ -303,7 +367,7 @@ def publish_version_two(*, models, now=None):
         event = AuditEvent(
             created_at=now,
             actor=None,
-            actor_username=SYSTEM_ACTOR,
+            actor_username=actor,
             action=action,
             object_type="guidance.guidanceversion",
             object_id=str(draft.pk),
@@ -321,6 +385,10 @@ def source_title():
     """The title the supplied source gives itself, on its first line."""
     first = SOURCE_FILE.read_text().splitlines()[0]
     return first.lstrip("#").strip()
+
+
+def _has_field(model, name):
+    return any(f.name == name for f in model._meta.fields)
 
 
 def _provenance_fields(GuidanceVersion):  # noqa: N803

@@ -15,8 +15,9 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from .conditions import condition_reading
-from .engine import ConditionError, RuleSpec, compile_rule
-from .facts import FACTS, validate_case
+from .engine import ConditionError, RuleOffersError, RuleSpec, compile_rule, offers_as_pairs
+from .facts import CURRENT_EDITION, FACTS, validate_case
+from .interventions import Effect, Intent, label_of
 from .markdown import render_markdown
 from .properties import PropertySpec, compile_property
 from .quotes import mark_sentences, quote_anchor, quote_in_text
@@ -79,6 +80,9 @@ class GuidanceVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     retired_at = models.DateTimeField(null=True, blank=True)
+    # The contract edition its rules are written to (guidance.facts.vocabulary): 2 for versions 1 and 2
+    # (venom_allergy a tick box; lines say nothing of what they offer), 3 from version 3 on.
+    edition = models.PositiveSmallIntegerField(default=CURRENT_EDITION, editable=False)
 
     # Two people to publish (guidance.publishing: draft_submit, draft_approve,
     # draft_return). The fingerprints are of the content as it was submitted and
@@ -217,6 +221,11 @@ class GuidanceVersion(models.Model):
 
     def property_specs(self):
         return [prop.spec for prop in self.safety_properties.all()]
+
+    @property
+    def declares_offers(self):
+        """Whether its lines say what they offer (and cautions what they are about): version 3 on."""
+        return self.edition >= CURRENT_EDITION
 
     PROVENANCE_FIELDS = (
         "source_title",
@@ -413,6 +422,24 @@ class Rule(VersionContent):
         help_text="The source's own qualifiers that no case fact captures (e.g. \u201cprominent flushing\u201d), "
         "shown as \u201cCheck before acting\u201d.",
     )
+    # From guidance version 3 on (guidance.interventions): what a recommend/consider line offers, as
+    # [{"intervention": id, "intent": "start" | "maximise" | "continue"}]; what a caution is about
+    # (intervention or class ids) and its effect.
+    offers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the line offers: one intervention per line, with its intent (start, maximise or continue).",
+    )
+    about = models.JSONField(
+        default=list, blank=True, help_text="For a caution: the interventions or classes it concerns."
+    )
+    effect = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[(e.value, e.value) for e in Effect],
+        help_text="For a caution: withhold (do not start now), qualify (only under its condition) or ensure "
+        "(must be in place).",
+    )
     order = models.PositiveIntegerField(default=0)
     history = HistoricalRecords()
 
@@ -452,7 +479,24 @@ class Rule(VersionContent):
             mentions=self.mentioned_facts,
             quote=self.quote,
             confirm=tuple(self.confirm or ()),
+            offers=offers_as_pairs(self.offers),
+            about=tuple(self.about or ()),
+            effect=self.effect or "",
         )
+
+    @property
+    def edition(self):
+        return self.version.edition if self.version_id else CURRENT_EDITION
+
+    @property
+    def offers_in_words(self):
+        """What the line offers, or what a caution does to what it is about, in the vocabulary's words."""
+        spec = self.spec
+        if spec.offers:
+            return "; ".join(f"{Intent(intent).label} {label_of(item)}" for item, intent in spec.offers)
+        if spec.effect and spec.about:
+            return f"{Effect(spec.effect).label}: " + ", ".join(label_of(item) for item in spec.about)
+        return "nothing (information)"
 
     def quote_problem(self):
         """Why the quote cannot stand (a sentence for the editor), or None."""
@@ -475,7 +519,9 @@ class Rule(VersionContent):
             errors["confirm"] = "List the qualifiers to confirm as phrases of the source, one per line."
         elif self.paragraph_id and self.kind:
             try:
-                compile_rule(self.spec)
+                compile_rule(self.spec, self.edition)
+            except RuleOffersError as exc:
+                errors[exc.field] = str(exc).split(": ", 1)[1]
             except ConditionError as exc:
                 errors["mentions" if "Mentioned fact" in str(exc) else "condition"] = str(exc)
         problem = self.quote_problem()
@@ -487,7 +533,7 @@ class Rule(VersionContent):
     def save(self, *args, **kwargs):
         # The model owns the invariants: no rule is stored that cannot run, or
         # that cites words its paragraph does not hold.
-        compile_rule(self.spec)
+        compile_rule(self.spec, self.edition)
         problem = self.quote_problem()
         if problem:
             raise QuoteError({"quote": problem})
@@ -509,6 +555,11 @@ class SafetyProperty(VersionContent):
             f"Facts: {', '.join(FACTS)}."
         )
     )
+    each_intervention = models.BooleanField(
+        default=False,
+        help_text="Checked once for each intervention i (guidance version 3 on): the condition may read i and "
+        "i_classes, and sees the lines about i and about the interventions it names.",
+    )
     order = models.PositiveIntegerField(default=0)
     history = HistoricalRecords()
 
@@ -522,7 +573,12 @@ class SafetyProperty(VersionContent):
 
     @property
     def spec(self):
-        return PropertySpec(property_id=self.property_id, statement=self.statement, condition=self.condition)
+        return PropertySpec(
+            property_id=self.property_id,
+            statement=self.statement,
+            condition=self.condition,
+            each_intervention=self.each_intervention,
+        )
 
     def _rule_ids(self):
         return list(Rule.objects.filter(version_id=self.version_id).values_list("rule_id", flat=True))
@@ -530,12 +586,12 @@ class SafetyProperty(VersionContent):
     def clean(self):
         if self.version_id and self.condition:
             try:
-                compile_property(self.spec, rule_ids=self._rule_ids())
+                compile_property(self.spec, rule_ids=self._rule_ids(), edition=self.version.edition)
             except ConditionError as exc:
                 raise ValidationError({"statement" if "one sentence" in str(exc) else "condition": str(exc)}) from None
 
     def save(self, *args, **kwargs):
-        compile_property(self.spec, rule_ids=self._rule_ids())
+        compile_property(self.spec, rule_ids=self._rule_ids(), edition=self.version.edition)
         super().save(*args, **kwargs)
 
 

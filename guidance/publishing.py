@@ -87,8 +87,20 @@ def draft_create(*, guideline, user):
 _COPIED = {
     Section: ("slug", "title", "text", "order"),
     Paragraph: ("slug", "title", "text", "order"),
-    Rule: ("rule_id", "kind", "summary", "condition", "mentions", "quote", "confirm", "order"),
-    SafetyProperty: ("property_id", "statement", "condition", "order"),
+    Rule: (
+        "rule_id",
+        "kind",
+        "summary",
+        "condition",
+        "mentions",
+        "quote",
+        "confirm",
+        "offers",
+        "about",
+        "effect",
+        "order",
+    ),
+    SafetyProperty: ("property_id", "statement", "condition", "each_intervention", "order"),
 }
 
 
@@ -222,13 +234,24 @@ def draft_fingerprint(version):
             Rule.objects.filter(version=version)
             .order_by("rule_id")
             .values_list(
-                "rule_id", "paragraph__slug", "kind", "summary", "condition", "mentions", "quote", "confirm", "order"
+                "rule_id",
+                "paragraph__slug",
+                "kind",
+                "summary",
+                "condition",
+                "mentions",
+                "quote",
+                "confirm",
+                "offers",
+                "about",
+                "effect",
+                "order",
             )
         ),
         "properties": list(
             SafetyProperty.objects.filter(version=version)
             .order_by("property_id")
-            .values_list("property_id", "statement", "condition", "order")
+            .values_list("property_id", "statement", "condition", "each_intervention", "order")
         ),
     }
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
@@ -529,10 +552,11 @@ def guidance_prove(*, version, properties_from=None):
     rule_ids = list(source.rules.values_list("rule_id", flat=True))
     compiled = guidance_compiled(version)
     proofs = []
+    outcomes = {}  # what each rule gave, shared by the proofs (guidance.properties.prove)
     for spec in source.property_specs():
-        prop = properties.compile_property(spec, rule_ids=rule_ids)
+        prop = properties.compile_property(spec, rule_ids=rule_ids, edition=source.edition)
         started = time.perf_counter()
-        proof = properties.prove(prop, compiled)
+        proof = properties.prove(prop, compiled, outcomes)
         proofs.append(dataclasses.replace(proof, seconds=time.perf_counter() - started))
     return proofs
 

@@ -12,12 +12,15 @@ from django.conf import settings
 from django.urls import reverse
 
 from cases.models import RecommendationFeedback
+from guidance.interventions import INTERVENTIONS, members
 from guidance.models import Kind
 
 SUMMARY_LIMIT = 139  # "< 140 characters"
 INDICATORS = ("info", "warning", "critical")
 REASON_SYSTEM = "urn:mastoweb:feedback-reason"
 RULES_EXTENSION = "org.mastoweb.rules"
+# What the lines of a card offer, and what its caution is about (guidance.interventions), with ATC codes.
+INTERVENTIONS_EXTENSION = "org.mastoweb.interventions"
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>])")
 
 
@@ -82,6 +85,21 @@ def _link(given):
     return {"label": "Open a new case in Mastoweb, prefilled", "url": prefill_url(given), "type": "absolute"}
 
 
+def _interventions(*, offers=(), about=(), effect=""):
+    """Card extension entries: each intervention offered (with its intent) or cautioned about (with the
+    caution's effect), with its label and ATC code where the index has one. No empty value (CDS Hooks)."""
+    entries = []
+    pairs = [(item, {"intent": intent}) for item, intent in offers]
+    pairs += [(item, {"effect": effect}) for item in members(about)]
+    for item, extra in pairs:
+        intervention = INTERVENTIONS[item]
+        entry = {"id": item, "label": intervention.label, **extra}
+        if intervention.atc:
+            entry["atc"] = intervention.atc
+        entries.append(entry)
+    return entries
+
+
 def cards_build(*, lines, version, mapped):
     """[(card JSON, rules it shows)]: a warning card per caution, then an info summary of the rest."""
     cards = []
@@ -100,6 +118,8 @@ def cards_build(*, lines, version, mapped):
             "links": [_link(mapped.given)],
             "extension": {RULES_EXTENSION: [line.rule]},
         }
+        if line.about:
+            card["extension"][INTERVENTIONS_EXTENSION] = _interventions(about=line.about, effect=line.effect)
         cards.append((card, [line.rule]))
     rest = [line for line in lines if line.kind != Kind.CAUTION]
     counted = f"{len(rest)} more line{'s' if len(rest) != 1 else ''}" if rest else "no further lines"
@@ -122,5 +142,8 @@ def cards_build(*, lines, version, mapped):
     }
     if rest:
         card["extension"] = {RULES_EXTENSION: [line.rule for line in rest]}
+        offered = [entry for line in rest for entry in _interventions(offers=line.offers)]
+        if offered:
+            card["extension"][INTERVENTIONS_EXTENSION] = offered
     cards.append((card, [line.rule for line in rest]))
     return cards

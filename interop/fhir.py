@@ -10,6 +10,7 @@ from django.conf import settings
 from fhir.resources.R4B.plandefinition import PlanDefinition
 from fhir.resources.R4B.requestgroup import RequestGroup
 
+from guidance.interventions import ATC_SYSTEM, INTERVENTIONS, members
 from guidance.models import GuidanceVersion
 from guidance.selectors import guidance_version_neighbours
 
@@ -22,6 +23,25 @@ KIND_SYSTEM = "urn:mastoweb:recommendation-kind"
 SAFETY_PROPERTY = "urn:mastoweb:fhir:extension:safety-property"
 CONFIRM = "urn:mastoweb:fhir:extension:confirm"
 STATUS = {GuidanceVersion.Status.PUBLISHED: "active", GuidanceVersion.Status.RETIRED: "retired"}
+INTERVENTION_SYSTEM = "urn:mastoweb:intervention"
+
+
+def intervention_codes(ids):
+    """One CodeableConcept per intervention (a class for its members): our id and, where the WHO ATC index
+    has one, its ATC code (guidance.interventions)."""
+    concepts = []
+    for item in members(ids):
+        intervention = INTERVENTIONS[item]
+        coding = [{"system": INTERVENTION_SYSTEM, "code": item, "display": intervention.label}]
+        if intervention.atc:
+            coding.append({"system": ATC_SYSTEM, "code": intervention.atc, "display": intervention.atc_name})
+        concepts.append({"coding": coding, "text": intervention.label})
+    return concepts
+
+
+def _offers_and_about(offers, about):
+    """What a line offers (or a caution is about) as codes; empty before guidance v3."""
+    return intervention_codes([item["intervention"] if isinstance(item, dict) else item[0] for item in offers] or about)
 
 
 def plan_definition_url(version):
@@ -91,6 +111,7 @@ def _rule_action(version, rule):
         "code": [
             {"coding": [{"system": rule_system(version), "code": rule.rule_id, "version": str(version.number)}]},
             {"coding": [{"system": KIND_SYSTEM, "code": rule.kind}]},
+            *_offers_and_about(rule.offers or [], rule.about or []),
         ],
         "documentation": [
             _documentation(
@@ -139,6 +160,7 @@ def _line_action(version, line):
         "code": [
             {"coding": [{"system": rule_system(version), "code": line.rule, "version": str(version.number)}]},
             {"coding": [{"system": KIND_SYSTEM, "code": line.kind}]},
+            *_offers_and_about(line.offers, line.about),
         ],
         "documentation": [
             _documentation(version, anchor=line.anchor, quote=line.quote, title=line.paragraph_title or line.paragraph)

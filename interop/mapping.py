@@ -157,6 +157,8 @@ def _kit_from_variant(observation):
 def _local_value(observation, fact):
     if fact.kind == "bool":
         return None if observation.valueBoolean is None else ("true" if observation.valueBoolean else "false")
+    if fact.accepts_bool and observation.valueBoolean is not None:  # a yes/no fact that was a tick box once
+        return "yes" if observation.valueBoolean else "no"
     for coding in _codings(observation.valueCodeableConcept):
         if coding.system == LOCAL_FACTS and coding.code in fact.values:
             return coding.code

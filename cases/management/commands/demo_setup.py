@@ -35,7 +35,7 @@ DEMO_CASES = [
     ),
     (
         "Demo: SSM, recurrent anaphylaxis",
-        {"subtype": "SSM", "age_years": 58, "symptoms": ["recurrent_anaphylaxis"], "venom_allergy": True},
+        {"subtype": "SSM", "age_years": 58, "symptoms": ["recurrent_anaphylaxis"], "venom_allergy": "yes"},
     ),
     (
         "Demo: ASM, KIT D816V positive",

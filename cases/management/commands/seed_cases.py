@@ -97,7 +97,7 @@ def random_case_facts(rng):
         "antileukotriene_response": antileukotriene,
         "omalizumab_response": omalizumab,
         "nsaid_tolerance": rng.choices(["unknown", "tolerant", "intolerant"], weights=[55, 35, 10])[0],
-        "venom_allergy": rng.random() < 0.08,
+        "venom_allergy": "yes" if rng.random() < 0.08 else rng.choice(("no", "unknown")),
         "kit_d816v": rng.choices(
             ["positive", "negative", "unknown"], weights=[85, 5, 10] if advanced else [65, 10, 25]
         )[0],

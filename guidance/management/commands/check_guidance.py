@@ -56,6 +56,8 @@ class Command(BaseCommand):
                 )
             if proof.counterexample is not None:
                 self.stdout.write(f"  counterexample: {json.dumps(proof.counterexample)}")
+                if proof.intervention:
+                    self.stdout.write(f"  for the intervention: {proof.intervention}")
                 self.stdout.write(f"  rules fired: {', '.join(proof.fired) or 'none'}")
         total = sum(proof.seconds for proof in proofs)
         self.stdout.write(f"{len(proofs) - failed} of {len(proofs)} properties hold ({total * 1000:.0f} ms in all).")

@@ -1,4 +1,4 @@
-"""python manage.py evaluate_case PATH|- [--guidance-version N]"""
+"""python manage.py evaluate_case PATH|- [--guidance-version N] [--jsonl]"""
 
 import json
 import sys
@@ -18,6 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="A JSON file of case facts, or - to read standard input.")
         parser.add_argument(
+            "--jsonl",
+            action="store_true",
+            help="PATH holds one case per line: print one output line per input line, in order "
+            '({"error", "field"} for a line that is refused), in one process.',
+        )
+        parser.add_argument(
             "--guidance-version",
             type=int,
             default=None,
@@ -25,24 +31,44 @@ class Command(BaseCommand):
             help="A published or retired guidance version number (default: the current one).",
         )
 
-    def handle(self, *args, path, guidance_version, **options):
+    def handle(self, *args, path, guidance_version, jsonl, **options):
         text = self._read(path)
+        if jsonl:
+            return self._batch(text, guidance_version)
         try:
             facts = parse_case_json(text)
         except CaseValidationError as exc:
             raise CommandError(f"invalid case: {exc}") from None
-        try:
-            version = self._version(guidance_version)
-        except DatabaseError as exc:
-            raise CommandError(
-                f"guidance: the database is not set up ({exc.__class__.__name__}); "
-                "run `python manage.py migrate` (make run and make test do it)."
-            ) from None
+        version = self._setup_version(guidance_version)
         try:
             output = evaluation_as_json(facts=facts, version=version)
         except EvaluationError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(json.dumps(output, indent=2))
+
+    def _batch(self, text, guidance_version):
+        """Each line evaluated alone; a refused line answers with its error, the others go on."""
+        version = self._setup_version(guidance_version)
+        write = self.stdout.write
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            try:
+                output = evaluation_as_json(facts=parse_case_json(line), version=version)
+            except CaseValidationError as exc:
+                output = {"error": str(exc), "field": next(iter(exc.errors))}
+            except EvaluationError as exc:
+                output = {"error": str(exc), "field": "case"}
+            write(json.dumps(output, separators=(",", ":")))
+
+    def _setup_version(self, number):
+        try:
+            return self._version(number)
+        except DatabaseError as exc:
+            raise CommandError(
+                f"guidance: the database is not set up ({exc.__class__.__name__}); "
+                "run `python manage.py migrate` (make run and make test do it)."
+            ) from None
 
     def _read(self, path):
         # Bytes, decoded here: stdin's own decoding would raise outside our error handling.
