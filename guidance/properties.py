@@ -239,7 +239,7 @@ def _given_only(fact, default):
     return (default, fact.minimum if default is None else None)
 
 
-def case_space(prop, rules):
+def case_space(prop, rules, guidance=None):
     """(fact names varied, their value lists): every case that can behave differently."""
     read = set(prop.variables).union(*(r.variables for r in rules))
     if "failed" in prop.reads or ("notices" in prop.reads and not _way_forward_is_free(prop)):
@@ -247,6 +247,10 @@ def case_space(prop, rules):
     if "notices" in prop.reads:
         read.add("age_years")
     given_only = set(FACTS) - read if prop.reads & (_READ_GIVEN | {"notices"}) else set()
+    if guidance is not None and "given" not in prop.reads:
+        # The notices see of a fact the version's rules read nothing but the lines: only the facts no rule
+        # reads can change them (facts-not-used), so the others keep their defaults.
+        given_only -= set(guidance.variables)
     names = [name for name in FACTS if name in read or name in given_only]
     literals = set(prop.literals).union(*(rule.literals for rule in rules))
     sources = [prop.spec.condition, *(rule.spec.condition for rule in rules)]
@@ -265,7 +269,7 @@ def case_space(prop, rules):
 def case_space_size(prop, guidance):
     total = 0
     for intervention in _instances(prop):
-        _, choices = case_space(prop, relevant_rules(prop, guidance, intervention))
+        _, choices = case_space(prop, relevant_rules(prop, guidance, intervention), guidance)
         total += math.prod(len(values) for values in choices)
     return total
 
@@ -341,7 +345,7 @@ def prove(prop, guidance, outcomes=None):
     free = (False, True) if _way_forward_is_free(prop) else (None,)
     for intervention, way_forward in itertools.product(_instances(prop), free):
         rules = relevant_rules(prop, guidance, intervention)
-        names, choices = case_space(prop, rules)
+        names, choices = case_space(prop, rules, guidance)
         found = _search(prop, guidance, rules, names, choices, intervention, outcomes, way_forward)
         tried += found[0]
         if found[1] is not None:
