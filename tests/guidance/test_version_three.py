@@ -118,9 +118,7 @@ PLANTED = {
         "aspirin-for-refractory-flushing",
         condition='"flushing" in symptoms && antihistamine_response == "unresponsive"',
     ),
-    "transplant-never-when-ineligible": _replace(
-        SPECS, "sm-ahn-hct-maintenance", condition='subtype == "SM-AHN"'
-    ),
+    "transplant-never-when-ineligible": _replace(SPECS, "sm-ahn-hct-maintenance", condition='subtype == "SM-AHN"'),
 }
 
 
@@ -149,7 +147,9 @@ def test_no_dead_end_catches_a_notice_that_is_never_shown(monkeypatch):
 def test_unused_facts_catches_a_fact_left_out_of_the_notice(monkeypatch):
     assert prove("unused-facts-are-said").holds
     real = notices.facts_not_used
-    monkeypatch.setattr(notices, "facts_not_used", lambda facts, read: tuple(f for f in real(facts, read) if f != "age_years"))
+    monkeypatch.setattr(
+        notices, "facts_not_used", lambda facts, read: tuple(f for f in real(facts, read) if f != "age_years")
+    )
     proof = prove("unused-facts-are-said")
     assert not proof.holds
     assert "age_years" in proof.counterexample
