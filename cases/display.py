@@ -242,12 +242,29 @@ class Glance:
     cautions: list
     actions: int
     notes: int
+    # From guidance v3 on: what to start, maximise, continue, hold, do only if, make sure of; each a
+    # (words, [(intervention label, the line's rule id)]) pair, in that order, empty ones left out.
+    plan: list = field(default_factory=list)
+
+
+_PLAN = (
+    *((intent.label, "offers", intent.value) for intent in Intent),
+    *((effect.label, "about", effect.value) for effect in Effect),
+)
 
 
 def lines_glance(lines):
     cautions = [line for line in lines if line.kind == Kind.CAUTION]
     notes = sum(1 for line in lines if line.kind == Kind.INFO)
-    return Glance(cautions=cautions, actions=len(lines) - len(cautions) - notes, notes=notes)
+    plan = []
+    for words, field_name, value in _PLAN:
+        if field_name == "offers":
+            items = [(label_of(item), line.rule) for line in lines for item, intent in line.offers if intent == value]
+        else:
+            items = [(label_of(item), line.rule) for line in cautions if line.effect == value for item in line.about]
+        if items:
+            plan.append((words, items))
+    return Glance(cautions=cautions, actions=len(lines) - len(cautions) - notes, notes=notes, plan=plan)
 
 
 def facts_line(facts):
