@@ -11,6 +11,7 @@ is why tests that roll back call `evaluation_cache_clear`.
 from dataclasses import dataclass
 
 from . import engine, properties
+from .classification import classify_case
 
 _compiled = {}
 # Distinct fact combinations kept per frozen version; about 2 kB each, so a few tens of MB at most.
@@ -47,10 +48,24 @@ def guidance_evaluate(*, facts, version):
 
 def evaluation_as_json(*, facts, version):
     """The evaluate_case contract's output object."""
-    return {
+    output = {
         "guidance": {"slug": version.guideline.slug, "version": version.number, "title": version.title},
         "recommendations": [r.as_dict() for r in guidance_evaluate(facts=facts, version=version)],
     }
+    subtype_check_add(output, facts=facts)
+    return output
+
+
+def subtype_check_add(output, *, facts):
+    """The subtype check (WHO 2022) on every evaluation, whatever the guidance version: the contract's
+    `classification`, and its `subtype-check` notice appended to `notices` when the recorded subtype
+    does not fit the findings (or none is recorded and the findings leave one answer)."""
+    check = classify_case(facts)
+    output["classification"] = check.as_json()
+    notices = output.setdefault("notices", [])
+    notice = check.notice()
+    if notice is not None:
+        notices.append(notice)
 
 
 @dataclass(frozen=True)
