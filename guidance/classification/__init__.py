@@ -50,3 +50,11 @@ def classifier_for(system=CURRENT):
 def classify_case(facts, system=CURRENT):
     """The subtype check of validated facts under the current record."""
     return classify(facts, classifier_for(system))
+
+
+def classification_proofs(system=CURRENT):
+    """Prove the record's properties (proofs.py): one Proof per property."""
+    from .proofs import properties_from_data, prove_record
+
+    classifier = classifier_for(system)
+    return prove_record(classifier, properties_from_data(classifier.record.properties))

@@ -93,6 +93,7 @@ class ClassificationRecord:
     diagnosis_words: str
     diagnosis_not_met: str
     subtypes: tuple  # SubtypeRule, in the order they are tried; the last always holds
+    properties: tuple = ()  # what must hold for every case, as data (proofs.py proves them)
 
     @property
     def citation(self):
@@ -201,6 +202,7 @@ def record_from_data(data):
         diagnosis_words=data["diagnosis"]["words"],
         diagnosis_not_met=data["diagnosis"]["not_met"],
         subtypes=subtypes,
+        properties=tuple(data.get("properties", ())),
     )
 
 
