@@ -79,6 +79,17 @@ def fact_layout(fact):
     return Div(shown, css_class="field-narrow") if fact.narrow else shown
 
 
+class ClosedFieldset(Fieldset):
+    """A fieldset inside a <details>: closed by default, opened with one click on its summary."""
+
+    template = "cases/layout/details_fieldset.html"
+
+    def __init__(self, legend, *fields, summary, opened=False, **kwargs):
+        super().__init__(legend, *fields, **kwargs)
+        self.summary = summary
+        self.opened = opened
+
+
 def _placed(name):
     return fact_layout(FACTS[name]) if name in FACTS else name
 
@@ -129,8 +140,20 @@ class CaseForm(CaseFactsForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.layout = Layout(
-            *(Fieldset(group.value, *(_placed(name) for name in names)) for group, names in sections)
+        self.helper.layout = Layout(*(self._section(group, names) for group, names in sections))
+
+    def _section(self, group, names):
+        fields = [_placed(name) for name in names]
+        if group is not Group.FINDINGS:
+            return Fieldset(group.value, *fields)
+        # Closed until asked for, open when it holds something or something in it is refused.
+        given = any(self[name].value() not in (None, "", "unknown") for name in names)
+        refused = self.is_bound and any(name in self.errors for name in names)
+        return ClosedFieldset(
+            group.value,
+            *fields,
+            summary="Findings: what defines the subtype (WHO 2022), for the subtype check",
+            opened=given or refused,
         )
 
     @classmethod
@@ -366,3 +389,10 @@ class DashboardForm(DayRangeMixin, FilterBarMixin, forms.Form):
     @property
     def used(self):
         return sorted(name for name, value in self.cleaned_data.items() if value not in ("", None))
+
+
+class SubtypeApplyForm(forms.Form):
+    """The subtype the subtype check proposes, applied by the clinician from the case page."""
+
+    subtype = forms.ChoiceField(choices=[(k, v) for k, v in SUBTYPES.items() if k != "unknown"])
+    lock_version = forms.IntegerField(min_value=0)

@@ -85,24 +85,27 @@ class Classification:
             return self.supports
         return None
 
+    @property
+    def heading(self):
+        if self.agrees_with_recorded is False:
+            return f"The recorded subtype {self.recorded} does not fit the findings ({self.system})."
+        return f"No subtype is recorded; the findings ({self.system}) leave one answer."
+
+    @property
+    def closing(self):
+        if self.supports == self.not_sm:
+            return "The SM criteria are not met by the findings recorded: check the diagnosis."
+        if self.supports is not None:
+            return f"The findings support {self.supports}."
+        return f"The findings allow {_listed(self.possible)}; {_listed(self.undecided_by)} would decide."
+
     def notice(self):
         """The `subtype-check` notice, or None when the recorded subtype fits (or nothing can be said yet)."""
         if not self.needs_notice:
             return None
-        sentences = [r.text for r in self.reasons]
-        if self.agrees_with_recorded is False:
-            opening = f"The recorded subtype {self.recorded} does not fit the findings ({self.system})."
-        else:
-            opening = f"No subtype is recorded; the findings ({self.system}) leave one answer."
-        if self.supports == self.not_sm:
-            closing = "The SM criteria are not met by the findings recorded: check the diagnosis."
-        elif self.supports is not None:
-            closing = f"The findings support {self.supports}."
-        else:
-            closing = f"The findings allow {_listed(self.possible)}; {_listed(self.undecided_by)} would decide."
         return {
             "id": NOTICE_ID,
-            "text": " ".join([opening, *sentences, closing]),
+            "text": " ".join([self.heading, *(r.text for r in self.reasons), self.closing]),
             "system": self.system,
             "recorded": self.recorded,
             "possible": list(self.possible),
