@@ -303,6 +303,11 @@ class CaseReviewForm(DayRangeMixin, FilterBarMixin, forms.Form):
     )
     rule = forms.ChoiceField(label="Rule fired", required=False, help_text="In the latest assessment.")
     caution = forms.BooleanField(label="Had a caution", required=False, help_text="In the latest assessment.")
+    misfit = forms.BooleanField(
+        label="Subtype does not fit the findings",
+        required=False,
+        help_text="The recorded subtype is not among those the findings allow (WHO 2022).",
+    )
     feedback = forms.ChoiceField(
         label="Feedback",
         choices=[

@@ -111,6 +111,12 @@ def _apply(case, *, label, facts, notes):
     case.notes = notes
     for name, value in facts_to_json(facts).items():
         setattr(case, name, value)
+    case.subtype_fits = _subtype_fits(facts)
+
+
+def _subtype_fits(facts):
+    """The subtype check's verdict kept on the case, for the reviewer's filter and the dashboard."""
+    return classify_case(facts).agrees_with_recorded
 
 
 @transaction.atomic
@@ -153,7 +159,7 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     values = {"label": label, "label_sort": label_sort_key(label), "notes": notes, **facts_to_json(facts)}
     now = timezone.now()
     written = Case.objects.filter(pk=case.pk, lock_version=seen).update(
-        **values, lock_version=F("lock_version") + 1, updated_at=now
+        **values, subtype_fits=_subtype_fits(facts), lock_version=F("lock_version") + 1, updated_at=now
     )
     if not written:
         saved = Case.objects.select_related("created_by").get(pk=case.pk)

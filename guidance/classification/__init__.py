@@ -33,6 +33,7 @@ __all__ = [
     "classifier_for",
     "classify",
     "classify_case",
+    "possible_of",
 ]
 
 
@@ -45,6 +46,12 @@ def classification_record(system=CURRENT):
 @functools.cache
 def classifier_for(system=CURRENT):
     return Classifier(classification_record(system))
+
+
+def possible_of(facts, system=CURRENT):
+    """Only what the findings allow (the answers of `possible`), without the rest of the check."""
+    classifier = classifier_for(system)
+    return classifier.outcomes_of(classifier.possible_bits(classifier.state(facts)))
 
 
 def classify_case(facts, system=CURRENT):

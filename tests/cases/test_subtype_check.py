@@ -115,3 +115,38 @@ def test_the_preview_shows_the_notice_without_a_button(client, clinician, publis
     assert NOTICE in page
     assert "Change the subtype in the form if you agree." in page
     assert "data-apply-subtype" not in page
+
+
+def test_the_reviewer_filters_and_counts_the_cases_whose_subtype_does_not_fit(
+    client, clinician, reviewer, published_version
+):
+    stale = make_case(clinician, label="Stale ISM", **STALE_ISM)
+    fitting = make_case(clinician, label="Fitting ISM", subtype="ISM")
+    unknown = make_case(clinician, label="No subtype", subtype="unknown")
+    assert (stale.subtype_fits, fitting.subtype_fits, unknown.subtype_fits) == (False, True, None)
+    client.force_login(reviewer)
+
+    listed = client.get(reverse("cases:review"), {"misfit": "on"}).content.decode()
+    dashboard = client.get(reverse("cases:dashboard")).content.decode()
+    export = b"".join(client.get(reverse("cases:review_export")).streaming_content).decode()
+
+    assert "Stale ISM" in listed and "Fitting ISM" not in listed and "No subtype" not in listed
+    assert "Recorded subtype does not fit the findings (WHO 2022)" in dashboard
+    assert "misfit=on" in dashboard
+    header, *rows = export.splitlines()
+    assert "subtype_fits_findings,findings_allow" in header
+    assert "platelets_10e9_l" in header
+    stale_row = next(row for row in rows if "Stale ISM" in row)
+    assert ",no,WHO 2022: ASM," in stale_row
+
+
+def test_applying_the_subtype_moves_the_dashboard_count(client, clinician, reviewer, published_version):
+    from cases.dashboard import dashboard_totals
+
+    case = make_case(clinician, **STALE_ISM)
+    assert dashboard_totals()[("misfit", "")] == 1
+    client.force_login(clinician)
+
+    apply(client, case, "ASM")
+
+    assert dashboard_totals()[("misfit", "")] == 0
