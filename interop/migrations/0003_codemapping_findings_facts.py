@@ -4,15 +4,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interop', '0002_seed_code_mapping'),
+        ("interop", "0002_seed_code_mapping"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='codemapping',
-            name='fact',
-            field=models.CharField(choices=[('subtype', 'Subtype'), ('symptoms', 'Symptoms and complications'), ('antihistamine_response', 'Response to H1/H2 antihistamines'), ('antileukotriene_response', 'Response to antileukotrienes'), ('omalizumab_response', 'Response to omalizumab'), ('nsaid_tolerance', 'NSAID (aspirin) tolerance'), ('venom_allergy', 'Venom allergy'), ('kit_d816v', 'KIT D816V mutation'), ('hct_eligible', 'Eligible for hematopoietic cell transplantation'), ('serum_tryptase_ng_ml', 'Baseline serum tryptase'), ('age_years', 'Age'), ('bm_mc_aggregates', 'Dense mast-cell aggregates (15 or more) in bone marrow or another extracutaneous organ'), ('atypical_mc_morphology', 'More than 25 % of mast cells spindle-shaped or atypical'), ('kit_other_activating_mutation', 'Another activating KIT mutation (not D816V)'), ('mc_cd2_cd25_cd30', 'Mast cells express CD2, CD25 and/or CD30'), ('hereditary_alpha_tryptasemia', 'Hereditary alpha-tryptasemia'), ('associated_hematologic_neoplasm', 'Associated hematologic neoplasm'), ('skin_lesions', 'Mastocytosis in the skin'), ('bm_mc_infiltration_pct', 'Bone marrow mast-cell infiltration'), ('kit_d816v_vaf_pct', 'KIT D816V variant allele frequency'), ('myeloproliferation_or_dysplasia', 'Signs of myeloproliferation or myelodysplasia, without an associated neoplasm'), ('organomegaly_without_dysfunction', 'Hepatomegaly, splenomegaly or lymphadenopathy without organ dysfunction'), ('hemoglobin_g_dl', 'Hemoglobin'), ('platelets_10e9_l', 'Platelets'), ('anc_10e9_l', 'Absolute neutrophil count'), ('hepatomegaly_with_dysfunction', 'Hepatomegaly with impaired liver function, ascites or portal hypertension'), ('splenomegaly_with_hypersplenism', 'Palpable splenomegaly with hypersplenism'), ('osteolysis_with_fracture', 'Large osteolytic lesions with pathological fracture'), ('malabsorption_with_weight_loss', 'Malabsorption with weight loss'), ('bm_aspirate_mc_pct', 'Mast cells on the bone marrow aspirate smear')], max_length=40),
+            model_name="codemapping",
+            name="fact",
+            field=models.CharField(
+                choices=[
+                    ("subtype", "Subtype"),
+                    ("symptoms", "Symptoms and complications"),
+                    ("antihistamine_response", "Response to H1/H2 antihistamines"),
+                    ("antileukotriene_response", "Response to antileukotrienes"),
+                    ("omalizumab_response", "Response to omalizumab"),
+                    ("nsaid_tolerance", "NSAID (aspirin) tolerance"),
+                    ("venom_allergy", "Venom allergy"),
+                    ("kit_d816v", "KIT D816V mutation"),
+                    ("hct_eligible", "Eligible for hematopoietic cell transplantation"),
+                    ("serum_tryptase_ng_ml", "Baseline serum tryptase"),
+                    ("age_years", "Age"),
+                    (
+                        "bm_mc_aggregates",
+                        "Dense mast-cell aggregates (15 or more) in bone marrow or another extracutaneous organ",
+                    ),
+                    ("atypical_mc_morphology", "More than 25 % of mast cells spindle-shaped or atypical"),
+                    ("kit_other_activating_mutation", "Another activating KIT mutation (not D816V)"),
+                    ("mc_cd2_cd25_cd30", "Mast cells express CD2, CD25 and/or CD30"),
+                    ("hereditary_alpha_tryptasemia", "Hereditary alpha-tryptasemia"),
+                    ("associated_hematologic_neoplasm", "Associated hematologic neoplasm"),
+                    ("skin_lesions", "Mastocytosis in the skin"),
+                    ("bm_mc_infiltration_pct", "Bone marrow mast-cell infiltration"),
+                    ("kit_d816v_vaf_pct", "KIT D816V variant allele frequency"),
+                    (
+                        "myeloproliferation_or_dysplasia",
+                        "Signs of myeloproliferation or myelodysplasia, without an associated neoplasm",
+                    ),
+                    (
+                        "organomegaly_without_dysfunction",
+                        "Hepatomegaly, splenomegaly or lymphadenopathy without organ dysfunction",
+                    ),
+                    ("hemoglobin_g_dl", "Hemoglobin"),
+                    ("platelets_10e9_l", "Platelets"),
+                    ("anc_10e9_l", "Absolute neutrophil count"),
+                    (
+                        "hepatomegaly_with_dysfunction",
+                        "Hepatomegaly with impaired liver function, ascites or portal hypertension",
+                    ),
+                    ("splenomegaly_with_hypersplenism", "Palpable splenomegaly with hypersplenism"),
+                    ("osteolysis_with_fracture", "Large osteolytic lesions with pathological fracture"),
+                    ("malabsorption_with_weight_loss", "Malabsorption with weight loss"),
+                    ("bm_aspirate_mc_pct", "Mast cells on the bone marrow aspirate smear"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
