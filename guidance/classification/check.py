@@ -97,7 +97,8 @@ class Classification:
             return "The SM criteria are not met by the findings recorded: check the diagnosis."
         if self.supports is not None:
             return f"The findings support {self.supports}."
-        return f"The findings allow {_listed(self.possible)}; {_listed(self.undecided_by)} would decide."
+        missing = [FACTS[name].short_label.lower() for name in self.undecided_by]
+        return f"The findings allow {_listed(self.possible)}; knowing {_listed(missing)} would narrow it."
 
     def notice(self):
         """The `subtype-check` notice, or None when the recorded subtype fits (or nothing can be said yet)."""
