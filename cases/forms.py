@@ -146,14 +146,14 @@ class CaseForm(CaseFactsForm):
         fields = [_placed(name) for name in names]
         if group is not Group.FINDINGS:
             return Fieldset(group.value, *fields)
-        # Closed until asked for, open when it holds something or something in it is refused.
+        # Closed until asked for; open when something in it is given (a refused value too: it is not blank).
+        # Only the raw values are read: validating here would run before a subclass has set its fields.
         given = any(self[name].value() not in (None, "", "unknown") for name in names)
-        refused = self.is_bound and any(name in self.errors for name in names)
         return ClosedFieldset(
             group.value,
             *fields,
             summary="Findings: what defines the subtype (WHO 2022), for the subtype check",
-            opened=given or refused,
+            opened=given,
         )
 
     @classmethod
