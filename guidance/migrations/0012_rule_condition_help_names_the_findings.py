@@ -4,30 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guidance', '0011_rule_kind_labels'),
+        ("guidance", "0011_rule_kind_labels"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalrule',
-            name='condition',
-            field=models.TextField(help_text='CEL expression over the case facts, e.g. "flushing" in symptoms && antihistamine_response == "unresponsive". Facts: subtype, symptoms, antihistamine_response, antileukotriene_response, omalizumab_response, nsaid_tolerance, venom_allergy, kit_d816v, hct_eligible, serum_tryptase_ng_ml, age_years, bm_mc_aggregates, atypical_mc_morphology, kit_other_activating_mutation, mc_cd2_cd25_cd30, hereditary_alpha_tryptasemia, associated_hematologic_neoplasm, skin_lesions, bm_mc_infiltration_pct, kit_d816v_vaf_pct, myeloproliferation_or_dysplasia, organomegaly_without_dysfunction, hemoglobin_g_dl, platelets_10e9_l, anc_10e9_l, hepatomegaly_with_dysfunction, splenomegaly_with_hypersplenism, osteolysis_with_fracture, malabsorption_with_weight_loss, bm_aspirate_mc_pct.'),
+            model_name="historicalrule",
+            name="condition",
+            field=models.TextField(
+                help_text='CEL expression over the case facts, e.g. "flushing" in symptoms && antihistamine_response == "unresponsive". Facts: subtype, symptoms, antihistamine_response, antileukotriene_response, omalizumab_response, nsaid_tolerance, venom_allergy, kit_d816v, hct_eligible, serum_tryptase_ng_ml, age_years, bm_mc_aggregates, atypical_mc_morphology, kit_other_activating_mutation, mc_cd2_cd25_cd30, hereditary_alpha_tryptasemia, associated_hematologic_neoplasm, skin_lesions, bm_mc_infiltration_pct, kit_d816v_vaf_pct, myeloproliferation_or_dysplasia, organomegaly_without_dysfunction, hemoglobin_g_dl, platelets_10e9_l, anc_10e9_l, hepatomegaly_with_dysfunction, splenomegaly_with_hypersplenism, osteolysis_with_fracture, malabsorption_with_weight_loss, bm_aspirate_mc_pct.'
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalsafetyproperty',
-            name='condition',
-            field=models.TextField(help_text='CEL over the case facts and fired (the ids of the rules that fire), true for every case, e.g. !("aspirin-for-refractory-flushing" in fired) || nsaid_tolerance == "tolerant". Facts: subtype, symptoms, antihistamine_response, antileukotriene_response, omalizumab_response, nsaid_tolerance, venom_allergy, kit_d816v, hct_eligible, serum_tryptase_ng_ml, age_years, bm_mc_aggregates, atypical_mc_morphology, kit_other_activating_mutation, mc_cd2_cd25_cd30, hereditary_alpha_tryptasemia, associated_hematologic_neoplasm, skin_lesions, bm_mc_infiltration_pct, kit_d816v_vaf_pct, myeloproliferation_or_dysplasia, organomegaly_without_dysfunction, hemoglobin_g_dl, platelets_10e9_l, anc_10e9_l, hepatomegaly_with_dysfunction, splenomegaly_with_hypersplenism, osteolysis_with_fracture, malabsorption_with_weight_loss, bm_aspirate_mc_pct.'),
+            model_name="historicalsafetyproperty",
+            name="condition",
+            field=models.TextField(
+                help_text='CEL over the case facts and fired (the ids of the rules that fire), true for every case, e.g. !("aspirin-for-refractory-flushing" in fired) || nsaid_tolerance == "tolerant". Facts: subtype, symptoms, antihistamine_response, antileukotriene_response, omalizumab_response, nsaid_tolerance, venom_allergy, kit_d816v, hct_eligible, serum_tryptase_ng_ml, age_years, bm_mc_aggregates, atypical_mc_morphology, kit_other_activating_mutation, mc_cd2_cd25_cd30, hereditary_alpha_tryptasemia, associated_hematologic_neoplasm, skin_lesions, bm_mc_infiltration_pct, kit_d816v_vaf_pct, myeloproliferation_or_dysplasia, organomegaly_without_dysfunction, hemoglobin_g_dl, platelets_10e9_l, anc_10e9_l, hepatomegaly_with_dysfunction, splenomegaly_with_hypersplenism, osteolysis_with_fracture, malabsorption_with_weight_loss, bm_aspirate_mc_pct.'
+            ),
         ),
         migrations.AlterField(
-            model_name='rule',
-            name='condition',
-            field=models.TextField(help_text='CEL expression over the case facts, e.g. "flushing" in symptoms && antihistamine_response == "unresponsive". Facts: subtype, symptoms, antihistamine_response, antileukotriene_response, omalizumab_response, nsaid_tolerance, venom_allergy, kit_d816v, hct_eligible, serum_tryptase_ng_ml, age_years, bm_mc_aggregates, atypical_mc_morphology, kit_other_activating_mutation, mc_cd2_cd25_cd30, hereditary_alpha_tryptasemia, associated_hematologic_neoplasm, skin_lesions, bm_mc_infiltration_pct, kit_d816v_vaf_pct, myeloproliferation_or_dysplasia, organomegaly_without_dysfunction, hemoglobin_g_dl, platelets_10e9_l, anc_10e9_l, hepatomegaly_with_dysfunction, splenomegaly_with_hypersplenism, osteolysis_with_fracture, malabsorption_with_weight_loss, bm_aspirate_mc_pct.'),
+            model_name="rule",
+            name="condition",
+            field=models.TextField(
+                help_text='CEL expression over the case facts, e.g. "flushing" in symptoms && antihistamine_response == "unresponsive". Facts: subtype, symptoms, antihistamine_response, antileukotriene_response, omalizumab_response, nsaid_tolerance, venom_allergy, kit_d816v, hct_eligible, serum_tryptase_ng_ml, age_years, bm_mc_aggregates, atypical_mc_morphology, kit_other_activating_mutation, mc_cd2_cd25_cd30, hereditary_alpha_tryptasemia, associated_hematologic_neoplasm, skin_lesions, bm_mc_infiltration_pct, kit_d816v_vaf_pct, myeloproliferation_or_dysplasia, organomegaly_without_dysfunction, hemoglobin_g_dl, platelets_10e9_l, anc_10e9_l, hepatomegaly_with_dysfunction, splenomegaly_with_hypersplenism, osteolysis_with_fracture, malabsorption_with_weight_loss, bm_aspirate_mc_pct.'
+            ),
         ),
         migrations.AlterField(
-            model_name='safetyproperty',
-            name='condition',
-            field=models.TextField(help_text='CEL over the case facts and fired (the ids of the rules that fire), true for every case, e.g. !("aspirin-for-refractory-flushing" in fired) || nsaid_tolerance == "tolerant". Facts: subtype, symptoms, antihistamine_response, antileukotriene_response, omalizumab_response, nsaid_tolerance, venom_allergy, kit_d816v, hct_eligible, serum_tryptase_ng_ml, age_years, bm_mc_aggregates, atypical_mc_morphology, kit_other_activating_mutation, mc_cd2_cd25_cd30, hereditary_alpha_tryptasemia, associated_hematologic_neoplasm, skin_lesions, bm_mc_infiltration_pct, kit_d816v_vaf_pct, myeloproliferation_or_dysplasia, organomegaly_without_dysfunction, hemoglobin_g_dl, platelets_10e9_l, anc_10e9_l, hepatomegaly_with_dysfunction, splenomegaly_with_hypersplenism, osteolysis_with_fracture, malabsorption_with_weight_loss, bm_aspirate_mc_pct.'),
+            model_name="safetyproperty",
+            name="condition",
+            field=models.TextField(
+                help_text='CEL over the case facts and fired (the ids of the rules that fire), true for every case, e.g. !("aspirin-for-refractory-flushing" in fired) || nsaid_tolerance == "tolerant". Facts: subtype, symptoms, antihistamine_response, antileukotriene_response, omalizumab_response, nsaid_tolerance, venom_allergy, kit_d816v, hct_eligible, serum_tryptase_ng_ml, age_years, bm_mc_aggregates, atypical_mc_morphology, kit_other_activating_mutation, mc_cd2_cd25_cd30, hereditary_alpha_tryptasemia, associated_hematologic_neoplasm, skin_lesions, bm_mc_infiltration_pct, kit_d816v_vaf_pct, myeloproliferation_or_dysplasia, organomegaly_without_dysfunction, hemoglobin_g_dl, platelets_10e9_l, anc_10e9_l, hepatomegaly_with_dysfunction, splenomegaly_with_hypersplenism, osteolysis_with_fracture, malabsorption_with_weight_loss, bm_aspirate_mc_pct.'
+            ),
         ),
     ]
