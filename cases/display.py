@@ -347,6 +347,11 @@ class FindingsPanel:
     c_met: int
     missing: list  # labels of the facts that would narrow the answer
 
+    @property
+    def anything_known(self):
+        """Some criterion is decided: the panel then says something worth printing."""
+        return any(c.met is not None for _, criteria in self.groups for c in criteria)
+
 
 FINDINGS_GROUPS = (("major", "Major criterion"), ("minor", "Minor criteria"), ("B", "B-findings"), ("C", "C-findings"))
 

@@ -54,7 +54,7 @@ KIT_D816V = {"positive": "Positive", "negative": "Negative", "unknown": "Unknown
 HCT_ELIGIBLE = {"yes": "Eligible", "no": "Not eligible", "unknown": "Unknown / not assessed"}
 
 # A finding is present, absent or not (yet) known; "unknown" is never read as "no".
-FINDING = {"yes": "Yes", "no": "No", "unknown": "Unknown"}
+FINDING = {"yes": "Present", "no": "Absent", "unknown": "Unknown"}
 
 
 class Group(enum.Enum):

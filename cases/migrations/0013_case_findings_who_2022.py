@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="associated_hematologic_neoplasm",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="A second blood cancer alongside the mastocytosis (SM-AHN).",
                 max_length=10,
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="atypical_mc_morphology",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="Spindle-shaped or atypical on biopsy, or immature or atypical on the aspirate smear.",
                 max_length=10,
@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="bm_mc_aggregates",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="Multifocal dense infiltrates on biopsy (the major criterion).",
                 max_length=10,
@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="hepatomegaly_with_dysfunction",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="A C-finding.",
                 max_length=10,
@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="hereditary_alpha_tryptasemia",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="When present, tryptase is not counted towards the criteria without adjusting it.",
                 max_length=10,
@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="kit_other_activating_mutation",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="A KIT mutation other than D816V that causes ligand-independent activation.",
                 max_length=10,
@@ -128,7 +128,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="malabsorption_with_weight_loss",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="A C-finding when due to mast-cell infiltration of the gut.",
                 max_length=10,
@@ -139,7 +139,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="mc_cd2_cd25_cd30",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="By flow cytometry or immunohistochemistry.",
                 max_length=10,
@@ -150,7 +150,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="myeloproliferation_or_dysplasia",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="Blood counts normal or only slightly abnormal.",
                 max_length=10,
@@ -161,7 +161,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="organomegaly_without_dysfunction",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="Hepatomegaly without impaired liver function, splenomegaly without hypersplenism, and/or lymph nodes over 2 cm.",
                 max_length=10,
@@ -172,7 +172,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="osteolysis_with_fracture",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="A C-finding.",
                 max_length=10,
@@ -190,7 +190,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="skin_lesions",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="Skin lesions of mastocytosis.",
                 max_length=10,
@@ -201,7 +201,7 @@ class Migration(migrations.Migration):
             model_name="case",
             name="splenomegaly_with_hypersplenism",
             field=models.CharField(
-                choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")],
+                choices=[("yes", "Present"), ("no", "Absent"), ("unknown", "Unknown")],
                 default="unknown",
                 help_text="A C-finding.",
                 max_length=10,
