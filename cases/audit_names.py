@@ -24,6 +24,7 @@ class CaseAction(models.TextChoices):
     CASE_EXPORTED = "case_exported", "Cases exported"
     ASSESSMENT_CREATED = "assessment_created", "Assessment created"
     CASE_REEVALUATED = "case_reevaluated", "Case re-evaluated"
+    SUBTYPE_APPLIED = "subtype_applied", "Subtype changed from the subtype check"
     FEEDBACK_GIVEN = "feedback_given", "Feedback on a recommendation"
 
 
@@ -124,6 +125,9 @@ def register():
             "outcome": "Feedback",
             "reason": "Reason",
             "page": "Page",
+            "from_subtype": "Subtype before",
+            "to_subtype": "Subtype applied",
+            "system": "Classification checked",
         },
         refers_to={"case_id": "cases.case", "assessment_id": "cases.assessment"},
         values={

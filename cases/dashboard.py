@@ -260,6 +260,16 @@ def _cautions(totals, filters):
             (Cell(f"{cases}", _list_url(filters)), Cell(f"{with_caution}", _list_url(filters, caution="on"))),
         )
     )
+    misfit = totals[("misfit", "")]
+    rows.append(
+        Row(
+            "Recorded subtype does not fit the findings (WHO 2022)",
+            _percent(misfit, cases),
+            f"{_percent(misfit, cases)}%",
+            _list_url(filters, misfit="on"),
+            (Cell(f"{cases}", _list_url(filters)), Cell(f"{misfit}", _list_url(filters, misfit="on"))),
+        )
+    )
     for question in QUESTIONS:
         den, num = totals[("question", f"{question.key}:den")], totals[("question", f"{question.key}:num")]
         rows.append(
@@ -277,7 +287,8 @@ def _cautions(totals, filters):
     return Chart(
         "cautions",
         "Caution rates",
-        "Shares of cases, as their latest assessment stands: any caution; the epinephrine caution among patients "
+        "Shares of cases, as their latest assessment stands: any caution; a recorded subtype the findings rule out; "
+        "the epinephrine caution among patients "
         "with recurrent anaphylaxis; aspirin offered to patients not known to tolerate NSAIDs (should be none).",
         "Question",
         "Share of cases (%)",

@@ -7,7 +7,9 @@ shown is what was saved.
 
 from dataclasses import dataclass, field
 
-from guidance.facts import FACTS
+from guidance.classification import classify_case
+from guidance.facts import FACTS, CaseValidationError, validate_case
+from guidance.facts import Group as FactGroup
 from guidance.interventions import Effect, Intent, label_of
 from guidance.lines import lines_compare
 from guidance.markdown import render_markdown
@@ -268,10 +270,14 @@ def lines_glance(lines):
 
 
 def facts_line(facts):
-    """Every fact of a case in a few words each ("Antihistamines: unresponsive"), in the form's order."""
+    """Every fact of a case in a few words each ("Antihistamines: unresponsive"), in the form's order.
+
+    Findings not known are left out: the findings panel lists what is still missing."""
     shown = []
     for name, fact in FACTS.items():
         value = facts.get(name, fact.default)
+        if fact.group is FactGroup.FINDINGS and value in (None, "unknown"):
+            continue
         if fact.kind == "enum_list":
             words = ", ".join(_choice_words(fact, item) for item in value) if value else "none"
         else:
@@ -368,3 +374,42 @@ def case_differences(case, *, label, facts, notes):
             field_label = case._meta.get_field(name).verbose_name.capitalize()
             differences.append(FieldDifference(name, field_label, yours, saved))
     return differences
+
+
+def subtype_check(facts):
+    """The subtype check (WHO 2022) of saved or typed facts; None when they are not valid facts."""
+    try:
+        return classify_case(validate_case(dict(facts)))
+    except CaseValidationError:
+        return None
+
+
+@dataclass(frozen=True)
+class FindingsPanel:
+    """The findings panel of a case page: each criterion with its status, the counts, what is missing."""
+
+    check: object
+    groups: list  # (title, [CriterionStatus])
+    b_met: int
+    c_met: int
+    missing: list  # labels of the facts that would narrow the answer
+
+    @property
+    def anything_known(self):
+        """Some criterion is decided: the panel then says something worth printing."""
+        return any(c.met is not None for _, criteria in self.groups for c in criteria)
+
+
+FINDINGS_GROUPS = (("major", "Major criterion"), ("minor", "Minor criteria"), ("B", "B-findings"), ("C", "C-findings"))
+
+
+def findings_panel(check):
+    if check is None:
+        return None
+    return FindingsPanel(
+        check=check,
+        groups=[(title, check.by_role(role)) for role, title in FINDINGS_GROUPS],
+        b_met=sum(1 for c in check.by_role("B") if c.met is True),
+        c_met=sum(1 for c in check.by_role("C") if c.met is True),
+        missing=[FACTS[name].label for name in check.undecided_by],
+    )

@@ -6,6 +6,7 @@ spreadsheet could take for a formula is defused first.
 
 from itertools import islice
 
+from guidance.classification import CURRENT, possible_of
 from guidance.facts import FACTS
 from mastoweb.spreadsheets import EXPORT_CHUNK_SIZE, csv_cell, csv_writer
 
@@ -21,6 +22,9 @@ OUTLOOK_WORDS = {
     None: "",
 }
 
+# The subtype check's verdict (WHO 2022) as the column says it; blank when no subtype is recorded.
+FITS_WORDS = {True: "yes", False: "no", None: ""}
+
 COLUMNS = [
     "case_id",
     "label",
@@ -32,6 +36,8 @@ COLUMNS = [
     "current_guidance_version",
     "would_change_under_current",
     *FACTS,
+    "subtype_fits_findings",
+    "findings_allow",
     "recommendation_count",
     "recommendation_rules",
     "recommendations",
@@ -76,6 +82,8 @@ def case_row(case, *, current_version, feedback=None):
         current_version,
         OUTLOOK_WORDS[case_outlook(case, current_version=current_version)],
         *(getattr(case, name) for name in FACTS),
+        FITS_WORDS[case.subtype_fits],
+        f"{CURRENT}: " + ", ".join(possible_of(case.facts)),
         len(lines),
         [line.rule for line in lines],
         _recommendations(lines),

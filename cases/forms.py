@@ -82,6 +82,17 @@ def fact_layout(fact):
     return Div(shown, css_class="field-narrow") if fact.narrow else shown
 
 
+class ClosedFieldset(Fieldset):
+    """A fieldset inside a <details>: closed by default, opened with one click on its summary."""
+
+    template = "cases/layout/details_fieldset.html"
+
+    def __init__(self, legend, *fields, summary, opened=False, **kwargs):
+        super().__init__(legend, *fields, **kwargs)
+        self.summary = summary
+        self.opened = opened
+
+
 def _placed(name):
     return fact_layout(FACTS[name]) if name in FACTS else name
 
@@ -132,8 +143,20 @@ class CaseForm(CaseFactsForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.layout = Layout(
-            *(Fieldset(group.value, *(_placed(name) for name in names)) for group, names in sections)
+        self.helper.layout = Layout(*(self._section(group, names) for group, names in sections))
+
+    def _section(self, group, names):
+        fields = [_placed(name) for name in names]
+        if group is not Group.FINDINGS:
+            return Fieldset(group.value, *fields)
+        # Closed until asked for; open when something in it is given (a refused value too: it is not blank).
+        # Only the raw values are read: validating here would run before a subclass has set its fields.
+        given = any(self[name].value() not in (None, "", "unknown") for name in names)
+        return ClosedFieldset(
+            group.value,
+            *fields,
+            summary="Findings: what defines the subtype (WHO 2022), for the subtype check",
+            opened=given,
         )
 
     @classmethod
@@ -300,6 +323,11 @@ class CaseReviewForm(DayRangeMixin, FilterBarMixin, forms.Form):
     )
     rule = forms.ChoiceField(label="Rule fired", required=False, help_text="In the latest assessment.")
     caution = forms.BooleanField(label="Had a caution", required=False, help_text="In the latest assessment.")
+    misfit = forms.BooleanField(
+        label="Subtype does not fit the findings",
+        required=False,
+        help_text="The recorded subtype is not among those the findings allow (WHO 2022).",
+    )
     feedback = forms.ChoiceField(
         label="Feedback",
         choices=[
@@ -386,3 +414,10 @@ class DashboardForm(DayRangeMixin, FilterBarMixin, forms.Form):
     @property
     def used(self):
         return sorted(name for name, value in self.cleaned_data.items() if value not in ("", None))
+
+
+class SubtypeApplyForm(forms.Form):
+    """The subtype the subtype check proposes, applied by the clinician from the case page."""
+
+    subtype = forms.ChoiceField(choices=[(k, v) for k, v in SUBTYPES.items() if k != "unknown"])
+    lock_version = forms.IntegerField(min_value=0)

@@ -138,6 +138,13 @@ class Case(CaseFacts):
     feedback_status = models.CharField(
         max_length=14, blank=True, default="", choices=FeedbackStatus.choices, editable=False
     )
+    subtype_fits = models.BooleanField(
+        null=True,
+        default=True,
+        editable=False,
+        help_text="Whether the recorded subtype is among those the findings allow (WHO 2022 subtype check); "
+        "empty when no subtype is recorded.",
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -157,6 +164,9 @@ class Case(CaseFacts):
                 fields=["updated_at", "id"],
                 condition=models.Q(feedback_status="not_following"),
                 name="case_not_following_idx",
+            ),
+            models.Index(
+                fields=["updated_at", "id"], condition=models.Q(subtype_fits=False), name="case_subtype_misfit_idx"
             ),
             # Finds the few cases not yet compared with a new version without reading them all.
             models.Index(fields=["checked_version"], name="case_checked_version_idx"),

@@ -4,6 +4,7 @@ A case as it stands adds one to each of, on the day of its last change and for i
   ("cases", "")                 every case
   ("rule", <rule id>)           each line of its latest assessment
   ("caution", "")               when that assessment shows a caution
+  ("misfit", "")                when its recorded subtype does not fit the findings (the subtype check)
   ("symptom", <code>)           each of its symptoms
   ("version", "a:c:w")          its assessed and checked guidance versions and whether it would change
   ("question", "<key>:den"|":num")  for each of QUESTIONS it falls under
@@ -71,6 +72,7 @@ class CaseState:
     rules: frozenset
     caution: bool
     version: str
+    misfit: bool = False
 
 
 def version_key(assessed, checked, would_change):
@@ -89,6 +91,7 @@ def case_state(case_id):
             "assessed_version",
             "checked_version",
             "would_change",
+            "subtype_fits",
         )
         .first()
     )
@@ -105,6 +108,7 @@ def case_state(case_id):
         version=version_key(row["assessed_version"], row["checked_version"], row["would_change"])
         if row["assessed_version"] is not None
         else "",
+        misfit=row["subtype_fits"] is False,
     )
 
 
@@ -127,6 +131,8 @@ def contributions(state):
     keys = [("cases", ""), *(("rule", rule) for rule in state.rules), *(("symptom", s) for s in state.symptoms)]
     if state.caution:
         keys.append(("caution", ""))
+    if state.misfit:
+        keys.append(("misfit", ""))
     if state.version:
         keys.append(("version", state.version))
     for question in QUESTIONS:
@@ -210,6 +216,7 @@ def rollup_rows(cases):
 
     add(cases, "cases", "")
     add(cases.filter(caution_count__gt=0), "caution", "")
+    add(case_review_list(current_version=None, cases=cases, misfit=True), "misfit", "")
     add(CaseLine.objects.filter(case__in=cases.values("pk")), "rule", key_field="rule", subtype="case__subtype")
     for code in SYMPTOMS:
         add(case_review_list(current_version=None, cases=cases, symptom=code), "symptom", code)

@@ -178,6 +178,7 @@ REVIEW_CONDITIONS = {
         feedback_status="" if status == FEEDBACK_NONE else status
     ),
     "nsaid": lambda cases, nsaid, current_version: _with_nsaid(cases, nsaid),
+    "misfit": lambda cases, misfit, current_version: cases.filter(subtype_fits=False),
     "date_from": lambda cases, day, current_version: cases.filter(updated_at__gte=day_start(day)),
     "date_to": lambda cases, day, current_version: cases.filter(updated_at__lt=day_end(day)),
 }

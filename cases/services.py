@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
+from guidance.classification import classify_case
 from guidance.evaluation import guidance_evaluate, guidance_notices
 from guidance.facts import CaseValidationError, facts_to_json, validate_case
 from guidance.lines import LinesComparison, lines_compare
@@ -153,6 +154,12 @@ def _apply(case, *, label, facts, notes):
     case.notes = notes
     for name, value in facts_to_json(facts).items():
         setattr(case, name, value)
+    case.subtype_fits = _subtype_fits(facts)
+
+
+def _subtype_fits(facts):
+    """The subtype check's verdict kept on the case, for the reviewer's filter and the dashboard."""
+    return classify_case(facts).agrees_with_recorded
 
 
 @transaction.atomic
@@ -196,7 +203,7 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     values = {"label": label, "label_sort": label_sort_key(label), "notes": notes, **facts_to_json(facts)}
     now = timezone.now()
     written = Case.objects.filter(pk=case.pk, lock_version=seen).update(
-        **values, lock_version=F("lock_version") + 1, updated_at=now
+        **values, subtype_fits=_subtype_fits(facts), lock_version=F("lock_version") + 1, updated_at=now
     )
     if not written:
         saved = Case.objects.select_related("created_by").get(pk=case.pk)
@@ -209,6 +216,34 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     _audit(user, CaseAction.CASE_CHANGED, case, fields=changed)
     _assess(case=case, user=user, facts=facts, version=version)
     rollup.rollup_case_changed(before=before, after=rollup.case_state(case.pk))
+    return case
+
+
+class SubtypeNotProposedError(Exception):
+    """The subtype check does not (or no longer) propose this subtype for the case as it is saved."""
+
+
+@transaction.atomic
+def case_subtype_apply(*, case, user, subtype, lock_version):
+    """The clinician applies the subtype the subtype check proposes; the case is assessed afresh.
+
+    The proposal is worked out again here from the saved facts, never taken from the page: a case
+    changed meanwhile raises CaseChangedError (through case_update), a subtype the check does not
+    propose raises SubtypeNotProposedError. The check itself never changes a subtype.
+    """
+    check = classify_case(case.facts)
+    if check.proposal is None or check.proposal != subtype:
+        raise SubtypeNotProposedError(f"The findings do not support {subtype} for this case as it is saved.")
+    before = case.subtype
+    case_update(
+        case=case,
+        user=user,
+        label=case.label,
+        facts={**case.facts, "subtype": subtype},
+        notes=case.notes,
+        lock_version=lock_version,
+    )
+    _audit(user, CaseAction.SUBTYPE_APPLIED, case, from_subtype=before, to_subtype=subtype, system=check.system)
     return case
 
 

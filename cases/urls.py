@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:case_id>/", views.case_detail, name="detail"),
     path("<uuid:case_id>/edit/", views.case_update, name="update"),
     path("<uuid:case_id>/reassess/", views.case_reassess, name="reassess"),
+    path("<uuid:case_id>/subtype/", views.case_subtype_apply, name="subtype_apply"),
     path("<uuid:case_id>/assessments/<int:assessment_id>/", views.assessment_detail, name="assessment"),
     path("<uuid:case_id>/compare/", views.case_compare, name="compare"),
     path("<uuid:case_id>/assessments/<int:assessment_id>/feedback/", views.assessment_feedback, name="feedback"),

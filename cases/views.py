@@ -26,11 +26,13 @@ from .display import (
     assessments_comparison,
     facts_line,
     facts_shown,
+    findings_panel,
     lines_glance,
     recommendation_groups,
+    subtype_check,
 )
 from .filters import CaseReviewFilter
-from .forms import CaseForm, CaseUpdateForm, DashboardForm, FeedbackForm
+from .forms import CaseForm, CaseUpdateForm, DashboardForm, FeedbackForm, SubtypeApplyForm
 from .models import RecommendationFeedback
 from .rows import case_list_rows_html, review_rows_html
 
@@ -108,6 +110,7 @@ def _preview(form, version, *, facts=None):
         "notices": services.case_notices(facts=facts, lines=lines, version=version),
         "version": version,
         "errors": errors,
+        "subtype_check": subtype_check(facts),
     }
 
 
@@ -214,9 +217,15 @@ def _assessment_page(request, case, assessment, *, history=None, superseded_by=N
         editable=can_change and bool(history) and history[0].pk == assessment.pk,
         form=feedback_form,
     )
+    check = subtype_check(assessment.facts)
+    latest = bool(history) and history[0].pk == assessment.pk
     context = {
         "case": case,
         "assessment": assessment,
+        "subtype_check": check,
+        "findings": findings_panel(check),
+        # Only the case's clinician, on its latest assessment, may apply what the check proposes.
+        "can_apply_subtype": can_change and latest and check is not None and check.proposal is not None,
         "superseded_by": superseded_by,
         "groups": recommendation_groups(lines),
         "notices": services.case_notices(facts=assessment.facts, lines=lines, version=assessment.guidance_version),
@@ -238,6 +247,32 @@ def case_detail(request, case_id):
     history = list(selectors.case_assessments(case=case))
     _record_view(request, case, assessment_id=history[0].pk)
     return _assessment_page(request, case, history[0], history=history)
+
+
+@login_required
+@require_POST
+def case_subtype_apply(request, case_id):
+    """The clinician applies the subtype the subtype check proposes: audited, and the case assessed afresh."""
+    case = case_get_for_user(request.user, case_id, for_change=True)
+    form = SubtypeApplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The subtype was not changed: the request was incomplete.")
+        return redirect(case)
+    try:
+        services.case_subtype_apply(
+            case=case,
+            user=request.user,
+            subtype=form.cleaned_data["subtype"],
+            lock_version=form.cleaned_data["lock_version"],
+        )
+    except services.CaseChangedError:
+        messages.warning(request, "The case was changed meanwhile; the subtype was not changed. Read the check again.")
+        return redirect(case)
+    except services.SubtypeNotProposedError as refused:
+        messages.warning(request, f"The subtype was not changed: {refused}")
+        return redirect(case)
+    messages.success(request, f"Subtype changed to {form.cleaned_data['subtype']} and the case assessed afresh.")
+    return redirect(case)
 
 
 @login_required

@@ -11,6 +11,7 @@ is why tests that roll back call `evaluation_cache_clear`.
 from dataclasses import dataclass
 
 from . import engine, properties
+from .classification import classify_case
 from .notices import notices_for
 
 _compiled = {}
@@ -63,7 +64,20 @@ def evaluation_as_json(*, facts, version):
     }
     if version.declares_offers:
         output["notices"] = guidance_notices(facts=facts, lines=lines, version=version)
+    subtype_check_add(output, facts=facts)
     return output
+
+
+def subtype_check_add(output, *, facts):
+    """The subtype check (WHO 2022) on every evaluation, whatever the guidance version: the contract's
+    `classification`, and its `subtype-check` notice appended to `notices` when the recorded subtype
+    does not fit the findings (or none is recorded and the findings leave one answer)."""
+    check = classify_case(facts)
+    output["classification"] = check.as_json()
+    notices = output.setdefault("notices", [])
+    notice = check.notice()
+    if notice is not None:
+        notices.append(notice)
 
 
 @dataclass(frozen=True)

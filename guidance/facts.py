@@ -1,4 +1,4 @@
-"""The case vocabulary (../shared/spec/case.schema.json) and its validator.
+"""The case vocabulary (../shared/spec/case.schema.v3.json, but venom_allergy) and its validator.
 
 Defined once here and reused by the rule checker, the engine, the case model
 (its columns and constraints, cases.models), the web form and its layout
@@ -55,6 +55,9 @@ HCT_ELIGIBLE = {"yes": "Eligible", "no": "Not eligible", "unknown": "Unknown / n
 
 YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Unknown / not asked"}
 
+# A finding is present, absent or not (yet) known; "unknown" is never read as "no".
+FINDING = {"yes": "Present", "no": "Absent", "unknown": "Unknown"}
+
 
 class Group(enum.Enum):
     """The case form's sections, in the order the form shows them; each fact sits in one."""
@@ -65,6 +68,7 @@ class Group(enum.Enum):
     TREATMENT = "Treatment history and responses"
     SAFETY = "Safety"
     LABS = "Labs and genetics"
+    FINDINGS = "Findings"  # what defines the subtype (WHO 2022); the form shows it closed
     TRANSPLANT = "Transplant"
     NOTES = "Notes"
 
@@ -234,6 +238,217 @@ FACTS = {
             group=Group.CASE,
             help="Whole years, 0 to 120. Optional.",
             narrow=True,
+        ),
+        Fact(
+            name="bm_mc_aggregates",
+            label="Dense mast-cell aggregates (15 or more) in bone marrow or another extracutaneous organ",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Mast-cell aggregates",
+            group=Group.FINDINGS,
+            help="Multifocal dense infiltrates on biopsy (the major criterion).",
+        ),
+        Fact(
+            name="atypical_mc_morphology",
+            label="More than 25 % of mast cells spindle-shaped or atypical",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Atypical mast cells",
+            group=Group.FINDINGS,
+            help="Spindle-shaped or atypical on biopsy, or immature or atypical on the aspirate smear.",
+        ),
+        Fact(
+            name="kit_other_activating_mutation",
+            label="Another activating KIT mutation (not D816V)",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Other activating KIT mutation",
+            group=Group.FINDINGS,
+            help="A KIT mutation other than D816V that causes ligand-independent activation.",
+        ),
+        Fact(
+            name="mc_cd2_cd25_cd30",
+            label="Mast cells express CD2, CD25 and/or CD30",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="CD2/CD25/CD30",
+            group=Group.FINDINGS,
+            help="By flow cytometry or immunohistochemistry.",
+        ),
+        Fact(
+            name="hereditary_alpha_tryptasemia",
+            label="Hereditary alpha-tryptasemia",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Hereditary alpha-tryptasemia",
+            group=Group.FINDINGS,
+            help="When present, tryptase is not counted towards the criteria without adjusting it.",
+        ),
+        Fact(
+            name="associated_hematologic_neoplasm",
+            label="Associated hematologic neoplasm",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Associated hematologic neoplasm",
+            group=Group.FINDINGS,
+            help="A second blood cancer alongside the mastocytosis (SM-AHN).",
+        ),
+        Fact(
+            name="skin_lesions",
+            label="Mastocytosis in the skin",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Skin lesions",
+            group=Group.FINDINGS,
+            help="Skin lesions of mastocytosis.",
+        ),
+        Fact(
+            name="bm_mc_infiltration_pct",
+            label="Bone marrow mast-cell infiltration",
+            kind="number",
+            minimum=0,
+            maximum=100,
+            unit="%",
+            short="Marrow infiltration",
+            group=Group.FINDINGS,
+            help="Percent of the bone marrow biopsy, 0 to 100 (B-finding at 30 or more).",
+            narrow=True,
+            unit_shown=True,
+        ),
+        Fact(
+            name="kit_d816v_vaf_pct",
+            label="KIT D816V variant allele frequency",
+            kind="number",
+            minimum=0,
+            maximum=100,
+            unit="%",
+            short="KIT D816V VAF",
+            group=Group.FINDINGS,
+            help="Percent, in bone marrow cells or blood leukocytes, 0 to 100 (B-finding at 10 or more).",
+            narrow=True,
+            unit_shown=True,
+        ),
+        Fact(
+            name="myeloproliferation_or_dysplasia",
+            label="Signs of myeloproliferation or myelodysplasia, without an associated neoplasm",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Myeloproliferation or dysplasia",
+            group=Group.FINDINGS,
+            help="Blood counts normal or only slightly abnormal.",
+        ),
+        Fact(
+            name="organomegaly_without_dysfunction",
+            label="Hepatomegaly, splenomegaly or lymphadenopathy without organ dysfunction",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Organomegaly without dysfunction",
+            group=Group.FINDINGS,
+            help=(
+                "Hepatomegaly without impaired liver function, splenomegaly without hypersplenism, "
+                "and/or lymph nodes over 2 cm."
+            ),
+        ),
+        Fact(
+            name="hemoglobin_g_dl",
+            label="Hemoglobin",
+            kind="number",
+            minimum=0,
+            maximum=30,
+            unit="g/dL",
+            short="Hemoglobin",
+            group=Group.FINDINGS,
+            help="In g/dL, 0 to 30 (C-finding below 10).",
+            narrow=True,
+            unit_shown=True,
+        ),
+        Fact(
+            name="platelets_10e9_l",
+            label="Platelets",
+            kind="number",
+            minimum=0,
+            maximum=5000,
+            unit="\u00d7 10\u2079/L",
+            short="Platelets",
+            group=Group.FINDINGS,
+            help="In 10\u2079/L, 0 to 5000 (C-finding below 100).",
+            narrow=True,
+            unit_shown=True,
+        ),
+        Fact(
+            name="anc_10e9_l",
+            label="Absolute neutrophil count",
+            kind="number",
+            minimum=0,
+            maximum=500,
+            unit="\u00d7 10\u2079/L",
+            short="Neutrophils",
+            group=Group.FINDINGS,
+            help="In 10\u2079/L, 0 to 500 (C-finding below 1).",
+            narrow=True,
+            unit_shown=True,
+        ),
+        Fact(
+            name="hepatomegaly_with_dysfunction",
+            label="Hepatomegaly with impaired liver function, ascites or portal hypertension",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Hepatomegaly with dysfunction",
+            group=Group.FINDINGS,
+            help="A C-finding.",
+        ),
+        Fact(
+            name="splenomegaly_with_hypersplenism",
+            label="Palpable splenomegaly with hypersplenism",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Splenomegaly with hypersplenism",
+            group=Group.FINDINGS,
+            help="A C-finding.",
+        ),
+        Fact(
+            name="osteolysis_with_fracture",
+            label="Large osteolytic lesions with pathological fracture",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Osteolysis with fracture",
+            group=Group.FINDINGS,
+            help="A C-finding.",
+        ),
+        Fact(
+            name="malabsorption_with_weight_loss",
+            label="Malabsorption with weight loss",
+            kind="enum",
+            choices=FINDING,
+            default="unknown",
+            short="Malabsorption with weight loss",
+            group=Group.FINDINGS,
+            help="A C-finding when due to mast-cell infiltration of the gut.",
+        ),
+        Fact(
+            name="bm_aspirate_mc_pct",
+            label="Mast cells on the bone marrow aspirate smear",
+            kind="number",
+            minimum=0,
+            maximum=100,
+            unit="%",
+            short="Mast cells on aspirate",
+            group=Group.FINDINGS,
+            help="Percent, 0 to 100 (mast cell leukemia at 20 or more).",
+            narrow=True,
+            unit_shown=True,
         ),
     )
 }

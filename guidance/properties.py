@@ -251,8 +251,18 @@ def case_space(prop, rules, guidance=None):
         # The notices see of a fact the version's rules read nothing but the lines: only the facts no rule
         # reads can change them (facts-not-used), so the others keep their defaults.
         given_only -= set(guidance.variables)
-    names = [name for name in FACTS if name in read or name in given_only]
     literals = set(prop.literals).union(*(rule.literals for rule in rules))
+    # Facts seen only as names in `given` and `unused` (and through the notices) that the property does
+    # not quote are interchangeable, but for whether the version's rules read them (`read`): one axis per
+    # such group tries none, the first, the first two, ... of them given.
+    indexed = re.search(r"\b(?:given|unused|read)\s*\[", prop.spec.condition)
+    variables = set(guidance.variables) if guidance is not None else set()
+    groups = {}
+    for name in FACTS:
+        if name in given_only and name not in literals and not indexed:
+            groups.setdefault(name in variables, []).append(name)
+    alike = {name for group in groups.values() for name in group}
+    names = [name for name in FACTS if name in read or (name in given_only and name not in alike)]
     sources = [prop.spec.condition, *(rule.spec.condition for rule in rules)]
     if "notices" in prop.reads:
         sources.append("age_years < 18.0")
@@ -263,6 +273,12 @@ def case_space(prop, rules, guidance=None):
             continue
         numbers = {float(n) for source in sources if name in source for n in _NUMBER.findall(source)}
         choices.append(_values(FACTS[name], literals, numbers, _BASE_CASE[name], sources))
+    for group in groups.values():
+        pairs = [_given_only(FACTS[name], _BASE_CASE[name]) for name in group]
+        names.append(tuple(group))
+        choices.append(
+            tuple(tuple(p[1] if k < count else p[0] for k, p in enumerate(pairs)) for count in range(len(pairs) + 1))
+        )
     return names, choices
 
 
@@ -414,11 +430,13 @@ def _search(prop, guidance, rules, names, choices, intervention, shared, way_for
             if prop.reads:
                 context.update(line_context(facts, fired_rules, guidance, way_forward))
             if not condition_holds(prop.program, prop.variables, facts_in_edition(facts, prop.edition), context):
-                return math.prod(len(v) for v in choices), (dict(facts), fired)
+                return math.prod(len(v) for v in choices), ({n: facts[n] for n in FACTS}, fired)
             continue
         name = order[depth]
         for value in reversed(values[name]):
             facts[name] = value
+            if isinstance(name, tuple):  # several facts on one axis (case_space)
+                facts.update(zip(name, value, strict=True))
             new = mask
             if decided[depth]:
                 view = facts_in_edition(facts, guidance.edition)
@@ -439,7 +457,7 @@ def _search(prop, guidance, rules, names, choices, intervention, shared, way_for
                     'prove; name the rules it constrains ("rule-id" in fired), or the interventions it concerns, '
                     "and the facts it needs, so it can be proven exhaustively."
                 )
-            stack.append((depth + 1, new, {n: facts[n] for n in order[: depth + 1]}))
+            stack.append((depth + 1, new, _prefix(facts, order[: depth + 1])))
     return math.prod(len(v) for v in choices), None
 
 
@@ -477,6 +495,15 @@ def _projection(source, name):
     return project
 
 
+def _prefix(facts, names):
+    prefix = {}
+    for name in names:
+        prefix[name] = facts[name]
+        if isinstance(name, tuple):
+            prefix.update(zip(name, facts[name], strict=True))
+    return prefix
+
+
 def _kept(prop, order, depth, readers):
     """What a partial case fixed up to `depth` must keep of each fixed fact: (name, projection) pairs.
     Of a fact a rule still to run or the property reads: what those conditions can tell apart of it;
@@ -484,6 +511,9 @@ def _kept(prop, order, depth, readers):
     derived = prop.reads & {"given", "unused", "notices", "failed"}
     kept = []
     for name in order[: depth + 1]:
+        if isinstance(name, tuple):  # the alike facts of case_space: how many are given is all there is
+            kept.append((name, _same))
+            continue
         sources = [source for at, source in readers[name] if at > depth]
         if name in prop.variables:
             sources.append(prop.spec.condition)

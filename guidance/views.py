@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.twofactor import two_factor_pending
 
+from .classification import classification_record
 from .context_processors import footer_shows
 from .diff import version_diff
 from .models import GuidanceVersion
@@ -110,3 +111,10 @@ def healthz(request):
     if version is None:
         return JsonResponse({"status": "error", "database": "ok", "guidance": "none published"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "guidance_version": version.number})
+
+
+@login_required
+@require_GET
+def classification_record_page(request):
+    """The criteria the subtype check reads (WHO 2022), in our words, with the record they come from."""
+    return render(request, "guidance/classification.html", {"record": classification_record()})

@@ -100,9 +100,37 @@ def _interventions(*, offers=(), about=(), effect=""):
     return entries
 
 
-def cards_build(*, lines, version, mapped):
-    """[(card JSON, rules it shows)]: a warning card per caution, then an info summary of the rest."""
+SUBTYPE_CHECK_RULE = "subtype-check"
+
+
+def subtype_check_card(check, *, version, mapped):
+    """A warning card when the subtype coded in the record does not fit the findings read (WHO 2022); else None."""
+    if check.agrees_with_recorded is not False:
+        return None
+    detail = [f"**{_md(check.heading)}**"]
+    detail += [f"- {_md(reason.text)}" for reason in check.reasons]
+    detail.append(_md(check.closing))
+    detail.append("Mastoweb never changes the subtype: check the findings and change it in the record if you agree.")
+    url = absolute(reverse("guidance:classification"))
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": shorten(f"Subtype check: {check.recorded} does not fit the findings ({check.system})"),
+        "indicator": "warning",
+        "detail": "\n\n".join(detail),
+        "source": {"label": shorten(f"Mastoweb subtype check: {check.citation}", 200), "url": url},
+        "overrideReasons": _override_reasons(),
+        "links": [_link(mapped.given)],
+        "extension": {RULES_EXTENSION: [SUBTYPE_CHECK_RULE]},
+    }
+
+
+def cards_build(*, lines, version, mapped, check=None):
+    """[(card JSON, rules it shows)]: the subtype check's warning when the coded subtype does not fit the
+    findings (`check`), a warning card per caution, then an info summary of the rest."""
     cards = []
+    misfit = subtype_check_card(check, version=version, mapped=mapped) if check is not None else None
+    if misfit is not None:
+        cards.append((misfit, [SUBTYPE_CHECK_RULE]))
     for line in lines:
         if line.kind != Kind.CAUTION:
             continue

@@ -23,6 +23,13 @@ GENE_STUDIED = "48018-6"
 AMINO_ACID_CHANGE = "48005-3"
 PRESENT, ABSENT = "LA9633-4", "LA9634-2"
 KIT_HGNC = "HGNC:6342"
+# The blood count the subtype check reads (C1), each with the units it accepts and the factor to the fact's unit.
+PER_NL = {"10*9/L": 1.0, "10^9/L": 1.0, "10*3/uL": 1.0, "10^3/uL": 1.0, "/nL": 1.0, "K/uL": 1.0, "G/L": 1.0}
+BLOOD_COUNT = {
+    "718-7": ("hemoglobin_g_dl", "hemoglobin", {"g/dL": 1.0, "g/dl": 1.0, "g/L": 0.1, "g/l": 0.1}, "g/dL or g/L"),
+    "777-3": ("platelets_10e9_l", "platelets", PER_NL, "10^9/L or 10^3/\u00b5L"),
+    "751-8": ("anc_10e9_l", "neutrophils", PER_NL, "10^9/L or 10^3/\u00b5L"),
+}
 
 # UCUM codes (and the unit texts EHRs print) for ng/mL and the equal µg/L.
 TRYPTASE_UNITS = {"ng/mL", "ng/ml", "ug/L", "ug/l", "\u00b5g/L", "\u03bcg/L", "mcg/L"}
@@ -32,7 +39,7 @@ SKIPPED_VERIFICATION = {"refuted", "entered-in-error"}
 SKIPPED_OBSERVATION_STATUSES = {"registered", "cancelled", "entered-in-error"}
 UNKNOWN_CODES_NAMED = 5
 
-PREFETCH_KEYS = ("patient", "conditions", "tryptase", "kitVariant", "caseFacts")
+PREFETCH_KEYS = ("patient", "conditions", "tryptase", "kitVariant", "caseFacts", "bloodCount")
 REQUIRED_PREFETCH = ("patient", "conditions")
 
 
@@ -171,8 +178,11 @@ def _read_observations(observations, collect, given):
         if observation.status in SKIPPED_OBSERVATION_STATUSES:
             continue
         codes = {(c.system, c.code) for c in _codings(observation.code)}
+        counted = [code for system, code in codes if system == LOINC and code in BLOOD_COUNT]
         if (LOINC, TRYPTASE) in codes:
             key = "serum_tryptase_ng_ml"
+        elif counted:
+            key = BLOOD_COUNT[counted[0]][0]
         elif (LOINC, VARIANT) in codes:
             if _kit_from_variant(observation) is None:
                 continue  # another gene or variant: says nothing about KIT D816V
@@ -206,12 +216,32 @@ def _read_observations(observations, collect, given):
                 given[key] = float(quantity.value)
         elif key == "kit_d816v":
             given[key] = _kit_from_variant(observation)
+        elif key in BLOOD_FACTS:
+            _read_blood_count(observation, BLOOD_FACTS[key], collect, given)
         else:
             value = _local_value(observation, FACTS[key])
             if value is None:
                 collect.notes.append(f"{FACTS[key].label.lower()} sent with a value Mastoweb does not know")
             else:
                 collect.add(key, value)
+
+
+BLOOD_FACTS = {fact: (fact, words, units, accepted) for fact, words, units, accepted in BLOOD_COUNT.values()}
+
+
+def _read_blood_count(observation, spec, collect, given):
+    """Hb, platelets or neutrophils, in a unit it knows (converted to the fact's); anything else is said back."""
+    fact, words, units, accepted = spec
+    quantity = observation.valueQuantity
+    unit = quantity and (quantity.code or quantity.unit)
+    if quantity is None or quantity.value is None:
+        collect.notes.append(f"{words} sent without a value: open Mastoweb to enter it")
+    elif unit not in units:
+        collect.notes.append(
+            f"{words} in {unit or 'no unit'} not accepted ({accepted} only): open Mastoweb to enter it"
+        )
+    else:
+        given[fact] = round(float(quantity.value) * units[unit], 6)
 
 
 def _age(patient, today):

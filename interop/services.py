@@ -10,6 +10,7 @@ from cases.audit_names import CaseAction
 from cases.models import RecommendationFeedback
 from cases.rollup import NO_CASE, rollup_feedback_given
 from cases.services import case_evaluate
+from guidance.classification import classify_case
 
 from .audit_names import InteropAction
 from .cards import REASON_SYSTEM, cards_build
@@ -38,7 +39,7 @@ def cds_patient_view(*, client, hook_instance, patient_id, prefetch, version, re
     cards = []
     if mapped.has_sm:
         lines = case_evaluate(facts=mapped.facts, version=version)
-        built = cards_build(lines=lines, version=version, mapped=mapped)
+        built = cards_build(lines=lines, version=version, mapped=mapped, check=classify_case(mapped.facts))
         CdsCard.objects.bulk_create(
             [
                 CdsCard(

@@ -28,6 +28,8 @@ PREFETCH = {
     "tryptase": f"Observation?patient={{{{context.patientId}}}}&code={LOINC}|21582-2",
     "kitVariant": f"Observation?patient={{{{context.patientId}}}}&code={LOINC}|69548-6",
     "caseFacts": "Observation?patient={{context.patientId}}&code=urn:mastoweb:sm-case-facts|",
+    # Hb, platelets, neutrophils: the blood count the subtype check (WHO 2022, C1) reads.
+    "bloodCount": f"Observation?patient={{{{context.patientId}}}}&code={LOINC}|718-7,{LOINC}|777-3,{LOINC}|751-8",
 }
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from cases.forms import CaseForm, CaseUpdateForm
-from guidance.facts import FACTS
+from guidance.facts import FACTS, Group
 
 from .factories import make_case
 
@@ -27,6 +27,8 @@ NOT_DEFAULT = [
         "hct_eligible": "yes",
         "serum_tryptase_ng_ml": 187.5,
         "age_years": 64,
+        **{name: "yes" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "enum"},
+        **{name: 12.5 for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "number"},
     },
     {
         "subtype": "SM-AHN",
@@ -40,6 +42,8 @@ NOT_DEFAULT = [
         "hct_eligible": "no",
         "serum_tryptase_ng_ml": 0.5,
         "age_years": 0,
+        **{name: "no" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "enum"},
+        **{name: 0.0 for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "number"},
     },
 ]
 
@@ -128,6 +132,7 @@ def test_the_form_groups_follow_the_vocabulary():
         ),
         ("Safety", ["nsaid_tolerance", "venom_allergy"]),
         ("Labs and genetics", ["serum_tryptase_ng_ml", "kit_d816v"]),
+        ("Findings", [name for name, fact in FACTS.items() if fact.group is Group.FINDINGS]),
         ("Transplant", ["hct_eligible"]),
         ("Notes", ["notes"]),
     ]
@@ -161,3 +166,17 @@ def test_a_fact_the_form_did_not_show_would_be_lost_on_edit(client, clinician, p
     case = edit_unchanged(client, case)
 
     assert case.symptoms == [] != NOT_DEFAULT[0]["symptoms"]
+
+
+def test_the_findings_are_closed_until_asked_for_and_open_when_they_hold_something(client, clinician):
+    client.force_login(clinician)
+
+    page = client.get(reverse("cases:create")).content.decode()
+
+    assert '<details class="form-group-closed" >' in page
+    assert "<summary>Findings: what defines the subtype (WHO 2022)" in page
+    # Numbers carry their unit beside the box.
+    assert "\u00d7 10\u2079/L" in page and "g/dL" in page
+    form = CaseForm(initial={"platelets_10e9_l": 62})
+    assert form.helper.layout[-3].opened is True
+    assert CaseForm().helper.layout[-3].opened is False

@@ -19,7 +19,10 @@ from guidance.facts import (
 )
 from tests.conftest import SHARED
 
-SCHEMA_FILE = SHARED / "spec" / "case.schema.json"
+SCHEMA_FILE = SHARED / "spec" / "case.schema.v3.json"
+# venom_allergy becomes yes/no/unknown on the guidance-version-3 branch; until that merges it is
+# the only fact that may differ from the v3 schema.
+NOT_YET_V3 = {"venom_allergy"}
 
 
 def refused(data):
@@ -47,6 +50,8 @@ def test_it_fills_in_the_defaults_for_facts_left_out():
         "hct_eligible": "unknown",
         "serum_tryptase_ng_ml": None,
         "age_years": None,
+        **{name: "unknown" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "enum"},
+        **{name: None for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "number"},
     }
 
 
@@ -63,6 +68,25 @@ def test_it_keeps_every_fact_given():
         "hct_eligible": "yes",
         "serum_tryptase_ng_ml": 187.5,
         "age_years": 64,
+        "bm_mc_aggregates": "yes",
+        "atypical_mc_morphology": "no",
+        "kit_other_activating_mutation": "unknown",
+        "mc_cd2_cd25_cd30": "yes",
+        "hereditary_alpha_tryptasemia": "no",
+        "associated_hematologic_neoplasm": "no",
+        "skin_lesions": "yes",
+        "bm_mc_infiltration_pct": 35.0,
+        "kit_d816v_vaf_pct": 12.5,
+        "myeloproliferation_or_dysplasia": "no",
+        "organomegaly_without_dysfunction": "yes",
+        "hemoglobin_g_dl": 9.1,
+        "platelets_10e9_l": 62.0,
+        "anc_10e9_l": 0.8,
+        "hepatomegaly_with_dysfunction": "no",
+        "splenomegaly_with_hypersplenism": "unknown",
+        "osteolysis_with_fracture": "no",
+        "malabsorption_with_weight_loss": "yes",
+        "bm_aspirate_mc_pct": 4.0,
     }
 
     facts = validate_case(data)
@@ -317,7 +341,7 @@ def test_the_vocabulary_has_exactly_the_schemas_fields_and_required_list(schema)
     assert schema["additionalProperties"] is False
 
 
-@pytest.mark.parametrize("name", list(FACTS))
+@pytest.mark.parametrize("name", [name for name in FACTS if name not in NOT_YET_V3])
 def test_each_fact_matches_the_schema(schema, name):
     fact, prop = FACTS[name], schema["properties"][name]
 

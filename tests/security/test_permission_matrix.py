@@ -88,6 +88,7 @@ EXPECTED = {
     "guidance:versions": SIGNED_IN_200,
     "guidance:version": row(LOGIN, 404, 404, 404, 200),
     "guidance:diff": row(LOGIN, 404, 404, 404, 200),
+    "guidance:classification": SIGNED_IN_200,  # the WHO 2022 criteria the subtype check reads: no case data
     "cases:list": row(LOGIN, 200, 200, 200, 403),
     "cases:create": row(LOGIN, 200, 200, 403, 403),
     "cases:preview": row(LOGIN, 405, 405, 403, 403),
@@ -100,6 +101,7 @@ EXPECTED = {
     "cases:assessment": row(LOGIN, 200, 404, 200, 403),
     "cases:compare": row(LOGIN, REDIRECT, 404, REDIRECT, 403),  # one assessment: nothing to compare yet
     "cases:feedback": row(LOGIN, 405, 405, 405, 405),  # POST only
+    "cases:subtype_apply": row(LOGIN, 405, 405, 405, 405),  # POST only
     "cases:review": Needs("cases.review_all_cases"),
     "cases:review_export": Needs("cases.review_all_cases"),
     "cases:review_detail": Needs("cases.review_all_cases"),
@@ -249,6 +251,8 @@ POST_EXPECTED = {
     "cases:preview": row(LOGIN, 200, 200, 403, 403),
     "cases:update": row(LOGIN, REDIRECT, 404, 403, 403),
     "cases:reassess": row(LOGIN, REDIRECT, 404, 403, 403),
+    # Only the case's clinician applies what the subtype check proposes (refused here: nothing is proposed).
+    "cases:subtype_apply": row(LOGIN, REDIRECT, 404, 403, 403),
     # Only the case's clinician gives feedback; reviewers read it, editors hold no case data.
     "cases:feedback": row(LOGIN, REDIRECT, 404, 403, 403),
     "logout": row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
