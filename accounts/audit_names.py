@@ -16,8 +16,9 @@ class AccountAction(models.TextChoices):
     TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Two-factor device set up"
     TWO_FACTOR_VERIFIED = "two_factor_verified", "Two-factor code accepted"
     TWO_FACTOR_FAILED = "two_factor_failed", "Two-factor code refused"
+    TWO_FACTOR_ALERT = "two_factor_alert", "Many wrong two-factor codes after a right password"
 
 
 def register():
     register_actions(AccountAction)
-    register_details({"username": "Username tried"})
+    register_details({"username": "Username tried", "failures": "Wrong codes in a row"})

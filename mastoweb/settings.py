@@ -236,6 +236,9 @@ AXES_RESET_ON_SUCCESS = True
 LOGIN_USERNAME_FAILURE_LIMIT = int(os.environ.get("LOGIN_USERNAME_FAILURE_LIMIT", "20"))
 LOGIN_USERNAME_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_USERNAME_WINDOW_MINUTES", "15")))
 LOGIN_USERNAME_COOLOFF = timedelta(seconds=int(os.environ.get("LOGIN_USERNAME_COOLOFF_SECONDS", "30")))
+# A known client of a username (its browser logged in as it, or its address did,
+# within LOGIN_KNOWN_CLIENT_DAYS) skips that wait: a spray cannot keep the real user out.
+LOGIN_KNOWN_CLIENT_DAYS = int(os.environ.get("LOGIN_KNOWN_CLIENT_DAYS", "90"))
 AXES_VERBOSE = False  # its start-up banner would pollute every management command's stderr
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "audit.ip.client_ip"
@@ -254,6 +257,10 @@ OTP_TOTP_ISSUER = "Mastoweb"
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_FREE_FAILURES = 3
 OTP_BACKOFF_SECONDS = 1
+# ...up to a cap, so a stolen password cannot keep the real user out for long; at
+# OTP_ALERT_FAILURES wrong codes in a row the audit trail and the log raise an alert.
+OTP_BACKOFF_MAX_SECONDS = 300
+OTP_ALERT_FAILURES = 10
 
 # Content Security Policy (django-csp 4): our own origin only, no inline script
 # or style anywhere. Bootstrap draws some form controls with data: SVG images.
