@@ -17,7 +17,7 @@ from . import fhir, services
 from .cors import cds_cors
 from .mapping import REQUIRED_PREFETCH, PrefetchError
 from .models import LOINC
-from .tokens import TokenRefusedError, client_verify
+from .tokens import TokenRefusedError, token_check, token_spend
 
 SERVICE_ID = "sm-management"
 HOOK = "patient-view"
@@ -43,12 +43,8 @@ def _refuse(request, status, message, *, client=None):
     return response
 
 
-def _authenticated(request):
-    """(client, None) for a registered client's fresh token, else (None, a 401 answer)."""
-    try:
-        return client_verify(request, audience=settings.PUBLIC_BASE_URL + request.path), None
-    except TokenRefusedError as refused:
-        return None, _refuse(request, 401, str(refused), client=refused.client)
+def _refused_token(request, refused):
+    return _refuse(request, 401, str(refused), client=refused.client)
 
 
 def _json_body(request):
@@ -90,11 +86,21 @@ def _cds_post(view):
     @csrf_exempt  # a JWT bearer token, never a cookie, authenticates these endpoints
     @cds_cors(["POST"])
     @require_http_methods(["POST", "OPTIONS"])
-    @transaction.atomic  # one commit: the token's jti, what the call stores and the audit event stand or fall together
     @wraps(view)
     def endpoint(request):
-        client, refused = _authenticated(request)
-        return refused or view(request, client)
+        # The token is checked outside the transaction: fetching a client's keys (interop.jwks) must not
+        # hold a database write lock.
+        try:
+            client, claims = token_check(request, audience=settings.PUBLIC_BASE_URL + request.path)
+        except TokenRefusedError as refused:
+            return _refused_token(request, refused)
+        # One commit: the token's jti, what the call stores and the audit event stand or fall together.
+        with transaction.atomic():
+            try:
+                token_spend(client, claims)
+            except TokenRefusedError as refused:
+                return _refused_token(request, refused)
+            return view(request, client)
 
     return endpoint
 

@@ -203,6 +203,18 @@ if REDIS_URL:
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 
 # ---------------------------------------------------------------- security
+# CDS Hooks clients' keys published at a JWKS URL (interop/jwks.py): cached for
+# JWKS_CACHE_SECONDS, refetched for an unknown kid at most once per
+# JWKS_REFETCH_SECONDS per client, each fetch cut off at JWKS_DEADLINE_SECONDS in
+# all. Loopback, private and link-local addresses are refused unless
+# JWKS_ALLOW_PRIVATE_ADDRESSES (development and tests only); JWKS_CA_FILE trusts
+# a hospital's own certificate authority besides the system's.
+JWKS_CACHE_SECONDS = int(os.environ.get("JWKS_CACHE_SECONDS", "3600"))
+JWKS_REFETCH_SECONDS = int(os.environ.get("JWKS_REFETCH_SECONDS", "60"))
+JWKS_DEADLINE_SECONDS = float(os.environ.get("JWKS_DEADLINE_SECONDS", "3"))
+JWKS_ALLOW_PRIVATE_ADDRESSES = env_bool("JWKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+JWKS_CA_FILE = os.environ.get("JWKS_CA_FILE", "")
+
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request and
 # SESSION_ABSOLUTE_TIMEOUT after login (accounts.middleware.SessionLimitsMiddleware,
 # which says why on the login page). The stored session lives to the absolute
