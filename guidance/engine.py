@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import cel
 
 from .facts import ENUM_VALUES, FACTS
+from .limits import condition_limits_problem
 
 KINDS = ("recommend", "consider", "caution", "info")
 
@@ -226,6 +227,8 @@ def compile_rule(spec):
 def cel_parses(source):
     """Whether the condition is valid CEL at all (its facts and values unchecked): a syntax error is explained
     in words by guidance.conditions, the engine's other refusals speak for themselves."""
+    if condition_limits_problem(source):
+        return False
     try:
         cel.compile(source)
     except (ValueError, RuntimeError):
@@ -242,6 +245,8 @@ def compile_condition(source, *, names=(), values=frozenset(), values_hint=""):
     Returns (program, the facts it reads in vocabulary order, the quoted strings).
     """
     source = source.strip()
+    if problem := condition_limits_problem(source):
+        raise ConditionError(problem)
     if not source:
         raise ConditionError('The condition is empty; write a CEL expression such as subtype == "ASM".')
     try:
