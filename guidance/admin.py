@@ -586,6 +586,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             "changes": changes,
             "proofs": proofs,
             "proofs_fail": any(not proof.holds for proof in proofs),
+            "proof_budget": publishing.proof_budget(proofs),
             "regression_case_count": selectors.regression_case_count(guideline_id=draft.guideline_id),
             "form": form,
             "review": publishing.draft_review_status(draft),

@@ -150,8 +150,11 @@ def case_space_size(prop, guidance):
     return math.prod(len(values) for values in choices)
 
 
-def prove(prop, guidance):
-    """Try the property on every case of its space; the first failing case is the counterexample."""
+def prove(prop, guidance, *, budget=None):
+    """Try the property on every case of its space; the first failing case is the counterexample.
+
+    `budget(cases tried)`, if given, is called every 100 cases and may raise to stop the proof (its clock).
+    """
     missing = tuple(rule_id for rule_id in prop.named_rules if rule_id not in {r.spec.rule_id for r in guidance.rules})
     rules = relevant_rules(prop, guidance)
     names, choices = case_space(prop, rules)
@@ -164,6 +167,8 @@ def prove(prop, guidance):
     tried = 0
     for combo in itertools.product(*choices):
         tried += 1
+        if budget is not None and tried % 100 == 0:
+            budget(tried)
         facts = dict(_BASE_CASE, **dict(zip(names, combo, strict=True)))
         fired = [rule.spec.rule_id for rule in rules if condition_holds(rule.program, rule.variables, facts)]
         if not condition_holds(prop.program, prop.variables, facts, {FIRED: fired}):

@@ -299,6 +299,12 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# The safety properties of one guidance version, all together, may try at most
+# PROOF_BUDGET_CASES cases and take PROOF_BUDGET_SECONDS (guidance.publishing.guidance_prove):
+# the publish screen proves them in its request, which must end before gunicorn's timeout.
+PROOF_BUDGET_CASES = int(os.environ.get("PROOF_BUDGET_CASES", "2000000"))
+PROOF_BUDGET_SECONDS = float(os.environ.get("PROOF_BUDGET_SECONDS", "15"))
+
 # The guideline this installation serves, and the source it was built from.
 GUIDANCE_SLUG = "sm-management"
 
