@@ -1,6 +1,5 @@
 """CDS Hooks 2.0.1 endpoints (JWT bearer, no session, no CSRF) and the FHIR exports (session, as the pages)."""
 
-import json
 from functools import wraps
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from guidance.selectors import guidance_current, guidance_version_by_number
 
 from . import fhir, services
 from .cors import cds_cors
+from .json_input import json_body_read
 from .mapping import REQUIRED_PREFETCH, PrefetchError
 from .models import LOINC
 from .tokens import TokenRefusedError, token_check, token_spend
@@ -48,15 +48,7 @@ def _refused_token(request, refused):
 
 
 def _json_body(request):
-    if len(request.body) > MAX_BODY_BYTES:
-        raise ValueError("The request body is too large.")
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("The request body is not JSON.") from None
-    if not isinstance(body, dict):
-        raise ValueError("The request body must be a JSON object.")
-    return body
+    return json_body_read(request.body, max_bytes=MAX_BODY_BYTES)
 
 
 @cds_cors(["GET"])
