@@ -111,9 +111,18 @@ def sqlite_in_wal_mode(database):
     writer, and a commit (each case view writes its audit event) syncs the log once rather
     than the rollback journal and the database. Synchronous stays FULL: a commit survives a
     power cut. The mode is kept in the file; setting it again at connection is a no-op.
+
+    Each transaction takes the write lock when it begins (BEGIN IMMEDIATE), and a writer
+    waits up to SQLITE_BUSY_TIMEOUT seconds for it. A transaction that read first and
+    asked for the lock later could not wait (SQLite answers "database is locked" at once,
+    as its snapshot is stale): the probe saw 18 such 500s under load (issue 24).
+    docs/deploy.md says at what write load PostgreSQL is the answer instead.
     """
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        database.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL"
+        options = database.setdefault("OPTIONS", {})
+        options["init_command"] = "PRAGMA journal_mode=WAL"
+        options["transaction_mode"] = "IMMEDIATE"
+        options["timeout"] = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20"))
     return database
 
 
@@ -323,5 +332,5 @@ LOGGING = {
             "formatter": os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json"),
         }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO").strip().upper()},
 }

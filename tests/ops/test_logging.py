@@ -3,6 +3,9 @@
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -154,3 +157,18 @@ def test_it_writes_gunicorn_error_lines_as_json(capsys):
         "ERROR",
         "Worker (pid:1234) was sent SIGKILL!",
     )
+
+
+@pytest.mark.parametrize("level", ["info", "Warning", " debug "])
+def test_log_level_is_accepted_in_any_case(level):
+    """LOG_LEVEL=info stopped every manage.py command and gunicorn (issue 24)."""
+    env = dict(os.environ, LOG_LEVEL=level, DJANGO_SETTINGS_MODULE="mastoweb.settings")
+    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
