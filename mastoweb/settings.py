@@ -136,6 +136,8 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# /healthz answers 503 when less than this is free beside a SQLite database file.
+HEALTH_MIN_FREE_DISK_MB = int(os.environ.get("HEALTH_MIN_FREE_DISK_MB", "200"))
 
 # Shared by every process and instance, as the token that tells them the
 # current guidance version changed must be (guidance/selectors.py): the

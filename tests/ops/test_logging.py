@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -11,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from gunicorn.config import Config
 
 from mastoweb.logging import GunicornLogger, JsonFormatter, TextFormatter
@@ -172,3 +174,18 @@ def test_log_level_is_accepted_in_any_case(level):
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_database_error_logs_its_code_not_its_message(json_log):
+    driver = sqlite3.OperationalError("database or disk is full: INSERT INTO cases_case (notes) VALUES ('wasp')")
+    driver.sqlite_errorname = "SQLITE_FULL"
+    try:
+        try:
+            raise driver
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(str(exc)) from exc
+    except OperationalError:
+        logging.getLogger("django.request").exception("Internal Server Error: /cases/new/")
+    line = json.loads(json_log.getvalue().splitlines()[-1])
+    assert line["database_error"] == "SQLITE_FULL"
+    assert "wasp" not in json_log.getvalue()
