@@ -203,9 +203,13 @@ STORAGES = {
 
 # Background work (django-tasks; django.tasks from Django 6): the impact of a
 # guidance draft on the stored cases. Embedded default: the database backend,
-# worked by `manage.py db_worker` (started by `make run`). Scale-out: RQ on
-# Redis (docs/deploy.md). Tests use the immediate backend (tests/conftest.py).
+# worked by `manage.py db_worker`, which `manage.py background_worker` runs and
+# restarts (`make run`). Scale-out: RQ on Redis (docs/deploy.md). Tests use the immediate backend (tests/conftest.py).
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Work with no progress for this long is taken for lost (its worker was killed, or its
+# enqueue failed) and queued again by the sweeper (cases/sweeping.py), which
+# `manage.py background_worker` runs beside the worker.
+BACKGROUND_STUCK_AFTER_SECONDS = int(os.environ.get("BACKGROUND_STUCK_AFTER_SECONDS", "300"))
 # Scale-out: TASKS_BACKEND=django_tasks_rq.RQBackend with REDIS_URL; workers run
 # `manage.py rqworker --job-class django_tasks_rq.Job default`.
 REDIS_URL = os.environ.get("REDIS_URL", "")
