@@ -190,6 +190,9 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
 ]
+# whitenoise sends Access-Control-Allow-Origin: * on every static file by default; only the
+# CDS Hooks endpoints send CORS headers (interop/cors.py), and nothing needs our files cross-origin.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
