@@ -1,6 +1,7 @@
 """Interop writes: a CDS Hooks call (cards remembered, audited) and CDS Hooks feedback."""
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,9 @@ from .cards import REASON_SYSTEM, cards_build
 from .mapping import prefetch_facts
 from .models import CdsCard
 from .selectors import card_for_client, code_mappings
+
+# A call answers the cards of one patient-view call: a few cautions, never hundreds.
+MAX_FEEDBACK_ITEMS = 50
 
 
 class FeedbackRefusedError(ValueError):
@@ -103,12 +107,21 @@ def cds_feedback_record(*, client, feedback, request=None):
     """
     if not isinstance(feedback, list) or not feedback:
         raise FeedbackRefusedError("feedback must be a non-empty list of card outcomes.")
-    stored = []
+    if len(feedback) > MAX_FEEDBACK_ITEMS:
+        raise FeedbackRefusedError(
+            f"feedback holds {len(feedback)} outcomes; one call may carry at most {MAX_FEEDBACK_ITEMS}, one per card."
+        )
+    stored, seen = [], set()
     for index, item in enumerate(feedback):
         outcome, reason, comment = _outcome(item, index)
-        card = card_for_client(card_uuid=_uuid(item.get("card"), index), client=client)
+        card_uuid = _uuid(item.get("card"), index)
+        if card_uuid in seen:
+            raise FeedbackRefusedError(f"feedback[{index}].card is answered twice in this call: once per card.")
+        seen.add(card_uuid)
+        card = card_for_client(card_uuid=card_uuid, client=client)
         if card is None:
             raise FeedbackRefusedError(f"feedback[{index}].card is not a card this service gave you.", status=404)
+        _check_timestamp(item.get("outcomeTimestamp"), card, index)
         if not card.rule:
             raise FeedbackRefusedError(
                 f"feedback[{index}].card is the summary card: it carries several lines; answer them in Mastoweb.",
@@ -138,6 +151,24 @@ def cds_feedback_record(*, client, feedback, request=None):
         rollup_feedback_given(row, subtype=NO_CASE)  # on the reviewer dashboard, with no case behind it
         stored.append(row)
     return stored
+
+
+def _check_timestamp(value, card, index):
+    """outcomeTimestamp, when given: an ISO 8601 time with its offset, after the card was given, not ahead of now."""
+    if value is None:
+        return
+    where = f"feedback[{index}].outcomeTimestamp"
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise FeedbackRefusedError(f"{where} must be an ISO 8601 time with its offset, e.g. 2026-11-28T23:00:00Z.")
+    skew = timedelta(minutes=5)
+    if when > timezone.now() + skew:
+        raise FeedbackRefusedError(f"{where} is in the future.")
+    if when < card.created_at - skew:
+        raise FeedbackRefusedError(f"{where} is before the card was given.")
 
 
 def _uuid(value, index):
