@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_refusal
 
 from .audit_names import AccountAction
 from .models import DeviceConfirmation
@@ -49,8 +49,12 @@ def two_factor_alert(*, user, device, failures):
 
 def login_cooling_off(*, username, wait_seconds):
     """A login refused unchecked because its username must wait (accounts.login_throttling)."""
-    audit_record(
-        actor=None, action=AccountAction.LOCKED_OUT, username=username, across_addresses=True, wait_seconds=wait_seconds
+    audit_record_refusal(
+        action=AccountAction.LOCKED_OUT,
+        key=username,
+        username=username,
+        across_addresses=True,
+        wait_seconds=wait_seconds,
     )
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_refusal
 from cases.audit_names import CaseAction
 from cases.models import RecommendationFeedback
 from cases.rollup import NO_CASE, rollup_feedback_given
@@ -182,6 +182,18 @@ def _uuid(value, index):
 
 def cds_request_refused(*, request, client, status, reason):
     """A CDS Hooks call turned away: the reason only, never the token, the body or a fact."""
+    if status == 401:
+        # Nobody identified: a flood of forged tokens is one event per window (audit_record_refusal).
+        audit_record_refusal(
+            action=InteropAction.CDS_REQUEST_REFUSED,
+            key=f"{request.path}|{client.pk if client else ''}",
+            obj=client,
+            request=request,
+            path=request.path,
+            status=status,
+            reason=reason,
+        )
+        return
     audit_record(
         actor=None,
         action=InteropAction.CDS_REQUEST_REFUSED,

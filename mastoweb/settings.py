@@ -246,6 +246,11 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # shared ward computers
 # request; writes go to both, and logout removes both, for every process at once.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Refusals before anyone is identified (a login that must wait, a CDS Hooks call with a
+# bad token) are recorded once per window and key, with the count of the window before
+# (audit.services.audit_record_refusal): a flood cannot grow the append-only trail a row each.
+AUDIT_REFUSAL_WINDOW_SECONDS = int(os.environ.get("AUDIT_REFUSAL_WINDOW_SECONDS", "60"))
+
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts
 # none and uses REMOTE_ADDR (audit.ip.client_ip, for the audit trail and axes).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
