@@ -7,9 +7,10 @@ cause must cost little and reach nothing it should not (issue 24):
   (interop.tokens), and fetched keys are cached for JWKS_CACHE_SECONDS; a
   `kid` the cached keys lack (a rotated key) refetches at most once per
   JWKS_REFETCH_SECONDS per client, whatever the number of callers;
-- one total deadline, JWKS_DEADLINE_SECONDS, bounds the whole fetch
-  (resolving, connecting, TLS, headers, body): a host that drips bytes is cut
-  off when it ends, not after each slow read;
+- one total deadline, JWKS_DEADLINE_SECONDS, bounds the fetch (connecting,
+  TLS, headers, body; the name lookup before it keeps the system resolver's
+  own timeout, and counts against the deadline): a host that drips bytes is
+  cut off when it ends, not after each slow read;
 - https only, redirects are not followed, and the host must resolve to
   public addresses only (not loopback, private, link-local, shared or
   reserved ones) unless JWKS_ALLOW_PRIVATE_ADDRESSES is on (development and
@@ -80,7 +81,7 @@ def _resolve(host, port):
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise JwksFetchError(f"cannot resolve {host}: {exc}") from None
-    addresses = sorted({answer[4][0] for answer in answers})
+    addresses = list(dict.fromkeys(answer[4][0] for answer in answers))  # in the resolver's order of preference
     refused = [address for address in addresses if not address_allowed(address)]
     if refused or not addresses:
         raise JwksFetchError(f"{host} resolves to an address keys are not fetched from: {', '.join(refused)}")
