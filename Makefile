@@ -27,10 +27,11 @@ db: install
 	$(BIN)/python manage.py migrate --noinput
 
 # The background worker (django-tasks' database backend: a draft's impact on the
-# stored cases) runs beside the server and stops with it.
+# stored cases) runs beside the server, supervised (restarted if it exits, with
+# the sweeper beside it: manage.py background_worker), and stops with it.
 run: db
 	DEBUG=true $(BIN)/python manage.py demo_setup
-	@DEBUG=true $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	@DEBUG=true $(BIN)/python manage.py background_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

@@ -25,6 +25,7 @@ class AccountAction(models.TextChoices):
     GROUP_PERMISSIONS_CHANGED = "group_permissions_changed", "Role's permissions changed"
     TWO_FACTOR_DEVICE_ADDED = "two_factor_device_added", "Two-factor device added"
     TWO_FACTOR_DEVICE_REMOVED = "two_factor_device_removed", "Two-factor device removed"
+    TWO_FACTOR_ALERT = "two_factor_alert", "Many wrong two-factor codes after a right password"
 
 
 def register():
@@ -37,5 +38,6 @@ def register():
             "changed": "Changed",
             "device_user": "Device of",
             "approval_restarts": "Approval of drafts begun before this refused",
+            "failures": "Wrong codes in a row",
         }
     )

@@ -1,13 +1,17 @@
 """The two-factor step's writes and the failed-login count, each with its audit event."""
 
+import logging
+
 from django.db import transaction
 from django.db.models import Count, Max, Q
 
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_refusal
 
 from .audit_names import AccountAction
 from .models import DeviceConfirmation
+
+logger = logging.getLogger(__name__)
 
 
 def device_enrol(*, user, device):
@@ -33,10 +37,24 @@ def two_factor_refused(*, user, device):
     audit_record(actor=user, action=AccountAction.TWO_FACTOR_FAILED, obj=device)
 
 
+def two_factor_alert(*, user, device, failures):
+    """Many wrong codes after a right password: the password may be known to someone else. Staff read it here."""
+    audit_record(actor=user, action=AccountAction.TWO_FACTOR_ALERT, obj=device, failures=failures)
+    logger.warning(
+        "two_factor_alert: %d wrong codes in a row for user %s after a right password; the password may be known",
+        failures,
+        user.pk,
+    )
+
+
 def login_cooling_off(*, username, wait_seconds):
     """A login refused unchecked because its username must wait (accounts.login_throttling)."""
-    audit_record(
-        actor=None, action=AccountAction.LOCKED_OUT, username=username, across_addresses=True, wait_seconds=wait_seconds
+    audit_record_refusal(
+        action=AccountAction.LOCKED_OUT,
+        key=username,
+        username=username,
+        across_addresses=True,
+        wait_seconds=wait_seconds,
     )
 
 
@@ -59,4 +77,17 @@ def approval_restarted_since(*, user, since):
         AuditEvent.objects.filter(created_at__gt=since, details__approval_restarts=True)
         .filter(about_user | about_groups)
         .exists()
+    )
+
+
+def login_known_address(*, username, address, since, clean_since):
+    """Whether `username` logged in from `address` since then, with no failed login from it since clean_since."""
+    if not address:
+        return False
+    from_there = AuditEvent.objects.filter(ip_address=address)
+    return (
+        from_there.filter(action=AccountAction.LOGIN, actor_username=username, created_at__gte=since).exists()
+        and not from_there.filter(
+            action=AccountAction.LOGIN_FAILED, details__username=username, created_at__gte=clean_since
+        ).exists()
     )

@@ -34,12 +34,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import verify_token
-from django_otp.models import MAX_THROTTLE_DELAY_SECONDS
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .login_throttling import LoginForm
+from .login_throttling import LoginForm, known_client_remember
 from .models import DeviceConfirmation
-from .services import device_enrol, two_factor_passed, two_factor_refused
+from .services import device_enrol, two_factor_alert, two_factor_passed, two_factor_refused
 
 
 def two_factor_required(user):
@@ -61,6 +60,11 @@ class LoginView(auth_views.LoginView):
     """Django's login, throttled per username too; staff and superusers continue to the two-factor step."""
 
     authentication_form = LoginForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        known_client_remember(self.request, response, form.get_user().get_username())
+        return response
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
@@ -125,13 +129,14 @@ def qr_code_svg(data):
 def code_wait_seconds(device):
     """Seconds before the device's next code is checked (see OTP_FREE_FAILURES in settings).
 
-    None after the first few wrong codes; then OTP_BACKOFF_SECONDS, doubling with each further one,
-    counted from the last wrong code.
+    None after the first few wrong codes; then OTP_BACKOFF_SECONDS, doubling with each further one
+    up to OTP_BACKOFF_MAX_SECONDS, counted from the last wrong code. Capped, so someone holding a
+    stolen password cannot keep the real user out for hours; staff are alerted instead (_token_accepted).
     """
     failures = device.throttling_failure_count - settings.OTP_FREE_FAILURES
     if failures < 0 or device.throttling_failure_timestamp is None:
         return 0
-    delay = min(settings.OTP_BACKOFF_SECONDS * 2**failures, MAX_THROTTLE_DELAY_SECONDS)
+    delay = min(settings.OTP_BACKOFF_SECONDS * 2 ** min(failures, 32), settings.OTP_BACKOFF_MAX_SECONDS)
     waited = (timezone.now() - device.throttling_failure_timestamp).total_seconds()
     return max(0, math.ceil(delay - waited))
 
@@ -147,6 +152,8 @@ def _token_accepted(request, device, form, check):
         if check(form.cleaned_data["token"]):
             return True
         device.refresh_from_db(fields=["throttling_failure_count", "throttling_failure_timestamp"])
+        if device.throttling_failure_count == settings.OTP_ALERT_FAILURES:
+            two_factor_alert(user=request.user, device=device, failures=device.throttling_failure_count)
         wait = code_wait_seconds(device)
         then = f"Wait {_seconds(wait)}, then enter" if wait else "Enter"
         message = f"That code is not right or has expired. {then} the current code from your app."

@@ -21,6 +21,7 @@ from guidance.facts import FACTS, validate_case
 from guidance.lines import lines_compare, lines_sourced
 from guidance.models import GuidanceVersion
 from guidance.publishing import draft_fingerprint
+from guidance.queueing import enqueue_on_commit
 from guidance.selectors import guidance_current, paragraph_texts
 
 from .models import Case, GuidanceImpact
@@ -28,6 +29,7 @@ from .models import Case, GuidanceImpact
 logger = logging.getLogger(__name__)
 
 CHUNK_GROUPS = 1000
+IMPACT = "the impact of a draft on the stored cases"
 
 
 def facts_read(*versions):
@@ -84,14 +86,14 @@ def impact_start(*, version, user=None):
         cases_total=sum(group[-1] for group in groups),
         created_by=user,
     )
-    transaction.on_commit(lambda: impact_chunk.enqueue(impact.pk))
+    enqueue_on_commit(impact_chunk, impact.pk, what=IMPACT)
     return impact
 
 
 def impact_resume(*, impact):
     """Queue the rest of an unfinished comparison (after a worker stopped)."""
     if impact.state in (GuidanceImpact.State.QUEUED, GuidanceImpact.State.RUNNING):
-        transaction.on_commit(lambda: impact_chunk.enqueue(impact.pk))
+        enqueue_on_commit(impact_chunk, impact.pk, what=IMPACT)
     return impact
 
 
@@ -104,7 +106,7 @@ def impact_chunk(impact_id):
     """Compare the next CHUNK_GROUPS combinations, commit them with the progress, queue the next chunk."""
     more = impact_work(impact_id)
     if more:
-        transaction.on_commit(lambda: impact_chunk.enqueue(impact_id))
+        enqueue_on_commit(impact_chunk, impact_id, what=IMPACT)
 
 
 def impact_work(impact_id, *, chunk=None):

@@ -31,6 +31,7 @@ import uuid
 from collections import Counter
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -41,6 +42,7 @@ from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS
 from guidance.lines import lines_compare, lines_sourced
 from guidance.models import GuidanceVersion
+from guidance.queueing import enqueue_on_commit
 from guidance.selectors import guidance_current, paragraph_texts
 
 from . import rollup, snapshot
@@ -221,9 +223,27 @@ def cases_mark(*, version, size=None, comparison=None):
 
 
 def cases_mark_later(*, version, after=None):
-    """Queue the comparison of the pending cases with `version`, once the current transaction commits."""
+    """Queue the comparison of the pending cases with `version`, once the current transaction commits.
+
+    A queue that is down fails nothing: the sweeper (cases.sweeping) queues it again.
+    """
     cursor = [after[0].isoformat(), str(after[1])] if after else None
-    transaction.on_commit(lambda: cases_mark_chunk.enqueue(version.pk, cursor))
+    enqueue_on_commit(cases_mark_chunk, version.pk, cursor, what=MARKING)
+
+
+MARKING = "the comparison of stored cases"
+_PROGRESS = "cases.marking.progress:{}"
+
+
+def marking_progress_note(version):
+    """The marking of `version` moved on now (the sweeper re-queues a marking that does not)."""
+    cache.set(_PROGRESS.format(version.pk), timezone.now().isoformat(), timeout=None)
+
+
+def marking_progress_at(version):
+    """When the marking of `version` last moved on (or was queued again), or None."""
+    value = cache.get(_PROGRESS.format(version.pk))
+    return datetime.fromisoformat(value) if value else None
 
 
 @task()
@@ -238,6 +258,7 @@ def cases_mark_chunk(version_id, after=None):
         return  # a newer version was published meanwhile: its own run compares the cases
     cursor = (datetime.fromisoformat(after[0]), uuid.UUID(after[1])) if after else None
     checked, changing, last = _comparison_for(version).chunk(after=cursor)
+    marking_progress_note(version)
     if last is not None:
         logger.info("Guidance v%s: %s more cases compared, %s would change.", version.number, checked, changing)
         cases_mark_later(version=version, after=last)

@@ -104,7 +104,7 @@ class Case(CaseFacts):
         ),
     )
 
-    notes = models.TextField(blank=True, help_text="Free text for you; not read by the guidance.")
+    notes = models.TextField(blank=True, max_length=10_000, help_text="Free text for you; not read by the guidance.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

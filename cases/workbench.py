@@ -87,6 +87,15 @@ def try_draft_view(request, version_pk, *, admin_site):
 STALLED_AFTER = timedelta(minutes=2)
 
 
+SMALL_COUNT = 5
+
+
+def count_shown(n):
+    """A count of cases for editors, who have no case access: under 5 (but not 0) reads "fewer than 5",
+    since a rare combination of facts with its exact count can point to a patient."""
+    return f"fewer than {SMALL_COUNT}" if 0 < n < SMALL_COUNT else str(n)
+
+
 def impact_view(request, version_pk, *, admin_site):
     """How many stored cases the version would change, and how: counts and fact combinations, no case data.
 
@@ -113,9 +122,12 @@ def impact_view(request, version_pk, *, admin_site):
         "running": running,
         "stalled": running and timezone.now() - latest.updated_at > STALLED_AFTER,
         "stale": latest is not None and version.is_draft and latest.fingerprint != draft_fingerprint(version),
-        "per_rule": sorted((latest.per_rule if latest else {}).items()),
+        "per_rule": [
+            (rule, {kind: count_shown(n) for kind, n in counts.items()})
+            for rule, counts in sorted((latest.per_rule if latest else {}).items())
+        ],
         "combinations": [
-            {**c, "shown": _combination_shown(c["facts"])}
+            {**c, "shown": _combination_shown(c["facts"]), "count_shown": count_shown(c["count"])}
             for c in (sorted(latest.combinations, key=lambda c: -c["count"])[:200] if latest else [])
         ],
     }

@@ -48,6 +48,7 @@ from .models import (
     SafetyProperty,
     Section,
 )
+from .queueing import enqueue_failures
 from .quotes import mark_sentences, quote_in_text
 
 
@@ -567,18 +568,22 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         )
         if form.is_valid():
             try:
-                published = publishing.draft_publish(
-                    draft=draft,
-                    user=request.user,
-                    change_note=form.cleaned_data["change_note"],
-                    confirm_changes=bool(form.cleaned_data.get("confirm_changes")),
-                )
+                with enqueue_failures() as not_queued:
+                    published = publishing.draft_publish(
+                        draft=draft,
+                        user=request.user,
+                        change_note=form.cleaned_data["change_note"],
+                        confirm_changes=bool(form.cleaned_data.get("confirm_changes")),
+                    )
             except publishing.PublishError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 proofs = exc.proofs or proofs
             else:
                 retired = f"; v{current.number} is retired" if current else ""
                 self.message_user(request, f"Guidance v{published.number} is published{retired}.", messages.SUCCESS)
+                for what in dict.fromkeys(not_queued):
+                    # The queue did not answer; the sweeper (cases.sweeping) queues it again.
+                    self.message_user(request, f"Published; {what} is queued to retry.", messages.WARNING)
                 return redirect(self._changelist_url())
 
         context = {
@@ -591,6 +596,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             "changes": changes,
             "proofs": proofs,
             "proofs_fail": any(not proof.holds for proof in proofs),
+            "proof_budget": publishing.proof_budget(proofs),
             "regression_case_count": selectors.regression_case_count(guideline_id=draft.guideline_id),
             "form": form,
             "review": publishing.draft_review_status(draft),

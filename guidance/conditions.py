@@ -18,6 +18,7 @@ tree gives the readback, the builder's rows and the CEL the builder writes.
 from dataclasses import dataclass
 
 from .facts import FACTS
+from .limits import MAX_LENGTH, MAX_NESTING
 
 
 class ConditionSyntaxError(ValueError):
@@ -173,6 +174,7 @@ class _Parser:
         self.source = source
         self.tokens = _tokens(source)
         self.i = 0
+        self.depth = 0  # brackets open: bounded, so no condition can exhaust the stack
 
     @property
     def token(self):
@@ -227,8 +229,7 @@ class _Parser:
         if self.take("!"):
             return self.negation(start)
         if self.take("("):
-            inner = self.or_()
-            self.expect(")", "a closing bracket )")
+            inner = self.bracketed(start)
             if self.token.text in ("==", "!=", "in", ">", "<", ">=", "<="):
                 self.fail("A bracketed condition cannot be compared; compare a fact instead")
             return inner
@@ -272,11 +273,18 @@ class _Parser:
             self.fail(f"Expected ==, != or in after {fact.name}", op)
         self.fail(f"Expected a fact, a quoted value, size( or ( but found {start.text!r}")
 
+    def bracketed(self, opening):
+        if self.depth == MAX_NESTING:
+            self.fail(f"Brackets are nested more than {MAX_NESTING} deep; write the condition flatter", opening)
+        self.depth += 1
+        inner = self.or_()
+        self.expect(")", "a closing bracket )")
+        self.depth -= 1
+        return inner
+
     def negation(self, bang):
         if self.take("("):
-            inner = self.or_()
-            self.expect(")", "a closing bracket )")
-            return Not(inner)
+            return Not(self.bracketed(bang))
         token = self.token
         if token.kind == "ident" and token.text in FACTS and FACTS[token.text].kind == "bool":
             self.i += 1
@@ -344,6 +352,9 @@ def parse_condition(source):
     """The condition's tree, or ConditionSyntaxError saying in words what and where."""
     if not isinstance(source, str):
         raise ConditionSyntaxError("The condition must be text", source="", position=0)
+    if len(source) > MAX_LENGTH:
+        message = f"The condition is {len(source)} characters long; at most {MAX_LENGTH} are allowed"
+        raise ConditionSyntaxError(message, source=source, position=MAX_LENGTH)
     return _Parser(source).parse()
 
 

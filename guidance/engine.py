@@ -18,6 +18,7 @@ import cel
 
 from .facts import CURRENT_EDITION, ENUM_VALUES, FACTS, facts_in_edition, vocabulary
 from .interventions import OffersError, check_offers, members
+from .limits import condition_limits_problem
 
 KINDS = ("recommend", "consider", "caution", "info")
 
@@ -299,6 +300,8 @@ def compile_rule(spec, edition=None):
 def cel_parses(source):
     """Whether the condition is valid CEL at all (its facts and values unchecked): a syntax error is explained
     in words by guidance.conditions, the engine's other refusals speak for themselves."""
+    if condition_limits_problem(source):
+        return False
     try:
         cel.compile(source)
     except (ValueError, RuntimeError):
@@ -316,6 +319,8 @@ def compile_condition(source, *, names=(), values=frozenset(), values_hint="", f
     Returns (program, the facts it reads in vocabulary order, the quoted strings).
     """
     source = source.strip()
+    if problem := condition_limits_problem(source):
+        raise ConditionError(problem)
     if not source:
         raise ConditionError('The condition is empty; write a CEL expression such as subtype == "ASM".')
     try:

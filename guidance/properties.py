@@ -28,10 +28,24 @@ from .notices import ADULT_AGE, Notice, given_facts, has_a_way_forward, notices_
 
 FIRED = "fired"
 # From edition 3 on a property also reads what the lines offer (see line_context):
-LINE_NAMES = ("lines", "offered", "started", "failed", "notices", "unused", "given", "read", "way_forward")
+LINE_NAMES = (
+    "lines",
+    "offered",
+    "started",
+    "withheld",
+    "qualified",
+    "ensured",
+    "about_because",
+    "failed",
+    "notices",
+    "unused",
+    "given",
+    "read",
+    "way_forward",
+)
 # ...and, checked for each intervention, that intervention and its classes.
 EACH_NAMES = ("i", "i_classes")
-_READ_LINES = frozenset({"lines", "offered", "started", "notices"})
+_READ_LINES = frozenset({"lines", "offered", "started", "withheld", "qualified", "ensured", "about_because", "notices"})
 _READ_GIVEN = frozenset({"given", "unused"})
 _RESPONSE_FACTS = tuple(dict.fromkeys(i.response_fact for i in INTERVENTIONS.values() if i.response_fact))
 # A property that constrains named rules reads `fired` only as "<rule id>" in fired.
@@ -48,7 +62,12 @@ _LINE_WORDS = frozenset(
     {*ABOUT_IDS, *(n.value for n in Notice), *FACTS, *(i.value for i in Intent), *(e.value for e in Effect)}
     | {"recommend", "consider", "caution", "info"}
 )
-_DRY_RUN = {"i": "h1-antihistamine", "i_classes": ["anti-mediator"], "way_forward": False}
+_DRY_RUN = {
+    "i": "h1-antihistamine",
+    "i_classes": ["anti-mediator"],
+    "way_forward": False,
+    "about_because": {item: [] for item in INTERVENTIONS},
+}
 
 
 # The values of facts that a proof does not vary: the defaults, and the first subtype (a required fact).
@@ -300,7 +319,7 @@ def _way_forward_is_free(prop):
     both answers with every case of what else it reads: a superset of the cases the rules can give,
     so what holds there holds for every case (no-dead-end is such a property)."""
     uses = set(prop.program.variables())
-    return "way_forward" in uses and not (uses & {FIRED, "lines", "offered", "started"})
+    return "way_forward" in uses and not (uses & ({FIRED} | (_READ_LINES - {"notices"})))
 
 
 def line_context(facts, fired_rules, guidance, way_forward=None):
@@ -309,6 +328,8 @@ def line_context(facts, fired_rules, guidance, way_forward=None):
     - `lines`: one map per line: rule, kind, offers and started (intervention ids), about (ids, a
       class with its members), maximised, effect ("" when none) and because (the facts it shows);
     - `offered` / `started`: the ids offered (any intent) / to start, one entry per line that offers them;
+    - `withheld` / `qualified` / `ensured`: the interventions some caution with that effect is about;
+    - `about_because`: for every intervention, the facts named in the `because` of the cautions about it;
     - `failed`: the interventions whose response fact is unresponsive;
     - `notices`: the notice ids; `unused`: the facts the facts-not-used notice names;
     - `given`: the facts the case gives a value other than the default; `read`: the facts the rules read;
@@ -331,8 +352,20 @@ def line_context(facts, fired_rules, guidance, way_forward=None):
     if way_forward is None:
         way_forward = has_a_way_forward([_Line(rule.spec.offers) for rule in fired_rules], facts)
     notices = notices_given(facts, way_forward=way_forward, read=guidance.variables)
+    about_because = {item: [] for item in INTERVENTIONS}
+    by_effect = {effect.value: [] for effect in Effect}
+    for line in lines:
+        if line["effect"]:
+            for item in line["about"]:
+                if item in about_because:
+                    about_because[item].extend(line["because"])
+                    by_effect[line["effect"]].append(item)
     return {
         "lines": lines,
+        "withheld": by_effect[Effect.WITHHOLD],
+        "qualified": by_effect[Effect.QUALIFY],
+        "ensured": by_effect[Effect.ENSURE],
+        "about_because": about_because,
         "offered": [item for line in lines for item in line["offers"]],
         "started": [item for line in lines for item in line["started"]],
         "failed": list(failed(facts)),
@@ -350,11 +383,12 @@ class _Line:
     offers: tuple
 
 
-def prove(prop, guidance, outcomes=None):
+def prove(prop, guidance, outcomes=None, *, budget=None):
     """Try the property on every case of its space; the first failing case is the counterexample.
 
     `outcomes` may be shared by the proofs of one version's properties: what each rule gave for
-    what its condition can tell apart of a case, so no rule runs twice for the same."""
+    what its condition can tell apart of a case, so no rule runs twice for the same. `budget(states)`,
+    if given, is called every 100 partial cases explored and may raise to stop the proof (its clock)."""
     outcomes = {} if outcomes is None else outcomes
     missing = tuple(rule_id for rule_id in prop.named_rules if rule_id not in {r.spec.rule_id for r in guidance.rules})
     tried = 0
@@ -362,7 +396,7 @@ def prove(prop, guidance, outcomes=None):
     for intervention, way_forward in itertools.product(_instances(prop), free):
         rules = relevant_rules(prop, guidance, intervention)
         names, choices = case_space(prop, rules, guidance)
-        found = _search(prop, guidance, rules, names, choices, intervention, outcomes, way_forward)
+        found = _search(prop, guidance, rules, names, choices, intervention, outcomes, way_forward, budget)
         tried += found[0]
         if found[1] is not None:
             facts, _ = found[1]
@@ -381,7 +415,7 @@ def prove(prop, guidance, outcomes=None):
     return Proof(property_id=prop.spec.property_id, statement=prop.spec.statement, cases=tried, missing_rules=missing)
 
 
-def _search(prop, guidance, rules, names, choices, intervention, shared, way_forward=None):
+def _search(prop, guidance, rules, names, choices, intervention, shared, way_forward=None, budget=None):
     """(cases covered, (facts, fired rule ids) of a case the property fails for, or None).
 
     Every case of the space is covered, none sampled, but not each one separately: the facts are
@@ -451,6 +485,8 @@ def _search(prop, guidance, rules, names, choices, intervention, shared, way_for
             if state in seen:
                 continue
             seen.add(state)
+            if budget is not None and len(seen) % 100 == 0:
+                budget(len(seen))
             if len(seen) > MAX_STATES:
                 raise ConditionError(
                     f"Property {prop.spec.property_id!r} would need more than {MAX_STATES:,} partial cases to "

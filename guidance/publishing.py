@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -167,7 +168,10 @@ def draft_publish(*, draft, user, change_note, confirm_changes=False):
         raise PublishError(
             "Every rule must quote the words of its paragraph it rests on; these do not: " + ", ".join(unquoted) + "."
         )
-    proofs = guidance_prove(version=draft)
+    try:
+        proofs = guidance_prove(version=draft)
+    except engine.ConditionError as exc:
+        raise PublishError(f"The safety properties cannot be proven: {exc}") from None
     failing = [proof for proof in proofs if not proof.holds]
     if failing:
         raise PublishError(
@@ -542,21 +546,66 @@ def rules_without_quote(version):
     ]
 
 
+class ProofBudgetError(engine.ConditionError):
+    """The proofs of a version would take more cases or seconds than a version may (settings.PROOF_BUDGET_*)."""
+
+
+@dataclass(frozen=True)
+class ProofBudget:
+    """What a version's proofs took, beside what a version may take: the publish screen shows both."""
+
+    cases: int
+    seconds: float
+    max_cases: int
+    max_seconds: float
+
+
+def proof_budget(proofs):
+    return ProofBudget(
+        cases=sum(proof.cases for proof in proofs),
+        seconds=sum(proof.seconds for proof in proofs),
+        max_cases=settings.PROOF_BUDGET_CASES,
+        max_seconds=settings.PROOF_BUDGET_SECONDS,
+    )
+
+
 def guidance_prove(*, version, properties_from=None):
     """Prove the safety properties of `properties_from` (default: the version itself) for its rules.
 
     Each proof is exhaustive over its case space (guidance.properties); the
-    time each took is measured here, outside the pure checker.
+    time each took is measured here, outside the pure checker. All of them
+    together may try at most PROOF_BUDGET_CASES cases, counted before any is
+    tried, and take at most PROOF_BUDGET_SECONDS, or ProofBudgetError says so:
+    a request proving them must end well before the server's worker timeout.
     """
     source = properties_from or version
     rule_ids = list(source.rules.values_list("rule_id", flat=True))
     compiled = guidance_compiled(version)
+    props = [
+        properties.compile_property(spec, rule_ids=rule_ids, edition=source.edition) for spec in source.property_specs()
+    ]
+    sizes = {prop.spec.property_id: properties.case_space_size(prop, compiled) for prop in props}
+    if sum(sizes.values()) > settings.PROOF_BUDGET_CASES:
+        largest = max(sizes, key=sizes.get)
+        raise ProofBudgetError(
+            f"Proving this version's {len(props)} safety properties would take {sum(sizes.values()):,} cases, "
+            f"more than the {settings.PROOF_BUDGET_CASES:,} a version may take ({largest!r} alone needs "
+            f"{sizes[largest]:,}); name the rules each property constrains and the facts it needs."
+        )
+    deadline = time.perf_counter() + settings.PROOF_BUDGET_SECONDS
+
+    def budget(tried):
+        if time.perf_counter() > deadline:
+            raise ProofBudgetError(
+                f"Proving this version's safety properties took longer than the {settings.PROOF_BUDGET_SECONDS:g} "
+                "seconds a version may take; name the rules each property constrains and the facts it needs."
+            )
+
     proofs = []
     outcomes = {}  # what each rule gave, shared by the proofs (guidance.properties.prove)
-    for spec in source.property_specs():
-        prop = properties.compile_property(spec, rule_ids=rule_ids, edition=source.edition)
+    for prop in props:
         started = time.perf_counter()
-        proof = properties.prove(prop, compiled, outcomes)
+        proof = properties.prove(prop, compiled, outcomes, budget=budget)
         proofs.append(dataclasses.replace(proof, seconds=time.perf_counter() - started))
     return proofs
 

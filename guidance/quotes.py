@@ -76,6 +76,21 @@ def _sentence_markable(text, number):
     return bool(_words_pattern(sentence.split()).search(str(render_markdown(text))))
 
 
+# A tag, its quoted attribute values whole (a value may hold ">").
+_TAG = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>)""")
+
+
+def _sub_in_text(pattern, replace, markup):
+    """The first match of `pattern` in the markup's text, never inside a tag (a link's title), replaced:
+    (markup, 1), or (markup, 0) when the text has no match."""
+    parts = _TAG.split(markup)
+    for i in range(0, len(parts), 2):  # even parts are text, odd ones tags
+        parts[i], found = pattern.subn(replace, parts[i], count=1)
+        if found:
+            return "".join(parts), 1
+    return markup, 0
+
+
 def _words_pattern(words):
     """A pattern for these words in HTML text, any white space between them."""
     return re.compile(r"\s+".join(re.escape(html.escape(word, quote=False)) for word in words))
@@ -87,8 +102,8 @@ def mark_quote(paragraph_html, quote):
     words = normalise(quote).split()
     if not words:
         return paragraph_html
-    marked, found = _words_pattern(words).subn(
-        lambda match: f'<mark class="quote">{match.group(0)}</mark>', str(paragraph_html), count=1
+    marked, found = _sub_in_text(
+        _words_pattern(words), lambda match: f'<mark class="quote">{match.group(0)}</mark>', str(paragraph_html)
     )
     return mark_safe(marked) if found else paragraph_html  # noqa: S308 - the input is sanitised HTML
 
@@ -105,9 +120,7 @@ def mark_sentences(paragraph_html, text, slug, quotes):
     for number in numbers:
         pattern = _words_pattern(all_sentences[number - 1].split())
         anchor = sentence_anchor(slug, number)
-        marked = pattern.sub(
-            lambda match, anchor=anchor: f'<mark class="quoted" id="{anchor}">{match.group(0)}</mark>',
-            marked,
-            count=1,
+        marked, _ = _sub_in_text(
+            pattern, lambda match, anchor=anchor: f'<mark class="quoted" id="{anchor}">{match.group(0)}</mark>', marked
         )
     return mark_safe(marked)  # noqa: S308 - the input is sanitised HTML; only <mark> is added

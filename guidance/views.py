@@ -1,9 +1,7 @@
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.twofactor import two_factor_pending
@@ -14,7 +12,6 @@ from .diff import version_diff
 from .models import GuidanceVersion
 from .selectors import (
     guidance_current,
-    guidance_current_uncached,
     guidance_current_with_people,
     guidance_version_by_number,
     guidance_versions,
@@ -98,19 +95,6 @@ def version_compare(request, old, new):
         "guidance/version_diff.html",
         {"old": old_version, "new": new_version, "diff": version_diff(old=old_version, new=new_version)},
     )
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    """Up when the database answers and a guidance version is published."""
-    try:
-        version = guidance_current_uncached()
-    except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    if version is None:
-        return JsonResponse({"status": "error", "database": "ok", "guidance": "none published"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok", "guidance_version": version.number})
 
 
 @login_required

@@ -9,6 +9,8 @@ from django.utils import timezone
 from guidance.facts import FACTS
 from guidance.models import GuidanceVersion
 
+from .jwks import jwks_url_problem
+
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 SNOMED_CT = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -44,12 +46,21 @@ class CdsClient(models.Model):
     def clean(self):
         if not self.jwks_url and not self.jwks:
             raise ValidationError("Give the client's JWKS URL or paste its keys.")
-        if self.jwks_url and not self.jwks_url.startswith("https://"):
-            raise ValidationError({"jwks_url": "Keys are fetched over https only."})
+        problem = jwks_url_problem(self.jwks_url) if self.jwks_url else None
+        if problem:
+            raise ValidationError({"jwks_url": problem})
         if self.jwks is not None:
             keys = self.jwks.get("keys") if isinstance(self.jwks, dict) else None
             if not isinstance(keys, list) or not keys or not all(isinstance(key, dict) for key in keys):
                 raise ValidationError({"jwks": 'Paste a JWK Set: {"keys": [ {...}, ... ]} with at least one key.'})
+            # As the cds_client command: public keys only, and of the kinds a token may be signed with.
+            private = [str(key.get("kid", "?")) for key in keys if "d" in key]
+            if private:
+                raise ValidationError({"jwks": f"Holds a private key ({', '.join(private)}); give public keys only."})
+            other = [str(key.get("kid", "?")) for key in keys if key.get("kty") not in ("EC", "RSA")]
+            if other:
+                message = f"Holds keys that are not EC or RSA ({', '.join(other)}): symmetric keys are refused."
+                raise ValidationError({"jwks": message})
 
 
 class CdsTokenSeen(models.Model):

@@ -1,11 +1,12 @@
 """Interop writes: a CDS Hooks call (cards remembered, audited) and CDS Hooks feedback."""
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_refusal
 from cases.audit_names import CaseAction
 from cases.models import RecommendationFeedback
 from cases.rollup import NO_CASE, rollup_feedback_given
@@ -17,6 +18,9 @@ from .cards import REASON_SYSTEM, cards_build
 from .mapping import prefetch_facts
 from .models import CdsCard
 from .selectors import card_for_client, code_mappings
+
+# A call answers the cards of one patient-view call: a few cautions, never hundreds.
+MAX_FEEDBACK_ITEMS = 50
 
 
 class FeedbackRefusedError(ValueError):
@@ -104,12 +108,21 @@ def cds_feedback_record(*, client, feedback, request=None):
     """
     if not isinstance(feedback, list) or not feedback:
         raise FeedbackRefusedError("feedback must be a non-empty list of card outcomes.")
-    stored = []
+    if len(feedback) > MAX_FEEDBACK_ITEMS:
+        raise FeedbackRefusedError(
+            f"feedback holds {len(feedback)} outcomes; one call may carry at most {MAX_FEEDBACK_ITEMS}, one per card."
+        )
+    stored, seen = [], set()
     for index, item in enumerate(feedback):
         outcome, reason, comment = _outcome(item, index)
-        card = card_for_client(card_uuid=_uuid(item.get("card"), index), client=client)
+        card_uuid = _uuid(item.get("card"), index)
+        if card_uuid in seen:
+            raise FeedbackRefusedError(f"feedback[{index}].card is answered twice in this call: once per card.")
+        seen.add(card_uuid)
+        card = card_for_client(card_uuid=card_uuid, client=client)
         if card is None:
             raise FeedbackRefusedError(f"feedback[{index}].card is not a card this service gave you.", status=404)
+        _check_timestamp(item.get("outcomeTimestamp"), card, index)
         if not card.rule:
             raise FeedbackRefusedError(
                 f"feedback[{index}].card is the summary card: it carries several lines; answer them in Mastoweb.",
@@ -141,6 +154,24 @@ def cds_feedback_record(*, client, feedback, request=None):
     return stored
 
 
+def _check_timestamp(value, card, index):
+    """outcomeTimestamp, when given: an ISO 8601 time with its offset, after the card was given, not ahead of now."""
+    if value is None:
+        return
+    where = f"feedback[{index}].outcomeTimestamp"
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise FeedbackRefusedError(f"{where} must be an ISO 8601 time with its offset, e.g. 2026-11-28T23:00:00Z.")
+    skew = timedelta(minutes=5)
+    if when > timezone.now() + skew:
+        raise FeedbackRefusedError(f"{where} is in the future.")
+    if when < card.created_at - skew:
+        raise FeedbackRefusedError(f"{where} is before the card was given.")
+
+
 def _uuid(value, index):
     if not isinstance(value, str):
         raise FeedbackRefusedError(f"feedback[{index}].card must be the uuid of a card the service gave you.")
@@ -152,6 +183,18 @@ def _uuid(value, index):
 
 def cds_request_refused(*, request, client, status, reason):
     """A CDS Hooks call turned away: the reason only, never the token, the body or a fact."""
+    if status == 401:
+        # Nobody identified: a flood of forged tokens is one event per window (audit_record_refusal).
+        audit_record_refusal(
+            action=InteropAction.CDS_REQUEST_REFUSED,
+            key=f"{request.path}|{client.pk if client else ''}",
+            obj=client,
+            request=request,
+            path=request.path,
+            status=status,
+            reason=reason,
+        )
+        return
     audit_record(
         actor=None,
         action=InteropAction.CDS_REQUEST_REFUSED,

@@ -1,24 +1,35 @@
 """CDS Hooks 2.0 client authentication: a JWT bearer token signed by a registered client.
 
-Checked, in order: an ES384 or RS384 signature (nothing else, never `none`),
-an `iss` registered and active, the client's key, `aud` equal to this
-service's URL, `exp`, `iat`, and a `jti` the client has not used before.
+Checked, in order: an ES384 or RS384 algorithm (nothing else, never `none`),
+an `iss` registered and active, a short `kid` and an `exp` at most five
+minutes ahead, all before any key is fetched (interop.jwks); then the
+signature with the client's key, `aud` equal to this service's URL, `exp`,
+`iat`, and a `jti` the client has not used before.
 """
 
-import json
-import urllib.request
+import hashlib
+import logging
+import math
+import time
 from datetime import UTC, datetime
 
 import jwt
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .jwks import FETCH_REFUSED, JwksFetchError, jwks_fetch
 from .models import CdsClient, CdsTokenSeen
+
+logger = logging.getLogger(__name__)
 
 ALGORITHMS = ("ES384", "RS384")
 REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "jti")
-JWKS_TIMEOUT_SECONDS = 3
 LEEWAY_SECONDS = 30
+# CDS Hooks 2.0: a token's exp "SHALL be no more than five minutes in the future".
+MAX_LIFETIME_SECONDS = 5 * 60
+MAX_KID_LENGTH = 200
 
 
 class TokenRefusedError(Exception):
@@ -37,39 +48,81 @@ def _bearer(request):
     return token.strip()
 
 
-def _client_keys(client):
+def _shown(value, limit=40):
+    """A value the caller sent, for a refusal: short, whatever it sent."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}\u2026"
+
+
+def _cache_key(client):
+    url = hashlib.sha256(client.jwks_url.encode()).hexdigest()[:16]
+    return f"interop.jwks:{client.pk}:{url}"
+
+
+def _client_keys(client, kid):
+    """The client's JWK Set: pasted, or fetched from its URL and cached (interop.jwks says how rarely)."""
     if client.jwks:
         return client.jwks
+    cached = cache.get(_cache_key(client))
+    if cached is not None and any(key.get("kid") == kid for key in cached["keys"] if isinstance(key, dict)):
+        return cached
+    # Not fetched yet, expired, or a kid the cached keys lack (the client rotated its key): fetch, at most
+    # once per JWKS_REFETCH_SECONDS for this client, however many callers send unknown kids.
+    if not cache.add(f"interop.jwks-fetch:{client.pk}", True, timeout=settings.JWKS_REFETCH_SECONDS):
+        if cached is not None:
+            return cached
+        raise TokenRefusedError(FETCH_REFUSED, client=client)
     try:
-        with urllib.request.urlopen(client.jwks_url, timeout=JWKS_TIMEOUT_SECONDS) as response:  # noqa: S310 - https URL set by an admin
-            return json.loads(response.read(1_000_000))
-    except (OSError, ValueError):
-        raise TokenRefusedError("The client's keys could not be fetched from its JWKS URL.", client=client) from None
+        keys = jwks_fetch(client.jwks_url)
+    except JwksFetchError as exc:
+        logger.warning("jwks_fetch_failed: client %s: %s", client.pk, exc)
+        raise TokenRefusedError(FETCH_REFUSED, client=client) from None
+    cache.set(_cache_key(client), keys, timeout=settings.JWKS_CACHE_SECONDS)
+    return keys
 
 
 def _signing_key(client, header):
-    keys = _client_keys(client).get("keys", [])
     kid = header.get("kid")
-    candidates = [key for key in keys if kid is None or key.get("kid") == kid]
+    keys = _client_keys(client, kid).get("keys", [])
+    candidates = [key for key in keys if isinstance(key, dict) and (kid is None or key.get("kid") == kid)]
     if not candidates:
         raise TokenRefusedError("No registered key of this client has the token's kid.", client=client)
     return candidates
 
 
-def client_verify(request, *, audience):
-    """The registered CdsClient whose valid, unused token the request carries; TokenRefusedError otherwise."""
-    token = _bearer(request)
+def _checked_before_keys(token):
+    """The header and the client named, after every check that needs no key: nothing is fetched before."""
     try:
         header = jwt.get_unverified_header(token)
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         raise TokenRefusedError("The bearer token is not a well-formed JWT.") from None
-    if header.get("alg") not in ALGORITHMS:
-        raise TokenRefusedError(f"Signing algorithm {header.get('alg')!r} is not accepted; use ES384 or RS384.")
+    alg = header.get("alg")
+    if alg not in ALGORITHMS:
+        raise TokenRefusedError(f"Signing algorithm {_shown(alg)} is not accepted; use ES384 or RS384.")
     issuer = claims.get("iss")
     client = CdsClient.objects.filter(issuer=issuer, active=True).first() if isinstance(issuer, str) else None
     if client is None:
         raise TokenRefusedError("The token's issuer (iss) is not a registered client.")
+    kid = header.get("kid")
+    if kid is None and client.jwks_url and not client.jwks:
+        raise TokenRefusedError("The token has no kid: name the key it is signed with.", client=client)
+    if kid is not None and not (isinstance(kid, str) and 0 < len(kid) <= MAX_KID_LENGTH):
+        raise TokenRefusedError(f"The token's kid must be 1 to {MAX_KID_LENGTH} characters.", client=client)
+    exp = claims.get("exp")
+    numeric = isinstance(exp, int | float) and not isinstance(exp, bool) and math.isfinite(exp)
+    if exp is not None and not numeric:
+        raise TokenRefusedError("The token's exp must be a number of seconds since 1970.", client=client)
+    if numeric and exp > time.time() + MAX_LIFETIME_SECONDS + LEEWAY_SECONDS:
+        message = "The token's exp is more than five minutes in the future (CDS Hooks allows no more)."
+        raise TokenRefusedError(message, client=client)
+    return header, client
+
+
+def token_check(request, *, audience):
+    """(client, claims) for a registered client's valid token; its jti is not yet spent (token_spend)."""
+    token = _bearer(request)
+    header, client = _checked_before_keys(token)
     verified = None
     for key in _signing_key(client, header):
         try:
@@ -95,10 +148,21 @@ def client_verify(request, *, audience):
             raise TokenRefusedError(f"The token was refused ({exc.__class__.__name__}).", client=client) from None
     if verified is None:
         raise TokenRefusedError("The token's signature does not match the client's registered keys.", client=client)
-    jti = str(verified["jti"])
-    if not jti or len(jti) > 200:
+    jti = verified["jti"]
+    if not isinstance(jti, str | int) or not 0 < len(str(jti)) <= 200:
         raise TokenRefusedError("The token's jti must be 1 to 200 characters.", client=client)
-    _remember_jti(client, jti, verified["exp"])
+    return client, verified
+
+
+def token_spend(client, claims):
+    """Record the token's jti as used: TokenRefusedError if the client used it before."""
+    _remember_jti(client, str(claims["jti"]), claims["exp"])
+
+
+def client_verify(request, *, audience):
+    """The registered CdsClient whose valid, unused token the request carries; TokenRefusedError otherwise."""
+    client, claims = token_check(request, audience=audience)
+    token_spend(client, claims)
     return client
 
 

@@ -1,6 +1,5 @@
 """CDS Hooks 2.0.1 endpoints (JWT bearer, no session, no CSRF) and the FHIR exports (session, as the pages)."""
 
-import json
 from functools import wraps
 
 from django.conf import settings
@@ -15,9 +14,10 @@ from guidance.selectors import guidance_current, guidance_version_by_number
 
 from . import fhir, services
 from .cors import cds_cors
+from .json_input import json_body_read
 from .mapping import REQUIRED_PREFETCH, PrefetchError
 from .models import LOINC
-from .tokens import TokenRefusedError, client_verify
+from .tokens import TokenRefusedError, token_check, token_spend
 
 SERVICE_ID = "sm-management"
 HOOK = "patient-view"
@@ -45,24 +45,12 @@ def _refuse(request, status, message, *, client=None):
     return response
 
 
-def _authenticated(request):
-    """(client, None) for a registered client's fresh token, else (None, a 401 answer)."""
-    try:
-        return client_verify(request, audience=settings.PUBLIC_BASE_URL + request.path), None
-    except TokenRefusedError as refused:
-        return None, _refuse(request, 401, str(refused), client=refused.client)
+def _refused_token(request, refused):
+    return _refuse(request, 401, str(refused), client=refused.client)
 
 
 def _json_body(request):
-    if len(request.body) > MAX_BODY_BYTES:
-        raise ValueError("The request body is too large.")
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("The request body is not JSON.") from None
-    if not isinstance(body, dict):
-        raise ValueError("The request body must be a JSON object.")
-    return body
+    return json_body_read(request.body, max_bytes=MAX_BODY_BYTES)
 
 
 @cds_cors(["GET"])
@@ -92,11 +80,21 @@ def _cds_post(view):
     @csrf_exempt  # a JWT bearer token, never a cookie, authenticates these endpoints
     @cds_cors(["POST"])
     @require_http_methods(["POST", "OPTIONS"])
-    @transaction.atomic  # one commit: the token's jti, what the call stores and the audit event stand or fall together
     @wraps(view)
     def endpoint(request):
-        client, refused = _authenticated(request)
-        return refused or view(request, client)
+        # The token is checked outside the transaction: fetching a client's keys (interop.jwks) must not
+        # hold a database write lock.
+        try:
+            client, claims = token_check(request, audience=settings.PUBLIC_BASE_URL + request.path)
+        except TokenRefusedError as refused:
+            return _refused_token(request, refused)
+        # One commit: the token's jti, what the call stores and the audit event stand or fall together.
+        with transaction.atomic():
+            try:
+                token_spend(client, claims)
+            except TokenRefusedError as refused:
+                return _refused_token(request, refused)
+            return view(request, client)
 
     return endpoint
 

@@ -26,7 +26,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 logger_class = "mastoweb.logging.GunicornLogger"
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = os.environ.get("LOG_LEVEL", "info").strip().lower()
 
 # gunicorn's control socket sits at one path per user: several instances on a
 # host (or a bench run beside `make serve`) would fight over it, and we use

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 
 from gunicorn import glogging
 
+from .dberrors import database_error_code
+
 # Extra attributes a log call may attach (logger.info(..., extra={...})); any
 # other attribute, such as Django's `request`, is left out of the line.
 ALLOWED_EXTRAS = ("method", "path", "status", "duration_ms", "status_code")
@@ -27,12 +29,17 @@ def strip_query_string(text):
 
 
 def _exception_fields(exc_info):
-    exc_type, _exc, tb = exc_info
+    exc_type, exc, tb = exc_info
     stack = traceback.StackSummary.extract(traceback.walk_tb(tb), capture_locals=False)
-    return {
+    fields = {
         "exception": exc_type.__qualname__ if exc_type else None,
         "stack": [f"{frame.filename}:{frame.lineno} in {frame.name}" for frame in stack],
     }
+    # Not the message, but the database's code for it: disk full, read-only and locked told apart.
+    code = database_error_code(exc)
+    if code:
+        fields["database_error"] = code
+    return fields
 
 
 class JsonFormatter(logging.Formatter):

@@ -111,9 +111,18 @@ def sqlite_in_wal_mode(database):
     writer, and a commit (each case view writes its audit event) syncs the log once rather
     than the rollback journal and the database. Synchronous stays FULL: a commit survives a
     power cut. The mode is kept in the file; setting it again at connection is a no-op.
+
+    Each transaction takes the write lock when it begins (BEGIN IMMEDIATE), and a writer
+    waits up to SQLITE_BUSY_TIMEOUT seconds for it. A transaction that read first and
+    asked for the lock later could not wait (SQLite answers "database is locked" at once,
+    as its snapshot is stale): the probe saw 18 such 500s under load (issue 24).
+    docs/deploy.md says at what write load PostgreSQL is the answer instead.
     """
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        database.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL"
+        options = database.setdefault("OPTIONS", {})
+        options["init_command"] = "PRAGMA journal_mode=WAL"
+        options["transaction_mode"] = "IMMEDIATE"
+        options["timeout"] = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20"))
     return database
 
 
@@ -127,6 +136,8 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# /healthz answers 503 when less than this is free beside a SQLite database file.
+HEALTH_MIN_FREE_DISK_MB = int(os.environ.get("HEALTH_MIN_FREE_DISK_MB", "200"))
 
 # Shared by every process and instance, as the token that tells them the
 # current guidance version changed must be (guidance/selectors.py): the
@@ -185,6 +196,9 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
 ]
+# whitenoise sends Access-Control-Allow-Origin: * on every static file by default; only the
+# CDS Hooks endpoints send CORS headers (interop/cors.py), and nothing needs our files cross-origin.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -198,9 +212,13 @@ STORAGES = {
 
 # Background work (django-tasks; django.tasks from Django 6): the impact of a
 # guidance draft on the stored cases. Embedded default: the database backend,
-# worked by `manage.py db_worker` (started by `make run`). Scale-out: RQ on
-# Redis (docs/deploy.md). Tests use the immediate backend (tests/conftest.py).
+# worked by `manage.py db_worker`, which `manage.py background_worker` runs and
+# restarts (`make run`). Scale-out: RQ on Redis (docs/deploy.md). Tests use the immediate backend (tests/conftest.py).
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Work with no progress for this long is taken for lost (its worker was killed, or its
+# enqueue failed) and queued again by the sweeper (cases/sweeping.py), which
+# `manage.py background_worker` runs beside the worker.
+BACKGROUND_STUCK_AFTER_SECONDS = int(os.environ.get("BACKGROUND_STUCK_AFTER_SECONDS", "300"))
 # Scale-out: TASKS_BACKEND=django_tasks_rq.RQBackend with REDIS_URL; workers run
 # `manage.py rqworker --job-class django_tasks_rq.Job default`.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -209,6 +227,18 @@ if REDIS_URL:
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 
 # ---------------------------------------------------------------- security
+# CDS Hooks clients' keys published at a JWKS URL (interop/jwks.py): cached for
+# JWKS_CACHE_SECONDS, refetched for an unknown kid at most once per
+# JWKS_REFETCH_SECONDS per client, each fetch cut off at JWKS_DEADLINE_SECONDS in
+# all. Loopback, private and link-local addresses are refused unless
+# JWKS_ALLOW_PRIVATE_ADDRESSES (development and tests only); JWKS_CA_FILE trusts
+# a hospital's own certificate authority besides the system's.
+JWKS_CACHE_SECONDS = int(os.environ.get("JWKS_CACHE_SECONDS", "3600"))
+JWKS_REFETCH_SECONDS = int(os.environ.get("JWKS_REFETCH_SECONDS", "60"))
+JWKS_DEADLINE_SECONDS = float(os.environ.get("JWKS_DEADLINE_SECONDS", "3"))
+JWKS_ALLOW_PRIVATE_ADDRESSES = env_bool("JWKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+JWKS_CA_FILE = os.environ.get("JWKS_CA_FILE", "")
+
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request and
 # SESSION_ABSOLUTE_TIMEOUT after login (accounts.middleware.SessionLimitsMiddleware,
 # which says why on the login page). The stored session lives to the absolute
@@ -221,6 +251,11 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # shared ward computers
 # the cache table instead of the ORM's session query and a signature check on every
 # request; writes go to both, and logout removes both, for every process at once.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Refusals before anyone is identified (a login that must wait, a CDS Hooks call with a
+# bad token) are recorded once per window and key, with the count of the window before
+# (audit.services.audit_record_refusal): a flood cannot grow the append-only trail a row each.
+AUDIT_REFUSAL_WINDOW_SECONDS = int(os.environ.get("AUDIT_REFUSAL_WINDOW_SECONDS", "60"))
 
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts
 # none and uses REMOTE_ADDR (audit.ip.client_ip, for the audit trail and axes).
@@ -242,6 +277,9 @@ AXES_RESET_ON_SUCCESS = True
 LOGIN_USERNAME_FAILURE_LIMIT = int(os.environ.get("LOGIN_USERNAME_FAILURE_LIMIT", "20"))
 LOGIN_USERNAME_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_USERNAME_WINDOW_MINUTES", "15")))
 LOGIN_USERNAME_COOLOFF = timedelta(seconds=int(os.environ.get("LOGIN_USERNAME_COOLOFF_SECONDS", "30")))
+# A known client of a username (its browser logged in as it, or its address did,
+# within LOGIN_KNOWN_CLIENT_DAYS) skips that wait: a spray cannot keep the real user out.
+LOGIN_KNOWN_CLIENT_DAYS = int(os.environ.get("LOGIN_KNOWN_CLIENT_DAYS", "90"))
 AXES_VERBOSE = False  # its start-up banner would pollute every management command's stderr
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "audit.ip.client_ip"
@@ -260,6 +298,10 @@ OTP_TOTP_ISSUER = "Mastoweb"
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_FREE_FAILURES = 3
 OTP_BACKOFF_SECONDS = 1
+# ...up to a cap, so a stolen password cannot keep the real user out for long; at
+# OTP_ALERT_FAILURES wrong codes in a row the audit trail and the log raise an alert.
+OTP_BACKOFF_MAX_SECONDS = 300
+OTP_ALERT_FAILURES = 10
 
 # Content Security Policy (django-csp 4): our own origin only, no inline script
 # or style anywhere. Bootstrap draws some form controls with data: SVG images.
@@ -286,6 +328,12 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# The safety properties of one guidance version, all together, may try at most
+# PROOF_BUDGET_CASES cases and take PROOF_BUDGET_SECONDS (guidance.publishing.guidance_prove):
+# the publish screen proves them in its request, which must end before gunicorn's timeout.
+PROOF_BUDGET_CASES = int(os.environ.get("PROOF_BUDGET_CASES", "2000000"))
+PROOF_BUDGET_SECONDS = float(os.environ.get("PROOF_BUDGET_SECONDS", "15"))
+
 # The guideline this installation serves, and the source it was built from.
 GUIDANCE_SLUG = "sm-management"
 
@@ -304,5 +352,5 @@ LOGGING = {
             "formatter": os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json"),
         }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO").strip().upper()},
 }

@@ -3,8 +3,6 @@ import os
 from django.contrib import admin
 from django.urls import include, path
 
-from guidance import views as guidance_views
-
 from . import views
 
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
@@ -12,7 +10,7 @@ ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
-    path("healthz", guidance_views.healthz, name="healthz"),
+    path("healthz", views.healthz, name="healthz"),
     path("guidance/", include("guidance.urls")),
     path("cases/", include("cases.urls")),
     path("audit/", include("audit.urls")),

@@ -183,3 +183,14 @@ def test_a_tampered_symptom_is_named_with_a_link_to_the_checkboxes(client, clini
     html = client.post(reverse("cases:create"), data).content.decode()
     assert 'href="#id_symptoms_0">Symptoms and complications</a>:' in html
     assert not Case.objects.exists()
+
+
+def test_notes_longer_than_the_cap_are_refused_with_a_sentence(client, clinician, published_version):
+    """The probe saved 2.4 MB of notes (issue 24)."""
+    client.force_login(clinician)
+    response = client.post(reverse("cases:create"), form_data(label="Clinic 8", subtype="ISM", notes="x" * 10_001))
+    assert response.status_code == 200
+    assert "Ensure this value has at most 10000 characters (it has 10001)." in response.content.decode()
+    assert not Case.objects.exists()
+    response = client.post(reverse("cases:create"), form_data(label="Clinic 8", subtype="ISM", notes="x" * 10_000))
+    assert response.status_code == 302

@@ -2,6 +2,7 @@
 
 import itertools
 import random
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -235,3 +236,21 @@ def test_a_draft_whose_rules_cannot_run_gets_a_failed_comparison_that_says_why(c
     client.force_login(editor)
     html = client.get(impact_url(draft)).content.decode()
     assert '<p class="errornote">The comparison failed: A rule cannot be used' in html
+
+
+@pytest.mark.usefixtures("_no_two_factor_step")
+def test_counts_under_five_read_fewer_than_five(client, editor, draft, clinician, django_capture_on_commit_callbacks):
+    """A rare combination of facts with its exact count can point to a patient (issue 24)."""
+    make_case(clinician, subtype="ISM", symptoms=["osteoporosis"], venom_allergy=True)  # the only one like it
+    for _ in range(6):
+        make_case(clinician, subtype="SSM", symptoms=["osteoporosis"])
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(impact_url(draft))
+    html = client.get(impact_url(draft)).content.decode()
+
+    rows = re.findall(r"<tr>\s*<td>([^<]*)</td>", html.split('id="impact-combinations"')[1])
+    assert sorted(rows) == ["6", "fewer than 5"]
+    per_rule = html.split('id="impact-per-rule"')[1].split("</table>")[0]
+    assert "<td>7</td>" in per_rule  # calcium-and-vitamin-d removed for all seven
+    assert "<td>1</td>" not in per_rule

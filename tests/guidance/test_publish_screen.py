@@ -97,3 +97,38 @@ def test_only_editors_who_may_add_regression_cases_can(client, make_user, broken
         {"case": json.dumps({"subtype": "ISM"}), "name": "x"},
     )
     assert response.status_code == 403
+
+
+# ---------------------------------------------------------------- the proof budget (issue 24)
+
+
+def test_the_screen_shows_what_the_proofs_took_against_the_budget(client, editor, broken_draft, settings):
+    client.force_login(editor)
+    html = client.get(publish_url(broken_draft)).content.decode()
+    total = sum(proof.cases for proof in publishing.guidance_prove(version=broken_draft))
+    assert (
+        f"The proofs of a version may try {settings.PROOF_BUDGET_CASES} cases in 15 seconds; these tried {total} in"
+        in html
+    )
+
+
+def test_proofs_past_the_case_budget_are_refused_cleanly_before_any_is_tried(client, editor, broken_draft, settings):
+    settings.PROOF_BUDGET_CASES = 100
+    client.force_login(editor)
+    page = client.get(publish_url(broken_draft))
+    assert page.status_code == 200
+    assert "more than the 100 a version may take" in page.content.decode()
+
+    response = client.post(publish_url(broken_draft), {"change_note": "Try", "confirm_changes": "on"})
+    assert response.status_code == 200
+    assert "The safety properties cannot be proven" in response.content.decode()
+    broken_draft.refresh_from_db()
+    assert broken_draft.is_draft
+
+
+def test_proofs_past_the_time_budget_stop_and_say_so(editor, broken_draft, settings):
+    """The probe's property of 1,245,132 cases made the publish page a 500 after 30 s."""
+    assert max(proof.cases for proof in publishing.guidance_prove(version=broken_draft)) >= 100
+    settings.PROOF_BUDGET_SECONDS = 0
+    with pytest.raises(publishing.ProofBudgetError, match="longer than the 0 seconds"):
+        publishing.guidance_prove(version=broken_draft)

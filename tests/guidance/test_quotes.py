@@ -133,3 +133,14 @@ def test_a_sentence_markup_splits_links_to_its_paragraph_not_to_a_missing_anchor
     assert quote_anchor("extra", text, "Extra **text** here.") == "extra"
     assert quote_anchor("extra", text, "Second one.") == "extra--s2"
     assert 'id="extra--s2"' in str(mark_sentences(render_markdown(text), text, "extra", ("Second one.",)))
+
+
+def test_a_quote_also_in_a_link_title_is_marked_in_the_text_only():
+    """mark_quote put <mark> inside a link's title attribute, which broke the tag (issue 24)."""
+    text = '[see the table](https://example.org/t "aspirin may help") because aspirin may help.'
+    html = str(mark_quote(render_markdown(text), "aspirin may help"))
+    assert 'title="aspirin may help"' in html
+    assert html.count("<mark") == 1
+    assert '<mark class="quote">aspirin may help</mark>.' in html
+    sentences_html = str(mark_sentences(render_markdown(text), text, "p", ("aspirin may help",)))
+    assert 'title="aspirin may help"' in sentences_html

@@ -1,6 +1,7 @@
 """POST /cds-services/sm-management/feedback: outcomes stored against the card's rule and guidance version."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,6 +18,11 @@ pytestmark = pytest.mark.django_db
 
 SERVICE = "/cds-services/sm-management"
 FEEDBACK = "/cds-services/sm-management/feedback"
+
+
+def answered_now():
+    """outcomeTimestamp: after the card was given (the cards fixture gives them just now), never ahead of now."""
+    return (datetime.now(UTC) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture
@@ -39,13 +45,13 @@ def overridden(card, code="already_tried", comment="Carries two pens already."):
         "card": card["uuid"],
         "outcome": "overridden",
         "overrideReason": {"reason": reason, "userComment": comment},
-        "outcomeTimestamp": "2026-11-28T23:00:00Z",
+        "outcomeTimestamp": answered_now(),
     }
 
 
 def test_an_accepted_card_is_stored_as_cds_hooks_feedback(cards, cds_post, published_version):
     card = caution(cards)
-    body = {"feedback": [{"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-28T23:00:00Z"}]}
+    body = {"feedback": [{"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": answered_now()}]}
     assert cds_post(FEEDBACK, body).status_code == 200
     stored = RecommendationFeedback.objects.get()
     assert (stored.card_uuid, stored.rule, stored.outcome, stored.reason) == (
@@ -178,3 +184,41 @@ def test_ehr_feedback_counts_on_the_reviewer_dashboard_and_a_rebuild_agrees(card
     rollup_rebuild()
     rebuilt = {(r.period, r.day, r.subtype, r.metric, r.key): r.count for r in DashboardCount.objects.exclude(count=0)}
     assert kept == rebuilt
+
+
+# ---------------------------------------------------------------- bounded (issue 24)
+
+
+def accepted(card, **extra):
+    return {"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": answered_now()} | extra
+
+
+def test_a_call_with_too_many_outcomes_is_refused_whole(cards, cds_post):
+    """One call carried 1,000 identical outcomes."""
+    response = cds_post(FEEDBACK, {"feedback": [accepted(caution(cards))] * 1000})
+    assert response.status_code == 400
+    assert "at most 50" in response.json()["error"]
+    assert not RecommendationFeedback.objects.exists()
+
+
+def test_one_card_answered_twice_in_a_call_is_refused(cards, cds_post):
+    response = cds_post(FEEDBACK, {"feedback": [accepted(caution(cards))] * 2})
+    assert response.status_code == 400
+    assert "feedback[1].card is answered twice" in response.json()["error"]
+    assert not RecommendationFeedback.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "message"),
+    [
+        ("yesterday", "must be an ISO 8601 time"),
+        ("2026-11-28T23:00:00", "must be an ISO 8601 time"),
+        (12, "must be an ISO 8601 time"),
+        ("2999-01-01T00:00:00Z", "is in the future"),
+        ("2001-01-01T00:00:00Z", "is before the card was given"),
+    ],
+)
+def test_the_outcome_timestamp_is_checked(cards, cds_post, timestamp, message):
+    response = cds_post(FEEDBACK, {"feedback": [accepted(caution(cards), outcomeTimestamp=timestamp)]})
+    assert response.status_code == 400
+    assert message in response.json()["error"]

@@ -129,45 +129,7 @@ def test_each_refusal_is_audited_with_its_reason_and_no_token(cds_client, cds_po
     assert token not in json.dumps(event.details)
 
 
-class _Keys:
-    """What urlopen returns for a JWKS URL."""
-
-    def __init__(self, body):
-        self.body = body
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def read(self, limit):
-        return self.body[:limit]
-
-
-def test_keys_published_at_a_jwks_url_are_fetched_with_a_timeout(cds_client, cds_post, body, monkeypatch):
-    keys, cds_client.jwks, cds_client.jwks_url = cds_client.jwks, None, "https://fhir-ehr.example.com/.well-known/jwks"
-    cds_client.save()
-    asked = []
-
-    def urlopen(url, timeout):
-        asked.append((url, timeout))
-        return _Keys(json.dumps(keys).encode())
-
-    monkeypatch.setattr("urllib.request.urlopen", urlopen)
-    assert cds_post(SERVICE, body).status_code == 200
-    assert asked == [("https://fhir-ehr.example.com/.well-known/jwks", 3)]
-
-
-def test_an_unreachable_jwks_url_is_a_refusal_saying_so(cds_client, cds_post, body, monkeypatch):
-    cds_client.jwks, cds_client.jwks_url = None, "https://fhir-ehr.example.com/.well-known/jwks"
-    cds_client.save()
-
-    def urlopen(url, timeout):
-        raise TimeoutError("timed out")
-
-    monkeypatch.setattr("urllib.request.urlopen", urlopen)
-    assert "could not be fetched" in refusal(cds_post(SERVICE, body))
+# Keys at a JWKS URL: tests/interop/test_jwks.py.
 
 
 def test_a_client_needs_keys_and_fetches_them_over_https_only():

@@ -3,11 +3,16 @@
 import io
 import json
 import logging
+import os
+import sqlite3
+import subprocess
+import sys
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from gunicorn.config import Config
 
 from mastoweb.logging import GunicornLogger, JsonFormatter, TextFormatter
@@ -154,3 +159,33 @@ def test_it_writes_gunicorn_error_lines_as_json(capsys):
         "ERROR",
         "Worker (pid:1234) was sent SIGKILL!",
     )
+
+
+@pytest.mark.parametrize("level", ["info", "Warning", " debug "])
+def test_log_level_is_accepted_in_any_case(level):
+    """LOG_LEVEL=info stopped every manage.py command and gunicorn (issue 24)."""
+    env = dict(os.environ, LOG_LEVEL=level, DJANGO_SETTINGS_MODULE="mastoweb.settings")
+    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_database_error_logs_its_code_not_its_message(json_log):
+    driver = sqlite3.OperationalError("database or disk is full: INSERT INTO cases_case (notes) VALUES ('wasp')")
+    driver.sqlite_errorname = "SQLITE_FULL"
+    try:
+        try:
+            raise driver
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(str(exc)) from exc
+    except OperationalError:
+        logging.getLogger("django.request").exception("Internal Server Error: /cases/new/")
+    line = json.loads(json_log.getvalue().splitlines()[-1])
+    assert line["database_error"] == "SQLITE_FULL"
+    assert "wasp" not in json_log.getvalue()

@@ -76,3 +76,12 @@ def test_it_refuses_framing_and_limits_the_referrer(client):
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_static_files_are_served_without_cors_headers(client, settings):
+    """whitenoise sent Access-Control-Allow-Origin: * on /static/; only CDS Hooks routes send CORS (issue 24)."""
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    response = client.get("/static/css/mastoweb.css")
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response

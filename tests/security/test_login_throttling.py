@@ -4,10 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from freezegun import freeze_time
 
+from accounts import login_throttling
 from accounts.audit_names import AccountAction
 from audit.models import AuditEvent
 
@@ -138,3 +141,80 @@ def test_fewer_failures_or_older_ones_do_not_slow_anyone(client, clinician, sett
 def test_other_usernames_are_not_slowed(client, clinician, outsider, settings):
     failed_logins("clinician", settings.LOGIN_USERNAME_FAILURE_LIMIT, at=timezone.now())
     assert post_login(client, "outsider", PASSWORD).status_code == 302
+
+
+# ---------------------------------------------------------------- a spray must not keep the real user out (issue 24)
+
+
+def attacker_addresses():
+    n = 0
+    while True:
+        n += 1
+        yield f"127.0.{n // 250}.{n % 250 + 1}"
+
+
+def replay_spray(attacker, real_user, *, seconds, first_try_at, real_address):
+    """The probe's attack: three threads, about 10 wrong passwords a second for `clinician`, each from a
+    new address. The real user tries at `first_try_at` and, when told to wait, waits as told and tries
+    again. Returns the seconds after the attack began at which the real user got in, or None."""
+    addresses = attacker_addresses()
+    with freeze_time("2026-01-05 09:00:00") as clock:
+        next_try = first_try_at
+        for tick in range(seconds * 10):
+            now = tick / 10
+            # Three threads, each a little over 3 guesses a second: the first after the cool-off always wins.
+            post_login(attacker, "clinician", f"guess-{tick}", address=next(addresses))
+            if now >= next_try:
+                response = post_login(real_user, "clinician", PASSWORD, address=real_address)
+                if response.status_code == 302:
+                    return now
+                next_try = now + wait_in(response)
+            clock.tick(0.1)
+    return None
+
+
+@pytest.fixture
+def returning_user(client, clinician):
+    """The clinician's browser, which logged in yesterday from the ward's address and logged out."""
+    with freeze_time("2026-01-04 09:00:00"):
+        assert post_login(client, "clinician", PASSWORD, address="192.0.2.50").status_code == 302
+        client.post(reverse("logout"))
+    return client
+
+
+def test_a_spray_from_many_addresses_does_not_keep_the_real_user_out(returning_user, settings):
+    # The browser that logged in before, now on another network (its cookie says who it knew).
+    got_in = replay_spray(Client(), returning_user, seconds=45, first_try_at=5, real_address="198.51.100.23")
+    assert got_in == 5  # within the documented wait, which for a known client is none
+    assert AuditEvent.objects.filter(action=AccountAction.LOGIN_FAILED).count() >= settings.LOGIN_USERNAME_FAILURE_LIMIT
+
+
+def test_a_spray_does_not_keep_the_real_user_out_at_a_known_address(returning_user, settings):
+    # Another browser on the ward's computer, where the clinician logged in yesterday.
+    got_in = replay_spray(Client(), Client(), seconds=45, first_try_at=5, real_address="192.0.2.50")
+    assert got_in == 5
+
+
+def test_without_the_known_client_rule_the_spray_wins_every_race(returning_user, settings, monkeypatch):
+    """What the probe saw: the attacker's first guess after each cool-off always comes first."""
+    monkeypatch.setattr(login_throttling, "login_known_client", lambda request, username: False)
+    assert replay_spray(Client(), returning_user, seconds=45, first_try_at=5, real_address="198.51.100.23") is None
+
+
+def test_an_unknown_client_still_waits_during_a_spray(client, clinician, settings):
+    failed_logins("clinician", settings.LOGIN_USERNAME_FAILURE_LIMIT, at=timezone.now())
+    response = post_login(client, "clinician", PASSWORD, address="198.51.100.99")
+    assert response.status_code == 429
+    client.cookies[login_throttling.KNOWN_CLIENT_COOKIE] = "forged"
+    assert post_login(client, "clinician", PASSWORD, address="198.51.100.99").status_code == 429
+
+
+def test_a_known_client_cookie_is_for_its_own_username_only(returning_user, outsider, settings):
+    failed_logins("outsider", settings.LOGIN_USERNAME_FAILURE_LIMIT, at=timezone.now())
+    assert post_login(returning_user, "outsider", PASSWORD, address="198.51.100.5").status_code == 429
+
+
+def test_a_known_address_with_recent_failures_waits_like_any_other(returning_user, clinician, settings):
+    failed_logins("clinician", settings.LOGIN_USERNAME_FAILURE_LIMIT, at=timezone.now())
+    post_login(Client(), "clinician", "wrong", address="192.0.2.50")
+    assert post_login(Client(), "clinician", PASSWORD, address="192.0.2.50").status_code == 429

@@ -374,3 +374,32 @@ def test_upgrading_keeps_the_devices_of_staff_only(clinician, editor, superuser,
         devices[editor].pk,
         devices[superuser].pk,
     }
+
+
+def test_the_wait_after_wrong_codes_is_capped(client, editor, totp_device, settings):
+    """Someone holding a stolen password cannot keep the real user out for long (issue 24)."""
+    device = totp_device(editor)
+    device.throttling_failure_count = settings.OTP_FREE_FAILURES + 40
+    device.throttling_failure_timestamp = timezone.now()
+    device.save()
+    client.force_login(editor)
+    wait = _wait_in(client.post(reverse("two_factor_verify"), {"token": current_code(device)}))
+    assert settings.OTP_BACKOFF_MAX_SECONDS - 5 <= wait <= settings.OTP_BACKOFF_MAX_SECONDS == 300
+
+
+def test_many_wrong_codes_alert_staff_in_the_trail_and_the_log(client, editor, totp_device, settings, caplog):
+    device = totp_device(editor)
+    device.throttling_failure_count = settings.OTP_ALERT_FAILURES - 1
+    device.save()
+    client.force_login(editor)
+    client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+    alert = AuditEvent.objects.get(action=AccountAction.TWO_FACTOR_ALERT)
+    assert alert.actor == editor
+    assert alert.details == {"failures": settings.OTP_ALERT_FAILURES}
+    assert any("two_factor_alert" in record.getMessage() for record in caplog.records)
+    # Once per run of wrong codes, not once per code.
+    device.refresh_from_db()
+    device.throttling_failure_timestamp = timezone.now() - timedelta(days=1)
+    device.save()
+    client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+    assert AuditEvent.objects.filter(action=AccountAction.TWO_FACTOR_ALERT).count() == 1
