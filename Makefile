@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= mastoweb.settings
 
-.PHONY: install db run serve test test-postgres lint format bench clean
+.PHONY: install db run serve test test-postgres lint format bench clean sync-spec check-spec
 
 # Idempotent: re-installs only when a requirements or lock file changed.
 install: $(VENV)/.installed node_modules/.installed
@@ -63,6 +63,27 @@ serve: install
 # Engine, page and load figures: prints a table, writes bench/results/<date>-<host>.md.
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The contract's worked cases, source text, case schemas and vignette checker, kept
+# in tests/spec/ (same layout as ../shared) so that a plain clone tests them too.
+# sync-spec refreshes the copy from ../shared; check-spec fails when they differ
+# (CI runs it), and says so and passes on a clone with no ../shared beside it.
+SHARED_DIR ?= ../shared
+SPEC_COPY := tests/spec
+SPEC_PARTS := spec vignettes vignettes-v2 vignettes-v3 tools/check_vignettes.py
+
+sync-spec:
+	@test -d $(SHARED_DIR) || { echo "sync-spec: $(SHARED_DIR) is absent, nothing to copy from" >&2; exit 1; }
+	@for part in $(SPEC_PARTS); do \
+	  rm -rf $(SPEC_COPY)/$$part && mkdir -p $$(dirname $(SPEC_COPY)/$$part) && \
+	  cp -R $(SHARED_DIR)/$$part $(SPEC_COPY)/$$part && chmod -R u+w $(SPEC_COPY)/$$part || exit 1; \
+	done; echo "sync-spec: $(SPEC_COPY) refreshed from $(SHARED_DIR) (review with git diff, then commit)"
+
+check-spec:
+	@if [ ! -d $(SHARED_DIR) ]; then echo "check-spec: no $(SHARED_DIR) beside the project; $(SPEC_COPY) is tested as committed"; exit 0; fi; \
+	status=0; for part in $(SPEC_PARTS); do diff -r $(SHARED_DIR)/$$part $(SPEC_COPY)/$$part || status=1; done; \
+	if [ $$status != 0 ]; then echo "check-spec: $(SPEC_COPY) differs from $(SHARED_DIR): run make sync-spec and commit" >&2; exit 1; fi; \
+	echo "check-spec: $(SPEC_COPY) is the same as $(SHARED_DIR)"
 
 lint: install
 	$(BIN)/ruff check .
