@@ -6,16 +6,24 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= mastoweb.settings
 
-.PHONY: install db run serve test test-postgres lint format bench clean sync-spec check-spec
+.PHONY: install lock db run serve test test-postgres lint format bench clean sync-spec check-spec
 
-# Idempotent: re-installs only when a requirements or lock file changed.
+# Idempotent: re-installs only when a lock file changed. The lock pins every package,
+# transitive ones too, with the hashes pip checks (--require-hashes).
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+# requirements*.txt are the ones to edit (direct dependencies, each pinned with why);
+# this writes the locks from them: requirements.lock (what production installs) and
+# requirements-dev.lock (the same versions, plus tests and tools).
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock:
+	$(PIP_COMPILE) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) -c requirements.lock -o requirements-dev.lock requirements-dev.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
