@@ -93,9 +93,11 @@ check-spec:
 	if [ $$status != 0 ]; then echo "check-spec: $(SPEC_COPY) differs from $(SHARED_DIR): run make sync-spec and commit" >&2; exit 1; fi; \
 	echo "check-spec: $(SPEC_COPY) is the same as $(SHARED_DIR)"
 
+# ruff, then the layers as contracts (import-linter, [tool.importlinter] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .
