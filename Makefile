@@ -6,16 +6,24 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= mastoweb.settings
 
-.PHONY: install db run serve test test-postgres lint format bench clean
+.PHONY: install lock db run serve test test-postgres lint format bench clean sync-spec check-spec
 
-# Idempotent: re-installs only when a requirements or lock file changed.
+# Idempotent: re-installs only when a lock file changed. The lock pins every package,
+# transitive ones too, with the hashes pip checks (--require-hashes).
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+# requirements*.txt are the ones to edit (direct dependencies, each pinned with why);
+# this writes the locks from them: requirements.lock (what production installs) and
+# requirements-dev.lock (the same versions, plus tests and tools).
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock:
+	$(PIP_COMPILE) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) -c requirements.lock -o requirements-dev.lock requirements-dev.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
@@ -65,9 +73,32 @@ serve: install
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# The contract's worked cases, source text, case schemas and vignette checker, kept
+# in tests/spec/ (same layout as ../shared) so that a plain clone tests them too.
+# sync-spec refreshes the copy from ../shared; check-spec fails when they differ
+# (CI runs it), and says so and passes on a clone with no ../shared beside it.
+SHARED_DIR ?= ../shared
+SPEC_COPY := tests/spec
+SPEC_PARTS := spec vignettes vignettes-v2 vignettes-v3 tools/check_vignettes.py
+
+sync-spec:
+	@test -d $(SHARED_DIR) || { echo "sync-spec: $(SHARED_DIR) is absent, nothing to copy from" >&2; exit 1; }
+	@for part in $(SPEC_PARTS); do \
+	  rm -rf $(SPEC_COPY)/$$part && mkdir -p $$(dirname $(SPEC_COPY)/$$part) && \
+	  cp -R $(SHARED_DIR)/$$part $(SPEC_COPY)/$$part && chmod -R u+w $(SPEC_COPY)/$$part || exit 1; \
+	done; echo "sync-spec: $(SPEC_COPY) refreshed from $(SHARED_DIR) (review with git diff, then commit)"
+
+check-spec:
+	@if [ ! -d $(SHARED_DIR) ]; then echo "check-spec: no $(SHARED_DIR) beside the project; $(SPEC_COPY) is tested as committed"; exit 0; fi; \
+	status=0; for part in $(SPEC_PARTS); do diff -r $(SHARED_DIR)/$$part $(SPEC_COPY)/$$part || status=1; done; \
+	if [ $$status != 0 ]; then echo "check-spec: $(SPEC_COPY) differs from $(SHARED_DIR): run make sync-spec and commit" >&2; exit 1; fi; \
+	echo "check-spec: $(SPEC_COPY) is the same as $(SHARED_DIR)"
+
+# ruff, then the layers as contracts (import-linter, [tool.importlinter] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

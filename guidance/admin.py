@@ -235,7 +235,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             obj is not None
             and obj.status == GuidanceVersion.Status.PUBLISHED
             and self._can_create_draft(request)
-            and not obj.guideline.versions.filter(status=GuidanceVersion.Status.DRAFT).exists()
+            and selectors.guidance_draft(slug=obj.guideline.slug) is None
         )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
@@ -347,7 +347,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             draft = publishing.draft_create(guideline=guideline, user=request.user)
         except publishing.PublishError as exc:
             self.message_user(request, str(exc), messages.ERROR)
-            existing = guideline.versions.filter(status=GuidanceVersion.Status.DRAFT).first()
+            existing = selectors.guidance_draft(slug=guideline.slug)
             return redirect(self._change_url(existing) if existing else self._changelist_url())
         origin = f" as a copy of v{draft.based_on.number}" if draft.based_on else ""
         self.message_user(

@@ -10,11 +10,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from guidance.models import Rule
-from tests.conftest import SHARED
+from tests.conftest import SPEC
 
 from .factories import form_data, make_case
 
-VIGNETTES_V2 = sorted((SHARED / "vignettes-v2").glob("*.json"))
+VIGNETTES_V2 = sorted((SPEC / "vignettes-v2").glob("*.json"))
 pytestmark = pytest.mark.django_db
 DATA_RULE = re.compile(r'<li class="recommendation[^"]*"[^>]*\sdata-rule="([^"]+)"')
 
@@ -27,7 +27,6 @@ def _cli_rules(case, tmp_path):
     return Counter(r["rule"] for r in json.loads(out.getvalue())["recommendations"])
 
 
-@pytest.mark.skipif(not VIGNETTES_V2, reason="no worked cases in ../shared/vignettes-v2")
 @pytest.mark.parametrize("path", VIGNETTES_V2, ids=lambda p: p.stem)
 def test_page_preview_and_cli_agree_on_data_rule(client, clinician, published_version, path, tmp_path):
     case = json.loads(path.read_text())["case"]

@@ -20,11 +20,16 @@ from django.core.management import CommandError, call_command
 from guidance.models import GuidanceVersion
 from guidance.publishing import draft_create
 from guidance.selectors import guidance_current_invalidate
-from tests.conftest import SHARED
+from tests.conftest import SPEC
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-VIGNETTES = SHARED / "vignettes"
-CHECKER = SHARED / "tools" / "check_vignettes.py"
+# The worked cases the published guidance must hold (vignettes-v2 pin version 2, published by migrate).
+VIGNETTE_FOLDERS = ("vignettes", "vignettes-v2")
+# The worked cases of guidance version 3, which is not built yet: they run, and each must fail
+# until it is (strict: the first that holds fails the suite, and this mark goes with version 3).
+VIGNETTES_V3 = "vignettes-v3"
+NOT_YET_V3 = pytest.mark.xfail(strict=True, reason="guidance version 3 (interventions, notices, findings) is not built")
+CHECKER = SPEC / "tools" / "check_vignettes.py"
 CONTRACT_KEYS = {"paragraph", "kind", "summary", "rule", "reason"}
 # From guidance version 2 on, each recommendation also carries its quote and the items to confirm.
 CONTRACT_KEYS_V2 = CONTRACT_KEYS | {"quote", "confirm"}
@@ -66,11 +71,15 @@ def run_all(env, runs):
 # ------------------------------------------------------------------ vignettes
 
 
+def _vignette_files():
+    return [path for folder in (*VIGNETTE_FOLDERS, VIGNETTES_V3) for path in sorted((SPEC / folder).glob("*.json"))]
+
+
 def _vignette_params():
-    if not VIGNETTES.is_dir() or not CHECKER.exists():
-        reason = f"the shared vignettes are not checked out next to the project ({VIGNETTES} is absent)"
-        return [pytest.param(None, marks=pytest.mark.skip(reason=reason), id="no-shared-vignettes")]
-    return [pytest.param(path, id=path.stem) for path in sorted(VIGNETTES.glob("*.json"))]
+    return [
+        pytest.param(path, id=path.stem, marks=[NOT_YET_V3] if path.parent.name == VIGNETTES_V3 else [])
+        for path in _vignette_files()
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -86,19 +95,20 @@ def vignette_runs(command_env, tmp_path_factory):
     """Every vignette through the command, once, with the case written to a file as the checker does."""
     folder = tmp_path_factory.mktemp("vignettes")
     runs, vignettes = {}, {}
-    for path in sorted(VIGNETTES.glob("*.json")):
+    for path in _vignette_files():
         data = json.loads(path.read_text())
         for n, vignette in enumerate(data if isinstance(data, list) else [data]):
             case_file = folder / f"{path.stem}-{n}.json"
             case_file.write_text(vignette["raw"] if "raw" in vignette else json.dumps(vignette["case"]))
-            runs[(path, n)] = ([str(case_file)], None)
+            pinned = ["--guidance-version", str(vignette["guidance_version"])] if "guidance_version" in vignette else []
+            runs[(path, n)] = ([str(case_file), *pinned], None)
             vignettes[(path, n)] = vignette
     done = run_all(command_env, runs)
     return {key: (vignettes[key], done[key]) for key in runs}
 
 
 @pytest.mark.parametrize("path", _vignette_params())
-def test_every_shared_vignette_holds(vignette_runs, checker, path):
+def test_every_worked_case_holds(vignette_runs, checker, path):
     results = [result for (file, _), result in vignette_runs.items() if file == path]
 
     assert results, f"{path.name} holds no vignette"

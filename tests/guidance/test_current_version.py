@@ -104,20 +104,20 @@ def test_a_publish_in_one_process_is_read_at_once_by_another(scratch_database_ur
     """Real processes on a real database: a SQLite file or a PostgreSQL database, as the suite's."""
     manage(scratch_database_url, "migrate", "--noinput")
     env = dict(os.environ, DATABASE_URL=scratch_database_url, DJANGO_SETTINGS_MODULE="mastoweb.settings")
-    reader = subprocess.Popen(  # noqa: S603 - our own manage.py with fixed arguments
+    # As a context manager, so its pipes are closed once it is killed (an open one is a ResourceWarning).
+    with subprocess.Popen(  # noqa: S603 - our own manage.py with fixed arguments
         [*MANAGE, "shell", "--no-imports", "-c", READER],
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert reader.stdout.readline().strip() == "2"
-        manage(scratch_database_url, "shell", "--no-imports", "-c", PUBLISHER)
-        reader.stdin.write("\n")
-        reader.stdin.flush()
+    ) as reader:
+        try:
+            assert reader.stdout.readline().strip() == "2"
+            manage(scratch_database_url, "shell", "--no-imports", "-c", PUBLISHER)
+            reader.stdin.write("\n")
+            reader.stdin.flush()
 
-        assert reader.stdout.readline().strip() == "3"
-    finally:
-        reader.kill()
-        reader.wait(timeout=10)
+            assert reader.stdout.readline().strip() == "3"
+        finally:
+            reader.kill()

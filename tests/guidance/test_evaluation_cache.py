@@ -12,7 +12,7 @@ from guidance.facts import FACTS, validate_case
 from guidance.loading import read_rules, read_version_two
 from guidance.models import Rule
 from guidance.publishing import draft_create
-from tests.conftest import SHARED
+from tests.conftest import SPEC
 
 V2_RULES, _, _ = read_version_two()
 VERSIONS = {
@@ -35,7 +35,7 @@ def _as_dicts(recommendations):
 VIGNETTE_CASES = [
     json.loads(path.read_text())["case"]
     for folder in ("vignettes", "vignettes-v2")
-    for path in sorted((SHARED / folder).glob("*.json"))
+    for path in sorted((SPEC / folder).glob("*.json"))
     if "error" not in json.loads(path.read_text())["expect"]
 ]
 

@@ -6,15 +6,12 @@ import re
 import pytest
 
 from tests.cases.factories import form_data
-from tests.conftest import SHARED
+from tests.conftest import SPEC
 
 from .fhir_data import patient_view, prefetch_for_case
 
-VIGNETTES = sorted((SHARED / "vignettes-v2").glob("*.json"))
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not VIGNETTES, reason="no worked cases in ../shared/vignettes-v2"),
-]
+VIGNETTES = sorted((SPEC / "vignettes-v2").glob("*.json"))
+pytestmark = pytest.mark.django_db
 
 
 def _load(path):
