@@ -1,3 +1,5 @@
+import decimal
+
 from crispy_forms.bootstrap import AppendedText, InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout
@@ -11,6 +13,7 @@ from guidance.facts import (
     SYMPTOMS,
     CaseValidationError,
     Group,
+    fact_from_text,
     facts_in_form_order,
     validate_case,
 )
@@ -58,15 +61,38 @@ def fact_field(fact):
         )
     if fact.kind == "bool":
         return forms.BooleanField(required=False, initial=fact.default, **common)
-    integer = fact.kind == "integer"
-    noun = "a whole number of" if integer else "a number in"
-    step = {"step": 1, "inputmode": "numeric"} if integer else {"step": "any"}
-    return (forms.IntegerField if integer else forms.FloatField)(
-        required=False,
-        widget=forms.NumberInput(attrs={"min": fact.minimum, "max": fact.maximum, **step}),
-        error_messages={"invalid": f"Enter {noun} {fact.unit} ({fact.minimum:g} to {fact.maximum:g})."},
-        **common,
-    )
+    return FactNumberField(fact, **common)
+
+
+class FactNumberField(forms.Field):
+    """A number fact typed as text, read by the vocabulary's one reader (facts.fact_from_text).
+
+    A text box, not <input type=number>: a browser silently drops what it cannot read there ("4e"
+    arrives blank) or reads it its own way (Chromium turns "45,5" into 455), so the server must see
+    what was typed. The keyboard a phone shows still comes from inputmode.
+    """
+
+    def __init__(self, fact, **kwargs):
+        self.fact = fact
+        mode = "numeric" if fact.kind == "integer" else "decimal"
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": mode, "autocomplete": "off"}))
+        super().__init__(required=False, **kwargs)
+
+    def prepare_value(self, value):
+        # A saved float is shown in plain digits: repr's "1e-05" would be refused when saved again.
+        if isinstance(value, float):
+            return format(decimal.Decimal(repr(value)), "f")
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str):
+            return value  # an initial value from a saved case
+        try:
+            return fact_from_text(self.fact, value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
 
 
 def fact_layout(fact):
