@@ -1,0 +1,55 @@
+"""What a newcomer tripped on (issue 22), walked in Chromium at a laptop's and a phone's size."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from cases.models import Case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+SIZES = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=list(SIZES))
+def sized_page(request, page):
+    page.set_viewport_size(SIZES[request.param])
+    return page
+
+
+def test_a_decimal_comma_is_saved_as_typed_and_never_as_ten_times_the_value(sized_page, live_server, clinician, log_in):
+    page = sized_page
+    log_in(clinician)
+    page.goto(f"{live_server.url}/cases/new/")
+    page.get_by_label("Label").fill("Comma clinic")
+    page.get_by_label("Subtype").select_option("ISM")
+    page.get_by_label("Baseline serum tryptase").fill("45,5")
+
+    page.get_by_role("button", name="Save and assess").click()
+    page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}/$"))
+    assert Case.objects.get(label="Comma clinic").serum_tryptase_ng_ml == 45.5
+    expect(page.locator('[data-fact="serum_tryptase_ng_ml"]')).to_contain_text("45.5 ng/mL")
+
+
+@pytest.mark.parametrize(
+    ("typed", "sentence"),
+    [
+        ("4e", "\u201c4e\u201d is not a number; enter a number in ng/mL (0 to 100000), such as 45.5."),
+        ("--5", "\u201c--5\u201d is not a number; enter a number in ng/mL (0 to 100000), such as 45.5."),
+    ],
+)
+def test_a_number_the_browser_cannot_read_is_refused_with_a_sentence_not_saved_as_not_recorded(
+    page, live_server, clinician, log_in, typed, sentence
+):
+    log_in(clinician)
+    page.goto(f"{live_server.url}/cases/new/")
+    page.get_by_label("Label").fill("Typo clinic")
+    page.get_by_label("Subtype").select_option("ISM")
+    page.get_by_label("Baseline serum tryptase").fill(typed)
+
+    expect(page.locator("#preview .preview-errors")).to_contain_text(f"Baseline serum tryptase: {sentence}")
+    page.get_by_role("button", name="Save and assess").click()
+    expect(page.locator("#form-errors")).to_contain_text(f"Baseline serum tryptase: {sentence}")
+    assert not Case.objects.exists()
+    expect(page.get_by_label("Baseline serum tryptase")).to_have_value(typed)
