@@ -591,6 +591,8 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             "review": publishing.draft_review_status(draft),
             "can_submit": super().has_change_permission(request, draft),
             "can_approve": self._can_approve(request),
+            # publishing refuses their approval (_check_reviewer); the screen says so before they try.
+            "own_draft": request.user.pk in (draft.submitted_by_id, draft.last_changed_by_id),
         }
         return TemplateResponse(request, "admin/guidance/guidanceversion/publish.html", context)
 

@@ -122,3 +122,18 @@ def test_the_published_page_names_who_wrote_approved_and_published(client, edito
 
     assert "Written by editor; approved by colleague" in html
     assert "published by colleague." in html
+
+
+def test_the_drafts_author_sees_waiting_for_a_second_editor_not_an_approve_button(client, editor, colleague, draft):
+    publishing.draft_submit(draft=draft, user=editor)
+    client.force_login(editor)
+    html = client.get(url("publish", draft)).content.decode()
+
+    assert f"Approve v{draft.number} as it stands" not in html
+    assert "Return with this comment" not in html
+    assert '<button type="button" disabled>Waiting for a second editor</button>' in html
+
+    client.force_login(colleague)
+    html = client.get(url("publish", draft)).content.decode()
+    assert f"Approve v{draft.number} as it stands" in html
+    assert "Waiting for a second editor" not in html
