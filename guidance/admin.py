@@ -25,6 +25,7 @@ from . import publishing, selectors
 from .conditions import condition_reading, parse_condition, to_builder
 from .diff import version_diff
 from .engine import ConditionError, EvaluationError, cel_parses
+from .facts import facts_in_words
 from .forms import (
     ConditionBuilder,
     ParagraphForm,
@@ -447,7 +448,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 syntax = reading is not None and not reading.ok and not cel_parses(condition)
                 problem = "The condition was not saved." if syntax else "; ".join(exc.messages)
             else:
-                self.message_user(request, f"Saved the condition of {rule.rule_id}.", messages.SUCCESS)
+                self._say_saved_condition(request, version, rule)
                 return redirect(
                     reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_workbench", args=[version.pk])
                     + f"#rule-{rule.rule_id}"
@@ -466,6 +467,26 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         if request.htmx:
             template += "#builder"
         return TemplateResponse(request, template, context)
+
+    def _say_saved_condition(self, request, version, rule):
+        """Saved; and, when the draft's rules now break a safety property, which one and for what case."""
+        try:
+            failing = [proof for proof in publishing.guidance_prove(version=version) if not proof.holds]
+        except (ConditionError, EvaluationError) as exc:
+            failing, problem = [], f" The safety properties cannot be proven: {exc}"
+        else:
+            problem = ""
+        if not failing and not problem:
+            self.message_user(request, f"Saved the condition of {rule.rule_id}.", messages.SUCCESS)
+            return
+        broken = "; ".join(
+            f"{proof.property_id} ({proof.statement})"
+            + (f", false for {facts_in_words(proof.counterexample)}" if proof.counterexample else "")
+            for proof in failing
+        )
+        if broken:
+            problem = f" With it the draft breaks a safety property: {broken}. The publish screen shows it in full."
+        self.message_user(request, f"Saved the condition of {rule.rule_id}.{problem}", messages.WARNING)
 
     # ------------------------------------------------------------ review (two people to publish)
 

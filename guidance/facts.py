@@ -116,6 +116,25 @@ class Fact:
     def form_widget(self):
         return self.widget or WIDGETS[self.kind]
 
+    def words(self, value):
+        """A value as a clinician reads it after the fact's short label: "unresponsive", "yes", "45.5 ng/mL"."""
+        if self.kind == "enum_list":
+            return ", ".join(self._choice_words(item) for item in value) if value else "none"
+        if self.kind == "enum":
+            if self.name == "subtype" and value != "unknown":
+                return value  # ISM, SSM, ...: the clinic's own short names
+            return self._choice_words(value)
+        if self.kind == "bool":
+            return "yes" if value else "no"
+        if value is None:
+            return "not recorded"
+        return f"{value:g} {self.unit}"
+
+    def _choice_words(self, value):
+        text = self.choices.get(value, value)
+        # "Not tried" reads "not tried" after a label; "NSAIDs ..." keeps its capitals.
+        return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
 
 FACTS = {
     fact.name: fact
@@ -430,6 +449,13 @@ def parse_case_json(text):
     if nulls:
         raise CaseValidationError(nulls)
     return facts
+
+
+def facts_in_words(facts):
+    """Some case facts in a clinician's words, in the form's order: "Subtype: ISM · Venom allergy: no"."""
+    return " \u00b7 ".join(
+        f"{fact.short_label}: {fact.words(facts[fact.name])}" for fact in facts_in_form_order() if fact.name in facts
+    )
 
 
 def facts_to_json(facts):

@@ -2,9 +2,11 @@
 
 import itertools
 import random
+import re
 from types import SimpleNamespace
 
 import pytest
+from django.urls import reverse
 
 from cases import impact
 from cases.models import Case, GuidanceImpact
@@ -235,3 +237,23 @@ def test_a_draft_whose_rules_cannot_run_gets_a_failed_comparison_that_says_why(c
     client.force_login(editor)
     html = client.get(impact_url(draft)).content.decode()
     assert '<p class="errornote">The comparison failed: A rule cannot be used' in html
+
+
+@pytest.mark.usefixtures("_no_two_factor_step")
+def test_the_impact_page_words_facts_as_clinicians_do_heads_once_and_leads_back(
+    client, editor, draft, seeded_cases, django_capture_on_commit_callbacks
+):
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(impact_url(draft))
+    html = client.get(impact_url(draft)).content.decode()
+
+    facts = re.findall(r"<tr>\s*<td>\d+</td>\s*<td>(.*?)</td>", html, re.S)
+    assert facts
+    for shown in facts:
+        assert "_" not in shown and "False" not in shown and "True" not in shown, shown
+    assert any("Antihistamines: not tried" in shown for shown in facts)
+    headings = re.findall(r"<h[12][^>]*>(.*?)</h[12]>", html, re.S)
+    assert [h for h in headings if "stored cases" in h] == [f"Impact of guidance v{draft.number} on the stored cases"]
+    publish = reverse("admin:guidance_guidanceversion_publish", args=[draft.pk])
+    assert f'<a href="{publish}">Back to Review and publish v{draft.number}</a>' in html
