@@ -17,7 +17,7 @@ from guidance.facts import (
     facts_in_form_order,
     validate_case,
 )
-from guidance.selectors import guidance_versions_frozen, rules_newest_wording
+from guidance.selectors import guidance_versions_frozen, rules_newest_version, rules_newest_wording
 from mastoweb.days import DayField, DayRangeMixin
 
 from .models import Case, FeedbackStatus, RecommendationFeedback
@@ -284,9 +284,27 @@ class FilterBarMixin:
 
 
 def _rules():
-    """Every rule cases can have been shown, newest version's wording first: (rule id, "kind: summary")."""
-    rules = {rule_id: f"{kind.capitalize()}: {summary}" for rule_id, (kind, summary) in rules_newest_wording().items()}
-    return [("", "Any line"), *sorted(rules.items(), key=lambda item: item[1])]
+    """Every rule cases can have been shown, once each, grouped by the newest version that has it.
+
+    A rule an older version had and the current one dropped or renamed sits in its own group, so
+    its wording is not read as a near-duplicate of the current rule that replaced it.
+    """
+    wording = rules_newest_wording()
+    groups = {}
+    for rule_id, number in rules_newest_version().items():
+        kind, summary = wording[rule_id]
+        groups.setdefault(number, []).append((rule_id, f"{kind.capitalize()}: {summary}"))
+    newest = max(groups, default=None)
+    return [
+        ("", "Any line"),
+        *(
+            (
+                f"Guidance version {number}" if number == newest else f"Only up to guidance version {number}",
+                sorted(rules, key=lambda item: item[1]),
+            )
+            for number, rules in sorted(groups.items(), reverse=True)
+        ),
+    ]
 
 
 class CaseReviewForm(DayRangeMixin, FilterBarMixin, forms.Form):
