@@ -394,6 +394,8 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         if request.method == "POST" and not previewing and form.is_valid():
             publishing.paragraph_update(paragraph=paragraph, user=request.user, **form.cleaned_data)
             self.message_user(request, f"Saved paragraph {paragraph.slug}.", messages.SUCCESS)
+            if form.html_removed:
+                self.message_user(request, form.html_removed_message, messages.WARNING)
             return redirect(request.path)
         paragraphs = selectors.paragraphs_in_order(version=version)
         index = next(i for i, (pk, _) in enumerate(paragraphs) if pk == paragraph.pk)
@@ -537,6 +539,10 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            for each in formset.forms:
+                if getattr(each, "html_removed", ()):
+                    self.message_user(request, each.html_removed_message, messages.WARNING)
         draft = form.instance
         if draft.is_draft and draft.review_state in (
             GuidanceVersion.ReviewState.SUBMITTED,

@@ -256,3 +256,34 @@ def test_the_change_form_lists_every_error_at_the_top_with_links(client, editor,
 
     assert 'id="error-summary"' in html
     assert f'<a href="#id_rules-{index}-condition">Rule venom-immunotherapy: Condition</a>: Unknown fact name' in html
+
+
+def test_html_typed_into_a_paragraph_is_taken_out_on_save_and_the_editor_told(client, editor, draft):
+    paragraph = cited_paragraph(draft)
+    client.force_login(editor)
+    typed = paragraph.text + ' <script>alert("x")</script>Tryptase < 20 ng/mL is <b>low</b>.'
+    data = {"section": paragraph.section_id, "title": paragraph.title, "text": typed, "order": paragraph.order}
+
+    response = client.post(paragraph_url(paragraph), data, follow=True)
+
+    saved = type(paragraph).objects.get(pk=paragraph.pk).text
+    assert saved == paragraph.text + " Tryptase < 20 ng/mL is low."
+    said = [str(message) for message in response.context["messages"]]
+    assert said[0] == f"Saved paragraph {paragraph.slug}."
+    assert said[1].startswith(f'Took HTML out of paragraph {paragraph.slug}: <script>alert("x")</script>, <b>, </b>.')
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Tryptase < 20 ng/mL and a<b", "Tryptase < 20 ng/mL and a<b"),
+        ("Keep <!-- note --> this", "Keep  this"),
+        ("Cut <SCRIPT src=x>evil()</SCRIPT> here", "Cut  here"),
+        ("Unclosed <script>evil()", "Unclosed "),
+        ('<a href="javascript:x">link</a> text', "link text"),
+    ],
+)
+def test_html_is_stripped_but_comparisons_stay(text, kept):
+    from guidance.markdown import html_stripped
+
+    assert html_stripped(text)[0] == kept
