@@ -53,3 +53,38 @@ def test_a_number_the_browser_cannot_read_is_refused_with_a_sentence_not_saved_a
     expect(page.locator("#form-errors")).to_contain_text(f"Baseline serum tryptase: {sentence}")
     assert not Case.objects.exists()
     expect(page.get_by_label("Baseline serum tryptase")).to_have_value(typed)
+
+
+@pytest.fixture
+def editor_page(page, live_server, editor, settings):
+    settings.OTP_REQUIRED = False  # the two-factor step has its own tests
+
+    def signed_in(size):
+        page.set_viewport_size(SIZES[size])
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(editor.get_username())
+        page.get_by_label("Password").fill("correct-horse-battery-staple")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return page
+
+    return signed_in
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_condition_builder_fits_the_screen_and_reads_all_of_its_rows_with_and(
+    editor_page, live_server, editor, published_version, size
+):
+    from guidance import publishing
+    from guidance.models import Rule
+
+    draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
+    rule = Rule.objects.get(version=draft, rule_id="asm-transplant")
+    page = editor_page(size)
+    page.goto(f"{live_server.url}/admin/guidance/guidanceversion/{draft.pk}/workbench/rule/{rule.pk}/condition/")
+
+    expect(page.locator("#condition-reading")).to_contain_text("Subtype: ASM; and Transplant: eligible")
+    if size == "phone":  # the rows stack: nothing is wider than the phone (it was 984 px)
+        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    table = page.locator("table.builder-rows").bounding_box()
+    assert table["width"] <= SIZES[size]["width"]
