@@ -128,7 +128,7 @@ HISTORY_FIELDS = (
     "approved_by",
     "approved_at",
     "published_at",
-    "published_by",
+    "publisher",
     "retired_at",
 )
 
@@ -136,7 +136,7 @@ HISTORY_FIELDS = (
 @admin.register(GuidanceVersion)
 class GuidanceVersionAdmin(admin.ModelAdmin):
     inlines = [SectionInline, ParagraphInline, RuleInline, SafetyPropertyInline]
-    list_display = ["version", "status", "published_at", "published_by", "short_change_note", "links"]
+    list_display = ["version", "status", "published_at", "publisher", "short_change_note", "links"]
     list_display_links = ["version"]
     list_filter = ["status"]
     list_select_related = ["guideline", "published_by", "based_on"]
@@ -268,9 +268,32 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
 
     # ------------------------------------------------------------ draft and publish
 
+    @admin.display(description="Published by")
+    def publisher(self, obj):
+        if obj.published_by is not None:
+            return obj.published_by.get_username()
+        if obj.published_at is not None:
+            # Versions shipped in guidance/data are published by the setup, not by an editor.
+            return "Mastoweb's setup (loaded from the guidance data it ships with), not an editor"
+        return "-"
+
+    def start_view(self, request):
+        """The editor's start page: the draft's workbench when there is a draft, else the versions (Create draft)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        draft = selectors.guidance_draft()
+        if draft is not None:
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_workbench", args=[draft.pk]))
+        return redirect(self._changelist_url())
+
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
+            path(
+                "start/",
+                self.admin_site.admin_view(require_GET(self.start_view)),
+                name="{}_{}_start".format(*info),
+            ),
             path(
                 "create-draft/",
                 self.admin_site.admin_view(require_POST(self.create_draft_view)),
