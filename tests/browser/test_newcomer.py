@@ -134,3 +134,19 @@ def test_a_radio_checkbox_or_select_updates_the_preview_at_once_and_typing_waits
     page.get_by_label("Label").press_sequentially("Clinic", delay=30)
     page.wait_for_timeout(700)
     assert len(requests) - before == 1
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_form_says_its_keyboard_path_and_a_radio_shows_its_focus(page, live_server, clinician, log_in, size):
+    page.set_viewport_size(SIZES[size])
+    log_in(clinician)
+    page.goto(f"{live_server.url}/cases/new/")
+    expect(page.locator("#keyboard-help")).to_contain_text("the arrow keys choose")
+
+    first = page.locator("input[name=antihistamine_response]").first
+    first.focus()
+    page.keyboard.press("ArrowRight")  # arrow keys move within the group, as radios do
+    focused = page.locator("input[name=antihistamine_response]:focus")
+    expect(focused).to_be_checked()
+    ring = focused.evaluate("(radio) => getComputedStyle(radio)")
+    assert ring["outlineStyle"] == "solid" and float(ring["outlineWidth"].rstrip("px")) >= 2
