@@ -42,6 +42,7 @@ REVIEW = NavLink(
     ("cases:review", "cases:review_export", "cases:review_detail", "cases:dashboard", "cases:dashboard_csv"),
 )
 GUIDANCE = NavLink("Guidance", "guidance:current", ("guidance:",))
+WORKBENCH = NavLink("Guidance workbench", "admin:guidance_guidanceversion_start", ())
 
 # Every signed-in user sees these, after the links of their roles.
 EVERYONE_NAVIGATION = (GUIDANCE,)
@@ -103,7 +104,9 @@ ROLES = (
             ("guidance", "approve_guidanceversion"),
             ("guidance", "view_guideline"),
         ),
-        start_page="guidance:current",
+        # The draft's workbench (or the versions, to create one): where an editor's work is.
+        start_page="admin:guidance_guidanceversion_start",
+        navigation=(WORKBENCH,),
         staff=True,
     ),
 )

@@ -32,6 +32,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -65,6 +66,14 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         known_client_remember(self.request, response, form.get_user().get_username())
         return response
+
+    def get(self, request, *args, **kwargs):
+        # htmx follows a 302 to this page in the background (a preview sent after the session ended):
+        # rendering it there would use up the message saying why the session ended, which belongs to
+        # the login page the person opens. The answer sends htmx here as a whole page instead.
+        if request.htmx:
+            return HttpResponseClientRedirect(request.get_full_path())
+        return super().get(request, *args, **kwargs)
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

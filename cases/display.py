@@ -181,21 +181,11 @@ def fact_shown(name, value):
 
 
 def _choice_words(fact, value):
-    text = fact.choices.get(value, value)
-    # "Not tried" reads "not tried" after a label; "NSAIDs ..." keeps its capitals.
-    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+    return fact.words((value,)) if fact.kind == "enum_list" else fact.words(value)
 
 
 def _value_words(fact, value):
-    if fact.kind == "enum":
-        if fact.name == "subtype" and value != "unknown":
-            return value  # ISM, SSM, ...: the clinic's own short names
-        return _choice_words(fact, value)
-    if fact.kind == "bool":
-        return "yes" if value else "no"
-    if value is None:
-        return "not recorded"
-    return f"{value:g} {fact.unit}"
+    return fact.words(value)
 
 
 def _symptoms_named(reason, present):

@@ -1,3 +1,4 @@
+import decimal
 import hashlib
 import json
 
@@ -14,10 +15,11 @@ from guidance.facts import (
     SYMPTOMS,
     CaseValidationError,
     Group,
+    fact_from_text,
     facts_in_form_order,
     validate_case,
 )
-from guidance.selectors import guidance_versions_frozen, rules_newest_wording
+from guidance.selectors import guidance_versions_frozen, rules_newest_version, rules_newest_wording
 from mastoweb.days import DayField, DayRangeMixin
 
 from .models import Case, FeedbackStatus, RecommendationFeedback
@@ -61,15 +63,38 @@ def fact_field(fact):
         )
     if fact.kind == "bool":
         return forms.BooleanField(required=False, initial=fact.default, **common)
-    integer = fact.kind == "integer"
-    noun = "a whole number of" if integer else "a number in"
-    step = {"step": 1, "inputmode": "numeric"} if integer else {"step": "any"}
-    return (forms.IntegerField if integer else forms.FloatField)(
-        required=False,
-        widget=forms.NumberInput(attrs={"min": fact.minimum, "max": fact.maximum, **step}),
-        error_messages={"invalid": f"Enter {noun} {fact.unit} ({fact.minimum:g} to {fact.maximum:g})."},
-        **common,
-    )
+    return FactNumberField(fact, **common)
+
+
+class FactNumberField(forms.Field):
+    """A number fact typed as text, read by the vocabulary's one reader (facts.fact_from_text).
+
+    A text box, not <input type=number>: a browser silently drops what it cannot read there ("4e"
+    arrives blank) or reads it its own way (Chromium turns "45,5" into 455), so the server must see
+    what was typed. The keyboard a phone shows still comes from inputmode.
+    """
+
+    def __init__(self, fact, **kwargs):
+        self.fact = fact
+        mode = "numeric" if fact.kind == "integer" else "decimal"
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": mode, "autocomplete": "off"}))
+        super().__init__(required=False, **kwargs)
+
+    def prepare_value(self, value):
+        # A saved float is shown in plain digits: repr's "1e-05" would be refused when saved again.
+        if isinstance(value, float):
+            return format(decimal.Decimal(repr(value)), "f")
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str):
+            return value  # an initial value from a saved case
+        try:
+            return fact_from_text(self.fact, value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
 
 
 def fact_layout(fact):
@@ -301,9 +326,27 @@ class FilterBarMixin:
 
 
 def _rules():
-    """Every rule cases can have been shown, newest version's wording first: (rule id, "kind: summary")."""
-    rules = {rule_id: f"{kind.capitalize()}: {summary}" for rule_id, (kind, summary) in rules_newest_wording().items()}
-    return [("", "Any line"), *sorted(rules.items(), key=lambda item: item[1])]
+    """Every rule cases can have been shown, once each, grouped by the newest version that has it.
+
+    A rule an older version had and the current one dropped or renamed sits in its own group, so
+    its wording is not read as a near-duplicate of the current rule that replaced it.
+    """
+    wording = rules_newest_wording()
+    groups = {}
+    for rule_id, number in rules_newest_version().items():
+        kind, summary = wording[rule_id]
+        groups.setdefault(number, []).append((rule_id, f"{kind.capitalize()}: {summary}"))
+    newest = max(groups, default=None)
+    return [
+        ("", "Any line"),
+        *(
+            (
+                f"Guidance version {number}" if number == newest else f"Only up to guidance version {number}",
+                sorted(rules, key=lambda item: item[1]),
+            )
+            for number, rules in sorted(groups.items(), reverse=True)
+        ),
+    ]
 
 
 class CaseReviewForm(DayRangeMixin, FilterBarMixin, forms.Form):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from guidance.engine import ConditionError, EvaluationError
 from guidance.evaluation import properties_for_case
-from guidance.facts import FACTS
+from guidance.facts import FACTS, facts_in_words
 from guidance.lines import lines_compare
 from guidance.models import GuidanceVersion
 from guidance.properties import case_as_input
@@ -138,11 +138,4 @@ def impact_view(request, version_pk, *, admin_site):
 
 
 def _combination_shown(facts):
-    def shown(value):
-        if value is None:
-            return "not recorded"
-        if isinstance(value, list):
-            return ", ".join(value) or "none"
-        return str(value)
-
-    return "; ".join(f"{FACTS[name].label}: {shown(value)}" for name, value in facts.items())
+    return facts_in_words({name: value for name, value in facts.items() if name in FACTS})

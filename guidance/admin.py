@@ -25,6 +25,7 @@ from . import publishing, selectors
 from .conditions import condition_reading, parse_condition, to_builder
 from .diff import version_diff
 from .engine import ConditionError, EvaluationError, cel_parses
+from .facts import facts_in_words
 from .forms import (
     ConditionBuilder,
     ParagraphForm,
@@ -133,7 +134,7 @@ HISTORY_FIELDS = (
     "approved_by",
     "approved_at",
     "published_at",
-    "published_by",
+    "publisher",
     "retired_at",
 )
 
@@ -141,7 +142,7 @@ HISTORY_FIELDS = (
 @admin.register(GuidanceVersion)
 class GuidanceVersionAdmin(admin.ModelAdmin):
     inlines = [SectionInline, ParagraphInline, RuleInline, SafetyPropertyInline]
-    list_display = ["version", "status", "published_at", "published_by", "short_change_note", "links"]
+    list_display = ["version", "status", "published_at", "publisher", "short_change_note", "links"]
     list_display_links = ["version"]
     list_filter = ["status"]
     list_select_related = ["guideline", "published_by", "based_on"]
@@ -273,9 +274,32 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
 
     # ------------------------------------------------------------ draft and publish
 
+    @admin.display(description="Published by")
+    def publisher(self, obj):
+        if obj.published_by is not None:
+            return obj.published_by.get_username()
+        if obj.published_at is not None:
+            # Versions shipped in guidance/data are published by the setup, not by an editor.
+            return "Mastoweb's setup (loaded from the guidance data it ships with), not an editor"
+        return "-"
+
+    def start_view(self, request):
+        """The editor's start page: the draft's workbench when there is a draft, else the versions (Create draft)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        draft = selectors.guidance_draft()
+        if draft is not None:
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_workbench", args=[draft.pk]))
+        return redirect(self._changelist_url())
+
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
+            path(
+                "start/",
+                self.admin_site.admin_view(require_GET(self.start_view)),
+                name="{}_{}_start".format(*info),
+            ),
             path(
                 "create-draft/",
                 self.admin_site.admin_view(require_POST(self.create_draft_view)),
@@ -399,6 +423,8 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         if request.method == "POST" and not previewing and form.is_valid():
             publishing.paragraph_update(paragraph=paragraph, user=request.user, **form.cleaned_data)
             self.message_user(request, f"Saved paragraph {paragraph.slug}.", messages.SUCCESS)
+            if form.html_removed:
+                self.message_user(request, form.html_removed_message, messages.WARNING)
             return redirect(request.path)
         paragraphs = selectors.paragraphs_in_order(version=version)
         index = next(i for i, (pk, _) in enumerate(paragraphs) if pk == paragraph.pk)
@@ -453,7 +479,7 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 syntax = reading is not None and not reading.ok and not cel_parses(condition)
                 problem = "The condition was not saved." if syntax else "; ".join(exc.messages)
             else:
-                self.message_user(request, f"Saved the condition of {rule.rule_id}.", messages.SUCCESS)
+                self._say_saved_condition(request, version, rule)
                 return redirect(
                     reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_workbench", args=[version.pk])
                     + f"#rule-{rule.rule_id}"
@@ -472,6 +498,26 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         if request.htmx:
             template += "#builder"
         return TemplateResponse(request, template, context)
+
+    def _say_saved_condition(self, request, version, rule):
+        """Saved; and, when the draft's rules now break a safety property, which one and for what case."""
+        try:
+            failing = [proof for proof in publishing.guidance_prove(version=version) if not proof.holds]
+        except (ConditionError, EvaluationError) as exc:
+            failing, problem = [], f" The safety properties cannot be proven: {exc}"
+        else:
+            problem = ""
+        if not failing and not problem:
+            self.message_user(request, f"Saved the condition of {rule.rule_id}.", messages.SUCCESS)
+            return
+        broken = "; ".join(
+            f"{proof.property_id} ({proof.statement})"
+            + (f", false for {facts_in_words(proof.counterexample)}" if proof.counterexample else "")
+            for proof in failing
+        )
+        if broken:
+            problem = f" With it the draft breaks a safety property: {broken}. The publish screen shows it in full."
+        self.message_user(request, f"Saved the condition of {rule.rule_id}.{problem}", messages.WARNING)
 
     # ------------------------------------------------------------ review (two people to publish)
 
@@ -522,6 +568,10 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            for each in formset.forms:
+                if getattr(each, "html_removed", ()):
+                    self.message_user(request, each.html_removed_message, messages.WARNING)
         draft = form.instance
         if draft.is_draft and draft.review_state in (
             GuidanceVersion.ReviewState.SUBMITTED,
@@ -602,6 +652,8 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
             "review": publishing.draft_review_status(draft),
             "can_submit": super().has_change_permission(request, draft),
             "can_approve": self._can_approve(request),
+            # publishing refuses their approval (_check_reviewer); the screen says so before they try.
+            "own_draft": request.user.pk in (draft.submitted_by_id, draft.last_changed_by_id),
         }
         return TemplateResponse(request, "admin/guidance/guidanceversion/publish.html", context)
 

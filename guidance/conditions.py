@@ -395,8 +395,8 @@ def to_cel(node, *, nested=False):
 # short label, as the case page names it ("Antihistamines: unresponsive"), a
 # value by its choice label. A value whose label only spells out its code
 # ("Indolent systemic mastocytosis (ISM)") is named by the code, the clinic's
-# own short name. The clauses of a condition that must all hold are listed
-# with semicolons; an enum that must not take some values is read as the
+# own short name. The clauses of a condition that must all hold are joined
+# by "; and" (those of which one must hold by "; or"); an enum that must not take some values is read as the
 # values it may take, so no reading says "not not tried".
 
 # Readings an editor can take in at a glance: beyond this many values, "other than".
@@ -581,7 +581,7 @@ def readback(node):
         node = parse_condition(node)
     if isinstance(node, All | Any):
         items = _runs(node.items, every=isinstance(node, All))
-        joiner = "; " if isinstance(node, All) else "; or "
+        joiner = "; and " if isinstance(node, All) else "; or "
         return joiner.join(_upper(_clause(item)) for item in items)
     return _upper(_clause(node))
 
@@ -666,12 +666,12 @@ def _row_node(row):
         raise ValueError(f"Choose a fact for each row ({fact!r} is not one the builder offers).")
     kind = FACTS[fact].kind
     if op not in dict(OPERATORS[kind]):
-        raise ValueError(f"Choose what {FACTS[fact].label.lower()} must be.")
+        raise ValueError(f"Choose what \u201c{FACTS[fact].label}\u201d must be.")
     unknown = [v for v in values if v not in FACTS[fact].values]
     if unknown:
         raise ValueError(f"{', '.join(map(repr, unknown))} is not a value of {fact}.")
     if op in ("is", "is_not", "has", "lacks") and not values:
-        raise ValueError(f"Tick at least one value for {FACTS[fact].label.lower()}.")
+        raise ValueError(f"Tick at least one value for \u201c{FACTS[fact].label}\u201d.")
     if op == "is":
         return Is(fact, tuple(values))
     if op == "is_not":

@@ -94,13 +94,20 @@ def _shown(value):
     return "; ".join(value) if isinstance(value, tuple | list) else value
 
 
+def _word_key(word):
+    # A word is the same word whatever punctuation follows it: "present" and "present;" are equal
+    # (a clause added after it moves the semicolon, it does not change the word).
+    return word.rstrip(";,.") or word
+
+
 def words_diff(a, b):
-    """[(op, words)] with op in equal/insert/delete, for inline highlighting."""
+    """[(op, words)] with op in equal/insert/delete, for inline highlighting; equal words as the new text has them."""
     a_words, b_words = a.split(), b.split()
+    matcher = difflib.SequenceMatcher(a=[_word_key(w) for w in a_words], b=[_word_key(w) for w in b_words])
     out = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a_words, b=b_words).get_opcodes():
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            out.append(("equal", " ".join(a_words[i1:i2])))
+            out.append(("equal", " ".join(b_words[j1:j2])))
         else:
             if i2 > i1:
                 out.append(("delete", " ".join(a_words[i1:i2])))

@@ -10,6 +10,7 @@ test (tests/guidance/test_facts.py) say what else disagrees.
 import enum
 import json
 import math
+import re
 from dataclasses import dataclass, replace
 
 SUBTYPES = {
@@ -122,6 +123,25 @@ class Fact:
     @property
     def form_widget(self):
         return self.widget or WIDGETS[self.kind]
+
+    def words(self, value):
+        """A value as a clinician reads it after the fact's short label: "unresponsive", "yes", "45.5 ng/mL"."""
+        if self.kind == "enum_list":
+            return ", ".join(self._choice_words(item) for item in value) if value else "none"
+        if self.kind == "enum":
+            if self.name == "subtype" and value != "unknown":
+                return value  # ISM, SSM, ...: the clinic's own short names
+            return self._choice_words(value)
+        if self.kind == "bool":
+            return "yes" if value else "no"
+        if value is None:
+            return "not recorded"
+        return f"{value:g} {self.unit}"
+
+    def _choice_words(self, value):
+        text = self.choices.get(value, value)
+        # "Not tried" reads "not tried" after a label; "NSAIDs ..." keeps its capitals.
+        return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 FACTS = {
@@ -505,6 +525,8 @@ def _check_fact(fact, value):
             raise ValueError("must be true or false.")
         return value
     span = f"{fact.minimum:g} to {fact.maximum:g}"
+    if isinstance(value, str):
+        raise ValueError(_refuse_text_for_a_number(fact, value))
     if fact.kind == "integer" and isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema counts 50.0 as the integer 50
     if isinstance(value, bool) or not isinstance(value, int if fact.kind == "integer" else int | float):
@@ -517,6 +539,66 @@ def _check_fact(fact, value):
         raise ValueError(f"{shown} is out of range; enter {span} {fact.unit}.")
     # A number is always a double to the rule conditions (CEL does not mix int and double).
     return float(value) if fact.kind == "number" else value
+
+
+# A number as people type it: digits, at most one decimal separator (point or comma), no exponent,
+# no grouping. ASCII digits only: \d would also take digits of other scripts.
+_TYPED_NUMBER = re.compile(r"([+-]?)([0-9]*)(?:([.,])([0-9]*))?", re.ASCII)
+NUMBER_KINDS = ("number", "integer")
+
+
+def _range_words(fact):
+    noun = "a whole number of" if fact.kind == "integer" else "a number in"
+    return f"{noun} {fact.unit} ({fact.minimum:g} to {fact.maximum:g})"
+
+
+def fact_from_text(fact, text):
+    """What a person typed for a number fact ("45.5", "45,5", " 12 "), as the number; None when blank.
+
+    Every input path that reads a number from text goes through here (the case form, the
+    editors' "Try a case", a CDS Hooks value sent as text), so one sentence refuses it everywhere.
+    A decimal comma reads as a decimal point. What two readers could read as numbers a thousand
+    times apart ("1,000", "2.500") is refused, never guessed, and so is anything that is not a plain
+    number ("4e", "--5", "1 000"). The range is validate_case's to check. Raises ValueError with a
+    clinician's sentence that names what was typed.
+    """
+    if fact.kind not in NUMBER_KINDS:
+        raise TypeError(f"{fact.name} is a {fact.kind} fact, not a number.")
+    typed = text.strip()
+    if not typed:
+        return None
+    shown = typed if len(typed) <= 20 else typed[:20] + "\u2026"
+    match = _TYPED_NUMBER.fullmatch(typed)
+    if match is None or not (match[2] or match[4]):
+        raise ValueError(f"\u201c{shown}\u201d is not a number; enter {_range_words(fact)}, such as {_example(fact)}.")
+    sign, whole, separator, decimals = match.groups()
+    if separator and len(decimals) == 3 and whole and whole != "0" and not whole.startswith("0"):
+        grouped, decimal = f"{whole}{decimals}", float(f"{whole}.{decimals}")
+        raise ValueError(
+            f"\u201c{shown}\u201d is {grouped} to some readers and {decimal:g} to others; enter {grouped} "
+            f"(no thousands separator) or at most two decimals ({round(decimal, 2):g}) for the smaller number."
+        )
+    number = float(f"{sign}{whole or '0'}.{decimals or '0'}")
+    if fact.kind == "integer":
+        if not number.is_integer():
+            raise ValueError(f"\u201c{shown}\u201d is not a whole number; enter {_range_words(fact)}.")
+        return int(number)
+    return number
+
+
+def _example(fact):
+    return "45" if fact.kind == "integer" else "45.5"
+
+
+def _refuse_text_for_a_number(fact, value):
+    """JSON carries numbers as numbers: text is refused, saying how it would read."""
+    try:
+        number = fact_from_text(fact, value)
+    except ValueError as exc:
+        return f"{exc}"
+    if number is None:
+        return f"is empty text; leave it out when it is not known, or give {_range_words(fact)}."
+    return f"is text (\u201c{value.strip()}\u201d), not {_range_words(fact)}; give the number itself: {number:g}."
 
 
 def validate_case(data):
@@ -591,6 +673,13 @@ def parse_case_json(text):
     if nulls:
         raise CaseValidationError(nulls)
     return facts
+
+
+def facts_in_words(facts):
+    """Some case facts in a clinician's words, in the form's order: "Subtype: ISM · Venom allergy: no"."""
+    return " \u00b7 ".join(
+        f"{fact.short_label}: {fact.words(facts[fact.name])}" for fact in facts_in_form_order() if fact.name in facts
+    )
 
 
 def facts_to_json(facts):

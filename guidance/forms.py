@@ -7,6 +7,7 @@ from django.utils.functional import cached_property
 from .conditions import ConditionSyntaxError, parse_condition
 from .engine import cel_parses
 from .interventions import CLASS_MEMBERS, INTERVENTIONS
+from .markdown import html_stripped
 from .models import Paragraph, Rule, SafetyProperty
 from .quotes import quote_in_text
 from .selectors import paragraph_slugs_published
@@ -365,12 +366,29 @@ class ParagraphForm(forms.ModelForm):
         if "section" in self.fields and instance.version_id:
             self.fields["section"].queryset = self.fields["section"].queryset.filter(version_id=instance.version_id)
 
+    html_removed = ()  # raw HTML taken out of the text when it was cleaned, for the editor to be told
+
+    def clean_text(self):
+        text, self.html_removed = html_stripped(self.cleaned_data["text"])
+        return text
+
+    @property
+    def html_removed_message(self):
+        if not self.html_removed:
+            return ""
+        shown = ", ".join(piece if len(piece) <= 40 else piece[:40] + "\u2026" for piece in self.html_removed)
+        return (
+            f"Took HTML out of paragraph {self.cleaned_data.get('slug') or self.instance.slug}: {shown}. "
+            "Guidance text is Markdown; "
+            "HTML would show to clinicians as literal text."
+        )
+
 
 class ParagraphWorkbenchForm(ParagraphForm):
     """The paragraph on its own page: its rules' quotes must stay in the text as edited."""
 
     def clean_text(self):
-        text = self.cleaned_data["text"]
+        text = super().clean_text()
         lost = [
             rule.rule_id for rule in self.instance.rules.all() if rule.quote and not quote_in_text(rule.quote, text)
         ]

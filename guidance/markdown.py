@@ -5,6 +5,7 @@ markup below, with safe link schemes. Raw HTML in the text is escaped by the
 Markdown step and anything that survives is cleaned by nh3.
 """
 
+import re
 from functools import lru_cache
 
 import markdown as markdown_lib
@@ -60,3 +61,21 @@ def render_markdown(text):
         link_rel="noopener noreferrer",
     )
     return mark_safe(clean)  # noqa: S308 - sanitised just above
+
+
+# Raw HTML in guidance text: a script or style element with what it holds, a comment, or any tag.
+# "< 20 ng/mL" and "a<b" are not tags: a tag's name starts right after the "<" with a letter.
+_HTML_IN_TEXT = re.compile(
+    r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)|<!--.*?(-->|$)|</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def html_stripped(text):
+    """The text without raw HTML, and the pieces taken out ([] when there were none).
+
+    Markdown escapes raw HTML, so a clinician would read a typed <script> as literal junk:
+    it is taken out when the text is saved, and the editor is told what went.
+    """
+    removed = [match.group(0) for match in _HTML_IN_TEXT.finditer(text or "")]
+    return (_HTML_IN_TEXT.sub("", text) if removed else text), removed

@@ -64,6 +64,19 @@ def rules_newest_wording(*, slug=None):
     return wording
 
 
+def rules_newest_version(*, slug=None):
+    """rule id -> the number of the newest frozen version that has the rule (one query)."""
+    newest = {}
+    for rule_id, number in (
+        Rule.objects.filter(version__guideline__slug=_slug(slug))
+        .exclude(version__status=GuidanceVersion.Status.DRAFT)
+        .order_by("-version__number", "rule_id")
+        .values_list("rule_id", "version__number")
+    ):
+        newest.setdefault(rule_id, number)
+    return newest
+
+
 def guidance_current_uncached(*, slug=None):
     """The published version as the database has it now, or None: for /healthz, which must ask the database."""
     return (

@@ -174,6 +174,19 @@ function setUpPreview(form) {
     summarise();
   };
 
+  // Typing waits for a pause (the form's hx-trigger: preview-typed delay:400ms); a radio, a checkbox or
+  // a select is a finished choice and asks at once (preview-chosen). Radios and checkboxes fire "input"
+  // as well as "change": each change is sent once, by the one event that fits it.
+  const TYPED = new Set(["text", "search", "email", "number", "tel", "url", "password", "textarea"]);
+  const typed = (target) => TYPED.has(target.type);
+  form.addEventListener("input", (event) => {
+    if (typed(event.target)) form.dispatchEvent(new Event("preview-typed"));
+  });
+  form.addEventListener("change", (event) => {
+    // A typed field's change (on leaving it) was already asked for while typing.
+    if (!typed(event.target)) form.dispatchEvent(new Event("preview-chosen"));
+  });
+
   form.addEventListener("htmx:beforeRequest", () => preview.setAttribute("aria-busy", "true"));
   form.addEventListener("htmx:afterRequest", () => preview.setAttribute("aria-busy", "false"));
   form.addEventListener("htmx:beforeOnLoad", (event) => {

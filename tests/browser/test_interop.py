@@ -32,7 +32,7 @@ def test_the_case_page_offers_its_assessment_as_fhir(page, live_server, clinicia
     case = make_case(clinician, subtype="MCL")
     log_in(clinician)
     page.goto(f"{live_server.url}{case.get_absolute_url()}")
-    link = page.get_by_role("link", name="FHIR RequestGroup")
+    link = page.get_by_role("region", name="For integrators").get_by_role("link", name="RequestGroup (JSON)")
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename.endswith(".RequestGroup.json")

@@ -61,10 +61,10 @@ def test_an_editor_builds_tries_and_publishes_with_a_colleague(
     page.get_by_label("Row 2 fact").select_option("subtype")
     values = page.get_by_role("group", name="Row 2 values of Subtype")
     values.get_by_label("Aggressive systemic mastocytosis (ASM)").check()
-    expect(page.locator("#condition-reading")).to_contain_text("Venom allergy is present; Subtype: ASM")
+    expect(page.locator("#condition-reading")).to_contain_text("Venom allergy is present; and Subtype: ASM")
     assert_no_violations(page)
     page.get_by_role("button", name="Save the condition").click()
-    expect(page.locator("#rule-venom-immunotherapy")).to_contain_text("Venom allergy is present; Subtype: ASM")
+    expect(page.locator("#rule-venom-immunotherapy")).to_contain_text("Venom allergy is present; and Subtype: ASM")
     rule.refresh_from_db()
     assert rule.condition == 'venom_allergy && subtype == "ASM"'
 

@@ -194,3 +194,46 @@ def test_notes_longer_than_the_cap_are_refused_with_a_sentence(client, clinician
     assert not Case.objects.exists()
     response = client.post(reverse("cases:create"), form_data(label="Clinic 8", subtype="ISM", notes="x" * 10_000))
     assert response.status_code == 302
+
+
+def test_a_number_field_is_a_text_box_the_server_reads(client, clinician, published_version):
+    # <input type=number> lets the browser read what was typed its own way (Chromium: "45,5" -> 455,
+    # "4e" -> blank); a text box sends what was typed, and the phone still shows its number keys.
+    client.force_login(clinician)
+    html = client.get(reverse("cases:create")).content.decode()
+
+    assert 'type="number"' not in html
+    assert 'inputmode="decimal"' in input_tag(html, "serum_tryptase_ng_ml")
+    assert 'inputmode="numeric"' in input_tag(html, "age_years")
+
+
+def test_a_decimal_comma_is_saved_as_a_decimal_point(client, clinician, published_version):
+    client.force_login(clinician)
+    client.post(reverse("cases:create"), form_data(label="Comma", subtype="ISM", serum_tryptase_ng_ml="45,5"))
+
+    case = Case.objects.get()
+    assert case.serum_tryptase_ng_ml == 45.5
+    assert Assessment.objects.get().facts["serum_tryptase_ng_ml"] == 45.5
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "sentence"),
+    [
+        ("serum_tryptase_ng_ml", "4e", "&ldquo;4e&rdquo; is not a number; enter a number in ng/mL"),
+        ("serum_tryptase_ng_ml", "--5", "&ldquo;--5&rdquo; is not a number; enter a number in ng/mL"),
+        ("serum_tryptase_ng_ml", "1,000", "&ldquo;1,000&rdquo; is 1000 to some readers and 1 to others"),
+        ("age_years", "45,5", "&ldquo;45,5&rdquo; is not a whole number; enter a whole number of years"),
+    ],
+)
+def test_a_number_that_is_not_plain_is_refused_naming_the_field(
+    client, clinician, published_version, field, typed, sentence
+):
+    client.force_login(clinician)
+    response = client.post(reverse("cases:create"), form_data(label="Typo", subtype="ISM", **{field: typed}))
+
+    html = response.content.decode().replace("\u201c", "&ldquo;").replace("\u201d", "&rdquo;")
+    assert response.status_code == 200
+    assert not Case.objects.exists()
+    label = "Baseline serum tryptase" if field == "serum_tryptase_ng_ml" else "Age"
+    assert f"{label}</a>: {sentence}" in html
+    assert f'value="{typed}"' in input_tag(html, field)  # what was typed stays, to be corrected

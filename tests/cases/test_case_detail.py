@@ -155,3 +155,17 @@ def test_an_earlier_assessment_says_which_one_superseded_it(client, clinician, p
     assert "no-print" not in notice.split(">")[0]  # the notice itself prints
     assert "Superseded" not in latest
     assert "Superseded" not in current
+
+
+def test_the_fhir_export_sits_with_the_integrators_not_beside_edit_and_print(client, clinician, published_version):
+    case = make_case(clinician, subtype="MCL")
+    client.force_login(clinician)
+    html = client.get(case.get_absolute_url()).content.decode()
+
+    header = html[html.index('<header class="mb-3">') : html.index("</header>")]
+    assert "RequestGroup" not in header
+    section = html[html.index('class="for-integrators') :]
+    section = section[: section.index("</section>")]
+    export = reverse("interop:request_group", args=[case.pk, case.assessments.get().pk])
+    assert f'<a href="{export}" download>RequestGroup (JSON)</a>' in section
+    assert html.index('class="for-integrators') > html.index('id="management-heading"')

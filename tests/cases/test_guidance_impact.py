@@ -6,6 +6,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.urls import reverse
 
 from cases import impact
 from cases.models import Case, GuidanceImpact
@@ -239,6 +240,25 @@ def test_a_draft_whose_rules_cannot_run_gets_a_failed_comparison_that_says_why(c
 
 
 @pytest.mark.usefixtures("_no_two_factor_step")
+def test_the_impact_page_words_facts_as_clinicians_do_heads_once_and_leads_back(
+    client, editor, draft, seeded_cases, django_capture_on_commit_callbacks
+):
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(impact_url(draft))
+    html = client.get(impact_url(draft)).content.decode()
+
+    facts = re.findall(r"<tr>\s*<td>\d+</td>\s*<td>(.*?)</td>", html, re.S)
+    assert facts
+    for shown in facts:
+        assert "_" not in shown and "False" not in shown and "True" not in shown, shown
+    assert any("Antihistamines: not tried" in shown for shown in facts)
+    headings = re.findall(r"<h[12][^>]*>(.*?)</h[12]>", html, re.S)
+    assert [h for h in headings if "stored cases" in h] == [f"Impact of guidance v{draft.number} on the stored cases"]
+    publish = reverse("admin:guidance_guidanceversion_publish", args=[draft.pk])
+    assert f'<a href="{publish}">Back to Review and publish v{draft.number}</a>' in html
+
+
 def test_counts_under_five_read_fewer_than_five(client, editor, draft, clinician, django_capture_on_commit_callbacks):
     """A rare combination of facts with its exact count can point to a patient (issue 24)."""
     make_case(clinician, subtype="ISM", symptoms=["osteoporosis"], venom_allergy=True)  # the only one like it

@@ -133,7 +133,10 @@ def test_a_number_that_is_not_a_number_is_named_and_left_out(client, clinician, 
     data = form_data(subtype="ISM", symptoms=["flushing"], serum_tryptase_ng_ml="lots")
     html = client.post(reverse("cases:preview"), data, headers=HTMX).content.decode()
     assert ("antihistamines", "recommend") in shown_recommendations(html)
-    assert "Enter a number in ng/mL (0 to 100000)." in html
+    assert (
+        "Baseline serum tryptase</a>: \u201clots\u201d is not a number; "
+        "enter a number in ng/mL (0 to 100000), such as 45.5." in html
+    )
 
 
 def test_a_paragraph_without_a_title_is_named_by_its_section_not_its_anchor(client, clinician, published_version):

@@ -1,5 +1,6 @@
 """The reviewer list, finished: a result count, pages both ways, natural label order, clinical columns and filters."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -306,3 +307,20 @@ def test_the_cached_filter_bar_shows_each_query_its_own_values_and_errors(client
     assert "The end date is before the start date." in refused.content.decode()
     assert "is-invalid" in refused.content.decode()
     assert "is-invalid" not in _review(client).content.decode()
+
+
+def test_the_rule_fired_filter_lists_each_rule_once_grouped_by_version(
+    client, reviewer, published_version, version_one
+):
+    client.force_login(reviewer)
+    html = client.get(reverse("cases:review")).content.decode()
+
+    select = re.search(r'<select name="rule".*?</select>', html, re.S)[0]
+    values = re.findall(r'<option value="([^"]+)"', select)
+    assert len(values) == len(set(values))  # one entry per rule
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select, re.S)
+    assert [label for label, _ in groups] == ["Guidance version 2", "Only up to guidance version 1"]
+    current = set(re.findall(r'value="([^"]+)"', groups[0][1]))
+    assert current == set(published_version.rules.values_list("rule_id", flat=True))
+    older = set(re.findall(r'value="([^"]+)"', groups[1][1]))
+    assert older and not older & current

@@ -119,7 +119,11 @@ def test_a_superuser_may_review_every_case(client, make_user, case, settings):
 
 @pytest.mark.parametrize(
     ("role", "start"),
-    [("clinician", "cases:list"), ("reviewer", "cases:review"), ("editor", "guidance:current")],
+    [
+        ("clinician", "cases:list"),
+        ("reviewer", "cases:review"),
+        ("editor", "admin:guidance_guidanceversion_start"),
+    ],
 )
 def test_home_opens_each_roles_own_page(client, request, role, start):
     client.force_login(request.getfixturevalue(role))

@@ -69,18 +69,18 @@ READBACKS = [
     (
         'subtype in ["ISM", "SSM"] && "recurrent_anaphylaxis" in symptoms && !(antihistamine_response == '
         '"unresponsive" && antileukotriene_response == "unresponsive" && omalizumab_response == "unresponsive")',
-        "Subtype: ISM or SSM; Recurrent anaphylaxis is present; Antihistamines, antileukotrienes and omalizumab: "
-        "not all unresponsive",
+        "Subtype: ISM or SSM; and Recurrent anaphylaxis is present; and "
+        "Antihistamines, antileukotrienes and omalizumab: not all unresponsive",
     ),
     (
         'size(symptoms) > 0 && antihistamine_response == "unresponsive" && antileukotriene_response == '
         '"unresponsive" && omalizumab_response == "unresponsive"',
-        "Symptoms and complications: at least one recorded; Antihistamines, antileukotrienes and omalizumab: "
+        "Symptoms and complications: at least one recorded; and Antihistamines, antileukotrienes and omalizumab: "
         "all unresponsive",
     ),
     (
         '("flushing" in symptoms || "pruritus" in symptoms) && antihistamine_response == "unresponsive"',
-        "Flushing or pruritus (itching) is present; Antihistamines: unresponsive",
+        "Flushing or pruritus (itching) is present; and Antihistamines: unresponsive",
     ),
     (
         'subtype == "ISM" || (venom_allergy && kit_d816v != "positive")',
@@ -95,11 +95,12 @@ READBACKS = [
     (
         'venom_allergy && !(antihistamine_response == "unresponsive" && omalizumab_response == "unresponsive" '
         '&& "flushing" in symptoms)',
-        "Venom allergy is present; Not all of (Antihistamines and omalizumab: both unresponsive; Flushing is present)",
+        "Venom allergy is present; and "
+        "Not all of (Antihistamines and omalizumab: both unresponsive; Flushing is present)",
     ),
     (
         'subtype == "ASM" && ("malabsorption" in symptoms || "ascites" in symptoms)',
-        "Subtype: ASM; Malabsorption or ascites is present",
+        "Subtype: ASM; and Malabsorption or ascites is present",
     ),
 ]
 
@@ -299,7 +300,10 @@ def test_builder_rows_use_the_facts_own_values():
         ({"match": "all", "rows": [{"fact": "subtype", "op": "is", "values": []}]}, "Tick at least one value"),
         ({"match": "all", "rows": [{"fact": "subtype", "op": "is", "values": ["XYZ"]}]}, "not a value of subtype"),
         ({"match": "all", "rows": [{"fact": "", "op": "is", "values": []}]}, "Choose a fact"),
-        ({"match": "all", "rows": [{"fact": "subtype", "op": "has", "values": ["ISM"]}]}, "Choose what subtype"),
+        (
+            {"match": "all", "rows": [{"fact": "subtype", "op": "has", "values": ["ISM"]}]},
+            "Choose what \u201cSubtype\u201d",
+        ),
     ],
 )
 def test_an_incomplete_builder_row_is_named(rows, message):
@@ -338,7 +342,7 @@ def test_the_guidance_page_reads_conditions_in_words_with_the_cel_behind_details
     client.force_login(clinician)
     html = client.get("/guidance/").content.decode()
 
-    assert '<span class="rule-reading">Subtype: ASM; Transplant: eligible</span>' in html
+    assert '<span class="rule-reading">Subtype: ASM; and Transplant: eligible</span>' in html
     assert "<summary>Condition as CEL</summary><code>subtype == &quot;ASM&quot; &amp;&amp; hct_eligible" in html
 
 
@@ -352,7 +356,7 @@ def test_the_editor_sees_the_reading_and_a_syntax_error_in_words(client, editor,
     client.force_login(editor)
     change_url = f"/admin/guidance/guidanceversion/{draft.pk}/change/"
     page = client.get(change_url)
-    assert "Subtype: SM-AHN; Transplant: eligible or unknown / not assessed" in page.content.decode()
+    assert "Subtype: SM-AHN; and Transplant: eligible or unknown / not assessed" in page.content.decode()
 
     data = post_data(page)
     index, _ = inline_form(page, "rules", rule_id="venom-immunotherapy")
@@ -380,12 +384,21 @@ def test_the_diff_reads_a_changed_condition_in_words_word_by_word(client, editor
     (field,) = rule["fields"]
 
     assert field["name"] == "condition"
+    # Words changed, not their punctuation: "ASM;" becoming "ASM" is not shown as "ASM; -> ASM".
     assert field["reading_words"] == [
-        ("equal", "Subtype:"),
-        ("delete", "ASM;"),
-        ("insert", "ASM or SM-AHN;"),
-        ("equal", "Transplant: eligible"),
+        ("equal", "Subtype: ASM"),
+        ("insert", "or SM-AHN;"),
+        ("equal", "and Transplant: eligible"),
     ]
     client.force_login(editor)
     html = client.get(f"/guidance/diff/{published_version.number}/{draft.number}/").content.decode()
-    assert '<span class="fw-semibold">In words:</span> Subtype: <del>ASM;</del> <ins>ASM or SM-AHN;</ins>' in html
+    assert '<span class="fw-semibold">In words:</span> Subtype: ASM <ins>or SM-AHN;</ins> and Transplant' in html
+
+
+def test_a_word_that_only_gains_punctuation_is_not_shown_as_changed():
+    from guidance.diff import words_diff
+
+    assert words_diff("Flushing is present", "Flushing is present; and Venom allergy is present") == [
+        ("equal", "Flushing is present;"),
+        ("insert", "and Venom allergy is present"),
+    ]

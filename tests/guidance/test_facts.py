@@ -8,10 +8,12 @@ import pytest
 
 from guidance.facts import (
     FACTS,
+    NUMBER_KINDS,
     CaseValidationError,
     Fact,
     Group,
     _check_fact,
+    fact_from_text,
     facts_in_form_order,
     facts_to_json,
     parse_case_json,
@@ -363,3 +365,97 @@ def test_the_form_order_has_every_fact_once_by_group():
 def test_a_fact_may_ask_only_for_a_widget_the_form_knows():
     with pytest.raises(ValueError, match="'slider'"):
         Fact(name="burden", label="Burden", kind="enum", choices={"low": "Low"}, group=Group.LABS, widget="slider")
+
+
+TRYPTASE, AGE = FACTS["serum_tryptase_ng_ml"], FACTS["age_years"]
+
+
+@pytest.mark.parametrize(
+    ("fact", "typed", "value"),
+    [
+        (TRYPTASE, "45.5", 45.5),
+        (TRYPTASE, "45,5", 45.5),  # a decimal comma, as typed in much of Europe: never 455
+        (TRYPTASE, " 187,25 ", 187.25),
+        (TRYPTASE, "0,125", 0.125),  # a leading zero cannot be a thousands group
+        (TRYPTASE, ",5", 0.5),
+        (TRYPTASE, "12", 12.0),
+        (TRYPTASE, "", None),
+        (TRYPTASE, "   ", None),
+        (AGE, "51", 51),
+        (AGE, "51.0", 51),
+        (AGE, "-1", -1),  # read; the range is the validator's to refuse
+    ],
+)
+def test_a_number_is_read_as_people_type_it(fact, typed, value):
+    read = fact_from_text(fact, typed)
+
+    assert read == value
+    assert type(read) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("fact", "typed", "sentence"),
+    [
+        (TRYPTASE, "4e", "\u201c4e\u201d is not a number; enter a number in ng/mL (0 to 100000), such as 45.5."),
+        (TRYPTASE, "--5", "\u201c--5\u201d is not a number; enter a number in ng/mL (0 to 100000), such as 45.5."),
+        (TRYPTASE, "1e3", "\u201c1e3\u201d is not a number; enter a number in ng/mL (0 to 100000), such as 45.5."),
+        (TRYPTASE, "1 000", "\u201c1 000\u201d is not a number; enter a number in ng/mL (0 to 100000), such as 45.5."),
+        (
+            TRYPTASE,
+            "1,234.5",
+            "\u201c1,234.5\u201d is not a number; enter a number in ng/mL (0 to 100000), such as 45.5.",
+        ),
+        (
+            TRYPTASE,
+            "\u0661\u0662",
+            "\u201c\u0661\u0662\u201d is not a number; enter a number in ng/mL (0 to 100000), such as 45.5.",
+        ),
+        (TRYPTASE, ".", "\u201c.\u201d is not a number; enter a number in ng/mL (0 to 100000), such as 45.5."),
+        (
+            TRYPTASE,
+            "1,000",
+            "\u201c1,000\u201d is 1000 to some readers and 1 to others; "
+            "enter 1000 (no thousands separator) or at most two decimals (1) for the smaller number.",
+        ),
+        (
+            TRYPTASE,
+            "2.500",
+            "\u201c2.500\u201d is 2500 to some readers and 2.5 to others; "
+            "enter 2500 (no thousands separator) or at most two decimals (2.5) for the smaller number.",
+        ),
+        (AGE, "45,5", "\u201c45,5\u201d is not a whole number; enter a whole number of years (0 to 120)."),
+        (AGE, "4e", "\u201c4e\u201d is not a number; enter a whole number of years (0 to 120), such as 45."),
+    ],
+)
+def test_what_is_not_plainly_a_number_is_refused_with_a_sentence(fact, typed, sentence):
+    with pytest.raises(ValueError) as refusal:
+        fact_from_text(fact, typed)
+
+    assert str(refusal.value) == sentence
+
+
+def test_every_number_fact_is_read_by_the_reader_and_no_other_fact_is():
+    for fact in FACTS.values():
+        if fact.kind in NUMBER_KINDS:
+            assert fact_from_text(fact, "7") == 7
+        else:
+            with pytest.raises(TypeError):
+                fact_from_text(fact, "7")
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        (
+            '"45,5"',
+            "is text (\u201c45,5\u201d), not a number in ng/mL (0 to 100000); give the number itself: 45.5.",
+        ),
+        ('"4e"', "\u201c4e\u201d is not a number; enter a number in ng/mL (0 to 100000), such as 45.5."),
+        ('"--5"', "\u201c--5\u201d is not a number; enter a number in ng/mL (0 to 100000), such as 45.5."),
+        ('""', "is empty text; leave it out when it is not known, or give a number in ng/mL (0 to 100000)."),
+    ],
+)
+def test_json_text_for_a_number_is_refused_saying_how_it_reads(text, sentence):
+    error = refused_json('{"subtype": "ISM", "serum_tryptase_ng_ml": ' + text + "}")
+
+    assert error.errors == {"serum_tryptase_ng_ml": sentence}

@@ -1,6 +1,7 @@
 """The publish screen proves the safety properties, shows a counterexample, and keeps it as a regression case."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -132,3 +133,41 @@ def test_proofs_past_the_time_budget_stop_and_say_so(editor, broken_draft, setti
     settings.PROOF_BUDGET_SECONDS = 0
     with pytest.raises(publishing.ProofBudgetError, match="longer than the 0 seconds"):
         publishing.guidance_prove(version=broken_draft)
+
+
+def test_a_failing_property_is_said_at_the_top_and_submit_is_disabled(client, editor, broken_draft):
+    client.force_login(editor)
+    html = client.get(publish_url(broken_draft)).content.decode()
+
+    top = html.index('id="proofs-failing"')
+    assert top < html.index('id="review"') < html.index('id="safety-properties"')
+    assert "<code>nothing-offered-again-after-it-failed</code>" in html[top : html.index('id="review"')]
+    submit = re.search(r'<input type="submit" class="default" value="Submit v\d+ for review"[^>]*>', html)[0]
+    assert 'disabled aria-describedby="proofs-failing"' in submit
+
+
+def test_the_counterexample_is_in_a_clinicians_words_not_a_python_dict(client, editor, broken_draft):
+    client.force_login(editor)
+    html = client.get(publish_url(broken_draft)).content.decode()
+
+    shown = re.search(r'<p class="counterexample-facts">(.*?)</p>', html)[1]
+    assert "Omalizumab: unresponsive" in shown
+    assert "Venom allergy: no" in shown
+    assert "{" not in shown and "&#x27;" not in shown and "_" not in shown
+
+
+def test_saving_the_rule_that_breaks_a_property_says_which(client, editor, published_version):
+    draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
+    rule = Rule.objects.get(version=draft, rule_id="omalizumab-for-recurrent-anaphylaxis")
+    client.force_login(editor)
+    url = reverse("admin:guidance_guidanceversion_condition_builder", args=[draft.pk, rule.pk])
+
+    response = client.post(
+        url, {"mode": "cel", "condition": '"recurrent_anaphylaxis" in symptoms', "save": "1"}, follow=True
+    )
+
+    said = [str(message) for message in response.context["messages"]]
+    assert len(said) == 1
+    assert said[0].startswith("Saved the condition of omalizumab-for-recurrent-anaphylaxis. ")
+    assert "breaks a safety property: nothing-offered-again-after-it-failed (" in said[0]
+    assert "Omalizumab: unresponsive" in said[0]

@@ -122,3 +122,43 @@ def test_the_published_page_names_who_wrote_approved_and_published(client, edito
 
     assert "Written by editor; approved by colleague" in html
     assert "published by colleague." in html
+
+
+def test_the_drafts_author_sees_waiting_for_a_second_editor_not_an_approve_button(client, editor, colleague, draft):
+    publishing.draft_submit(draft=draft, user=editor)
+    client.force_login(editor)
+    html = client.get(url("publish", draft)).content.decode()
+
+    assert f"Approve v{draft.number} as it stands" not in html
+    assert "Return with this comment" not in html
+    assert '<button type="button" disabled>Waiting for a second editor</button>' in html
+
+    client.force_login(colleague)
+    html = client.get(url("publish", draft)).content.decode()
+    assert f"Approve v{draft.number} as it stands" in html
+    assert "Waiting for a second editor" not in html
+
+
+def test_an_editor_lands_on_the_drafts_workbench_in_one_step(client, editor, draft):
+    client.force_login(editor)
+    start = client.get(reverse("home"), follow=True)
+
+    assert start.redirect_chain[-1][0] == url("workbench", draft)
+    assert start.status_code == 200
+    html = client.get(reverse("guidance:current")).content.decode()
+    assert f'href="{reverse("admin:guidance_guidanceversion_start")}">Guidance workbench</a>' in html
+
+
+def test_without_a_draft_an_editor_lands_on_the_versions_to_create_one(client, editor, published_version):
+    client.force_login(editor)
+    start = client.get(reverse("home"), follow=True)
+
+    assert start.redirect_chain[-1][0] == reverse("admin:guidance_guidanceversion_changelist")
+    assert "Create draft" in start.content.decode() or "create-draft" in start.content.decode()
+
+
+def test_a_version_published_by_the_setup_says_so_not_a_dash(client, editor, published_version):
+    client.force_login(editor)
+    html = client.get(reverse("admin:guidance_guidanceversion_change", args=[published_version.pk])).content.decode()
+
+    assert "Mastoweb&#x27;s setup (loaded from the guidance data it ships with), not an editor" in html

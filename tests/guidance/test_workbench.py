@@ -43,7 +43,7 @@ def test_the_outline_lists_paragraphs_with_their_rules_in_words_and_the_counts(
 
     rules = Rule.objects.filter(version=draft).count()
     assert f"{rules} rules, 6 safety properties" in html
-    assert '<span class="rule-reading">Subtype: ASM; Transplant: eligible</span>' in html
+    assert '<span class="rule-reading">Subtype: ASM; and Transplant: eligible</span>' in html
     assert f'href="{builder_url(rule_of(draft, "asm-transplant"))}"' in html
 
 
@@ -69,7 +69,7 @@ def test_the_builder_opens_with_the_rules_rows_and_reading(client, editor, draft
     assert 'name="row-0-values" value="ASM" checked' in html
     assert 'name="row-1-values" value="malabsorption" checked' in html
     assert 'name="row-2-values" value="ascites" checked' in html
-    assert "Subtype: ASM; Malabsorption or ascites is present" in html
+    assert "Subtype: ASM; and Malabsorption or ascites is present" in html
 
 
 BUILT = {
@@ -103,8 +103,8 @@ def test_reading_back_built_rows_shows_the_words_and_the_cel_without_saving(clie
     html = client.post(builder_url(rule), {**BUILT, "preview": "1"}).content.decode()
 
     assert (
-        "Subtype: ISM or SSM; Recurrent anaphylaxis is present; Antihistamines and omalizumab: not both unresponsive"
-        in html
+        "Subtype: ISM or SSM; and Recurrent anaphylaxis is present; and "
+        "Antihistamines and omalizumab: not both unresponsive" in html
     )
     assert (
         "subtype in [&quot;ISM&quot;, &quot;SSM&quot;] &amp;&amp; &quot;recurrent_anaphylaxis&quot; in symptoms "
@@ -149,7 +149,7 @@ def test_an_incomplete_row_is_named_and_nothing_is_saved(client, editor, draft):
     response = client.post(builder_url(rule), data)
 
     assert response.status_code == 200
-    assert "Tick at least one value for subtype." in response.content.decode()
+    assert "Tick at least one value for \u201cSubtype\u201d." in response.content.decode()
     assert rule_of(draft, "venom-immunotherapy").condition == "venom_allergy"
 
 
@@ -161,7 +161,7 @@ def test_typed_cel_is_read_back_or_its_error_explained(client, editor, draft):
     bad = client.post(builder_url(rule), {"mode": "cel", "condition": 'subtype = "ISM"', "save": "1"})
     unread = client.post(builder_url(rule), {"mode": "cel", "condition": "age_years >= 65"})
 
-    assert "Flushing is present; Venom allergy is present" in good.content.decode()
+    assert "Flushing is present; and Venom allergy is present" in good.content.decode()
     assert "write == (two equals signs)" in bad.content.decode()
     assert "subtype = &quot;ISM&quot;\n        ^" in bad.content.decode()
     assert rule_of(draft, "venom-immunotherapy").condition == "venom_allergy"
@@ -256,3 +256,34 @@ def test_the_change_form_lists_every_error_at_the_top_with_links(client, editor,
 
     assert 'id="error-summary"' in html
     assert f'<a href="#id_rules-{index}-condition">Rule venom-immunotherapy: Condition</a>: Unknown fact name' in html
+
+
+def test_html_typed_into_a_paragraph_is_taken_out_on_save_and_the_editor_told(client, editor, draft):
+    paragraph = cited_paragraph(draft)
+    client.force_login(editor)
+    typed = paragraph.text + ' <script>alert("x")</script>Tryptase < 20 ng/mL is <b>low</b>.'
+    data = {"section": paragraph.section_id, "title": paragraph.title, "text": typed, "order": paragraph.order}
+
+    response = client.post(paragraph_url(paragraph), data, follow=True)
+
+    saved = type(paragraph).objects.get(pk=paragraph.pk).text
+    assert saved == paragraph.text + " Tryptase < 20 ng/mL is low."
+    said = [str(message) for message in response.context["messages"]]
+    assert said[0] == f"Saved paragraph {paragraph.slug}."
+    assert said[1].startswith(f'Took HTML out of paragraph {paragraph.slug}: <script>alert("x")</script>, <b>, </b>.')
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Tryptase < 20 ng/mL and a<b", "Tryptase < 20 ng/mL and a<b"),
+        ("Keep <!-- note --> this", "Keep  this"),
+        ("Cut <SCRIPT src=x>evil()</SCRIPT> here", "Cut  here"),
+        ("Unclosed <script>evil()", "Unclosed "),
+        ('<a href="javascript:x">link</a> text', "link text"),
+    ],
+)
+def test_html_is_stripped_but_comparisons_stay(text, kept):
+    from guidance.markdown import html_stripped
+
+    assert html_stripped(text)[0] == kept

@@ -205,3 +205,18 @@ def test_a_mapping_row_is_checked_against_the_vocabulary():
     row = CodeMapping(system=SNOMED_CT, code="1", display="x", fact="subtype", value="indolent")
     with pytest.raises(ValidationError, match="not a value of Subtype"):
         row.full_clean()
+
+
+@pytest.mark.parametrize("written", ["45,5", "4e", "--5", "1,000"])
+def test_a_tryptase_not_written_as_a_fhir_decimal_is_refused_naming_it_never_reread(written):
+    # FHIR's decimal has one spelling; a decimal comma is refused there, never read as 455.
+    with pytest.raises(PrefetchError) as refusal:
+        mapped(condition(ICD10CM, "C96.21"), tryptase=bundle(tryptase(written)))
+
+    assert refusal.value.field == "tryptase"
+    assert "valueQuantity.value" in str(refusal.value)
+
+
+def test_a_tryptase_sent_as_decimal_text_is_read_exactly():
+    result = mapped(condition(ICD10CM, "C96.21"), tryptase=bundle(tryptase("45.50")))
+    assert result.facts["serum_tryptase_ng_ml"] == 45.5

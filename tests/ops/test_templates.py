@@ -32,10 +32,14 @@ def _descendants(children, names):
 
 def _source_elsewhere(name):
     """The text of a template that is not ours (Django's admin): the blocks a page of ours overrides there are
-    not blocks it opens."""
-    from django.template.loader import get_template
+    not blocks it opens. A name we override too (admin/base_site.html) is read from beneath ours."""
+    from django.template import engines
 
-    return Path(get_template(name).origin.name).read_text()
+    engine = engines["django"].engine
+    _, origin = engine.find_template(name)
+    if origin.name.startswith(str(ROOT)) and ".venv" not in Path(origin.name).parts:
+        _, origin = engine.find_template(name, skip=[origin])
+    return Path(origin.name).read_text()
 
 
 def _unfilled_blocks(templates):
@@ -49,10 +53,14 @@ def _unfilled_blocks(templates):
         if parent not in templates:
             continue  # Django's admin templates: their blocks are not ours to prune.
         inherited, above = set(), parent_of.get(parent)
+        # A template that extends its own name extends the one beneath it (Django's): read that one.
+        ours = above != parent
         while above:
-            text = templates[above] if above in templates else _source_elsewhere(above)
+            text = templates[above] if ours and above in templates else _source_elsewhere(above)
             inherited |= set(BLOCK.findall(text))
-            above = match[1] if (match := EXTENDS.search(text)) else None
+            following = match[1] if (match := EXTENDS.search(text)) else None
+            ours = following != above
+            above = following
         filled = {block for name in _descendants(children, names) for block in BLOCK.findall(templates[name])}
         opened = set(BLOCK.findall(templates[parent])) - inherited
         unfilled += [f"{parent}: {block}" for block in opened if block not in filled]

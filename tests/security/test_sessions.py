@@ -136,3 +136,22 @@ def test_an_active_session_is_written_at_most_once_a_minute(client, clinician, p
         assert session_writes(client) == []
         clock.tick(timedelta(seconds=20))
         assert len(session_writes(client)) == 1
+
+
+def test_the_reason_a_session_ended_outlives_later_background_previews(client, clinician, published_version):
+    # The form's preview keeps posting after the session ended; htmx follows the 302 to the login page
+    # in the background. The message must still be there for the login page the person opens.
+    htmx = {"HX-Request": "true", "HX-Current-URL": "http://testserver" + reverse("cases:create")}
+    with freeze_time(timezone.now()) as clock:
+        client.force_login(clinician)
+        clock.tick(timedelta(minutes=45))
+        first = client.post(reverse("cases:preview"), {"subtype": "ISM"}, headers=htmx)
+        assert first["HX-Redirect"].startswith(reverse("login"))
+        later = client.post(reverse("cases:preview"), {"subtype": "ISM"}, headers=htmx)
+        assert later.status_code == 302
+        in_background = client.get(later["Location"], headers=htmx)
+        assert "without activity" not in in_background.content.decode()
+
+        opened = client.get(first["HX-Redirect"]).content.decode()
+
+    assert "You were logged out after 30 minutes without activity. Please log in again." in opened
