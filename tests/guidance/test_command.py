@@ -23,12 +23,9 @@ from guidance.selectors import guidance_current_invalidate
 from tests.conftest import SPEC
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-# The worked cases the published guidance must hold (vignettes-v2 pin version 2, published by migrate).
-VIGNETTE_FOLDERS = ("vignettes", "vignettes-v2")
-# The worked cases of guidance version 3, which is not built yet: they run, and each must fail
-# until it is (strict: the first that holds fails the suite, and this mark goes with version 3).
-VIGNETTES_V3 = "vignettes-v3"
-NOT_YET_V3 = pytest.mark.xfail(strict=True, reason="guidance version 3 (interventions, notices, findings) is not built")
+# The worked cases the published guidance must hold (vignettes-v2 pin version 2; vignettes-v3: version 3
+# and the subtype check).
+VIGNETTE_FOLDERS = ("vignettes", "vignettes-v2", "vignettes-v3")
 CHECKER = SPEC / "tools" / "check_vignettes.py"
 CONTRACT_KEYS = {"paragraph", "kind", "summary", "rule", "reason"}
 # From guidance version 2 on, each recommendation also carries its quote and the items to confirm.
@@ -72,14 +69,11 @@ def run_all(env, runs):
 
 
 def _vignette_files():
-    return [path for folder in (*VIGNETTE_FOLDERS, VIGNETTES_V3) for path in sorted((SPEC / folder).glob("*.json"))]
+    return [path for folder in VIGNETTE_FOLDERS for path in sorted((SPEC / folder).glob("*.json"))]
 
 
 def _vignette_params():
-    return [
-        pytest.param(path, id=path.stem, marks=[NOT_YET_V3] if path.parent.name == VIGNETTES_V3 else [])
-        for path in _vignette_files()
-    ]
+    return [pytest.param(path, id=path.stem) for path in _vignette_files()]
 
 
 @pytest.fixture(scope="module")
