@@ -9,7 +9,7 @@ source). Each is {"id", "text", ...} in the evaluate_case output
 
 import enum
 
-from .facts import FACTS
+from .facts import FACTS, Group
 from .interventions import Intent, failed
 
 
@@ -21,8 +21,11 @@ class Notice(enum.StrEnum):
 
 
 ADULT_AGE = 18
-# Where a fact no management rule reads is used all the same (the text of facts-not-used says so).
-USED_ELSEWHERE = {}
+# Facts no management rule reads that the subtype check (WHO 2022, guidance.classification) reads all the
+# same: the text of facts-not-used says so.
+SUBTYPE_CHECK_READS = frozenset(
+    name for name, fact in FACTS.items() if fact.group == Group.FINDINGS or name == "serum_tryptase_ng_ml"
+)
 
 
 def given_facts(facts):
@@ -57,7 +60,11 @@ def notices_given(facts, *, way_forward, read):
     unused = facts_not_used(facts, read)
     if unused:
         words = ", ".join(FACTS[name].label.lower() for name in unused)
-        elsewhere = "".join(f" {USED_ELSEWHERE[name]}" for name in unused if name in USED_ELSEWHERE)
+        checked = [name for name in unused if name in SUBTYPE_CHECK_READS]
+        elsewhere = ""
+        if checked:
+            which = "they are" if len(checked) == len(unused) else "the findings and tryptase are"
+            elsewhere = f" ({which.capitalize()} read by the subtype check against the WHO 2022 criteria.)"
         notices.append(
             {
                 "id": Notice.FACTS_NOT_USED.value,
