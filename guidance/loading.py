@@ -255,9 +255,9 @@ def publish_version_three(*, models, now=None):
     """Draft version 3 from the published version 2, with the rules and properties of data/version-3.json.
 
     The same steps as version 2's (see publish_version_two), text unchanged: every rule says what it
-    offers, the twelve properties over interventions are proven before it is published, and version 2
-    retires. tests/guidance/test_version_three.py takes the same content through the editors'
-    own path (draft, edits, two-person review, publish) and finds the same version.
+    offers, each quote is checked, the twelve properties over interventions are proven before it is
+    published, and version 2 retires. Like version 2 it is published by the system (a data migration),
+    not through two editors' review: the audit trail says so.
     """
     return _publish_from_data(
         models=models, number=3, path=VERSION_THREE_FILE, actor=VERSION_THREE_ACTOR, edition=3, now=now
