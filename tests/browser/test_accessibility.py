@@ -79,9 +79,11 @@ def test_the_reevaluation_page_has_no_violations(page, live_server, clinician, e
     case = make_case(clinician, subtype="ISM", symptoms=["flushing", "diarrhea"], antihistamine_response="unresponsive")
 
     def revise(draft):
-        Rule.objects.filter(version=draft, rule_id="h1-for-cutaneous-symptoms").update(summary="Reworded in v3")
+        Rule.objects.filter(version=draft, rule_id="antileukotriene-after-antihistamines").update(
+            summary="Reworded in v4"
+        )
         # A rule no safety property names: removing one that a property names would stop the publish.
-        Rule.objects.filter(version=draft, rule_id="h2-for-gastrointestinal-symptoms").delete()
+        Rule.objects.filter(version=draft, rule_id="gi-cromolyn-ppi").delete()
 
     publish_revision(user=editor, revise=revise)
     log_in(clinician)
@@ -89,8 +91,8 @@ def test_the_reevaluation_page_has_no_violations(page, live_server, clinician, e
     page.get_by_role("link", name="See what would change for this patient").click()
     expect(page.locator('[data-change="removed"]')).to_be_visible()
     assert_no_violations(page)
-    page.get_by_role("button", name="Save a new assessment under version 3").click()
-    expect(page.get_by_text("Case reassessed under guidance version 3")).to_be_visible()
+    page.get_by_role("button", name="Save a new assessment under version 4").click()
+    expect(page.get_by_text("Case reassessed under guidance version 4")).to_be_visible()
     assert_no_violations(page)
 
 

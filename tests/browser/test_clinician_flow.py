@@ -39,7 +39,7 @@ def test_a_clinician_enters_a_case_sees_the_preview_saves_and_follows_a_source(p
 
     # The source link lands on the sentence the aspirin caution quotes (sentence 1 of the flushing paragraph).
     page.locator('[data-paragraph="flushing"][data-kind="caution"] a.source-link').click()
-    page.wait_for_url("**/guidance/v/2/#flushing--s1")
+    page.wait_for_url("**/guidance/v/3/#flushing--s1")
     anchor = page.locator("#flushing--s1")
     expect(anchor).to_be_visible()
     expect(anchor).to_be_in_viewport()
@@ -69,11 +69,17 @@ def test_the_form_can_be_completed_with_the_keyboard_alone(page, live_server, cl
     page.keyboard.type("Aggressive")  # a closed select picks the option whose text is typed
     _tab_to(page, "input[name=symptoms][value=ascites]")
     page.keyboard.press("Space")
-    _tab_to(page, "input[name=venom_allergy]")
-    page.keyboard.press("Space")
+    _tab_to(page, "input[name=venom_allergy]")  # a radio group: Tab lands on one answer, arrows move between them
+    yes = page.locator("input[name=venom_allergy][value=yes]")
+    for _ in range(3):
+        if yes.is_checked():
+            break
+        page.keyboard.press("ArrowRight")
+    expect(yes).to_be_checked()
 
-    expect(page.locator('#preview [data-paragraph="venom-allergy"]')).to_be_visible()
-    # ASM with ascites: oral glucocorticoids; guidance v2 offers no cromolyn/H2/PPI for ascites alone.
+    expect(page.locator('#preview [data-rule="venom-immunotherapy"]')).to_be_visible()
+    expect(page.locator('#preview [data-rule="epinephrine-for-venom-allergy"]')).to_be_visible()
+    # ASM with ascites: oral glucocorticoids; guidance v3 offers no cromolyn/H2/PPI for ascites alone.
     expect(page.locator('#preview [data-rule="asm-oral-glucocorticoids"]')).to_be_visible()
     expect(page.locator('#preview [data-paragraph="gastrointestinal"]')).to_have_count(1)
 
@@ -82,11 +88,19 @@ def test_the_form_can_be_completed_with_the_keyboard_alone(page, live_server, cl
     page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}/$"))
 
     case = Case.objects.get(label="Keyboard clinic")
-    assert (case.subtype, case.symptoms, case.venom_allergy, case.age_years) == ("ASM", ["ascites"], True, 61)
+    assert (case.subtype, case.symptoms, case.venom_allergy, case.age_years) == ("ASM", ["ascites"], "yes", 61)
     expect(page.locator('[data-paragraph="aggressive-sm"][data-kind="caution"]')).to_be_visible()
 
 
-def test_the_management_page_prints_on_one_page(page, live_server, clinician, log_in):
+def test_the_management_page_prints_a_typical_case_on_one_page_and_the_heaviest_on_three(
+    page, live_server, clinician, log_in
+):
+    """Each printed line carries its quote (issue 22), so the heaviest case takes more than one sheet."""
+    typical = make_case(clinician, subtype="ISM", symptoms=["flushing", "pruritus"], nsaid_tolerance="tolerant")
+    log_in(clinician)
+    page.goto(f"{live_server.url}{typical.get_absolute_url()}")
+    page.emulate_media(media="print")
+    assert len(re.findall(rb"/Type\s*/Page\b", page.pdf(format="A4"))) == 1
     case = make_case(
         clinician,
         subtype="SSM",
@@ -107,11 +121,10 @@ def test_the_management_page_prints_on_one_page(page, live_server, clinician, lo
         serum_tryptase_ng_ml=80,
     )
     assert len(case.assessments.get().lines) >= 12  # about the most a case can draw
-    log_in(clinician)
     page.goto(f"{live_server.url}{case.get_absolute_url()}")
     page.emulate_media(media="print")
     expect(page.get_by_role("navigation", name="Main navigation")).to_be_hidden()
     expect(page.locator(".assessment-history")).to_be_hidden()
     expect(page.locator('[data-kind="caution"]').first).to_be_visible()
     pdf = page.pdf(format="A4")
-    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) <= 3

@@ -16,7 +16,7 @@ def test_from_a_case_the_guidance_page_offers_back_to_the_case(page, live_server
     log_in(clinician)
     page.goto(f"{live_server.url}{case.get_absolute_url()}")
     page.locator('[data-paragraph="flushing"][data-kind="caution"] a.source-link').click()
-    page.wait_for_url("**/guidance/v/2/#flushing--s1")
+    page.wait_for_url("**/guidance/v/3/#flushing--s1")
     back = page.get_by_role("link", name="Back to the case")
     expect(back).to_be_visible()
     results = Axe().run(page)

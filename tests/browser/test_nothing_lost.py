@@ -100,7 +100,7 @@ def test_back_after_following_a_source_finds_the_preview_refreshed(page, live_se
     # In the preview a source opens in a new tab; followed in this tab, leaving asks first.
     href = page.locator('#preview [data-rule="carry-epinephrine"] a.source-link').get_attribute("href")
     page.evaluate("(href) => { window.location.href = href; }", href)
-    page.wait_for_url("**/guidance/v/2/**")
+    page.wait_for_url("**/guidance/v/3/**")
     assert asked == ["beforeunload"]
 
     page.go_back()

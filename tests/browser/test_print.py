@@ -37,7 +37,7 @@ def test_a_typical_case_prints_on_one_a4_sheet_with_its_header_and_footer(page, 
     assert len(sheets) == 1
     text = sheets[0]
     assert "Mastoweb · Case Print clinic · Printed by clinician" in text
-    assert "Guidance version 2" in text
+    assert "Guidance version 3" in text
     assert "Source:" in text
     assert "does not replace, clinical judgement" in text
     assert "Antihistamines: unresponsive" in text  # reasons print in the form's words
@@ -84,12 +84,12 @@ def test_a_printout_under_older_guidance_says_newer_guidance_replaced_it_and_car
     sheets = _printed(page, f"{live_server.url}{case.get_absolute_url()}")
 
     text = " ".join(sheets)
-    notice = "Guidance version 3 has been published since this assessment (version 2)."
+    notice = "Guidance version 4 has been published since this assessment (version 3)."
     assert notice in sheets[0]
     # At the top: above the facts and every line (a PDF's text runs in paint order, not reading order).
     notice_box = page.locator("#newer-guidance").bounding_box()
     assert notice_box["y"] < page.locator("#facts-heading").bounding_box()["y"]
-    assert "which version 3 replaced; reassess the case before acting on them." in text
+    assert "which version 4 replaced; reassess the case before acting on them." in text
     assert "See what would change" not in text  # a link is no use on paper
     assert quotes
     for quote in quotes:

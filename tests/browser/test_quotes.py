@@ -44,7 +44,7 @@ def test_a_line_shows_its_quote_marked_and_what_to_check_then_lands_on_its_sente
     assert_no_violations(page)
 
     line.locator("a.source-link").click()
-    page.wait_for_url("**/guidance/v/2/#flushing--s1")
+    page.wait_for_url("**/guidance/v/3/#flushing--s1")
     sentence = page.locator("#flushing--s1")
     expect(sentence).to_be_in_viewport()
     expect(sentence).to_contain_text("aspirin may be helpful")

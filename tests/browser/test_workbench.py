@@ -55,22 +55,22 @@ def test_an_editor_builds_tries_and_publishes_with_a_colleague(
     assert_no_violations(page)
 
     page.get_by_role("link", name="Edit the condition of venom-immunotherapy").click()
-    expect(page.locator("#condition-reading")).to_contain_text("Venom allergy is present")
+    expect(page.locator("#condition-reading")).to_contain_text("Venom allergy: yes")
     assert_no_violations(page)
     # A new row: the fact first, then its own values appear (htmx), then the readback follows.
     page.get_by_label("Row 2 fact").select_option("subtype")
     values = page.get_by_role("group", name="Row 2 values of Subtype")
     values.get_by_label("Aggressive systemic mastocytosis (ASM)").check()
-    expect(page.locator("#condition-reading")).to_contain_text("Venom allergy is present; and Subtype: ASM")
+    expect(page.locator("#condition-reading")).to_contain_text("Venom allergy: yes; and Subtype: ASM")
     assert_no_violations(page)
     page.get_by_role("button", name="Save the condition").click()
-    expect(page.locator("#rule-venom-immunotherapy")).to_contain_text("Venom allergy is present; and Subtype: ASM")
+    expect(page.locator("#rule-venom-immunotherapy")).to_contain_text("Venom allergy: yes; and Subtype: ASM")
     rule.refresh_from_db()
-    assert rule.condition == 'venom_allergy && subtype == "ASM"'
+    assert rule.condition == 'venom_allergy == "yes" && subtype == "ASM"'
 
     page.get_by_role("link", name="Try a case").click()
     page.get_by_label("Subtype").select_option("ISM")
-    page.get_by_label("Venom allergy").check()
+    page.locator("input[name=venom_allergy][value=yes]").check()
     page.get_by_role("button", name="Try this case").click()
     expect(page.locator("#case-changes")).to_contain_text("venom-immunotherapy")
     assert_no_violations(page)
