@@ -17,7 +17,7 @@ tree gives the readback, the builder's rows and the CEL the builder writes.
 
 from dataclasses import dataclass
 
-from .facts import FACTS
+from .facts import CURRENT_EDITION, FACTS, vocabulary
 from .limits import MAX_LENGTH, MAX_NESTING
 
 
@@ -170,8 +170,9 @@ def _tokens(source):
 
 
 class _Parser:
-    def __init__(self, source):
+    def __init__(self, source, facts=FACTS):
         self.source = source
+        self.facts = facts
         self.tokens = _tokens(source)
         self.i = 0
         self.depth = 0  # brackets open: bounded, so no condition can exhaust the stack
@@ -286,7 +287,7 @@ class _Parser:
         if self.take("("):
             return Not(self.bracketed(bang))
         token = self.token
-        if token.kind == "ident" and token.text in FACTS and FACTS[token.text].kind == "bool":
+        if token.kind == "ident" and token.text in self.facts and self.facts[token.text].kind == "bool":
             self.i += 1
             return Flag(token.text, False)
         self.fail('After ! put the condition to negate in brackets, e.g. !("flushing" in symptoms)', token)
@@ -309,9 +310,9 @@ class _Parser:
         token = self.token
         if token.kind != "ident":
             self.fail(f"Expected {what}")
-        fact = FACTS.get(token.text)
+        fact = self.facts.get(token.text)
         if fact is None:
-            self.fail(f"{token.text!r} is not a case fact; known facts are {', '.join(FACTS)}")
+            self.fail(f"{token.text!r} is not a case fact; known facts are {', '.join(self.facts)}")
         if fact.kind in ("number", "integer"):
             self.fail(f"Number comparisons ({token.text}) are not read back in plain words yet")
         if fact.kind not in kinds:
@@ -348,14 +349,18 @@ def _flatten(kind, items):
             yield item
 
 
-def parse_condition(source):
-    """The condition's tree, or ConditionSyntaxError saying in words what and where."""
+def parse_condition(source, *, edition=CURRENT_EDITION):
+    """The condition's tree, or ConditionSyntaxError saying in words what and where.
+
+    Read in the vocabulary of `edition` (guidance.facts.vocabulary): a retired version's rules are
+    read as they were written (edition 2: venom_allergy is a yes/no tick box).
+    """
     if not isinstance(source, str):
         raise ConditionSyntaxError("The condition must be text", source="", position=0)
     if len(source) > MAX_LENGTH:
         message = f"The condition is {len(source)} characters long; at most {MAX_LENGTH} are allowed"
         raise ConditionSyntaxError(message, source=source, position=MAX_LENGTH)
-    return _Parser(source).parse()
+    return _Parser(source, vocabulary(edition)).parse()
 
 
 # ---------------------------------------------------------------- writing CEL
@@ -575,10 +580,10 @@ def _group(node):
     return f"all of ({inner})" if isinstance(node, All) else f"at least one of ({inner})"
 
 
-def readback(node):
-    """The plain-English reading of a condition tree (or of CEL text, parsed first)."""
+def readback(node, *, edition=CURRENT_EDITION):
+    """The plain-English reading of a condition tree (or of CEL text, parsed first in `edition`)."""
     if isinstance(node, str):
-        node = parse_condition(node)
+        node = parse_condition(node, edition=edition)
     if isinstance(node, All | Any):
         items = _runs(node.items, every=isinstance(node, All))
         joiner = "; and " if isinstance(node, All) else "; or "
@@ -599,10 +604,10 @@ class Reading:
         return not self.problem
 
 
-def condition_reading(source):
+def condition_reading(source, *, edition=CURRENT_EDITION):
     """Never raises: a readback, or the reason none can be given, with the position marked."""
     try:
-        return Reading(text=readback(parse_condition(source)))
+        return Reading(text=readback(parse_condition(source, edition=edition)))
     except ConditionSyntaxError as exc:
         return Reading(problem=str(exc), marked=exc.marked)
 
@@ -660,18 +665,18 @@ def to_builder(node):
     return _builder_group(node, depth=0)
 
 
-def _row_node(row):
+def _row_node(row, facts):
     fact, op, values = row.get("fact"), row.get("op"), [v for v in row.get("values") or [] if v]
-    if fact not in FACTS or FACTS[fact].kind not in OPERATORS:
+    if fact not in facts or facts[fact].kind not in OPERATORS:
         raise ValueError(f"Choose a fact for each row ({fact!r} is not one the builder offers).")
-    kind = FACTS[fact].kind
+    kind = facts[fact].kind
     if op not in dict(OPERATORS[kind]):
-        raise ValueError(f"Choose what \u201c{FACTS[fact].label}\u201d must be.")
-    unknown = [v for v in values if v not in FACTS[fact].values]
+        raise ValueError(f"Choose what \u201c{facts[fact].label}\u201d must be.")
+    unknown = [v for v in values if v not in facts[fact].values]
     if unknown:
         raise ValueError(f"{', '.join(map(repr, unknown))} is not a value of {fact}.")
     if op in ("is", "is_not", "has", "lacks") and not values:
-        raise ValueError(f"Tick at least one value for \u201c{FACTS[fact].label}\u201d.")
+        raise ValueError(f"Tick at least one value for \u201c{facts[fact].label}\u201d.")
     if op == "is":
         return Is(fact, tuple(values))
     if op == "is_not":
@@ -685,16 +690,17 @@ def _row_node(row):
     return Flag(fact, op == "yes")
 
 
-def from_builder(group):
-    """The tree the builder's rows describe; ValueError names the row to fix."""
+def from_builder(group, *, edition=CURRENT_EDITION):
+    """The tree the builder's rows describe (in `edition`'s vocabulary); ValueError names the row to fix."""
     rows = group.get("rows") or []
     if not rows:
         raise ValueError("Add at least one row to the condition.")
-    nodes = tuple(from_builder(row) if "rows" in row else _row_node(row) for row in rows)
+    facts = vocabulary(edition)
+    nodes = tuple(from_builder(row, edition=edition) if "rows" in row else _row_node(row, facts) for row in rows)
     kind = Any if group.get("match") == "any" else All
     node = nodes[0] if len(nodes) == 1 else kind(tuple(_flatten(kind, nodes)))
     return Not(node) if group.get("negate") else node
 
 
-def builder_to_cel(group):
-    return to_cel(from_builder(group))
+def builder_to_cel(group, *, edition=CURRENT_EDITION):
+    return to_cel(from_builder(group, edition=edition))

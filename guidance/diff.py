@@ -49,7 +49,7 @@ def version_diff(*, old, new):
             if before != after:
                 field = {"name": name, "before": before, "after": after, "words": words_diff(before, after)}
                 if name == "condition":
-                    field.update(_condition_words(before, after))
+                    field.update(_condition_words(before, after, editions=(old.edition, new.edition)))
                 fields.append(field)
         rules.append(
             {"rule_id": rule_id, "status": "added" if not a else "removed" if not b else "changed", "fields": fields}
@@ -76,11 +76,11 @@ def version_diff(*, old, new):
     return {"text": text, "rules": rules, "properties": props}
 
 
-def _condition_words(before, after):
-    """The readback of each side, and their word diff when both can be read back (guidance.conditions)."""
+def _condition_words(before, after, *, editions):
+    """The readback of each side (each in its version's edition), and their word diff when both can be read back."""
     readings = {
-        "reading_before": condition_reading(before) if before else None,
-        "reading_after": condition_reading(after) if after else None,
+        "reading_before": condition_reading(before, edition=editions[0]) if before else None,
+        "reading_after": condition_reading(after, edition=editions[1]) if after else None,
     }
     both = [r for r in readings.values() if r is not None]
     if both and all(r.ok for r in both):

@@ -398,7 +398,7 @@ class Rule(VersionContent):
     # draft can be discarded whole (its rules go with it through the version).
     paragraph = models.ForeignKey(Paragraph, on_delete=models.RESTRICT, related_name="rules")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    summary = models.CharField(max_length=200, help_text="One line, as the clinician reads it.")
+    summary = models.CharField(max_length=300, help_text="One line, as the clinician reads it.")
     condition = models.TextField(
         help_text=(
             "CEL expression over the case facts, e.g. "
@@ -461,8 +461,15 @@ class Rule(VersionContent):
 
     @cached_property
     def reading(self):
-        """The condition in plain words, or why none can be given (guidance.conditions)."""
-        return condition_reading(self.condition)
+        """The condition in plain words, or why none can be given (guidance.conditions).
+
+        Read in the vocabulary of its version's edition; the version is looked up only when the
+        current vocabulary cannot read it (a retired version's venom_allergy tick box), so listing
+        rules costs no query per rule."""
+        reading = condition_reading(self.condition)
+        if reading.ok or self.edition >= CURRENT_EDITION:
+            return reading
+        return condition_reading(self.condition, edition=self.edition)
 
     @property
     def mentioned_facts(self):

@@ -55,7 +55,7 @@ def test_creating_a_case_records_the_case_and_its_first_assessment(client, clini
         "cases.assessment",
         str(case.assessments.get().pk),
     )
-    assert assessed.details == {"case_id": str(case.pk), "guidance_version": 2}
+    assert assessed.details == {"case_id": str(case.pk), "guidance_version": 3}
     assert created.ip_address == assessed.ip_address == ADDRESS
     _case_text_absent()
 
@@ -113,15 +113,15 @@ def test_a_refused_read_records_no_view(client, outsider, editor, case):
 
 
 def test_reevaluation_records_the_versions_and_the_new_assessment(client, clinician, editor, case, published_version):
-    assert published_version.number == 2
+    assert published_version.number == 3
     publish_revision(user=editor, revise=lambda draft: None)
     client.force_login(clinician)
     response = client.post(reverse("cases:reassess", args=[case.pk]), REMOTE_ADDR=ADDRESS)
     assert response.status_code == 302
     [reevaluated] = _events(CaseAction.CASE_REEVALUATED)
     assert (reevaluated.actor, reevaluated.object_id, reevaluated.ip_address) == (clinician, str(case.pk), ADDRESS)
-    assert reevaluated.details == {"from_version": 2, "to_version": 3}
-    assert _events(CaseAction.ASSESSMENT_CREATED)[-1].details == {"case_id": str(case.pk), "guidance_version": 3}
+    assert reevaluated.details == {"from_version": 3, "to_version": 4}
+    assert _events(CaseAction.ASSESSMENT_CREATED)[-1].details == {"case_id": str(case.pk), "guidance_version": 4}
     assert client.get(reverse("cases:reassess", args=[case.pk])).status_code == 302  # nothing more to do
     assert len(_events(CaseAction.CASE_REEVALUATED)) == 1
 

@@ -41,7 +41,6 @@ def test_it_saves_a_case_with_its_first_assessment(client, clinician, published_
         label="Clinic 7",
         subtype="ISM",
         symptoms=["flushing", "pruritus"],
-        antihistamine_response="unresponsive",
         serum_tryptase_ng_ml="24.5",
         age_years="51",
         notes="Seen twice.",
@@ -63,13 +62,13 @@ def test_it_saves_a_case_with_its_first_assessment(client, clinician, published_
     assert assessment.created_by == clinician
     assert assessment.facts["symptoms"] == ["flushing", "pruritus"]
     assert assessment.facts["serum_tryptase_ng_ml"] == 24.5
-    assert assessment.recommendations["format"] == 2
+    assert assessment.recommendations["format"] == 3
     rules = [line.rule for line in assessment.lines]
     assert "h1-for-cutaneous-symptoms" in rules
     h1 = next(line for line in assessment.lines if line.rule == "h1-for-cutaneous-symptoms")
     assert h1.paragraph == "antihistamines"
     assert h1.kind == "recommend"
-    assert h1.reason == "flushing, pruritus present"
+    assert h1.reason == "flushing, pruritus present; antihistamine_response = not_tried"
     assert h1.paragraph_text.startswith("Initial pharmacologic treatment includes")
     assert h1.quote == "H1 antihistamines are administered to prevent flushing and itching."
     assert h1.confirm == ()
@@ -89,7 +88,7 @@ def test_it_keeps_everything_typed_when_a_fact_is_refused(client, clinician, pub
         label="Clinic 8",
         subtype="SSM",
         symptoms=["diarrhea", "fracture"],
-        venom_allergy=True,
+        venom_allergy="yes",
         nsaid_tolerance="tolerant",
         serum_tryptase_ng_ml="-5",
         age_years="44",
@@ -114,7 +113,7 @@ def test_it_keeps_everything_typed_when_a_fact_is_refused(client, clinician, pub
     assert " checked" in input_tag(html, "symptoms", "diarrhea")
     assert " checked" in input_tag(html, "symptoms", "fracture")
     assert " checked" not in input_tag(html, "symptoms", "flushing")
-    assert " checked" in input_tag(html, "venom_allergy")
+    assert " checked" in input_tag(html, "venom_allergy", "yes")
     assert " checked" in input_tag(html, "nsaid_tolerance", "tolerant")
     assert '<option value="SSM" selected>' in html
 

@@ -45,7 +45,10 @@ def seeded(clinician, outsider, published_version):
         reason="patient_declined",
     )
     feedback_record(
-        assessment=made[3].assessments.get(), rule="h1-for-cutaneous-symptoms", user=clinician, outcome="accepted"
+        assessment=made[3].assessments.get(),
+        rule="antileukotriene-after-antihistamines",
+        user=clinician,
+        outcome="accepted",
     )
     rollup_rebuild()  # the update above went past the services
     return made
@@ -106,7 +109,7 @@ def test_feedback_shares_and_top_reasons_per_rule(client, reviewer, seeded):
     rows = {row.cells[0].text: row for row in chart(dashboard(client), "rules").rows}
     aspirin = rows["aspirin-nsaid-tolerance-unknown"]
     assert [cell.text for cell in aspirin.cells[1:]] == ["1", "100.0% (1)", "Patient declined (1)"]
-    assert rows["h1-for-cutaneous-symptoms"].cells[2].text == "0.0% (0)"
+    assert rows["antileukotriene-after-antihistamines"].cells[2].text == "0.0% (0)"
     assert RecommendationFeedback.objects.count() == 2
 
 

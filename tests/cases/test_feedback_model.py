@@ -38,7 +38,7 @@ def test_the_clinician_records_feedback_on_a_line_and_it_is_audited(assessment, 
 def test_the_latest_entry_per_line_is_the_current_one_and_earlier_ones_stay(
     assessment, clinician, django_assert_num_queries
 ):
-    rule = "h1-for-cutaneous-symptoms"
+    rule = "antileukotriene-after-antihistamines"
     feedback_record(assessment=assessment, rule=rule, user=clinician, outcome=Outcome.ACCEPTED)
     later = feedback_record(
         assessment=assessment, rule=rule, user=clinician, outcome=Outcome.OVERRIDDEN, reason=Reason.PATIENT_DECLINED
@@ -53,10 +53,10 @@ def test_the_latest_entry_per_line_is_the_current_one_and_earlier_ones_stay(
     ("kwargs", "field"),
     [
         ({"rule": "venom-immunotherapy", "outcome": "accepted"}, "rule"),
-        ({"rule": "h1-for-cutaneous-symptoms", "outcome": "maybe"}, "outcome"),
-        ({"rule": "h1-for-cutaneous-symptoms", "outcome": "overridden"}, "reason"),
-        ({"rule": "h1-for-cutaneous-symptoms", "outcome": "accepted", "reason": "other"}, "reason"),
-        ({"rule": "h1-for-cutaneous-symptoms", "outcome": "accepted", "comment": "x" * 501}, "comment"),
+        ({"rule": "antileukotriene-after-antihistamines", "outcome": "maybe"}, "outcome"),
+        ({"rule": "antileukotriene-after-antihistamines", "outcome": "overridden"}, "reason"),
+        ({"rule": "antileukotriene-after-antihistamines", "outcome": "accepted", "reason": "other"}, "reason"),
+        ({"rule": "antileukotriene-after-antihistamines", "outcome": "accepted", "comment": "x" * 501}, "comment"),
     ],
 )
 def test_bad_feedback_is_refused_naming_the_field(assessment, clinician, kwargs, field):
@@ -68,13 +68,15 @@ def test_bad_feedback_is_refused_naming_the_field(assessment, clinician, kwargs,
 
 def test_only_the_cases_clinician_gives_feedback(assessment, outsider):
     with pytest.raises(FeedbackError) as error:
-        feedback_record(assessment=assessment, rule="h1-for-cutaneous-symptoms", user=outsider, outcome="accepted")
+        feedback_record(
+            assessment=assessment, rule="antileukotriene-after-antihistamines", user=outsider, outcome="accepted"
+        )
     assert "assessment" in error.value.errors
 
 
 def test_feedback_cannot_be_changed_or_deleted(assessment, clinician):
     feedback = feedback_record(
-        assessment=assessment, rule="h1-for-cutaneous-symptoms", user=clinician, outcome="accepted"
+        assessment=assessment, rule="antileukotriene-after-antihistamines", user=clinician, outcome="accepted"
     )
     with pytest.raises(ImmutableAssessmentError):
         feedback.save()

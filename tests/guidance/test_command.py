@@ -30,6 +30,8 @@ CHECKER = SPEC / "tools" / "check_vignettes.py"
 CONTRACT_KEYS = {"paragraph", "kind", "summary", "rule", "reason"}
 # From guidance version 2 on, each recommendation also carries its quote and the items to confirm.
 CONTRACT_KEYS_V2 = CONTRACT_KEYS | {"quote", "confirm"}
+# From guidance version 3 on, each line also says what it offers, what it is about, its effect and why.
+CONTRACT_KEYS_V3 = CONTRACT_KEYS_V2 | {"offers", "about", "effect", "because"}
 
 
 @pytest.fixture(scope="session")
@@ -162,11 +164,11 @@ def test_it_prints_the_contracts_json_for_a_case_file(runs):
 
     assert process.returncode == 0, process.stderr
     output = json.loads(process.stdout)
-    assert output["guidance"] == {"slug": "sm-management", "version": 2, "title": "Management of systemic mastocytosis"}
-    assert all(set(item) == CONTRACT_KEYS_V2 for item in output["recommendations"])
+    assert output["guidance"] == {"slug": "sm-management", "version": 3, "title": "Management of systemic mastocytosis"}
+    assert all(set(item) == CONTRACT_KEYS_V3 for item in output["recommendations"])
     assert {(r["paragraph"], r["kind"]) for r in output["recommendations"]} == {
         ("flushing", "caution"),
-        ("antihistamines", "recommend"),
+        # From version 3 on, antihistamines that failed are not offered again (failed-is-not-started-again).
         ("antileukotrienes", "consider"),
     }
 

@@ -25,8 +25,8 @@ from guidance.conditions import (
     to_cel,
 )
 from guidance.engine import RuleSpec, _context, compile_rule
-from guidance.facts import FACTS
-from guidance.loading import VERSION_TWO_FILE
+from guidance.facts import CURRENT_EDITION, FACTS, facts_in_edition, vocabulary
+from guidance.loading import VERSION_THREE_FILE, VERSION_TWO_FILE
 from guidance.properties import _BASE_CASE, PropertySpec, case_space, compile_property
 from guidance.selectors import guidance_current
 
@@ -56,9 +56,9 @@ READBACKS = [
     ('!("fracture" in symptoms) || !("osteoporosis" in symptoms)', "Fracture and osteoporosis are not both present"),
     ("size(symptoms) > 0", "Symptoms and complications: at least one recorded"),
     ("size(symptoms) == 0", "Symptoms and complications: none recorded"),
-    ("venom_allergy", "Venom allergy is present"),
-    ("!venom_allergy", "Venom allergy is absent"),
-    ("venom_allergy == false", "Venom allergy is absent"),
+    ('venom_allergy == "yes"', "Venom allergy: yes"),
+    ('venom_allergy != "yes"', "Venom allergy: no or unknown / not asked"),
+    ('venom_allergy == "no"', "Venom allergy: no"),
     ('omalizumab_response != "unresponsive"', "Omalizumab: not tried or responsive"),
     ('antihistamine_response != "not_tried"', "Antihistamines: responsive or unresponsive"),
     ('hct_eligible == "yes"', "Transplant: eligible"),
@@ -83,8 +83,8 @@ READBACKS = [
         "Flushing or pruritus (itching) is present; and Antihistamines: unresponsive",
     ),
     (
-        'subtype == "ISM" || (venom_allergy && kit_d816v != "positive")',
-        "Subtype: ISM; or All of (Venom allergy is present; KIT D816V: negative or unknown / not tested)",
+        'subtype == "ISM" || (venom_allergy == "yes" && kit_d816v != "positive")',
+        "Subtype: ISM; or All of (Venom allergy: yes; KIT D816V: negative or unknown / not tested)",
     ),
     (
         'antihistamine_response == "unresponsive" || omalizumab_response == "unresponsive"',
@@ -93,14 +93,26 @@ READBACKS = [
     ('!(subtype == "ISM" || "flushing" in symptoms)', "None of (Subtype: ISM; Flushing is present)"),
     ('!(subtype == "ISM" && "flushing" in symptoms)', "Not all of (Subtype: ISM; Flushing is present)"),
     (
-        'venom_allergy && !(antihistamine_response == "unresponsive" && omalizumab_response == "unresponsive" '
+        'venom_allergy == "yes" && !(antihistamine_response == "unresponsive" && omalizumab_response == "unresponsive" '
         '&& "flushing" in symptoms)',
-        "Venom allergy is present; and "
-        "Not all of (Antihistamines and omalizumab: both unresponsive; Flushing is present)",
+        "Venom allergy: yes; and Not all of (Antihistamines and omalizumab: both unresponsive; Flushing is present)",
     ),
     (
         'subtype == "ASM" && ("malabsorption" in symptoms || "ascites" in symptoms)',
         "Subtype: ASM; and Malabsorption or ascites is present",
+    ),
+]
+
+
+# Versions 1 and 2 (edition 2, guidance.facts.vocabulary) read venom_allergy as a yes/no tick box:
+# their rules still read back as they were written.
+READBACKS_EDITION_2 = [
+    ("venom_allergy", "Venom allergy is present"),
+    ("!venom_allergy", "Venom allergy is absent"),
+    ("venom_allergy == false", "Venom allergy is absent"),
+    (
+        'subtype == "ISM" || (venom_allergy && kit_d816v != "positive")',
+        "Subtype: ISM; or All of (Venom allergy is present; KIT D816V: negative or unknown / not tested)",
     ),
 ]
 
@@ -114,6 +126,18 @@ def test_the_readback_says_what_the_condition_says(condition, expected):
 def test_writing_the_tree_back_to_cel_gives_the_same_tree(condition, expected):
     tree = parse_condition(condition)
     assert parse_condition(to_cel(tree)) == tree
+
+
+@pytest.mark.parametrize(("condition", "expected"), READBACKS_EDITION_2)
+def test_a_retired_versions_condition_reads_back_in_its_own_edition(condition, expected):
+    assert readback(condition, edition=2) == expected
+    tree = parse_condition(condition, edition=2)
+    assert parse_condition(to_cel(tree), edition=2) == tree
+
+
+def test_a_tick_box_condition_is_refused_in_the_current_edition():
+    with pytest.raises(ConditionSyntaxError, match="Expected ==, != or in after venom_allergy"):
+        parse_condition("venom_allergy")
 
 
 def _atoms():
@@ -151,49 +175,69 @@ def _generated_conditions():
 
 def _v2_readbacks():
     rules = json.loads(VERSION_TWO_FILE.read_text())["rules"]
-    return [(rule["rule"], readback(rule["condition"])) for rule in rules]
+    return [(rule["rule"], readback(rule["condition"], edition=2)) for rule in rules]
+
+
+def _v3_readbacks():
+    rules = json.loads(VERSION_THREE_FILE.read_text())["rules"]
+    unread = {rule["rule"] for rule in rules if not condition_reading(rule["condition"]).ok}
+    assert unread == V3_RULES_WRITTEN_WITH_EXISTS
+    return [(rule["rule"], readback(rule["condition"])) for rule in rules if rule["rule"] not in unread]
 
 
 def _words(text):
     return set(re.findall(r"[\w-]+", text.lower()))
 
 
-# A value code a clinician never reads: its label says it otherwise ("not_tried" is "Not tried", "yes" is "Eligible").
-RAW_CODES = {
+# A value code a clinician never reads for its fact: its label says it otherwise ("not_tried" is "Not tried",
+# transplant's "yes" is "Eligible").
+RAW_CODES_OF = {
+    name: {code.lower() for code, label in (fact.choices or {}).items() if code.lower() not in _words(label)}
+    for name, fact in FACTS.items()
+}
+# ... and of any fact, leaving out the words some fact's label does read (venom allergy's "yes" is "Yes").
+RAW_CODES = set().union(*RAW_CODES_OF.values()) - {
     code.lower()
     for fact in FACTS.values()
     for code, label in (fact.choices or {}).items()
-    if code.lower() not in _words(label)
+    if code.lower() in _words(label)
 }
 DOUBLE_NEGATIVE = re.compile(r"\b(not|no|neither|nor|none of|other than)\s+(not|no|none|unknown|un\w+)\b", re.I)
 
 
 def test_raw_codes_and_double_negatives_are_what_the_check_looks_for():
-    assert {"not_tried", "yes", "no", "tolerant", "recurrent_anaphylaxis"} <= RAW_CODES
+    assert {"not_tried", "tolerant", "recurrent_anaphylaxis"} <= RAW_CODES
+    assert {"yes", "no"} <= RAW_CODES_OF["hct_eligible"]
     assert not {"ism", "sm-ahn", "unresponsive", "flushing"} & RAW_CODES
+    assert not {"yes", "no"} & RAW_CODES_OF["venom_allergy"]
     for awkward in ("Transplant (HCT) eligibility is not no", "is not not tried", "KIT D816V is not unknown"):
         assert DOUBLE_NEGATIVE.search(awkward) or _words(awkward) & RAW_CODES
 
 
 def test_no_readback_has_a_double_negative_or_a_raw_value_code():
-    readings = [text for _, text in _v2_readbacks()]
+    readings = [text for _, text in _v2_readbacks() + _v3_readbacks()]
     readings += [readback(node) for node in _generated_conditions()]
     assert len(readings) > 10000
 
     for text in readings:
         assert not DOUBLE_NEGATIVE.search(text), text
         assert not _words(text) & RAW_CODES, text
+    for atom in _atoms():
+        fact = getattr(atom, "fact", None) or atom.item.fact
+        assert not _words(readback(atom)) & RAW_CODES_OF[fact], readback(atom)
 
 
-def test_every_v2_rule_reads_back():
-    for rule_id, text in _v2_readbacks():
+def test_every_v2_and_v3_rule_reads_back():
+    for rule_id, text in _v2_readbacks() + _v3_readbacks():
         assert text and text[0].isupper(), rule_id
         assert " is not " not in text, rule_id
 
 
 def test_a_yes_or_no_fact_reads_as_the_builder_offers_it():
     words = dict(OPERATORS["bool"])
-    for name, fact in FACTS.items():
+    bool_facts = [(name, fact) for name, fact in vocabulary(2).items() if fact.kind == "bool"]
+    assert bool_facts
+    for name, fact in bool_facts:
         if fact.kind == "bool":
             assert readback(Flag(name)) == f"{fact.label} {words['yes']}"
             assert readback(Flag(name, False)) == f"{fact.label} {words['no']}"
@@ -247,31 +291,65 @@ def test_cel_it_cannot_read_back_gets_no_readback_and_says_so(condition):
     assert reading.problem
 
 
-def _behaviour(conditions):
-    """Each condition's result for every case of the property checker's space over the facts they read."""
+def _behaviour(conditions, edition=CURRENT_EDITION):
+    """Each condition's result for every case of the property checker's space over the facts they read,
+    the facts shown to the conditions as a version of `edition` reads them."""
     rules = [compile_rule(RuleSpec("r", "p", "info", "s", condition)) for condition in conditions]
     anything = compile_property(PropertySpec("any", "Any case.", "size(fired) >= 0"), rule_ids=["r"])
     names, choices = case_space(anything, rules)
     outcomes = []
     for combo in itertools.product(*choices):
-        facts = dict(_BASE_CASE, **dict(zip(names, combo, strict=True)))
+        facts = facts_in_edition(dict(_BASE_CASE, **dict(zip(names, combo, strict=True))), edition)
         outcomes.append(tuple(rule.program.execute(_context(facts, rule.variables)) for rule in rules))
     return outcomes
 
 
-@pytest.mark.django_db
+def _goes_through_the_builder(rule_id, condition, edition):
+    rows = to_builder(parse_condition(condition, edition=edition))
+    assert rows is not None, f"{rule_id}: the builder cannot show it"
+    built = builder_to_cel(rows, edition=edition)
+
+    outcomes = _behaviour([condition, built], edition)
+    assert len(outcomes) > 1
+    assert all(stored == rebuilt for stored, rebuilt in outcomes), f"{rule_id}: {built}"
+
+
 def test_every_v2_rule_goes_through_the_builder_and_behaves_the_same_over_the_case_space():
+    rules = json.loads(VERSION_TWO_FILE.read_text())["rules"]
+    assert len(rules) >= 27
+
+    for rule in rules:
+        _goes_through_the_builder(rule["rule"], rule["condition"], 2)
+
+
+# Version 3's rules that name "any symptom of mast cell mediators" as symptoms.exists(s, s in [...]): CEL the
+# workbench cannot read back, so the editor edits them as CEL (test_cel_it_cannot_read_back_...).
+V3_RULES_WRITTEN_WITH_EXISTS = {
+    "cytoreduction-last-resort",
+    "tki-needs-kit-status",
+    "second-line-refractory",
+    "second-line-refractory-beside-fracture-treatment",
+}
+
+
+@pytest.mark.django_db
+def test_every_current_rule_goes_through_the_builder_and_behaves_the_same_over_the_case_space():
     rules = list(guidance_current().rules.all())
     assert len(rules) >= 27
 
     for rule in rules:
-        rows = to_builder(parse_condition(rule.condition))
-        assert rows is not None, f"{rule.rule_id}: the builder cannot show it"
-        built = builder_to_cel(rows)
+        if rule.rule_id in V3_RULES_WRITTEN_WITH_EXISTS:
+            assert ".exists(" in rule.condition, rule.rule_id
+            assert to_builder_or_none(rule.condition) is None, rule.rule_id
+            continue
+        _goes_through_the_builder(rule.rule_id, rule.condition, CURRENT_EDITION)
 
-        outcomes = _behaviour([rule.condition, built])
-        assert len(outcomes) > 1
-        assert all(stored == rebuilt for stored, rebuilt in outcomes), f"{rule.rule_id}: {built}"
+
+def to_builder_or_none(condition):
+    try:
+        return to_builder(parse_condition(condition))
+    except ConditionSyntaxError:
+        return None
 
 
 def test_the_behaviour_check_would_notice_a_different_condition():
@@ -280,7 +358,9 @@ def test_the_behaviour_check_would_notice_a_different_condition():
 
 
 def test_builder_rows_use_the_facts_own_values():
-    rows = to_builder(parse_condition('subtype in ["ISM", "SSM"] && !("flushing" in symptoms) && !venom_allergy'))
+    rows = to_builder(
+        parse_condition('subtype in ["ISM", "SSM"] && !("flushing" in symptoms) && venom_allergy != "yes"')
+    )
 
     assert rows == {
         "match": "all",
@@ -288,9 +368,15 @@ def test_builder_rows_use_the_facts_own_values():
         "rows": [
             {"fact": "subtype", "op": "is", "values": ["ISM", "SSM"]},
             {"fact": "symptoms", "op": "lacks", "values": ["flushing"]},
-            {"fact": "venom_allergy", "op": "no", "values": []},
+            {"fact": "venom_allergy", "op": "is_not", "values": ["yes"]},
         ],
     }
+
+
+def test_builder_rows_of_a_retired_versions_tick_box_say_present_or_absent():
+    rows = to_builder(parse_condition('subtype in ["ISM", "SSM"] && !venom_allergy', edition=2))
+
+    assert rows["rows"][-1] == {"fact": "venom_allergy", "op": "no", "values": []}
 
 
 @pytest.mark.parametrize(

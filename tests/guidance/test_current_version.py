@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
-def publish_v2(published_version, editor):
+def publish_next(published_version, editor):
     draft = approved(draft_create(guideline=published_version.guideline, user=editor))
     return draft_publish(draft=draft, user=editor, change_note="Reworded", confirm_changes=True)
 
@@ -41,18 +41,18 @@ def test_another_process_reads_the_new_version_after_a_publish(
 ):
     elsewhere = dict(selectors.process_held)  # what a process that served a page before the publish holds
     with django_capture_on_commit_callbacks(execute=True):
-        publish_v2(published_version, editor)
+        publish_next(published_version, editor)
     selectors.process_held.clear()
     selectors.process_held.update(elsewhere)
 
-    assert guidance_current().number == 3
+    assert guidance_current().number == 4
 
 
 def test_the_publishing_transaction_reads_the_new_version_before_it_commits(published_version, editor):
     guidance_current()
-    publish_v2(published_version, editor)  # the test's transaction stays open: nothing is committed
+    publish_next(published_version, editor)  # the test's transaction stays open: nothing is committed
 
-    assert guidance_current().number == 3
+    assert guidance_current().number == 4
 
 
 @override_settings(CACHES=LOCAL_MEMORY)
@@ -60,11 +60,11 @@ def test_a_version_read_before_the_publish_commits_is_read_again_once_it_has(
     published_version, editor, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        publish_v2(published_version, editor)
+        publish_next(published_version, editor)
         # Another process, before the commit: the cache already has the new token, the database the old version.
         selectors.process_held[published_version.guideline.slug] = (cache.get(CURRENT_KEY), published_version)
 
-    assert guidance_current().number == 3
+    assert guidance_current().number == 4
 
 
 def test_a_lost_token_makes_the_process_read_afresh(published_version):
@@ -113,11 +113,11 @@ def test_a_publish_in_one_process_is_read_at_once_by_another(scratch_database_ur
         text=True,
     ) as reader:
         try:
-            assert reader.stdout.readline().strip() == "2"
+            assert reader.stdout.readline().strip() == "3"
             manage(scratch_database_url, "shell", "--no-imports", "-c", PUBLISHER)
             reader.stdin.write("\n")
             reader.stdin.flush()
 
-            assert reader.stdout.readline().strip() == "3"
+            assert reader.stdout.readline().strip() == "4"
         finally:
             reader.kill()

@@ -45,7 +45,7 @@ def test_it_fills_in_the_defaults_for_facts_left_out():
         "antileukotriene_response": "not_tried",
         "omalizumab_response": "not_tried",
         "nsaid_tolerance": "unknown",
-        "venom_allergy": False,
+        "venom_allergy": "unknown",
         "kit_d816v": "unknown",
         "hct_eligible": "unknown",
         "serum_tryptase_ng_ml": None,
@@ -63,7 +63,7 @@ def test_it_keeps_every_fact_given():
         "antileukotriene_response": "responsive",
         "omalizumab_response": "not_tried",
         "nsaid_tolerance": "intolerant",
-        "venom_allergy": True,
+        "venom_allergy": "yes",
         "kit_d816v": "positive",
         "hct_eligible": "yes",
         "serum_tryptase_ng_ml": 187.5,
@@ -168,8 +168,8 @@ def test_it_refuses_a_field_given_twice_in_json():
         ("serum_tryptase_ng_ml", "25", "a number in ng/mL"),
         ("serum_tryptase_ng_ml", False, "a number in ng/mL"),
         ("serum_tryptase_ng_ml", [25], "a number in ng/mL"),
-        ("venom_allergy", "yes", "true or false"),
-        ("venom_allergy", 1, "true or false"),
+        ("venom_allergy", "true", "not a known venom allergy; use one of yes, no, unknown"),
+        ("venom_allergy", 1, "not a known venom allergy; use one of yes, no, unknown"),
         ("symptoms", "flushing", "must be a list of symptoms and complications"),
         ("symptoms", {"flushing": True}, "must be a list of symptoms and complications"),
         ("symptoms", [["flushing"]], "['flushing'] is not among the known symptoms and complications"),
@@ -300,7 +300,7 @@ def test_it_reports_every_bad_field_at_once():
         ({"subtype": "ISM", "symptoms": ["sneezing"]}, "symptoms"),
         ({"subtype": "ISM", "serum_tryptase_ng_ml": -5}, "serum_tryptase_ng_ml"),
         ({"subtype": "ISM", "age_years": True}, "age_years"),
-        ({"subtype": "ISM", "venom_allergy": "no"}, "venom_allergy"),
+        ({"subtype": "ISM", "venom_allergy": "maybe"}, "venom_allergy"),
         ({"subtype": "ISM", "kit_d816v": "D816V"}, "kit_d816v"),
         ({"subtype": "ISM", "hct_eligible": True}, "hct_eligible"),
         ({"subtype": "ISM", "omalizumab_response": "failed"}, "omalizumab_response"),
@@ -343,8 +343,13 @@ def test_the_vocabulary_has_exactly_the_schemas_fields_and_required_list(schema)
 def test_each_fact_matches_the_schema(schema, name):
     fact, prop = FACTS[name], schema["properties"][name]
 
-    assert prop.get("type") == SCHEMA_KIND[fact.kind]
-    if fact.kind == "enum":
+    if fact.accepts_bool:
+        # Once a tick box: the words, or true/false as yes/no.
+        assert fact.kind == "enum"
+        assert prop["oneOf"] == [{"enum": list(fact.values)}, {"type": "boolean"}]
+    else:
+        assert prop.get("type") == SCHEMA_KIND[fact.kind]
+    if fact.kind == "enum" and not fact.accepts_bool:
         assert list(fact.values) == prop["enum"]
     if fact.kind == "enum_list":
         assert list(fact.values) == prop["items"]["enum"]

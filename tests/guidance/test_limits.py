@@ -99,6 +99,6 @@ def test_deep_brackets_are_a_sentence_not_a_crash(depth, capfd):
 
 
 def test_brackets_within_the_limit_are_read_back():
-    condition = "(" * MAX_NESTING + "venom_allergy" + ")" * MAX_NESTING
+    condition = "(" * MAX_NESTING + 'venom_allergy == "yes"' + ")" * MAX_NESTING
     assert parse_condition(condition)
     assert condition_reading(condition).ok

@@ -138,9 +138,10 @@ def test_version_one_holds_the_rules_of_the_data_file_in_order(version_one, publ
 
     assert loaded == read_rules()
     rules, properties, change_note = read_version_two()
-    assert [rule.spec for rule in published_version.rules.select_related("paragraph").order_by("order")] == rules
-    assert published_version.property_specs() == properties
-    assert published_version.change_note == change_note
+    version_two = published_version.guideline.versions.get(number=2)
+    assert [rule.spec for rule in version_two.rules.select_related("paragraph").order_by("order")] == rules
+    assert version_two.property_specs() == properties
+    assert version_two.change_note == change_note
 
 
 @pytest.mark.django_db

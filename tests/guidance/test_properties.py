@@ -9,9 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from guidance import properties
 from guidance.engine import ConditionError, RuleSpec, _context, compile_guidance, evaluate
 from guidance.facts import FACTS, validate_case
-from guidance.loading import read_rules, read_version_two
+from guidance.loading import VERSION_THREE_FILE, read_rules, read_version, read_version_two
 from guidance.models import Rule, SafetyProperty
 from guidance.properties import (
     _BASE_CASE,
@@ -25,6 +26,8 @@ from guidance.properties import (
 from guidance.publishing import PublishError, draft_create, draft_publish, guidance_prove
 
 SPECS, PROPERTIES, _ = read_version_two()
+# Version 3, published by migration 0013: what a draft copies and check_guidance proves by default.
+_, PROPERTIES_V3, _ = read_version(VERSION_THREE_FILE)
 RULE_IDS = [spec.rule_id for spec in SPECS]
 V2 = compile_guidance(slug="sm-management", version=2, title="v2", rules=SPECS)
 V1 = compile_guidance(slug="sm-management", version=1, title="v1", rules=read_rules())
@@ -58,10 +61,11 @@ def test_version_one_breaks_them_with_a_counterexample_that_really_fails():
     failing = {pid for pid, proof in proofs.items() if not proof.holds}
     assert failing >= {"cytoreduction-never-without-its-caution", "nothing-offered-again-after-it-failed"}
     proof = proofs["nothing-offered-again-after-it-failed"]
-    # The counterexample is a valid case, and under v1 it does offer a failed option again.
+    # The counterexample is a valid case, and under v1 it does offer a failed option again: omalizumab.
     facts = validate_case(proof.counterexample)
-    assert facts["antileukotriene_response"] == "unresponsive"
-    assert "antileukotriene-after-antihistamines" in proof.fired
+    assert facts["omalizumab_response"] == "unresponsive"
+    assert "omalizumab-for-recurrent-anaphylaxis" in proof.fired
+    assert "omalizumab-for-recurrent-anaphylaxis" in [rec.rule for rec in evaluate(facts, V1)]
     # A property naming rules v1 lacks cannot "hold" by default.
     assert proofs["never-offer-and-forbid-cytoreduction"].missing_rules == (
         "cytoreduction-not-yet",
@@ -133,8 +137,12 @@ def test_the_proof_is_exhaustive_where_a_sampled_search_would_miss_the_one_faili
 
     proof = prove(prop, guidance)
     assert not proof.holds
-    assert validate_case(proof.counterexample)["subtype"] == "SM-AHN"
-    assert proof.fired == ("aspirin-for-refractory-flushing-2",)
+    facts = validate_case(proof.counterexample)
+    assert facts["subtype"] == "SM-AHN"
+    # Every rule that fires for it is named: the faulty copy, and no genuine aspirin line.
+    assert proof.fired == tuple(rec.rule for rec in evaluate(facts, guidance))
+    assert "aspirin-for-refractory-flushing-2" in proof.fired
+    assert "aspirin-for-refractory-flushing" not in proof.fired
 
     # What a sampled search of 1,000 cases would see: (almost surely) nothing wrong.
     names, choices = case_space(prop, relevant_rules(prop, guidance))
@@ -152,7 +160,10 @@ def test_the_proof_is_exhaustive_where_a_sampled_search_would_miss_the_one_faili
     assert not sample & set(failing)
 
 
-def test_a_property_that_reads_every_rule_is_refused_when_too_large_to_prove():
+def test_a_property_that_reads_every_rule_is_refused_when_too_large_to_prove(monkeypatch):
+    # The proof now merges alike partial cases, so v2's rules fit the real bound; a smaller bound
+    # stands in for a version too large to prove.
+    monkeypatch.setattr(properties, "MAX_STATES", 1_000)
     prop = compile_property(PropertySpec("everything", "At most 20 lines.", "size(fired) < 20"), rule_ids=RULE_IDS)
     assert prop.reads_all_rules
     with pytest.raises(ConditionError, match="name the rules it constrains"):
@@ -180,7 +191,7 @@ def test_a_saved_property_is_validated_in_the_draft(published_version, editor):
     with pytest.raises(ValidationError) as error:
         prop.full_clean()
     assert "condition" in error.value.message_dict
-    assert draft.safety_properties.count() == len(PROPERTIES)  # copied from the published version
+    assert draft.safety_properties.count() == len(PROPERTIES_V3)  # copied from the published version
 
 
 @pytest.mark.django_db
@@ -195,8 +206,15 @@ def test_publishing_refuses_version_ones_refractory_rule_with_its_counterexample
         draft_publish(draft=draft, user=editor, change_note="v1's refractory rule", confirm_changes=True)
 
     failing = {proof.property_id: proof for proof in refused.value.proofs if not proof.holds}
-    assert set(failing) == {"cytoreduction-never-without-its-caution", "never-offer-and-forbid-cytoreduction"}
-    proof = failing["never-offer-and-forbid-cytoreduction"]
+    assert set(failing) == {
+        "withheld-is-not-offered",
+        "cytoreduction-outside-advanced-is-qualified",
+        "kit-choice-needs-kit-status",
+        "one-line-per-intervention",
+        "second-line-needs-mediator-symptoms",
+    }
+    # Cytoreduction offered by the refractory line while cytoreduction-not-yet withholds it.
+    proof = failing["withheld-is-not-offered"]
     assert {"cytoreduction-not-yet", "second-line-refractory"} <= set(proof.fired)
     facts = validate_case(proof.counterexample)
     assert facts["antileukotriene_response"] != "unresponsive"
@@ -209,9 +227,9 @@ def test_check_guidance_proves_the_published_version_and_times_each_proof(publis
     out = StringIO()
     call_command("check_guidance", stdout=out)
     lines = out.getvalue().splitlines()
-    for spec in PROPERTIES:
+    for spec in PROPERTIES_V3:
         assert any(line.startswith(f"{spec.property_id}: holds (") and " ms)" in line for line in lines), lines
-    assert lines[-1].startswith("6 of 6 properties hold")
+    assert lines[-1].startswith("12 of 12 properties hold")
 
 
 @pytest.mark.django_db
@@ -241,7 +259,7 @@ def test_check_guidance_says_which_version_is_missing(published_version):
 @pytest.mark.django_db
 def test_guidance_prove_reports_cases_and_time_for_each_property(published_version):
     proofs = guidance_prove(version=published_version)
-    assert [proof.property_id for proof in proofs] == [spec.property_id for spec in PROPERTIES]
+    assert [proof.property_id for proof in proofs] == [spec.property_id for spec in PROPERTIES_V3]
     assert all(proof.holds and proof.cases > 0 and proof.seconds >= 0 for proof in proofs)
 
 

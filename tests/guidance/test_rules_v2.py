@@ -192,8 +192,9 @@ def test_nothing_fires_for_an_asymptomatic_indolent_patient_without_venom_allerg
 
 
 @pytest.mark.django_db
-def test_the_published_version_holds_exactly_the_rules_of_the_data_file(published_version):
-    assert published_version.number == 2
-    assert [rule.spec for rule in guidance_compiled(published_version).rules] == SPECS
-    assert published_version.property_specs() == PROPERTIES
-    assert published_version.change_note == CHANGE_NOTE
+def test_retired_version_two_holds_exactly_the_rules_of_the_data_file(published_version):
+    version_two = published_version.guideline.versions.get(number=2)
+    assert (published_version.number, version_two.status) == (3, "retired")
+    assert [rule.spec for rule in guidance_compiled(version_two).rules] == SPECS
+    assert version_two.property_specs() == PROPERTIES
+    assert version_two.change_note == CHANGE_NOTE

@@ -10,12 +10,12 @@ import json
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import SHARED
+from tests.conftest import SPEC
 
 CLASSIFICATION_KEYS = ("supports", "possible_includes", "possible_excludes", "c_findings", "b_findings")
 VIGNETTES = [
     p
-    for p in sorted((SHARED / "vignettes-v3").glob("*.json"))
+    for p in sorted((SPEC / "vignettes-v3").glob("*.json"))
     if any(key in json.loads(p.read_text())["expect"] for key in CLASSIFICATION_KEYS)
 ]
 pytestmark = [

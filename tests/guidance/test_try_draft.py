@@ -72,7 +72,7 @@ def test_it_shows_each_safety_property_for_the_case(client, editor, draft):
     html = client.get(try_url(draft), query({**CASE, "nsaid_tolerance": "intolerant"})).content.decode()
 
     assert '<li class="property-fails"><code>aspirin-only-when-tolerated</code>' in html
-    assert '<li class="property-holds"><code>epinephrine-with-anaphylaxis</code>' in html
+    assert '<li class="property-holds"><code>epinephrine-when-anaphylaxis-is-a-risk</code>' in html
 
 
 def test_bad_facts_are_named_and_nothing_is_evaluated(client, editor, draft):

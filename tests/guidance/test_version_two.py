@@ -20,15 +20,27 @@ GOLDEN = json.loads((Path(__file__).resolve().parent.parent / "data" / "guidance
 pytestmark = pytest.mark.django_db
 
 
-def test_version_one_is_retired_and_version_two_published_from_it(published_version, version_one):
-    assert (version_one.status, published_version.status) == ("retired", "published")
-    assert published_version.based_on_id == version_one.pk
-    assert version_one.retired_at == published_version.published_at
-    assert published_version.published_by is None  # the system published it
-    assert "antileukotrienes" in published_version.change_note
+@pytest.fixture
+def version_two(db):
+    """Guidance version 2, published by migration 0007 and retired since by version 3 (migration 0013)."""
+    from guidance.selectors import guidance_version_by_number
+
+    return guidance_version_by_number(number=2)
 
 
-def test_the_publish_is_in_the_audit_trail_and_the_version_history_by_the_system(published_version):
+def test_version_one_is_retired_and_version_two_published_from_it(published_version, version_two, version_one):
+    assert (version_one.status, version_two.status) == ("retired", "retired")
+    assert version_two.based_on_id == version_one.pk
+    assert version_one.retired_at == version_two.published_at
+    assert version_two.published_by is None  # the system published it
+    assert "antileukotrienes" in version_two.change_note
+    # Version 3 retired it in its turn.
+    assert (published_version.number, published_version.based_on_id) == (3, version_two.pk)
+    assert version_two.retired_at == published_version.published_at
+
+
+def test_the_publish_is_in_the_audit_trail_and_the_version_history_by_the_system(version_two):
+    published_version = version_two
     events = AuditEvent.objects.filter(object_type="guidance.guidanceversion", object_id=str(published_version.pk))
     assert sorted(events.values_list("action", flat=True)) == ["guidance_draft_created", "guidance_published"]
     assert set(events.values_list("actor_username", flat=True)) == {SYSTEM_ACTOR}
@@ -37,7 +49,8 @@ def test_the_publish_is_in_the_audit_trail_and_the_version_history_by_the_system
     assert rule_history.count() == published_version.rules.count() == 27
     assert set(rule_history.values_list("history_change_reason", flat=True)) == {"guidance v2 (system)"}
     version_history = GuidanceVersion.history.filter(id=published_version.pk).order_by("history_id")
-    assert [record.status for record in version_history] == ["draft", "published"]
+    # Published by the system; retired since, when migration 0013 published version 3.
+    assert [record.status for record in version_history] == ["draft", "published", "retired"]
 
 
 def test_the_paragraph_texts_do_not_change(published_version, version_one):
@@ -82,14 +95,15 @@ def test_cases_assessed_under_version_one_learn_that_version_two_would_change_th
         case=case,
         guidance_version=version_one,
         facts=golden["case"] | {"symptoms": ["recurrent_anaphylaxis"]},
-        recommendations=[],  # what v1 showed is not what v2 shows, whatever it was
+        recommendations=[],  # what v1 showed is not what the current version (3) shows, whatever it was
         created_by=clinician,
     )
     Case.objects.filter(pk=case.pk).update(assessed_version=1, checked_version=1)
 
-    migration = ("guidance", "0007_publish_version_two")
+    # Version 3 is current after migrate (0013 published it): the check compares with it, as it did with v2.
+    migration = ("guidance", "0013_publish_version_three")
     with django_capture_on_commit_callbacks(execute=True):  # queued for the workers once migrate commits
         check_cases_after_migrate(apps.get_app_config("cases"), plan=[(migration, False)])
 
     case.refresh_from_db()
-    assert (case.checked_version, case.would_change) == (2, True)
+    assert (case.checked_version, case.would_change) == (3, True)

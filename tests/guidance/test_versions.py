@@ -66,7 +66,7 @@ def evaluate_case(*args, facts):
 
 @pytest.fixture
 def retired_one(published_version, editor):
-    """v2 retired by publishing v3."""
+    """v3 retired by publishing v4."""
     publish(make_draft(published_version, editor), editor)
     published_version.refresh_from_db()
     return published_version
@@ -79,16 +79,22 @@ def frozen(request, published_version):
     return request.getfixturevalue("retired_one")
 
 
-def test_version_two_is_published_and_version_one_retired_after_migrate(published_version, version_one):
-    assert published_version.number == 2
+def test_version_three_is_published_and_versions_one_and_two_retired_after_migrate(published_version, version_one):
+    version_two = GuidanceVersion.objects.get(guideline=published_version.guideline, number=2)
+    assert published_version.number == 3
     assert published_version.status == GuidanceVersion.Status.PUBLISHED
     assert published_version.published_at is not None
-    assert published_version.based_on == version_one
+    assert published_version.based_on == version_two
     assert published_version.change_note
-    assert published_version.rules.count() == 27
-    assert published_version.safety_properties.count() == 6
+    assert published_version.rules.count() == 34
+    assert published_version.safety_properties.count() == 12
+    assert version_two.status == GuidanceVersion.Status.RETIRED
+    assert version_two.retired_at == published_version.published_at
+    assert version_two.based_on == version_one
+    assert version_two.rules.count() == 27
+    assert version_two.safety_properties.count() == 6
     assert version_one.status == GuidanceVersion.Status.RETIRED
-    assert version_one.retired_at == published_version.published_at
+    assert version_one.retired_at == version_two.published_at
     assert version_one.rules.count() == 21
     assert not version_one.safety_properties.exists()
 
@@ -115,11 +121,16 @@ def test_a_frozen_versions_rule_cannot_be_changed_added_or_deleted(frozen):
         rule.delete()
     with pytest.raises(FrozenVersionError):
         Rule.objects.create(
-            version=frozen, rule_id="new", paragraph=rule.paragraph, kind="info", summary="s", condition="venom_allergy"
+            version=frozen,
+            rule_id="new",
+            paragraph=rule.paragraph,
+            kind="info",
+            summary="s",
+            condition='venom_allergy == "yes"',
         )
 
     assert Rule.objects.get(pk=rule.pk).kind == "recommend"
-    assert frozen.rules.count() == 27
+    assert frozen.rules.count() == 34
 
 
 def test_a_frozen_versions_section_cannot_be_changed_or_deleted(frozen):
@@ -207,7 +218,7 @@ def test_bulk_delete_of_versions_refuses_a_frozen_one(published_version, editor)
     with pytest.raises(FrozenVersionError):
         GuidanceVersion.objects.all().delete()
 
-    assert GuidanceVersion.objects.count() == 3  # v1 (retired), v2 (published) and the draft
+    assert GuidanceVersion.objects.count() == 4  # v1 and v2 (retired), v3 (published) and the draft
     assert published_version.paragraphs.count() == paragraphs > 0
 
 
@@ -250,7 +261,7 @@ def test_there_is_one_draft_at_a_time(published_version, editor):
 def test_a_draft_is_an_exact_copy_of_the_published_version(published_version, editor):
     draft = make_draft(published_version, editor)
 
-    assert draft.number == 3
+    assert draft.number == 4
     assert draft.status == GuidanceVersion.Status.DRAFT
     assert draft.based_on == published_version
     assert draft.created_by == editor
@@ -284,15 +295,15 @@ def test_a_draft_can_be_discarded_with_all_its_content(published_version, versio
 
     draft.delete()
 
-    kept = [version_one, published_version]
-    assert not GuidanceVersion.objects.filter(number=3).exists()
+    kept = [version_one, published_version.based_on, published_version]
+    assert not GuidanceVersion.objects.filter(number=4).exists()
     assert not Section.objects.exclude(version__in=kept).exists()
     assert not Paragraph.objects.exclude(version__in=kept).exists()
     assert not Rule.objects.exclude(version__in=kept).exists()
     assert not SafetyProperty.objects.exclude(version__in=kept).exists()
     assert content(published_version)["rules"]
     assert content(published_version)["properties"]
-    assert make_draft(published_version, editor).number == 3
+    assert make_draft(published_version, editor).number == 4
 
 
 def test_a_paragraph_that_rules_cite_cannot_be_deleted_from_a_draft(published_version, editor):
@@ -356,13 +367,13 @@ def test_a_draft_cannot_be_published_twice(published_version, editor):
 
 def test_a_draft_based_on_a_retired_version_cannot_be_published(retired_one, editor):
     stale = GuidanceVersion.objects.create(
-        guideline=retired_one.guideline, number=4, status="draft", title="stale", based_on=retired_one
+        guideline=retired_one.guideline, number=5, status="draft", title="stale", based_on=retired_one
     )
 
-    with pytest.raises(PublishError, match="made from v2, but v3 is now published"):
+    with pytest.raises(PublishError, match="made from v3, but v4 is now published"):
         publish(stale, editor)
 
-    assert guidance_current().number == 3
+    assert guidance_current().number == 4
 
 
 def test_a_draft_without_rules_cannot_be_published(published_version, editor):
@@ -382,7 +393,7 @@ def test_a_draft_that_changes_regression_cases_needs_confirmation(published_vers
         draft_publish(draft=draft, user=editor, change_note="Dropped venom immunotherapy")
 
     assert guidance_current() == published_version
-    assert draft_publish(draft=draft, user=editor, change_note="Dropped it", confirm_changes=True).number == 3
+    assert draft_publish(draft=draft, user=editor, change_note="Dropped it", confirm_changes=True).number == 4
 
 
 def test_a_draft_that_changes_no_regression_case_publishes_without_confirmation(published_version, editor):
@@ -426,9 +437,9 @@ def test_a_past_version_still_gives_its_own_answer_after_a_new_one_changes_a_rul
     publish(draft, editor)
 
     now = evaluate_case(facts=mcl)
-    then = evaluate_case("--guidance-version", "2", facts=mcl)
+    then = evaluate_case("--guidance-version", "3", facts=mcl)
 
-    assert now["guidance"]["version"] == 3
+    assert now["guidance"]["version"] == 4
     assert [(r["rule"], r["kind"], r["summary"]) for r in now["recommendations"]] == [
         (
             "advanced-sm-goals",
@@ -442,21 +453,22 @@ def test_a_past_version_still_gives_its_own_answer_after_a_new_one_changes_a_rul
         ("advanced-sm-goals", "info"),
         ("mcl-no-standard-treatment", "info"),
     ]
-    # Version 1, retired twice over, still answers as it did.
+    # Version 1, retired three times over, still answers as it did.
     assert evaluate_case("--guidance-version", "1", facts=mcl) == first
     assert [(r["rule"], r["kind"]) for r in first["recommendations"]] == [("mcl-no-standard-treatment", "info")]
 
 
 def test_each_version_evaluates_with_its_own_rules_in_one_process(published_version, editor):
-    facts = validate_case({"subtype": "ISM", "venom_allergy": True})
-    assert [r.rule for r in guidance_evaluate(facts=facts, version=published_version)] == ["venom-immunotherapy"]
+    facts = validate_case({"subtype": "ISM", "venom_allergy": "yes"})
+    both = ["epinephrine-for-venom-allergy", "venom-immunotherapy"]
+    assert [r.rule for r in guidance_evaluate(facts=facts, version=published_version)] == both
     draft = make_draft(published_version, editor)
     rule = draft.rules.get(rule_id="venom-immunotherapy")
-    rule.condition = 'venom_allergy && subtype == "ASM"'
+    rule.condition = 'venom_allergy == "yes" && subtype == "ASM"'
     rule.save()
 
-    v2 = publish(draft, editor)
+    v4 = publish(draft, editor)
 
     published_version.refresh_from_db()
-    assert guidance_evaluate(facts=facts, version=v2) == []
-    assert [r.rule for r in guidance_evaluate(facts=facts, version=published_version)] == ["venom-immunotherapy"]
+    assert [r.rule for r in guidance_evaluate(facts=facts, version=v4)] == ["epinephrine-for-venom-allergy"]
+    assert [r.rule for r in guidance_evaluate(facts=facts, version=published_version)] == both

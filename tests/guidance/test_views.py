@@ -59,7 +59,7 @@ def add_paragraphs(draft, count):
             paragraph=paragraph,
             kind="info",
             summary=f"Extra {n}",
-            condition="venom_allergy",
+            condition='venom_allergy == "yes"',
             quote="Extra",
             order=100 + n,
         )
@@ -101,7 +101,7 @@ def test_it_shows_the_current_version_with_an_anchor_and_permalink_for_every_slu
         assert html.count(f'id="{rule.anchor}"') == 1, rule.rule_id
         assert f'href="#{rule.anchor}"' in html, rule.rule_id
     assert '<mark class="quoted" id="flushing--s1">' in html
-    assert "Version 2" in html
+    assert "Version 3" in html
 
 
 def test_it_shows_every_paragraph_of_the_source_rendered(client, clinician, published_version):
@@ -166,7 +166,7 @@ def test_a_past_version_keeps_its_url_and_text_after_a_new_one_is_published(
     client, clinician, editor, published_version
 ):
     client.force_login(clinician)
-    url = reverse("guidance:version", args=[2])
+    url = reverse("guidance:version", args=[3])
     before = client.get(url).content.decode()
     draft = make_draft(published_version, editor)
     reword_flushing(draft)
@@ -176,13 +176,13 @@ def test_a_past_version_keeps_its_url_and_text_after_a_new_one_is_published(
     current = client.get(reverse("guidance:current")).content.decode()
     first = client.get(reverse("guidance:version", args=[1])).content.decode()
 
-    assert url == "/guidance/v/2/"
+    assert url == "/guidance/v/3/"
     assert "provided the patient is known to tolerate NSAIDs" in after
     assert "aspirin may be helpful" in after
     assert "aspirin may be helpful" in before
     assert "low-dose aspirin may help" in current
     assert "This version was retired" in after
-    assert reverse("guidance:diff", args=[2, 3]) in after
+    assert reverse("guidance:diff", args=[3, 4]) in after
     assert "aspirin may be helpful" in first
     assert "This version was retired" in first
 
@@ -260,7 +260,7 @@ def test_the_diff_shows_changed_words_and_changed_rules(client, clinician, edito
     publish(draft, editor)
     client.force_login(clinician)
 
-    html = client.get(reverse("guidance:diff", args=[2, 3])).content.decode()
+    html = client.get(reverse("guidance:diff", args=[3, 4])).content.decode()
 
     assert "<ins>low-dose</ins> aspirin may <del>be helpful,</del> <ins>help,</ins>" in html
     assert "aspirin-for-refractory-flushing" in html
@@ -341,7 +341,7 @@ def test_the_version_list_and_diff_issue_a_bounded_number_of_queries(
     # 11 before guidance v2, plus the safety properties of both versions, which the diff compares too
     # (two queries, whatever the number of paragraphs, rules or properties).
     with django_assert_max_num_queries(13):
-        client.get(reverse("guidance:diff", args=[2, 3]))
+        client.get(reverse("guidance:diff", args=[3, 4]))
 
 
 # ------------------------------------------------------------------ healthz
@@ -354,14 +354,14 @@ def test_healthz_is_up_with_the_published_version(client, clinician, published_v
     assert "guidance_version" not in response.json()  # only for signed-in callers (tests/ops/test_healthz.py)
     assert "no-cache" in response["Cache-Control"]
     client.force_login(clinician)
-    assert client.get(reverse("healthz")).json()["guidance_version"] == 2
+    assert client.get(reverse("healthz")).json()["guidance_version"] == 3
 
 
 def test_healthz_reports_the_newly_published_version(client, editor, published_version):
     publish(make_draft(published_version, editor), editor)
 
     client.force_login(editor)
-    assert client.get(reverse("healthz")).json()["guidance_version"] == 3
+    assert client.get(reverse("healthz")).json()["guidance_version"] == 4
 
 
 def test_healthz_is_503_when_no_version_is_published(client, published_version):
@@ -384,7 +384,7 @@ def test_the_diff_shows_a_safety_property_changed_field_by_field(client, clinici
     publish(draft, editor)
     client.force_login(clinician)
 
-    html = client.get(reverse("guidance:diff", args=[2, 3])).content.decode()
+    html = client.get(reverse("guidance:diff", args=[3, 4])).content.decode()
 
     assert f"<code>{prop.property_id}</code>" in html
     assert (

@@ -42,7 +42,7 @@ def test_the_outline_lists_paragraphs_with_their_rules_in_words_and_the_counts(
         html = client.get(workbench_url(draft)).content.decode()
 
     rules = Rule.objects.filter(version=draft).count()
-    assert f"{rules} rules, 6 safety properties" in html
+    assert f"{rules} rules, 12 safety properties" in html
     assert '<span class="rule-reading">Subtype: ASM; and Transplant: eligible</span>' in html
     assert f'href="{builder_url(rule_of(draft, "asm-transplant"))}"' in html
 
@@ -111,7 +111,7 @@ def test_reading_back_built_rows_shows_the_words_and_the_cel_without_saving(clie
         "&amp;&amp; !(antihistamine_response == &quot;unresponsive&quot; &amp;&amp; omalizumab_response == "
         "&quot;unresponsive&quot;)" in html
     )
-    assert rule_of(draft, "venom-immunotherapy").condition == "venom_allergy"
+    assert rule_of(draft, "venom-immunotherapy").condition == 'venom_allergy == "yes"'
 
 
 def test_htmx_gets_only_the_builder_fragment(client, editor, draft):
@@ -150,21 +150,22 @@ def test_an_incomplete_row_is_named_and_nothing_is_saved(client, editor, draft):
 
     assert response.status_code == 200
     assert "Tick at least one value for \u201cSubtype\u201d." in response.content.decode()
-    assert rule_of(draft, "venom-immunotherapy").condition == "venom_allergy"
+    assert rule_of(draft, "venom-immunotherapy").condition == 'venom_allergy == "yes"'
 
 
 def test_typed_cel_is_read_back_or_its_error_explained(client, editor, draft):
     rule = rule_of(draft, "venom-immunotherapy")
     client.force_login(editor)
 
-    good = client.post(builder_url(rule), {"mode": "cel", "condition": '"flushing" in symptoms && venom_allergy'})
+    typed = '"flushing" in symptoms && venom_allergy == "yes"'
+    good = client.post(builder_url(rule), {"mode": "cel", "condition": typed})
     bad = client.post(builder_url(rule), {"mode": "cel", "condition": 'subtype = "ISM"', "save": "1"})
     unread = client.post(builder_url(rule), {"mode": "cel", "condition": "age_years >= 65"})
 
-    assert "Flushing is present; and Venom allergy is present" in good.content.decode()
+    assert "Flushing is present; and Venom allergy: yes" in good.content.decode()
     assert "write == (two equals signs)" in bad.content.decode()
     assert "subtype = &quot;ISM&quot;\n        ^" in bad.content.decode()
-    assert rule_of(draft, "venom-immunotherapy").condition == "venom_allergy"
+    assert rule_of(draft, "venom-immunotherapy").condition == 'venom_allergy == "yes"'
     assert "No plain-words reading for this condition" in unread.content.decode()
 
 
@@ -190,7 +191,7 @@ def test_the_paragraph_page_shows_the_text_its_rules_and_their_quotes_marked(
         html = client.get(paragraph_url(paragraph)).content.decode()
 
     assert "<mark" in html.split('id="preview"')[1]  # the quoted sentence, marked in the preview
-    assert "Venom allergy is present" in html
+    assert "Venom allergy: yes" in html
     assert f"<code>{rule.rule_id}</code>" in html
     assert 'name="slug"' in html and "disabled" in html.split('name="slug"')[1].split(">")[0]
 
@@ -218,7 +219,9 @@ def test_an_edit_that_drops_a_quote_is_refused_with_a_summary_linking_the_field(
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="error-summary"' in html
-    assert '<a href="#id_text">Paragraph: Text</a>: The quote of venom-immunotherapy is no longer in the text' in html
+    cited = [rule.rule_id for rule in paragraph.rules.all()]
+    assert sorted(cited) == ["epinephrine-for-venom-allergy", "venom-immunotherapy"]
+    assert f'<a href="#id_text">Paragraph: Text</a>: The quote of {", ".join(cited)} is no longer in the text' in html
     assert type(paragraph).objects.get(pk=paragraph.pk).text == paragraph.text
 
 

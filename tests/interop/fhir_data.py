@@ -100,7 +100,7 @@ def prefetch_for_case(case):
     facts = {name: fact.default for name, fact in FACTS.items()} | case
     conditions = [condition(*SUBTYPE_CODES[facts["subtype"]])]
     conditions += [condition(LOCAL_FACTS, f"symptom-{symptom}") for symptom in facts["symptoms"]]
-    if facts["venom_allergy"]:
+    if facts["venom_allergy"] in ("yes", True):  # True is still accepted on input and read as "yes"
         conditions.append(condition(LOCAL_FACTS, "venom-allergy"))
     observations = [local_observation(code, facts[name]) for name, code in OBSERVED.items()]
     prefetch = {"patient": patient(), "conditions": bundle(*conditions), "caseFacts": bundle(*observations)}

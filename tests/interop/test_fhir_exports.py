@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 FHIR_JSON = "application/fhir+json"
 
 
-def plan(client, number=2):
+def plan(client, number=3):
     response = client.get(f"/guidance/v/{number}/fhir/PlanDefinition")
     assert response.status_code == 200, response.status_code
     assert response["Content-Type"] == FHIR_JSON
@@ -55,7 +55,7 @@ def assert_valid_r4(resource, model):
     assert schema_errors(copy) == []
 
 
-@pytest.mark.parametrize("number", [1, 2])
+@pytest.mark.parametrize("number", [1, 2, 3])
 def test_each_frozen_version_exports_a_plan_definition_valid_for_both_checkers(client, clinician, number):
     client.force_login(clinician)
     assert_valid_r4(plan(client, number), PlanDefinition)
@@ -65,9 +65,10 @@ def test_the_plan_definition_carries_the_versions_identity(client, clinician, pu
     client.force_login(clinician)
     resource = plan(client)
     assert resource["url"] == f"{settings.PUBLIC_BASE_URL}/fhir/PlanDefinition/sm-management"
-    assert resource["version"] == "2"
+    assert resource["version"] == "3"
     assert resource["status"] == "active"
     assert resource["date"].startswith(published_version.published_at.date().isoformat())
+    assert plan(client, 2)["status"] == "retired"
     assert plan(client, 1)["status"] == "retired"
 
 
@@ -81,11 +82,14 @@ def test_the_source_is_cited_as_recorded_and_nothing_invented(client, clinician,
 def test_versions_link_to_their_predecessor_and_successor(client, clinician):
     client.force_login(clinician)
     canonical = f"{settings.PUBLIC_BASE_URL}/fhir/PlanDefinition/sm-management"
+    three = {a["type"]: a.get("resource") for a in plan(client, 3)["relatedArtifact"]}
     two = {a["type"]: a.get("resource") for a in plan(client, 2)["relatedArtifact"]}
     one = {a["type"]: a.get("resource") for a in plan(client, 1)["relatedArtifact"]}
+    assert three["predecessor"] == f"{canonical}|2"
     assert two["predecessor"] == f"{canonical}|1"
+    assert two["successor"] == f"{canonical}|3"
     assert one["successor"] == f"{canonical}|2"
-    assert "predecessor" not in one and "successor" not in two
+    assert "predecessor" not in one and "successor" not in three
 
 
 def test_one_action_per_rule_with_its_anchor_quote_and_cel_condition(client, clinician, published_version):
@@ -93,11 +97,11 @@ def test_one_action_per_rule_with_its_anchor_quote_and_cel_condition(client, cli
     actions = plan(client)["action"]
     rules = list(Rule.objects.filter(version=published_version).select_related("paragraph").order_by("order", "pk"))
     assert [action["id"] for action in actions] == [rule.rule_id for rule in rules]
-    page = client.get("/guidance/v/2/").content.decode()
+    page = client.get("/guidance/v/3/").content.decode()
     for action, rule in zip(actions, rules, strict=True):
         assert action["title"] == rule.summary
         (documentation,) = action["documentation"]
-        assert documentation["url"] == f"{settings.PUBLIC_BASE_URL}/guidance/v/2/#{rule.anchor}"
+        assert documentation["url"] == f"{settings.PUBLIC_BASE_URL}/guidance/v/3/#{rule.anchor}"
         assert re.search(rf'id="{re.escape(rule.anchor)}"', page)
         assert documentation["display"] == rule.quote
         (condition,) = action["condition"]
@@ -148,13 +152,13 @@ def test_the_request_group_shows_each_line_as_it_was_shown(client, clinician, ca
     client.force_login(clinician)
     resource = request_group(client, case)
     lines = case.assessments.get().lines
-    assert resource["instantiatesCanonical"] == [f"{settings.PUBLIC_BASE_URL}/fhir/PlanDefinition/sm-management|2"]
+    assert resource["instantiatesCanonical"] == [f"{settings.PUBLIC_BASE_URL}/fhir/PlanDefinition/sm-management|3"]
     assert resource["intent"] == "proposal"
     assert len(resource["action"]) == len(lines)
     for action, line in zip(resource["action"], lines, strict=True):
         assert action["title"] == line.summary
         assert action["textEquivalent"] == line.reason
-        assert action["documentation"][0]["url"].endswith(f"/guidance/v/2/#{line.anchor}")
+        assert action["documentation"][0]["url"].endswith(f"/guidance/v/3/#{line.anchor}")
         assert action["code"][0]["coding"][0]["code"] == line.rule
     assert "subject" not in resource  # no patient identity leaves with it
 
@@ -187,8 +191,8 @@ def test_the_assessment_export_is_audited_against_the_case(client, clinician, ca
 
 def test_the_pages_offer_the_downloads(client, clinician, case):
     client.force_login(clinician)
-    guidance_page = client.get("/guidance/v/2/").content.decode()
-    assert 'href="/guidance/v/2/fhir/PlanDefinition" download' in guidance_page
+    guidance_page = client.get("/guidance/v/3/").content.decode()
+    assert 'href="/guidance/v/3/fhir/PlanDefinition" download' in guidance_page
     case_page = client.get(case.get_absolute_url()).content.decode()
     assessment = case.assessments.get()
     assert f'href="/cases/{case.pk}/assessments/{assessment.pk}/fhir/RequestGroup" download' in case_page

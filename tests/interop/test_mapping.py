@@ -105,7 +105,7 @@ def test_treatment_responses_and_other_facts_come_from_local_observations():
         "tolerant",
         "yes",
     )
-    assert facts["venom_allergy"] is True
+    assert facts["venom_allergy"] == "yes"
 
 
 def test_an_observation_value_outside_the_vocabulary_is_said_not_guessed():

@@ -75,7 +75,7 @@ def test_confirm_items_are_in_the_detail(cards):
 
 def test_source_urls_land_on_the_quoted_sentence_of_the_right_paragraph(cards, client, clinician):
     client.force_login(clinician)
-    page = client.get("/guidance/v/2/").content.decode()
+    page = client.get("/guidance/v/3/").content.decode()
     for card in cards:
         url = urlsplit(card["source"]["url"])
         assert f"{url.scheme}://{url.netloc}" == settings.PUBLIC_BASE_URL
@@ -87,7 +87,7 @@ def test_source_urls_land_on_the_quoted_sentence_of_the_right_paragraph(cards, c
         assert re.search(rf'id="{re.escape(anchor)}"', page), f"{rule}: #{anchor} is not on the guidance page"
         from guidance.models import Rule
 
-        stored = Rule.objects.select_related("paragraph").get(version__number=2, rule_id=rule)
+        stored = Rule.objects.select_related("paragraph").get(version__number=3, rule_id=rule)
         assert anchor.startswith(stored.paragraph.slug)
         assert anchor == stored.anchor
 
@@ -121,7 +121,7 @@ def test_each_call_is_audited_without_facts_or_patient(cards, cds_client):
         "hook": "patient-view",
         "hook_instance": HOOK_INSTANCE,
         "cards": len(cards),
-        "guidance_version": 2,
+        "guidance_version": 3,
     }
     assert "1288992" not in json.dumps(event.details)
 

@@ -1,4 +1,4 @@
-"""The management page and the CDS cards agree, for every worked case of guidance v2 fed as FHIR prefetch."""
+"""The management page and the CDS cards agree, for every worked case of guidance v2 and v3 fed as FHIR prefetch."""
 
 import json
 import re
@@ -10,7 +10,7 @@ from tests.conftest import SPEC
 
 from .fhir_data import patient_view, prefetch_for_case
 
-VIGNETTES = sorted((SPEC / "vignettes-v2").glob("*.json"))
+VIGNETTES = sorted((SPEC / "vignettes-v2").glob("*.json")) + sorted((SPEC / "vignettes-v3").glob("*.json"))
 pytestmark = pytest.mark.django_db
 
 
@@ -18,7 +18,7 @@ def _load(path):
     return json.loads(path.read_text())
 
 
-CASES = [p for p in VIGNETTES if "error" not in _load(p)["expect"] and _load(p).get("guidance_version", 2) == 2]
+CASES = [p for p in VIGNETTES if "error" not in _load(p)["expect"]]
 
 
 def page_rules(client, case):
@@ -48,5 +48,7 @@ def test_the_page_and_the_cards_show_the_same_rules(path, client, clinician, cds
     assert sorted(rule for _, rule in in_cards) == sorted(rule for _, rule in on_page)
     assert {rule for kind, rule in in_cards if kind == "caution"} == {r for k, r in on_page if k == "caution"}
     fired = {rule for _, rule in in_cards}
+    if vignette.get("guidance_version", published_version.number) != published_version.number:
+        return  # its rule ids are another version's; tests/guidance/test_command.py holds it to that version
     assert set(expect.get("fire", [])) <= fired
     assert not set(expect.get("not_fire", [])) & fired

@@ -65,13 +65,13 @@ def test_the_supervisor_restarts_a_worker_that_exits(tmp_path):
 def test_the_supervisor_stops_its_worker_on_sigterm(tmp_path):
     env = scratch(tmp_path)
     sleeper = f"{sys.executable} -c 'import time; time.sleep(120)'"
-    process = subprocess.Popen(  # noqa: S603
+    with subprocess.Popen(  # noqa: S603
         [*MANAGE, "background_worker", "--worker", sleeper], env=env, stdout=subprocess.PIPE, text=True
-    )
-    line = process.stdout.readline()
-    assert "worker started" in line
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) == 0
+    ) as process:  # closes its stdout pipe when done
+        line = process.stdout.readline()
+        assert "worker started" in line
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
 
 
 # What a worker killed with kill -9 mid-chunk leaves: its task RUNNING, the impact RUNNING part-way, no one to

@@ -189,12 +189,12 @@ def footer(response):
 
 def test_the_footer_names_the_new_version_after_a_publish(client, clinician, editor, published_version):
     client.force_login(clinician)
-    assert "version 2</a>" in footer(client.get(reverse("guidance:versions")))
+    assert "version 3</a>" in footer(client.get(reverse("guidance:versions")))
 
     publish_revision(user=editor, revise=lambda draft: None)
 
     shown = footer(client.get(reverse("guidance:versions")))
-    assert "version 3</a>" in shown
+    assert "version 4</a>" in shown
     assert "(published" in shown
-    assert "version 2</a>" in footer(client.get(reverse("guidance:version", args=[2])))
-    assert "(retired" in footer(client.get(reverse("guidance:version", args=[2])))
+    assert "version 3</a>" in footer(client.get(reverse("guidance:version", args=[3])))
+    assert "(retired" in footer(client.get(reverse("guidance:version", args=[3])))

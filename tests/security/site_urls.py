@@ -127,7 +127,7 @@ def post_data(name):
     if name == "admin:guidance_guidanceversion_publish":
         return {"change_note": "Published in a test.", "confirm_changes": "on"}
     if name == "admin:guidance_guidanceversion_condition_builder":
-        return {"mode": "cel", "condition": "venom_allergy", "save": "1"}
+        return {"mode": "cel", "condition": 'venom_allergy == "yes"', "save": "1"}
     if name == "admin:guidance_guidanceversion_paragraph":
         return {"preview": "1", "text": "Words for a preview."}
     if name == "admin:guidance_guidanceversion_review_return":

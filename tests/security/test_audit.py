@@ -20,7 +20,7 @@ from audit.views import DAMAGED_CURSOR
 from cases.audit_names import CaseAction
 from guidance import publishing
 from guidance.audit_names import GuidanceAction
-from guidance.models import Paragraph, SafetyProperty
+from guidance.models import GuidanceVersion, Paragraph, SafetyProperty
 from mastoweb.paging import cursor_encode
 from tests.review import approved
 
@@ -28,10 +28,12 @@ pytestmark = pytest.mark.django_db
 
 # The events of the data migration that published guidance v2, then the reviewer's account, permission and
 # login, newest first.
-V2_EVENTS = [
+MIGRATED_EVENTS = [
     AccountAction.LOGIN,
     AccountAction.USER_PERMISSIONS_CHANGED,
     AccountAction.USER_CREATED,
+    GuidanceAction.GUIDANCE_PUBLISHED,
+    GuidanceAction.GUIDANCE_DRAFT_CREATED,
     GuidanceAction.GUIDANCE_PUBLISHED,
     GuidanceAction.GUIDANCE_DRAFT_CREATED,
 ]
@@ -132,34 +134,31 @@ def test_it_reads_no_other_forwarding_header(settings):
 
 
 def test_it_records_a_draft_created_and_published_as_one_event_each(editor, published_version):
-    # The data migration that published v2 recorded its two events, by the system.
-    (system_created,) = events(GuidanceAction.GUIDANCE_DRAFT_CREATED)
-    (system_published,) = events(GuidanceAction.GUIDANCE_PUBLISHED)
-    for event, details in (
-        (system_created, {"number": 2, "based_on": 1}),
-        (system_published, {"number": 2, "replaced": 1}),
-    ):
-        assert (event.actor, event.actor_username, event.object_id, event.details) == (
-            None,
-            "system (data migration guidance.0007)",
-            str(published_version.pk),
-            details,
-        )
+    # The data migrations that published v2 and then v3 recorded two events each, by the system.
+    system_created = events(GuidanceAction.GUIDANCE_DRAFT_CREATED)
+    system_published = events(GuidanceAction.GUIDANCE_PUBLISHED)
+    two = GuidanceVersion.objects.get(guideline=published_version.guideline, number=2)
+    assert [(e.actor, e.actor_username, e.object_id, e.details) for e in system_created + system_published] == [
+        (None, "system (data migration guidance.0013)", str(published_version.pk), {"number": 3, "based_on": 2}),
+        (None, "system (data migration guidance.0007)", str(two.pk), {"number": 2, "based_on": 1}),
+        (None, "system (data migration guidance.0013)", str(published_version.pk), {"number": 3, "replaced": 2}),
+        (None, "system (data migration guidance.0007)", str(two.pk), {"number": 2, "replaced": 1}),
+    ]
 
     draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
     approved(draft)
     publishing.draft_publish(draft=draft, user=editor, change_note="Test publication.")
 
-    (created,) = [e for e in events(GuidanceAction.GUIDANCE_DRAFT_CREATED) if e != system_created]
-    assert (created.actor, created.object_id, created.details) == (editor, str(draft.pk), {"number": 3, "based_on": 2})
-    (published,) = [e for e in events(GuidanceAction.GUIDANCE_PUBLISHED) if e != system_published]
+    (created,) = [e for e in events(GuidanceAction.GUIDANCE_DRAFT_CREATED) if e not in system_created]
+    assert (created.actor, created.object_id, created.details) == (editor, str(draft.pk), {"number": 4, "based_on": 3})
+    (published,) = [e for e in events(GuidanceAction.GUIDANCE_PUBLISHED) if e not in system_published]
     draft.refresh_from_db()
     assert (published.actor, published.object_id, published.details) == (
         editor,
         str(draft.pk),
         {
-            "number": 3,
-            "replaced": 2,
+            "number": 4,
+            "replaced": 3,
             "submitted_by": editor.pk,
             "last_changed_by": editor.pk,
             "approved_by": draft.approved_by_id,
@@ -167,7 +166,7 @@ def test_it_records_a_draft_created_and_published_as_one_event_each(editor, publ
         },
     )
     assert draft.approved_by not in (None, editor)
-    # Copying the text and retiring v2 are part of those two events, not edits.
+    # Copying the text and retiring v3 are part of those two events, not edits.
     assert events(GuidanceAction.GUIDANCE_DRAFT_EDITED) == []
 
 
@@ -331,7 +330,7 @@ def test_the_audit_view_ignores_a_forged_cursor(client, reviewer):
     client.force_login(reviewer)
     response = client.get(reverse("audit:list"), {"after": "2020-01-01_drop-table"})
     assert response.status_code == 200
-    assert [e.action for e in response.context["events"]] == V2_EVENTS
+    assert [e.action for e in response.context["events"]] == MIGRATED_EVENTS
 
 
 @pytest.mark.parametrize(
@@ -358,7 +357,7 @@ def test_the_audit_view_refuses_days_at_the_edges_of_the_calendar_by_name(
 def test_the_audit_view_accepts_the_first_and_last_days_that_exist(client, reviewer):
     client.force_login(reviewer)
     response = client.get(reverse("audit:list"), {"date_from": "0001-01-01", "date_to": "9999-12-30"})
-    assert [e.action for e in response.context["events"]] == V2_EVENTS
+    assert [e.action for e in response.context["events"]] == MIGRATED_EVENTS
 
 
 @pytest.mark.parametrize(
@@ -377,6 +376,6 @@ def test_the_audit_view_names_a_damaged_cursor_and_starts_from_the_newest(client
     client.force_login(reviewer)
     response = client.get(reverse("audit:list"), {"after": after})
     assert response.status_code == 200
-    assert [e.action for e in response.context["events"]] == V2_EVENTS
+    assert [e.action for e in response.context["events"]] == MIGRATED_EVENTS
     assert [str(message) for message in response.context["messages"]] == [DAMAGED_CURSOR]
     assert escape(DAMAGED_CURSOR) in response.content.decode()

@@ -128,4 +128,4 @@ def test_a_fresh_database_migrates_to_a_whole_chain(scratch_database_url):
     from tests.conftest import manage
 
     manage(scratch_database_url, "migrate", "--no-input")
-    assert "Audit trail whole: 2 events" in manage(scratch_database_url, "verify_audit")
+    assert "Audit trail whole: 4 events" in manage(scratch_database_url, "verify_audit")

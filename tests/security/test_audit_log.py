@@ -38,7 +38,7 @@ def test_objects_are_named_and_linked_to_the_reviewers_page(client, reviewer, cl
     assert f'<a href="{reverse("cases:review_detail", args=[case.pk])}">clinic 238</a>' in html
     assert "cases.case" not in html.split("<tbody>")[1].replace('data-object="cases.case"', "")
     html = _rows(client.get(reverse("audit:list"), {"action": "guidance_published"}))
-    assert f'<a href="{published_version.get_absolute_url()}">Guidance version 2</a>' in html
+    assert f'<a href="{published_version.get_absolute_url()}">Guidance version 3</a>' in html
 
 
 def test_details_are_in_words_with_field_labels(client, reviewer, clinician, case):
