@@ -120,6 +120,7 @@ def jwks_fetch(url):
     timer = threading.Timer(remaining, cut_off)
     timer.daemon = True
     timer.start()
+    response = None
     try:
         path = parts.path or "/"
         connection.request(
@@ -142,6 +143,9 @@ def jwks_fetch(url):
         ) from None
     finally:
         timer.cancel()
+        # The response holds the socket once the host said it will close: closed here, not left to the collector.
+        if response is not None:
+            response.close()
         connection.close()
     if expired.is_set():
         raise JwksFetchError(f"not answered within {deadline} s")
