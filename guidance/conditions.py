@@ -85,6 +85,14 @@ class Has:
 
 
 @dataclass(frozen=True)
+class HasAnyOf:
+    """A list fact holds at least one of `values` (symptoms.exists(s, s in ["a", "b"]))."""
+
+    fact: str
+    values: tuple
+
+
+@dataclass(frozen=True)
 class NonEmpty:
     """size(list_fact) > 0 (empty=False) or size(list_fact) == 0 (empty=True)."""
 
@@ -102,7 +110,7 @@ class Flag:
 
 # ---------------------------------------------------------------- tokens
 
-_SYMBOLS = ("&&", "||", "==", "!=", ">=", "<=", "!", "(", ")", "[", "]", ",", ">", "<")
+_SYMBOLS = ("&&", "||", "==", "!=", ">=", "<=", "!", "(", ")", "[", "]", ",", ">", "<", ".")
 
 
 @dataclass(frozen=True)
@@ -253,6 +261,8 @@ class _Parser:
             self.fail("Only size(...) > 0 (some) and size(...) == 0 (none) are read back", op)
         if start.kind == "ident" and start.text in ("true", "false"):
             self.fail("A condition that is always true or always false is not read back as a rule")
+        if start.kind == "ident" and self.tokens[self.i + 1].text == ".":
+            return self.exists()
         if start.kind == "ident":
             fact = self.fact_name({"enum", "bool"}, "a fact")
             if fact.kind == "bool":
@@ -273,6 +283,27 @@ class _Parser:
                 return self.one_of(fact)
             self.fail(f"Expected ==, != or in after {fact.name}", op)
         self.fail(f"Expected a fact, a quoted value, size( or ( but found {start.text!r}")
+
+    def exists(self):
+        """list_fact.exists(x, x in ["a", "b"]): the one loop read back, "at least one of these"."""
+        fact = self.fact_name({"enum_list"}, "a list fact such as symptoms before the dot")
+        self.expect(".", "a dot")
+        if self.token.text != "exists":
+            self.fail(f'Only {fact.name}.exists(s, s in ["..."]) is read back after a dot')
+        self.i += 1
+        self.expect("(", "an opening bracket (")
+        name = self.token
+        if name.kind != "ident" or name.text in self.facts:
+            self.fail("Expected a short name for each value, e.g. s, that is not a case fact")
+        self.i += 1
+        self.expect(",", "a comma")
+        if self.token.text != name.text:
+            self.fail(f"Expected {name.text} in [...]: the values, at least one of which must be present")
+        self.i += 1
+        self.expect("in", "in")
+        values = self.one_of(fact).values
+        self.expect(")", "a closing bracket )")
+        return HasAnyOf(fact.name, values)
 
     def bracketed(self, opening):
         if self.depth == MAX_NESTING:
@@ -387,6 +418,8 @@ def to_cel(node, *, nested=False):
         return f"{node.fact} != {_quoted(node.value)}"
     if isinstance(node, Has):
         return f"{_quoted(node.value)} in {node.fact}"
+    if isinstance(node, HasAnyOf):
+        return f"{node.fact}.exists({node.fact[0]}, {node.fact[0]} in [{', '.join(_quoted(v) for v in node.values)}])"
     if isinstance(node, NonEmpty):
         return f"size({node.fact}) == 0" if node.empty else f"size({node.fact}) > 0"
     if isinstance(node, Flag):
@@ -482,6 +515,8 @@ def _clause(node):
         return _is_not_words(node.fact, (node.value,))
     if isinstance(node, Has):
         return _present([_value_words(node.fact, node.value)], every=True)
+    if isinstance(node, HasAnyOf):
+        return _present([_value_words(node.fact, v) for v in node.values], every=False)
     if isinstance(node, NonEmpty):
         return f"{FACTS[node.fact].label}: {'none' if node.empty else 'at least one'} recorded"
     if isinstance(node, Flag):
@@ -502,6 +537,8 @@ def _negated(node):
         return _clause(Is(node.fact, (node.value,)))
     if isinstance(node, Has):
         return _absent([_value_words(node.fact, node.value)], every=True)
+    if isinstance(node, HasAnyOf):
+        return _absent([_value_words(node.fact, v) for v in node.values], every=True)
     if isinstance(node, NonEmpty):
         return _clause(NonEmpty(node.fact, empty=not node.empty))
     if isinstance(node, Flag):
@@ -620,7 +657,13 @@ def condition_reading(source, *, edition=CURRENT_EDITION):
 
 OPERATORS = {
     "enum": (("is", "is"), ("is_not", "is not")),
-    "enum_list": (("has", "includes"), ("lacks", "does not include"), ("any", "has any"), ("none", "has none")),
+    "enum_list": (
+        ("has", "includes"),
+        ("some", "includes at least one of"),
+        ("lacks", "does not include"),
+        ("any", "has any"),
+        ("none", "has none"),
+    ),
     "bool": (("yes", "is present"), ("no", "is absent")),
 }
 
@@ -636,6 +679,8 @@ def _row(node):
         return {"fact": node.fact, "op": "has", "values": [node.value]}
     if isinstance(node, Not) and isinstance(node.item, Has):
         return {"fact": node.item.fact, "op": "lacks", "values": [node.item.value]}
+    if isinstance(node, HasAnyOf):
+        return {"fact": node.fact, "op": "some", "values": list(node.values)}
     if isinstance(node, NonEmpty):
         return {"fact": node.fact, "op": "none" if node.empty else "any", "values": []}
     if isinstance(node, Flag):
@@ -675,7 +720,7 @@ def _row_node(row, facts):
     unknown = [v for v in values if v not in facts[fact].values]
     if unknown:
         raise ValueError(f"{', '.join(map(repr, unknown))} is not a value of {fact}.")
-    if op in ("is", "is_not", "has", "lacks") and not values:
+    if op in ("is", "is_not", "has", "some", "lacks") and not values:
         raise ValueError(f"Tick at least one value for \u201c{facts[fact].label}\u201d.")
     if op == "is":
         return Is(fact, tuple(values))
@@ -685,6 +730,8 @@ def _row_node(row, facts):
         # One row, several symptoms: each is required (has) or each is excluded (lacks).
         nodes = [Has(fact, v) if op == "has" else Not(Has(fact, v)) for v in values]
         return nodes[0] if len(nodes) == 1 else All(tuple(nodes))
+    if op == "some":
+        return Has(fact, values[0]) if len(values) == 1 else HasAnyOf(fact, tuple(values))
     if op in ("any", "none"):
         return NonEmpty(fact, empty=op == "none")
     return Flag(fact, op == "yes")
