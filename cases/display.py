@@ -322,8 +322,9 @@ NO_CHANGE = ChangeSummary("No change", changes=False)
 def changes_summary(changes):
     """What re-evaluation would change, in a few words: "Would change: +1 caution, \u22121 line" or "No change".
 
-    A changed line counts as reworded, and as having its items to confirm changed, when it is so (both
-    when both); as having only its source text revised when it reads the same and asks the same checks.
+    A changed line counts as reworded, as offering something else, and as having its items to confirm
+    changed, when it is so (each that holds); as having only its source text revised when it reads the
+    same, offers the same and asks the same checks.
     """
     parts = []
     for sign, lines in (("+", changes.added), ("\u2212", changes.removed)):
@@ -334,6 +335,9 @@ def changes_summary(changes):
             parts.append(f"{sign}{_count(len(lines) - cautions, 'line')}")
     if changes.reworded:
         parts.append(f"{len(changes.reworded)} reworded")
+    if changes.plan_changed:
+        offered = len(changes.plan_changed)
+        parts.append(f"what {_count(offered, 'line')} offer{'s' if offered == 1 else ''} changed")
     if changes.confirm_changed:
         parts.append(f"items to confirm of {_count(len(changes.confirm_changed), 'line')} changed")
     if changes.source_revised_only:

@@ -277,6 +277,15 @@ def members(ids):
     return tuple(i for i in INTERVENTIONS if i in wanted)
 
 
+def plan_in_words(offers=(), about=(), effect=""):
+    """What a line offers, or what a caution does to what it is about, in the vocabulary's words."""
+    if offers:
+        return "; ".join(f"{Intent(intent).label} {label_of(item)}" for item, intent in offers)
+    if effect and about:
+        return f"{Effect(effect).label}: " + ", ".join(label_of(item) for item in about)
+    return "nothing (information)"
+
+
 def label_of(item):
     """An intervention's or a class's words."""
     if item in INTERVENTIONS:

@@ -1,11 +1,13 @@
 """One meaning of "the same recommendation line", and one comparison of two sets of lines.
 
 A line is what a clinician reads: its wording (rule, cited paragraph, kind,
-summary), the items to confirm before acting, and the source words behind it
-(the paragraph's text, the words of it the rule quotes). Its reason and the
-facts it names are not part of it: they follow the case, not the guidance.
+summary), what it offers (from guidance v3 on: the interventions and intents,
+or a caution's effect and what it is about, as the page's plan shows them),
+the items to confirm before acting, and the source words behind it (the
+paragraph's text, the words of it the rule quotes). Its reason and the facts
+it names are not part of it: they follow the case, not the guidance.
 
-A line kept from one set to the other can change in any of those three parts;
+A line kept from one set to the other can change in any of those four parts;
 each changed pair says which (`LineChange`), so no page works it out again. An
 item to confirm is an instruction to the clinician, not source text: a new one
 is never reported as "only the source text changed".
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .diff import words_diff
+from .interventions import plan_in_words
 from .models import Kind
 
 
@@ -37,6 +40,12 @@ def line_confirm(line):
     return tuple(line.confirm or ())
 
 
+def line_plan(line):
+    """What a line offers, or a caution's effect and what it is about (empty on lines before guidance v3)."""
+    offers = tuple(tuple(pair) for pair in getattr(line, "offers", None) or ())
+    return (offers, tuple(getattr(line, "about", None) or ()), getattr(line, "effect", None) or "")
+
+
 def line_source(line):
     """The source words behind a line (a line stored before guidance v2 had no quote)."""
     return (line.paragraph_text, line.quote or "")
@@ -44,7 +53,7 @@ def line_source(line):
 
 def line_identity(line):
     """Everything a reader sees of a line: two lines with equal identities read the same."""
-    return (*line_wording(line), line_confirm(line), *line_source(line))
+    return (*line_wording(line), line_plan(line), line_confirm(line), *line_source(line))
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,9 @@ class SourcedLine:
     quote: str
     confirm: tuple
     paragraph_text: str
+    offers: tuple = ()
+    about: tuple = ()
+    effect: str = ""
 
     @property
     def kind_label(self):
@@ -67,7 +79,18 @@ class SourcedLine:
 def lines_sourced(recommendations, texts):
     """Engine recommendations as comparable lines; `texts` maps a paragraph slug to its text."""
     return [
-        SourcedLine(r.rule, r.paragraph, r.kind, r.summary, r.quote, tuple(r.confirm), texts.get(r.paragraph, ""))
+        SourcedLine(
+            r.rule,
+            r.paragraph,
+            r.kind,
+            r.summary,
+            r.quote,
+            tuple(r.confirm),
+            texts.get(r.paragraph, ""),
+            tuple(r.offers),
+            tuple(r.about),
+            r.effect,
+        )
         for r in recommendations
     ]
 
@@ -97,6 +120,19 @@ class LineChange(NamedTuple):
         return self.before.paragraph != self.after.paragraph
 
     @property
+    def plan_changed(self):
+        """What the line offers (or a caution holds, qualifies or ensures) changed."""
+        return line_plan(self.before) != line_plan(self.after)
+
+    @property
+    def plan_before(self):
+        return plan_in_words(*line_plan(self.before))
+
+    @property
+    def plan_after(self):
+        return plan_in_words(*line_plan(self.after))
+
+    @property
     def confirm_before(self):
         return line_confirm(self.before)
 
@@ -111,8 +147,8 @@ class LineChange(NamedTuple):
 
     @property
     def only_source_revised(self):
-        """The line reads the same and asks the same checks; only the source words behind it moved."""
-        return not self.reworded and not self.confirm_changed
+        """The line reads the same, offers the same and asks the same checks; only the source words behind it moved."""
+        return not self.reworded and not self.plan_changed and not self.confirm_changed
 
     @property
     def words(self):
@@ -124,8 +160,8 @@ class LineChange(NamedTuple):
 class LinesComparison:
     """Lines added, removed, changed (LineChange: before, after) and unchanged, from old to new.
 
-    A line is changed when its rule stays and its wording, its items to confirm
-    or its source words do not; a line whose rule is gone or new is removed or added.
+    A line is changed when its rule stays and its wording, what it offers, its
+    items to confirm or its source words do not; a line whose rule is gone or new is removed or added.
     """
 
     added: list = field(default_factory=list)
@@ -142,6 +178,11 @@ class LinesComparison:
     def reworded(self):
         """The changed pairs whose wording moved."""
         return [change for change in self.changed if change.reworded]
+
+    @property
+    def plan_changed(self):
+        """The changed pairs whose offers (or a caution's effect and what it is about) changed."""
+        return [change for change in self.changed if change.plan_changed]
 
     @property
     def confirm_changed(self):

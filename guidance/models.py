@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 from .conditions import condition_reading
 from .engine import ConditionError, RuleOffersError, RuleSpec, compile_rule, offers_as_pairs
 from .facts import CURRENT_EDITION, FACTS, validate_case
-from .interventions import Effect, Intent, label_of
+from .interventions import Effect, plan_in_words
 from .markdown import render_markdown
 from .properties import PropertySpec, compile_property
 from .quotes import mark_sentences, quote_anchor, quote_in_text
@@ -499,11 +499,7 @@ class Rule(VersionContent):
     def offers_in_words(self):
         """What the line offers, or what a caution does to what it is about, in the vocabulary's words."""
         spec = self.spec
-        if spec.offers:
-            return "; ".join(f"{Intent(intent).label} {label_of(item)}" for item, intent in spec.offers)
-        if spec.effect and spec.about:
-            return f"{Effect(spec.effect).label}: " + ", ".join(label_of(item) for item in spec.about)
-        return "nothing (information)"
+        return plan_in_words(spec.offers, spec.about, spec.effect)
 
     def quote_problem(self):
         """Why the quote cannot stand (a sentence for the editor), or None."""

@@ -7,9 +7,18 @@ import pytest
 from guidance.lines import line_identity, lines_compare, lines_sourced
 
 
-def line(rule, *, summary="Do it", kind="recommend", paragraph="p", text="Source.", quote="Source.", confirm=()):
+def line(
+    rule, *, summary="Do it", kind="recommend", paragraph="p", text="Source.", quote="Source.", confirm=(), **plan
+):
     return SimpleNamespace(
-        rule=rule, paragraph=paragraph, kind=kind, summary=summary, paragraph_text=text, quote=quote, confirm=confirm
+        rule=rule,
+        paragraph=paragraph,
+        kind=kind,
+        summary=summary,
+        paragraph_text=text,
+        quote=quote,
+        confirm=confirm,
+        **plan,
     )
 
 
@@ -80,6 +89,44 @@ def test_a_line_changed_in_every_part_says_so_for_each():
     assert ("insert", "now") in [(op, words.strip()) for op, words in change.words]
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "words"),
+    [
+        (
+            {"offers": (("h1-antihistamine", "start"),)},
+            {"offers": (("h1-antihistamine", "maximise"),)},
+            ("start H1 antihistamines", "maximise the dose H1 antihistamines"),
+        ),
+        (
+            {"offers": (("h1-antihistamine", "start"),)},
+            {"offers": (("h1-antihistamine", "start"), ("h2-antihistamine", "start"))},
+            ("start H1 antihistamines", "start H1 antihistamines; start H2 antihistamines"),
+        ),
+        (
+            {"about": ("aspirin",), "effect": "withhold"},
+            {"about": ("aspirin",), "effect": "qualify"},
+            ("hold: aspirin", "only if: aspirin"),
+        ),
+    ],
+    ids=["intent", "another drug", "effect"],
+)
+def test_a_line_that_offers_something_else_is_changed_in_what_it_offers(before, after, words):
+    compared = lines_compare([line("a", **before), line("b")], [line("a", **after), line("b")])
+
+    assert rules(compared) == ([], [], ["a"])
+    (change,) = compared.changed
+    assert change.plan_changed and compared.plan_changed == [change]
+    assert not change.reworded and not change.confirm_changed and not change.source_revised
+    assert not change.only_source_revised and not compared.only_source_changed
+    assert (change.plan_before, change.plan_after) == words
+
+
+def test_offers_stored_as_json_lists_are_the_offers_given_as_tuples():
+    stored = line("a", offers=[["h1-antihistamine", "start"]], about=[], effect="")
+    assert not lines_compare([stored], [line("a", offers=(("h1-antihistamine", "start"),))]).changes
+    assert not lines_compare([line("a")], [line("a", offers=(), about=(), effect="")]).changes
+
+
 def test_reason_and_facts_are_not_part_of_a_line():
     old = SimpleNamespace(**vars(line("a")), reason="flushing present", facts={"symptoms": ["flushing"]})
     new = SimpleNamespace(**vars(line("a")), reason="pruritus present", facts={"symptoms": ["pruritus"]})
@@ -96,9 +143,30 @@ def test_a_line_stored_before_v2_reads_with_no_quote_and_nothing_to_confirm():
 
 def test_engine_recommendations_compare_with_their_paragraph_texts():
     recommendation = SimpleNamespace(
-        rule="a", paragraph="p", kind="recommend", summary="Do it", quote="Source.", confirm=["x"]
+        rule="a",
+        paragraph="p",
+        kind="recommend",
+        summary="Do it",
+        quote="Source.",
+        confirm=["x"],
+        offers=[("h1-antihistamine", "start")],
+        about=[],
+        effect="",
     )
     (sourced,) = lines_sourced([recommendation], {"p": "Source."})
-    assert line_identity(sourced) == line_identity(line("a", confirm=("x",)))
+    assert line_identity(sourced) == line_identity(line("a", confirm=("x",), offers=(("h1-antihistamine", "start"),)))
+    assert line_identity(sourced) != line_identity(line("a", confirm=("x",)))
     (unknown,) = lines_sourced([recommendation], {})
     assert unknown.paragraph_text == ""
+
+
+def test_the_list_of_changed_lines_shows_what_a_line_offered_and_offers_now():
+    from django.template.loader import render_to_string
+
+    before = line("a", offers=(("h1-antihistamine", "start"),), kind_label="Recommended")
+    after = line("a", offers=(("h1-antihistamine", "maximise"),), kind_label="Recommended")
+    html = render_to_string("guidance/includes/line_changes.html", {"changes": lines_compare([before], [after])})
+
+    assert "data-plan-changed" in html
+    assert "<del data-plan-before>start H1 antihistamines</del>" in html
+    assert "<ins data-plan-after>maximise the dose H1 antihistamines</ins>" in html
