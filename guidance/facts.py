@@ -126,6 +126,9 @@ class Fact:
 
     def words(self, value):
         """A value as a clinician reads it after the fact's short label: "unresponsive", "yes", "45.5 ng/mL"."""
+        if self.accepts_bool and isinstance(value, bool):
+            # A line of an edition-2 version (guidance v1, v2) stored the tick box's true/false.
+            value = "yes" if value else "no"
         if self.kind == "enum_list":
             return ", ".join(self._choice_words(item) for item in value) if value else "none"
         if self.kind == "enum":

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_it_shows_the_management_grouped_safety_first(
     client, clinician, published_version, django_assert_max_num_queries
 ):
-    case = make_case(clinician, subtype="ASM", symptoms=["flushing", "diarrhea"], venom_allergy=True)
+    case = make_case(clinician, subtype="ASM", symptoms=["flushing", "diarrhea"], venom_allergy="yes")
     client.force_login(clinician)
     # Session, user, role permissions (2), case, assessments, the audit row (after the chain's newest hash, and
     # on PostgreSQL the chain's lock: audit.chain), current guidance, line feedback.
@@ -23,7 +23,8 @@ def test_it_shows_the_management_grouped_safety_first(
     headings = [html.index(title) for title in ("Safety first", "Symptom-directed", "Subtype-directed")]
     assert headings == sorted(headings)
     shown = shown_recommendations(html)
-    assert shown[0] == ("aggressive-sm", "caution")  # KIT status unknown: a safety flag
+    # Venom allergy (epinephrine at hand) and KIT status unknown (not imatinib yet): safety flags, first.
+    assert shown[:2] == [("venom-allergy", "caution"), ("aggressive-sm", "caution")]
     assert ("antihistamines", "recommend") in shown
     assert ("venom-allergy", "recommend") in shown
     assert shown.index(("antihistamines", "recommend")) < shown.index(("aggressive-sm", "recommend"))
@@ -38,9 +39,12 @@ def test_each_line_says_why_and_quotes_and_links_its_source(client, clinician, p
     # The rule's quote, and the paragraph with those words marked.
     assert "&ldquo;provided the patient is known to tolerate NSAIDs&rdquo;" in html
     assert 'aspirin may be helpful, <mark class="quote">provided the patient is known to tolerate NSAIDs</mark>' in html
+    # Antihistamines failed: an antileukotriene is the next step, H1 antihistamines are not offered again.
+    assert 'data-rule="antileukotriene-after-antihistamines"' in html
+    assert 'data-rule="h1-for-cutaneous-symptoms"' not in html
     # Each source link lands on the sentence its rule quotes.
-    for anchor in ("antihistamines--s2", "antileukotrienes--s1", "flushing--s1"):
-        assert f'href="/guidance/v/2/#{anchor}"' in html
+    for anchor in ("antileukotrienes--s1", "flushing--s1"):
+        assert f'href="/guidance/v/3/#{anchor}"' in html
 
 
 def test_it_says_plainly_when_nothing_applies(client, clinician, published_version):
@@ -48,7 +52,7 @@ def test_it_says_plainly_when_nothing_applies(client, clinician, published_versi
     client.force_login(clinician)
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert shown_recommendations(html) == []
-    assert "Nothing in guidance version 2 applies to this case" in html
+    assert "Nothing in guidance version 3 applies to this case" in html
 
 
 def test_it_shows_kit_status_and_transplant_eligibility_where_they_matter(client, clinician, published_version):
@@ -56,7 +60,7 @@ def test_it_shows_kit_status_and_transplant_eligibility_where_they_matter(client
     client.force_login(clinician)
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     items = html.split('<li class="recommendation ')
-    line = next(item for item in items if 'data-rule="asm-cytoreduction-by-mutation-status"' in item)
+    line = next(item for item in items if 'data-rule="asm-agents-kit-d816v-positive"' in item)
     assert "KIT D816V mutation:</span> Positive" in line
     line = next(item for item in items if 'data-rule="asm-transplant"' in item)
     assert "Eligible for hematopoietic cell transplantation:</span> Eligible" in line
@@ -92,7 +96,7 @@ def test_it_prints_without_navigation_or_history(client, clinician, published_ve
 def test_its_top_says_at_a_glance_how_many_cautions_and_actions_and_which_cautions(
     client, clinician, published_version
 ):
-    case = make_case(clinician, subtype="SSM", symptoms=["recurrent_anaphylaxis", "flushing"], venom_allergy=True)
+    case = make_case(clinician, subtype="SSM", symptoms=["recurrent_anaphylaxis", "flushing"], venom_allergy="yes")
     lines = case.assessments.get().lines
     cautions = [line for line in lines if line.kind == "caution"]
     actions = [line for line in lines if line.kind in ("recommend", "consider")]
@@ -133,7 +137,7 @@ def test_a_printout_carries_its_header_and_footer(client, clinician, published_v
     assert "Mastoweb" in header
     assert "Case Clinic 9" in header
     assert f"Printed by {clinician.get_username()}" in header
-    assert "Guidance version 2" in footer
+    assert "Guidance version 3" in footer
     assert 'class="provenance">Source:' in footer
     assert "does not replace, clinical judgement" in footer
 

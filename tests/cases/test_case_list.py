@@ -24,7 +24,7 @@ def test_it_lists_own_cases_most_recently_changed_first(client, clinician, publi
     html = client.get(reverse("cases:list")).content.decode()
     assert html.index("Older, edited") < html.index("Newer")
     assert "Aggressive systemic mastocytosis (ASM)" in html
-    assert "guidance version 2" in html
+    assert "guidance version 3" in html
     assert "Newer guidance" not in html
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from cases.models import Case
-from tests.cases.factories import form_data
+from tests.cases.factories import form_data, input_tag
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +12,7 @@ def test_the_facts_in_the_link_are_filled_in(client, clinician):
     client.force_login(clinician)
     response = client.get(
         "/cases/new/?subtype=ASM&symptoms=flushing&symptoms=malabsorption&kit_d816v=positive"
-        "&serum_tryptase_ng_ml=42.5&venom_allergy=true"
+        "&serum_tryptase_ng_ml=42.5&venom_allergy=yes"
     )
     form = response.context["form"]
     assert form.initial == {
@@ -20,11 +20,13 @@ def test_the_facts_in_the_link_are_filled_in(client, clinician):
         "symptoms": ["flushing", "malabsorption"],
         "kit_d816v": "positive",
         "serum_tryptase_ng_ml": "42.5",
-        "venom_allergy": True,
+        "venom_allergy": "yes",
     }
     html = response.content.decode()
     assert '<option value="ASM" selected>' in html
     assert 'value="flushing"' in html and "checked" in html
+    assert "checked" in input_tag(html, "venom_allergy", "yes")
+    assert "checked" not in input_tag(html, "venom_allergy", "unknown")
     assert not Case.objects.exists()
 
 

@@ -24,13 +24,13 @@ def test_editing_saves_a_new_assessment_and_keeps_the_old_one(client, clinician,
     case = make_case(clinician, subtype="ISM", symptoms=["flushing"])
     first = case.assessments.get()
     client.force_login(clinician)
-    data = form_data(label=case.label, subtype="ISM", symptoms=["flushing"], venom_allergy=True)
+    data = form_data(label=case.label, subtype="ISM", symptoms=["flushing"], venom_allergy="yes")
     data["lock_version"] = case.lock_version
     response = client.post(reverse("cases:update", args=[case.pk]), data)
 
     assert response.status_code == 302
     case.refresh_from_db()
-    assert case.venom_allergy is True
+    assert case.venom_allergy == "yes"
     assert case.lock_version == 1
     assert case.assessments.count() == 2
     latest = case.assessments.first()

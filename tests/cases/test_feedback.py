@@ -15,7 +15,7 @@ from .factories import make_case
 pytestmark = pytest.mark.django_db
 
 RULE = "aspirin-nsaid-tolerance-unknown"
-OTHER_RULE = "h1-for-cutaneous-symptoms"
+OTHER_RULE = "antileukotriene-after-antihistamines"
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_will_follow_without_javascript_is_recorded_and_shown_with_who_and_when(
     feedback = RecommendationFeedback.objects.get()
     assert (feedback.rule, feedback.outcome, feedback.created_by) == (RULE, "accepted", clinician)
     assert feedback.assessment == case.assessments.get()
-    assert feedback.guidance_version.number == 2
+    assert feedback.guidance_version.number == 3
     line = line_of(client.get(response["Location"]).content.decode(), RULE)
     assert "Will follow</span>" in line
     assert f"(clinician, {feedback.created_at:%-d %b %Y}" in line
@@ -157,7 +157,7 @@ def test_feedback_from_an_ehr_names_its_source_and_web_feedback_does_not(client,
 def test_reviewers_read_feedback_beside_each_assessment_without_forms(client, clinician, reviewer, case):
     first = case.assessments.get()
     feedback_record(assessment=first, rule=RULE, user=clinician, outcome="overridden", reason="contraindicated")
-    case_update(case=case, user=clinician, label=case.label, facts={**case.facts, "venom_allergy": True})
+    case_update(case=case, user=clinician, label=case.label, facts={**case.facts, "venom_allergy": "yes"})
     latest = case.assessments.first()
     feedback_record(assessment=latest, rule=OTHER_RULE, user=clinician, outcome="accepted")
     client.force_login(reviewer)
@@ -206,8 +206,9 @@ def test_the_export_carries_the_latest_feedback_of_each_line(client, clinician, 
     body = b"".join(client.get(reverse("cases:review_export")).streaming_content).decode()
     row = next(csv.DictReader(io.StringIO(body)))
     assert row["feedback_status"] == "some not followed"
+    # By rule id.
     assert row["feedback"] == (
-        f"{RULE}: Not following, Patient declined (clinician); {OTHER_RULE}: Will follow (clinician)"
+        f"{OTHER_RULE}: Will follow (clinician); {RULE}: Not following, Patient declined (clinician)"
     )
 
 

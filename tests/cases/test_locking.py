@@ -44,20 +44,20 @@ def test_the_edit_form_carries_the_version_it_was_loaded_at(client, clinician, p
 
 
 def test_a_save_from_an_outdated_form_is_refused_showing_what_differs(client, clinician, published_version):
-    case = make_case(clinician, label="Clinic 7", subtype="ISM", notes="Seen in March.")
+    case = make_case(clinician, label="Clinic 7", subtype="ISM", venom_allergy="no", notes="Seen in March.")
     client.force_login(clinician)
     seen = _loaded_form(client, case)  # tab one opens the form
     other_tab = _edit(case, lock_version=seen, label="Clinic 7", subtype="ASM", symptoms=["ascites"])
     other_tab["notes"] = "Seen in March. Ascites since."
     assert client.post(_edit_url(case), other_tab).status_code == 302  # tab two saves first
 
-    mine = _edit(case, lock_version=seen, label="Clinic 7b", subtype="ISM", venom_allergy=True)
+    mine = _edit(case, lock_version=seen, label="Clinic 7b", subtype="ISM", venom_allergy="yes")
     mine["notes"] = "Seen in March."
     response = client.post(_edit_url(case), mine)
 
     assert response.status_code == 409
     case.refresh_from_db()
-    assert (case.label, case.subtype, case.symptoms, case.venom_allergy) == ("Clinic 7", "ASM", ["ascites"], False)
+    assert (case.label, case.subtype, case.symptoms, case.venom_allergy) == ("Clinic 7", "ASM", ["ascites"], "no")
     assert case.lock_version == seen + 1
     assert case.assessments.count() == 2  # the first and tab two's; none for the refused save
     differences = {d.name: (d.yours, d.saved) for d in response.context["conflict"].differences}

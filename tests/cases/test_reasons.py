@@ -3,7 +3,12 @@
 import pytest
 from django.urls import reverse
 
+from cases import snapshot
 from cases.display import reason_in_words
+from cases.models import Assessment
+from cases.services import case_evaluate
+from guidance.facts import facts_to_json
+from guidance.models import GuidanceVersion
 
 from .factories import form_data, make_case
 
@@ -16,10 +21,35 @@ def test_it_uses_the_forms_labels_and_the_choices_words():
     assert reason_in_words(facts, reason) == "Antihistamines: unresponsive · Antileukotrienes: not tried"
 
 
-def test_it_names_only_the_symptoms_the_rule_named():
-    facts = {"symptoms": ["flushing", "diarrhea", "recurrent_anaphylaxis"], "venom_allergy": True}
-    reason = "flushing, recurrent anaphylaxis present; venom_allergy = true"
+@pytest.mark.parametrize(
+    ("venom_allergy", "reason"),
+    [
+        ("yes", "flushing, recurrent anaphylaxis present; venom_allergy = yes"),  # guidance v3 on
+        (True, "flushing, recurrent anaphylaxis present; venom_allergy = true"),  # a v2 line: the tick box
+    ],
+)
+def test_it_names_only_the_symptoms_the_rule_named(venom_allergy, reason):
+    facts = {"symptoms": ["flushing", "diarrhea", "recurrent_anaphylaxis"], "venom_allergy": venom_allergy}
     assert reason_in_words(facts, reason) == "Symptoms: flushing, recurrent anaphylaxis · Venom allergy: yes"
+
+
+def test_a_line_assessed_under_version_2_reads_its_tick_box_as_yes(client, clinician, published_version):
+    # Version 2 read venom allergy as a tick box: its lines stored true, and their page still says "yes".
+    case = make_case(clinician, subtype="ISM", venom_allergy="yes")
+    version_two = GuidanceVersion.objects.get(guideline=published_version.guideline, number=2)
+    lines = case_evaluate(facts=case.facts, version=version_two)
+    assert [(line.rule, line.facts) for line in lines] == [("venom-immunotherapy", {"venom_allergy": True})]
+    old = Assessment.objects.create(
+        case=case,
+        guidance_version=version_two,
+        facts=facts_to_json(case.facts),
+        recommendations=snapshot.to_dict(lines),
+        created_by=clinician,
+    )
+    client.force_login(clinician)
+    response = client.get(reverse("cases:assessment", args=[case.pk, old.pk]))
+    assert response.status_code == 200
+    assert "Venom allergy: yes" in response.content.decode()
 
 
 def test_it_says_when_a_number_was_not_recorded_and_gives_its_unit():
