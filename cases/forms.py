@@ -195,7 +195,10 @@ class CaseForm(CaseFactsForm):
             if fact.kind == "enum_list" and query.getlist(name):
                 initial[name] = query.getlist(name)
             elif fact.kind != "enum_list" and query.get(name):
-                initial[name] = query.get(name) == "true" if fact.kind == "bool" else query.get(name)
+                value = query.get(name)
+                if fact.kind == "bool" or (fact.accepts_bool and value in ("true", "false")):
+                    value = fact.from_tick(value == "true")  # a link made while it was a tick box still fills it
+                initial[name] = value
         return initial
 
     def clean(self):

@@ -124,11 +124,15 @@ class Fact:
     def form_widget(self):
         return self.widget or WIDGETS[self.kind]
 
+    def from_tick(self, value):
+        """A fact that was a tick box once reads its true/false as "yes"/"no"; any other value is left as it is."""
+        if self.accepts_bool and isinstance(value, bool):
+            return "yes" if value else "no"
+        return value
+
     def words(self, value):
         """A value as a clinician reads it after the fact's short label: "unresponsive", "yes", "45.5 ng/mL"."""
-        if self.accepts_bool and isinstance(value, bool):
-            # A line of an edition-2 version (guidance v1, v2) stored the tick box's true/false.
-            value = "yes" if value else "no"
+        value = self.from_tick(value)  # a line of an edition-2 version (guidance v1, v2) stored true/false
         if self.kind == "enum_list":
             return ", ".join(self._choice_words(item) for item in value) if value else "none"
         if self.kind == "enum":
@@ -503,8 +507,7 @@ def _one_of(values):
 def _check_fact(fact, value):
     """Return the clean value, or raise ValueError with a clinician's sentence."""
     if fact.kind == "enum":
-        if fact.accepts_bool and isinstance(value, bool):
-            return "yes" if value else "no"
+        value = fact.from_tick(value)
         if not isinstance(value, str) or value not in fact.choices:
             raise ValueError(f"{value!r} is not a known {fact.label.lower()}; use one of {_one_of(fact.values)}.")
         return value

@@ -30,6 +30,15 @@ def test_the_facts_in_the_link_are_filled_in(client, clinician):
     assert not Case.objects.exists()
 
 
+@pytest.mark.parametrize(("given", "ticked"), [("true", "yes"), ("false", "no"), ("unknown", "unknown")])
+def test_a_link_made_while_venom_allergy_was_a_tick_box_still_fills_it(client, clinician, given, ticked):
+    client.force_login(clinician)
+    response = client.get(f"/cases/new/?subtype=ISM&venom_allergy={given}")
+
+    assert response.context["form"].initial["venom_allergy"] == ticked
+    assert "checked" in input_tag(response.content.decode(), "venom_allergy", ticked)
+
+
 def test_names_that_are_not_facts_are_ignored(client, clinician):
     client.force_login(clinician)
     form = client.get("/cases/new/?label=From+the+EHR&notes=x&created_by=1").context["form"]
