@@ -42,7 +42,7 @@ REVIEW = NavLink(
     ("cases:review", "cases:review_export", "cases:review_detail", "cases:dashboard", "cases:dashboard_csv"),
 )
 GUIDANCE = NavLink("Guidance", "guidance:current", ("guidance:",))
-WORKBENCH = NavLink("Guidance workbench", "admin:guidance_guidanceversion_start", ())
+WORKBENCH = NavLink("Guidance workbench", "workbench:start", ("workbench:",))
 
 # Every signed-in user sees these, after the links of their roles.
 EVERYONE_NAVIGATION = (GUIDANCE,)
@@ -105,7 +105,7 @@ ROLES = (
             ("guidance", "view_guideline"),
         ),
         # The draft's workbench (or the versions, to create one): where an editor's work is.
-        start_page="admin:guidance_guidanceversion_start",
+        start_page="workbench:start",
         navigation=(WORKBENCH,),
         staff=True,
     ),

@@ -167,11 +167,11 @@ class FactShown:
 
 def fact_shown(name, value):
     fact = FACTS[name]
-    if fact.kind == "enum":
+    if fact.is_enum:
         text = fact.choices.get(value, value)
-    elif fact.kind == "enum_list":
+    elif fact.is_enum_list:
         text = ", ".join(fact.choices.get(item, item) for item in value) if value else "None (asymptomatic)"
-    elif fact.kind == "bool":
+    elif fact.is_bool:
         text = "Yes" if value else "No"
     elif value is None:
         text = "Not recorded"
@@ -181,7 +181,7 @@ def fact_shown(name, value):
 
 
 def _choice_words(fact, value):
-    return fact.words((value,)) if fact.kind == "enum_list" else fact.words(value)
+    return fact.words((value,)) if fact.is_enum_list else fact.words(value)
 
 
 def _value_words(fact, value):
@@ -214,7 +214,7 @@ def reason_in_words(facts, reason):
         if name not in facts:
             continue
         value = facts[name]
-        if fact.kind == "enum_list":
+        if fact.is_enum_list:
             if not value:
                 parts.append(f"{fact.short_label}: none")
                 continue
@@ -268,7 +268,7 @@ def facts_line(facts):
         value = facts.get(name, fact.default)
         if fact.group is FactGroup.FINDINGS and value in (None, "unknown"):
             continue
-        if fact.kind == "enum_list":
+        if fact.is_enum_list:
             words = ", ".join(_choice_words(fact, item) for item in value) if value else "none"
         else:
             words = _value_words(fact, value)

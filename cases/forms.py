@@ -43,7 +43,7 @@ def fact_field(fact):
     Its range is checked by validate_case, so the message is the same everywhere.
     """
     common = {"label": fact.label, "help_text": fact.help}
-    if fact.kind == "enum":
+    if fact.is_enum:
         if fact.form_widget == "select":
             noun = fact.label.lower()
             return forms.ChoiceField(
@@ -57,11 +57,11 @@ def fact_field(fact):
         return forms.ChoiceField(
             choices=list(fact.choices.items()), initial=fact.default, widget=forms.RadioSelect, **common
         )
-    if fact.kind == "enum_list":
+    if fact.is_enum_list:
         return forms.MultipleChoiceField(
             choices=list(fact.choices.items()), required=False, widget=forms.CheckboxSelectMultiple, **common
         )
-    if fact.kind == "bool":
+    if fact.is_bool:
         return forms.BooleanField(required=False, initial=fact.default, **common)
     return FactNumberField(fact, **common)
 
@@ -76,7 +76,7 @@ class FactNumberField(forms.Field):
 
     def __init__(self, fact, **kwargs):
         self.fact = fact
-        mode = "numeric" if fact.kind == "integer" else "decimal"
+        mode = "numeric" if fact.is_integer else "decimal"
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": mode, "autocomplete": "off"}))
         super().__init__(required=False, **kwargs)
 
@@ -192,11 +192,11 @@ class CaseForm(CaseFactsForm):
         """
         initial = {}
         for name, fact in FACTS.items():
-            if fact.kind == "enum_list" and query.getlist(name):
+            if fact.is_enum_list and query.getlist(name):
                 initial[name] = query.getlist(name)
-            elif fact.kind != "enum_list" and query.get(name):
+            elif not fact.is_enum_list and query.get(name):
                 value = query.get(name)
-                if fact.kind == "bool" or (fact.accepts_bool and value in ("true", "false")):
+                if fact.is_bool or (fact.accepts_bool and value in ("true", "false")):
                     value = fact.from_tick(value == "true")  # a link made while it was a tick box still fills it
                 initial[name] = value
         return initial

@@ -24,30 +24,30 @@ from guidance.models import GuidanceVersion
 def fact_column(fact):
     """The Case column that stores a fact: its type, choices, default and nullability from the vocabulary."""
     common = {"verbose_name": fact.label, "help_text": fact.help}
-    if fact.kind == "enum":
+    if fact.is_enum:
         # Room for a longer value than today's, so most new values need no column change.
         width = max(10, *(len(value) for value in fact.values))
         default = {} if fact.default is None else {"default": fact.default}
         return models.CharField(max_length=width, choices=list(fact.choices.items()), **default, **common)
-    if fact.kind == "enum_list":
+    if fact.is_enum_list:
         return models.JSONField(default=list, blank=True, **common)
-    if fact.kind == "bool":
+    if fact.is_bool:
         return models.BooleanField(default=fact.default, **common)
     optional = {"null": True, "blank": True} if fact.default is None else {"default": fact.default}
-    if fact.kind == "integer":
+    if fact.is_integer:
         return models.SmallIntegerField(**optional, **common)
     return models.FloatField(**optional, **common)
 
 
 def fact_constraints(fact):
     """The database's own refusal of a value the vocabulary refuses: a known choice, a number in range."""
-    if fact.kind == "enum":
+    if fact.is_enum:
         return [
             models.CheckConstraint(
                 condition=models.Q(**{f"{fact.name}__in": list(fact.values)}), name=f"case_{fact.name}_known"
             )
         ]
-    if fact.kind in ("number", "integer"):
+    if fact.is_numeric:
         in_range = models.Q(**{f"{fact.name}__gte": fact.minimum, f"{fact.name}__lte": fact.maximum})
         if fact.default is None:
             in_range = models.Q(**{f"{fact.name}__isnull": True}) | in_range

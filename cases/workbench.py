@@ -1,6 +1,8 @@
 """The guidance editor's workbench pages that need cases: try a draft on a case, its impact on the stored cases.
 
-They live in cases, not guidance: they reuse the clinician's case form and
+Routed with the rest of the workbench (guidance/workbench/) under /workbench/ by
+mastoweb/urls.py, behind the admin's door (mastoweb.admin.staff_only). They live
+in cases, not guidance: they reuse the clinician's case form and
 recommendation lines and read the case table, and cases may depend on
 guidance, never the other way. Trying reads and stores no case; the impact
 page shows counts and fact combinations only (editors have no case access).
@@ -9,11 +11,14 @@ page shows counts and fact combinations only (editors have no case access).
 import json
 from datetime import timedelta
 
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from guidance.engine import ConditionError, EvaluationError
 from guidance.evaluation import properties_for_case
@@ -23,6 +28,7 @@ from guidance.models import GuidanceVersion
 from guidance.properties import case_as_input
 from guidance.publishing import draft_fingerprint
 from guidance.selectors import guidance_current, guidance_version_by_pk
+from mastoweb.admin import staff_only
 
 from . import impact
 from .display import recommendation_groups
@@ -46,7 +52,7 @@ def _version(pk):
     return version
 
 
-def try_draft_view(request, version_pk, *, admin_site):
+def try_draft_view(request, version_pk):
     """The draft's lines beside the published version's for the typed facts, and the properties for this case."""
     if not request.user.has_perm("guidance.view_guidanceversion"):
         raise PermissionDenied
@@ -54,7 +60,7 @@ def try_draft_view(request, version_pk, *, admin_site):
     current = guidance_current(slug=version.guideline.slug)
     form = TryCaseForm(request.GET if "subtype" in request.GET else None)
     context = {
-        **admin_site.each_context(request),
+        **admin.site.each_context(request),
         "title": f"Try guidance v{version.number} on a case",
         "original": version,
         "opts": GuidanceVersion._meta,
@@ -96,7 +102,7 @@ def count_shown(n):
     return f"fewer than {SMALL_COUNT}" if 0 < n < SMALL_COUNT else str(n)
 
 
-def impact_view(request, version_pk, *, admin_site):
+def impact_view(request, version_pk):
     """How many stored cases the version would change, and how: counts and fact combinations, no case data.
 
     GET shows the latest comparison (polling while it runs, over htmx); POST
@@ -114,7 +120,7 @@ def impact_view(request, version_pk, *, admin_site):
         return redirect(request.path)
     running = latest is not None and latest.is_running
     context = {
-        **admin_site.each_context(request),
+        **admin.site.each_context(request),
         "title": f"Impact of guidance v{version.number} on the stored cases",
         "original": version,
         "opts": GuidanceVersion._meta,
@@ -139,3 +145,14 @@ def impact_view(request, version_pk, *, admin_site):
 
 def _combination_shown(facts):
     return facts_in_words({name: value for name, value in facts.items() if name in FACTS})
+
+
+# Mounted under /workbench/ with the guidance pages (namespace "workbench"): see mastoweb/urls.py.
+urlpatterns = [
+    path("<int:version_pk>/try/", staff_only(require_GET(try_draft_view)), name="try_case"),
+    path(
+        "<int:version_pk>/impact/",
+        staff_only(require_http_methods(["GET", "POST"])(impact_view)),
+        name="impact",
+    ),
+]

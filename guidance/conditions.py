@@ -17,7 +17,7 @@ tree gives the readback, the builder's rows and the CEL the builder writes.
 
 from dataclasses import dataclass
 
-from .facts import CURRENT_EDITION, FACTS, vocabulary
+from .facts import CURRENT_EDITION, FACTS, FactKind, vocabulary
 from .limits import MAX_LENGTH, MAX_NESTING
 
 
@@ -246,11 +246,11 @@ class _Parser:
             self.i += 1
             if not self.take("in"):
                 self.fail(f'A quoted value must be followed by "in" and a list fact, e.g. {start.text} in symptoms')
-            fact = self.fact_name({"enum_list"}, "a list fact such as symptoms")
+            fact = self.fact_name({FactKind.ENUM_LIST}, "a list fact such as symptoms")
             return self.value_of(fact, start, Has(fact.name, start.value))
         if start.kind == "ident" and start.text == "size" and self.tokens[self.i + 1].text == "(":
             self.i += 2
-            fact = self.fact_name({"enum_list"}, "a list fact such as symptoms")
+            fact = self.fact_name({FactKind.ENUM_LIST}, "a list fact such as symptoms")
             self.expect(")", "a closing bracket )")
             op = self.token
             if self.take(">") and self.take_int(0):
@@ -264,8 +264,8 @@ class _Parser:
         if start.kind == "ident" and self.tokens[self.i + 1].text == ".":
             return self.exists()
         if start.kind == "ident":
-            fact = self.fact_name({"enum", "bool"}, "a fact")
-            if fact.kind == "bool":
+            fact = self.fact_name({FactKind.ENUM, FactKind.BOOL}, "a fact")
+            if fact.is_bool:
                 if self.take("=="):
                     return Flag(fact.name, self.boolean())
                 if self.take("!="):
@@ -286,7 +286,7 @@ class _Parser:
 
     def exists(self):
         """list_fact.exists(x, x in ["a", "b"]): the one loop read back, "at least one of these"."""
-        fact = self.fact_name({"enum_list"}, "a list fact such as symptoms before the dot")
+        fact = self.fact_name({FactKind.ENUM_LIST}, "a list fact such as symptoms before the dot")
         self.expect(".", "a dot")
         if self.token.text != "exists":
             self.fail(f'Only {fact.name}.exists(s, s in ["..."]) is read back after a dot')
@@ -318,7 +318,7 @@ class _Parser:
         if self.take("("):
             return Not(self.bracketed(bang))
         token = self.token
-        if token.kind == "ident" and token.text in self.facts and self.facts[token.text].kind == "bool":
+        if token.kind == "ident" and token.text in self.facts and self.facts[token.text].is_bool:
             self.i += 1
             return Flag(token.text, False)
         self.fail('After ! put the condition to negate in brackets, e.g. !("flushing" in symptoms)', token)
@@ -344,7 +344,7 @@ class _Parser:
         fact = self.facts.get(token.text)
         if fact is None:
             self.fail(f"{token.text!r} is not a case fact; known facts are {', '.join(self.facts)}")
-        if fact.kind in ("number", "integer"):
+        if fact.is_numeric:
             self.fail(f"Number comparisons ({token.text}) are not read back in plain words yet")
         if fact.kind not in kinds:
             self.fail(f"{token.text} cannot be used here: expected {what}")
@@ -656,15 +656,15 @@ def condition_reading(source, *, edition=CURRENT_EDITION):
 # (JSON in the form), written to CEL through the same tree.
 
 OPERATORS = {
-    "enum": (("is", "is"), ("is_not", "is not")),
-    "enum_list": (
+    FactKind.ENUM: (("is", "is"), ("is_not", "is not")),
+    FactKind.ENUM_LIST: (
         ("has", "includes"),
         ("some", "includes at least one of"),
         ("lacks", "does not include"),
         ("any", "has any"),
         ("none", "has none"),
     ),
-    "bool": (("yes", "is present"), ("no", "is absent")),
+    FactKind.BOOL: (("yes", "is present"), ("no", "is absent")),
 }
 
 

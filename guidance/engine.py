@@ -224,18 +224,18 @@ _MAX_SAMPLES = 4096
 
 def _sample_values(fact, literals):
     """The values of one fact worth trying in a dry run."""
-    if fact.kind == "enum":
+    if fact.is_enum:
         return fact.values
-    if fact.kind == "bool":
+    if fact.is_bool:
         return (False, True)
-    if fact.kind == "enum_list":
+    if fact.is_enum_list:
         named = [value for value in fact.values if value in literals]
         if len(named) <= 6:
             subsets = [combo for size in range(len(named) + 1) for combo in itertools.combinations(named, size)]
         else:
             subsets = [(), *((v,) for v in named), *(tuple(n for n in named if n != v) for v in named)]
         return (*subsets, fact.values)
-    if fact.kind == "number":
+    if fact.is_number:
         return (None, float(fact.minimum), 20.5, float(fact.maximum))
     return (None, int(fact.minimum), 50, int(fact.maximum))
 
@@ -489,12 +489,12 @@ def reason_words(because, facts=FACTS):
     parts = []
     for name, value in because:
         fact = facts[name]
-        if fact.kind == "enum_list":
+        if fact.is_enum_list:
             if value:
                 parts.append(", ".join(item.replace("_", " ") for item in value) + " present")
             else:
                 parts.append(f"no {name.replace('_', ' ')}")
-        elif fact.kind == "bool":
+        elif fact.is_bool:
             parts.append(f"{name} = {'true' if value else 'false'}")
         elif value is None:
             parts.append(f"{name} not recorded")

@@ -74,13 +74,23 @@ class Group(enum.Enum):
     NOTES = "Notes"
 
 
+class FactKind(enum.StrEnum):
+    """What values a fact takes. The values are the strings the schema, stored data and the engine use."""
+
+    ENUM = "enum"  # one of its choices
+    ENUM_LIST = "enum_list"  # any of its choices, a list
+    BOOL = "bool"
+    NUMBER = "number"  # a decimal, in its unit
+    INTEGER = "integer"  # a whole number, in its unit
+
+
 # How the form asks a fact; the kind's own way unless the fact says otherwise.
 WIDGETS = {
-    "enum": "inline_radios",
-    "enum_list": "checkboxes",
-    "bool": "checkbox",
-    "number": "number",
-    "integer": "number",
+    FactKind.ENUM: "inline_radios",
+    FactKind.ENUM_LIST: "checkboxes",
+    FactKind.BOOL: "checkbox",
+    FactKind.NUMBER: "number",
+    FactKind.INTEGER: "number",
 }
 
 
@@ -88,7 +98,7 @@ WIDGETS = {
 class Fact:
     name: str
     label: str
-    kind: str  # "enum", "enum_list", "bool", "number", "integer"
+    kind: FactKind  # given as the enum or its string ("enum"); kept as the enum
     group: Group
     choices: dict | None = None
     default: object = None
@@ -109,8 +119,34 @@ class Fact:
     accepts_bool: bool = False
 
     def __post_init__(self):
+        object.__setattr__(self, "kind", FactKind(self.kind))
         if self.widget and self.widget != "select":
             raise ValueError(f"{self.name}: the only widget a fact may ask for is 'select', not {self.widget!r}.")
+
+    @property
+    def is_enum(self):
+        return self.kind is FactKind.ENUM
+
+    @property
+    def is_enum_list(self):
+        return self.kind is FactKind.ENUM_LIST
+
+    @property
+    def is_bool(self):
+        return self.kind is FactKind.BOOL
+
+    @property
+    def is_number(self):
+        """A decimal (kind "number"); `is_numeric` for a decimal or a whole number."""
+        return self.kind is FactKind.NUMBER
+
+    @property
+    def is_integer(self):
+        return self.kind is FactKind.INTEGER
+
+    @property
+    def is_numeric(self):
+        return self.kind in NUMBER_KINDS
 
     @property
     def short_label(self):
@@ -133,13 +169,13 @@ class Fact:
     def words(self, value):
         """A value as a clinician reads it after the fact's short label: "unresponsive", "yes", "45.5 ng/mL"."""
         value = self.from_tick(value)  # a line of an edition-2 version (guidance v1, v2) stored true/false
-        if self.kind == "enum_list":
+        if self.is_enum_list:
             return ", ".join(self._choice_words(item) for item in value) if value else "none"
-        if self.kind == "enum":
+        if self.is_enum:
             if self.name == "subtype" and value != "unknown":
                 return value  # ISM, SSM, ...: the clinic's own short names
             return self._choice_words(value)
-        if self.kind == "bool":
+        if self.is_bool:
             return "yes" if value else "no"
         if value is None:
             return "not recorded"
@@ -506,12 +542,12 @@ def _one_of(values):
 
 def _check_fact(fact, value):
     """Return the clean value, or raise ValueError with a clinician's sentence."""
-    if fact.kind == "enum":
+    if fact.is_enum:
         value = fact.from_tick(value)
         if not isinstance(value, str) or value not in fact.choices:
             raise ValueError(f"{value!r} is not a known {fact.label.lower()}; use one of {_one_of(fact.values)}.")
         return value
-    if fact.kind == "enum_list":
+    if fact.is_enum_list:
         items = fact.label.lower()
         if not isinstance(value, list | tuple):
             raise ValueError(f"must be a list of {items} (an empty list means none).")
@@ -526,17 +562,17 @@ def _check_fact(fact, value):
             raise ValueError(f"lists {shown} more than once; give each of the {items} once.")
         # Keep the vocabulary's order so equal cases give equal snapshots.
         return tuple(item for item in fact.choices if item in value)
-    if fact.kind == "bool":
+    if fact.is_bool:
         if not isinstance(value, bool):
             raise ValueError("must be true or false.")
         return value
     span = f"{fact.minimum:g} to {fact.maximum:g}"
     if isinstance(value, str):
         raise ValueError(_refuse_text_for_a_number(fact, value))
-    if fact.kind == "integer" and isinstance(value, float) and value.is_integer():
+    if fact.is_integer and isinstance(value, float) and value.is_integer():
         value = int(value)  # JSON Schema counts 50.0 as the integer 50
-    if isinstance(value, bool) or not isinstance(value, int if fact.kind == "integer" else int | float):
-        noun = "a whole number of" if fact.kind == "integer" else "a number in"
+    if isinstance(value, bool) or not isinstance(value, int if fact.is_integer else int | float):
+        noun = "a whole number of" if fact.is_integer else "a number in"
         raise ValueError(f"must be {noun} {fact.unit} ({span}).")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"must be a finite number in {fact.unit} ({span}).")
@@ -544,17 +580,17 @@ def _check_fact(fact, value):
         shown = f"{value:g} {fact.unit}" if isinstance(value, float) or abs(value) < 10**15 else "the number given"
         raise ValueError(f"{shown} is out of range; enter {span} {fact.unit}.")
     # A number is always a double to the rule conditions (CEL does not mix int and double).
-    return float(value) if fact.kind == "number" else value
+    return float(value) if fact.is_number else value
 
 
 # A number as people type it: digits, at most one decimal separator (point or comma), no exponent,
 # no grouping. ASCII digits only: \d would also take digits of other scripts.
 _TYPED_NUMBER = re.compile(r"([+-]?)([0-9]*)(?:([.,])([0-9]*))?", re.ASCII)
-NUMBER_KINDS = ("number", "integer")
+NUMBER_KINDS = (FactKind.NUMBER, FactKind.INTEGER)
 
 
 def _range_words(fact):
-    noun = "a whole number of" if fact.kind == "integer" else "a number in"
+    noun = "a whole number of" if fact.is_integer else "a number in"
     return f"{noun} {fact.unit} ({fact.minimum:g} to {fact.maximum:g})"
 
 
@@ -585,7 +621,7 @@ def fact_from_text(fact, text):
             f"(no thousands separator) or at most two decimals ({round(decimal, 2):g}) for the smaller number."
         )
     number = float(f"{sign}{whole or '0'}.{decimals or '0'}")
-    if fact.kind == "integer":
+    if fact.is_integer:
         if not number.is_integer():
             raise ValueError(f"\u201c{shown}\u201d is not a whole number; enter {_range_words(fact)}.")
         return int(number)
@@ -593,7 +629,7 @@ def fact_from_text(fact, text):
 
 
 def _example(fact):
-    return "45" if fact.kind == "integer" else "45.5"
+    return "45" if fact.is_integer else "45.5"
 
 
 def _refuse_text_for_a_number(fact, value):

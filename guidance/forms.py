@@ -319,7 +319,7 @@ class ConditionBuilder:
 
     def bound_rows(self):
         from .conditions import OPERATORS
-        from .facts import FACTS
+        from .facts import FACTS, FactKind
 
         facts = [(name, fact.label) for name, fact in FACTS.items() if fact.kind in OPERATORS]
         shown = []
@@ -327,7 +327,7 @@ class ConditionBuilder:
             fact = FACTS.get(row["fact"])
             kind = fact.kind if fact and fact.kind in OPERATORS else None
             ops = OPERATORS[kind] if kind else ()
-            values = tuple(fact.choices.items()) if kind in ("enum", "enum_list") else ()
+            values = tuple(fact.choices.items()) if kind in (FactKind.ENUM, FactKind.ENUM_LIST) else ()
             shown.append(
                 {
                     "index": i,

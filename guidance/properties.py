@@ -231,29 +231,29 @@ def _list_values(fact, literals, default, sources):
 
 def _values(fact, literals, numbers, default, sources=()):
     """The values of one fact that can make a difference, the default first."""
-    if fact.kind in ("enum", "bool"):
-        values = fact.values if fact.kind == "enum" else (False, True)
+    if fact.is_enum or fact.is_bool:
+        values = fact.values if fact.is_enum else (False, True)
         return (default, *(v for v in values if v != default))
-    if fact.kind == "enum_list":
+    if fact.is_enum_list:
         return _list_values(fact, literals, default, sources)
     low, high = fact.minimum, fact.maximum
     points = {low, high}
     for number in numbers:
-        if fact.kind == "integer":
+        if fact.is_integer:
             points.update({math.floor(number) - 1, math.floor(number), math.ceil(number), math.ceil(number) + 1})
         else:
             points.update({math.nextafter(number, -math.inf), number, math.nextafter(number, math.inf)})
-    cast = int if fact.kind == "integer" else float
+    cast = int if fact.is_integer else float
     return (None, *sorted(cast(p) for p in points if low <= p <= high))
 
 
 def _given_only(fact, default):
     """A fact the property reads only through `given`: its default, and one value that is not."""
-    if fact.kind == "enum":
+    if fact.is_enum:
         return (default, *[v for v in fact.values if v != default][:1])
-    if fact.kind == "enum_list":
+    if fact.is_enum_list:
         return (default, fact.values[:1])
-    if fact.kind == "bool":
+    if fact.is_bool:
         return (default, not default)
     return (default, fact.minimum if default is None else None)
 
@@ -506,7 +506,7 @@ def _projection(source, name):
     """What a condition can tell apart of a fact's value: of a list, per group of items it quotes
     alike (see _list_values) how many are present; of anything else, the value."""
     fact = FACTS[name]
-    if fact.kind != "enum_list" or _STRING_FUNCTIONS.search(source) or "][" in source:
+    if not fact.is_enum_list or _STRING_FUNCTIONS.search(source) or "][" in source:
         return _same
     groups = {}
     for value in fact.values:

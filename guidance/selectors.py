@@ -148,8 +148,8 @@ def guidance_current_with_people(*, slug=None):
 
 
 def guidance_version_by_pk(pk):
-    """A version of any guideline by primary key, with its guideline, or None (the editor's workbench pages)."""
-    return GuidanceVersion.objects.select_related("guideline").filter(pk=pk).first()
+    """A version of any guideline by primary key, with its guideline and origin, or None (the editor's workbench)."""
+    return GuidanceVersion.objects.select_related("guideline", "based_on").filter(pk=pk).first()
 
 
 def guidance_version_neighbours(*, version):

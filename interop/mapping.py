@@ -162,7 +162,7 @@ def _kit_from_variant(observation):
 
 
 def _local_value(observation, fact):
-    if fact.kind == "bool":
+    if fact.is_bool:
         return None if observation.valueBoolean is None else ("true" if observation.valueBoolean else "false")
     if fact.accepts_bool and observation.valueBoolean is not None:  # a yes/no fact that was a tick box once
         return "yes" if observation.valueBoolean else "no"
@@ -291,7 +291,7 @@ def prefetch_facts(prefetch, *, patient_id, mappings, today):
     for fact in list(collect.values):
         value = collect.one(fact)
         if value is not None:
-            given[fact] = (value == "true") if FACTS[fact].kind == "bool" else value
+            given[fact] = (value == "true") if FACTS[fact].is_bool else value
     if "kit_d816v" not in given and given.get("subtype") in (None, "ASM"):
         collect.notes.append("KIT D816V status not coded: open Mastoweb to complete")
     age = _age(patient, today)

@@ -133,13 +133,13 @@ class CodeMapping(models.Model):
         fact = FACTS.get(self.fact)
         if fact is None:
             return
-        if fact.kind in ("number", "integer"):
+        if fact.is_numeric:
             raise ValidationError({"fact": f"{fact.label} comes from its own Observation, not from a code."})
         if self.resource == self.Resource.OBSERVATION and not self.value:
             return
         if not self.value:
             raise ValidationError({"value": "A Condition code sets the fact to a value: give it."})
-        allowed = ("true",) if fact.kind == "bool" else fact.values
+        allowed = ("true",) if fact.is_bool else fact.values
         if self.value not in allowed:
             raise ValidationError(
                 {"value": f"{self.value!r} is not a value of {fact.label}; use one of {', '.join(allowed)}."}

@@ -52,7 +52,7 @@ def check_case_columns_match_the_vocabulary(app_configs=None, **kwargs):
                 error(name, f"its {key} {_described(have, key)} differs from the vocabulary's {_described(want, key)}.")
         for constraint in fact_constraints(fact):
             if constraint not in Case._meta.constraints:
-                if fact.kind in ("number", "integer"):
+                if fact.is_numeric:
                     message = f"no check constraint keeps it within {fact.minimum:g}..{fact.maximum:g}."
                 else:
                     message = f"no check constraint keeps it to {list(fact.values)}."

@@ -183,7 +183,7 @@ def classify(facts, classifier):
 def finding_words(name, value):
     """A fact's value as a clinician says it: "Platelets 62 (unit)", "Skin lesions: absent"."""
     fact = FACTS[name]
-    if fact.kind == "enum":
+    if fact.is_enum:
         return fact.short_label if value == "yes" else f"{fact.short_label}: {fact.choices[value].lower()}"
     return f"{fact.short_label} {value:g} {fact.unit}"
 

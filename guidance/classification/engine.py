@@ -100,7 +100,7 @@ class Classifier:
     def _points(self, name):
         """One value of the fact per region its tests tell apart (every value of an enum but `unknown`)."""
         fact = FACTS[name]
-        if fact.kind == "enum":
+        if fact.is_enum:
             return tuple(v for v in fact.values if v != UNKNOWN)
         tests = self._tests(name)
         candidates = {float(fact.minimum), float(fact.maximum)}

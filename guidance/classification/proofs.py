@@ -229,4 +229,4 @@ def _prove_folding(classifier, narrows, failures):
 
 
 def _unknown_value(name):
-    return UNKNOWN if FACTS[name].kind == "enum" else None
+    return UNKNOWN if FACTS[name].is_enum else None

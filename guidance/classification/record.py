@@ -132,10 +132,10 @@ def _condition(data, where):
         raise RecordError(f"{where}: {name!r} is not a case fact.")
     for op in ("is", "is_not"):
         if op in data:
-            if fact.kind != "enum" or data[op] not in fact.values or data[op] == "unknown":
+            if not fact.is_enum or data[op] not in fact.values or data[op] == "unknown":
                 raise RecordError(f"{where}: {data[op]!r} is not a known value of {name}.")
             return Test(name, op, data[op])
-    if data.get("op") not in OPS or fact.kind not in ("number", "integer"):
+    if data.get("op") not in OPS or not fact.is_numeric:
         raise RecordError(f"{where}: compare a number fact with one of {', '.join(OPS)}.")
     value = data.get("value")
     if isinstance(value, bool) or not isinstance(value, int | float):

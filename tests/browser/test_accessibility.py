@@ -142,7 +142,7 @@ def test_the_try_a_case_result_has_no_violations(page, live_server, editor, publ
     page.get_by_label("Password").fill("correct-horse-battery-staple")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    page.goto(f"{live_server.url}/admin/cases/case/try-guidance/{draft.pk}/")
+    page.goto(f"{live_server.url}/workbench/{draft.pk}/try/")
     page.get_by_label("Subtype").select_option("SSM")
     page.get_by_label("Flushing").check()
     page.get_by_role("button", name="Try this case").click()

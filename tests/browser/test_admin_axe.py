@@ -1,4 +1,4 @@
-"""axe on every admin page an editor can reach by following links, at a laptop's and a phone's size."""
+"""axe on every admin and workbench page an editor can reach by following links, at a laptop's and a phone's size."""
 
 import re
 from urllib.parse import urldefrag, urlsplit
@@ -24,7 +24,11 @@ def _no_two_factor_step(settings):
 def _shape(path):
     """One page per kind (paragraph 40 and 41 are the same page), but each guidance version's own:
     a draft, the published version and a retired one show different pages."""
-    return re.sub(r"(?<!guidanceversion)(?<!try-guidance)(?<!guidance-impact)/\d+/", "/N/", path)
+    return re.sub(r"(?<!guidanceversion)(?<!/workbench)/\d+/", "/N/", path)
+
+
+# The editor's pages: the admin, and the guidance workbench outside it.
+WALKED = ("/admin/", "/workbench/")
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -41,8 +45,8 @@ def test_every_admin_page_an_editor_reaches_has_no_violations(page, live_server,
     seeds = [
         "/admin/",
         f"/admin/guidance/guidanceversion/{published_version.pk}/change/",
-        f"/admin/cases/case/guidance-impact/{draft.pk}/",
-        f"/admin/cases/case/try-guidance/{draft.pk}/?subtype=SSM&symptoms=flushing&symptoms=recurrent_anaphylaxis",
+        f"/workbench/{draft.pk}/impact/",
+        f"/workbench/{draft.pk}/try/?subtype=SSM&symptoms=flushing&symptoms=recurrent_anaphylaxis",
     ]
     to_walk, seen, walked, faults = list(seeds), set(), [], {}
     while to_walk and len(walked) < 60:
@@ -52,7 +56,7 @@ def test_every_admin_page_an_editor_reaches_has_no_violations(page, live_server,
         if path not in seeds:
             seen.add(_shape(path))
         response = page.goto(f"{live_server.url}{path}")
-        if response.status != 200 or not urlsplit(page.url).path.startswith("/admin/"):
+        if response.status != 200 or not urlsplit(page.url).path.startswith(WALKED):
             continue
         walked.append(path)
         results = axe.run(page)
@@ -61,11 +65,11 @@ def test_every_admin_page_an_editor_reaches_has_no_violations(page, live_server,
         for href in page.eval_on_selector_all("a[href]", "links => links.map((a) => a.getAttribute('href'))"):
             target = urldefrag(href)[0]
             target_path = urlsplit(target).path if target.startswith(live_server.url) else target
-            if target_path.startswith("/admin/") and not NOT_WALKED.search(target_path):
+            if target_path.startswith(WALKED) and not NOT_WALKED.search(target_path):
                 to_walk.append(target_path + ("?" + urlsplit(target).query if urlsplit(target).query else ""))
 
     assert len(walked) >= 10, walked  # the index, lists, a version's pages, its workbench and publish screen
-    assert any("/workbench/" in path for path in walked), walked
+    assert any(re.fullmatch(r"/workbench/\d+/", path) for path in walked), walked
     assert any("/publish/" in path for path in walked), "\n".join(walked)
     assert any("/condition/" in path for path in walked), walked
     assert any("/paragraph/" in path for path in walked), walked

@@ -81,7 +81,7 @@ def test_the_condition_builder_fits_the_screen_and_reads_all_of_its_rows_with_an
     draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
     rule = Rule.objects.get(version=draft, rule_id="asm-transplant")
     page = editor_page(size)
-    page.goto(f"{live_server.url}/admin/guidance/guidanceversion/{draft.pk}/workbench/rule/{rule.pk}/condition/")
+    page.goto(f"{live_server.url}/workbench/{draft.pk}/rule/{rule.pk}/condition/")
 
     expect(page.locator("#condition-reading")).to_contain_text("Subtype: ASM; and Transplant: eligible")
     if size == "phone":  # the rows stack: nothing is wider than the phone (it was 984 px)

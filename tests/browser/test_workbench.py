@@ -47,10 +47,10 @@ def test_an_editor_builds_tries_and_publishes_with_a_colleague(
 ):
     draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
     rule = Rule.objects.get(version=draft, rule_id="venom-immunotherapy")
-    admin = f"{live_server.url}/admin/guidance/guidanceversion/{draft.pk}"
+    workbench = f"{live_server.url}/workbench/{draft.pk}"
     sign_in(editor)
 
-    page.goto(f"{admin}/workbench/")
+    page.goto(f"{workbench}/")
     expect(page.locator("#workbench-counts")).to_contain_text("safety properties")
     assert_no_violations(page)
 
@@ -75,13 +75,13 @@ def test_an_editor_builds_tries_and_publishes_with_a_colleague(
     expect(page.locator("#case-changes")).to_contain_text("venom-immunotherapy")
     assert_no_violations(page)
 
-    page.goto(f"{admin}/publish/")
+    page.goto(f"{workbench}/publish/")
     page.get_by_role("button", name=f"Submit v{draft.number} for review").click()
     expect(page.locator("#review")).to_contain_text("Submitted for review by editor")
     assert_no_violations(page)
 
     sign_in(colleague)
-    page.goto(f"{admin}/publish/")
+    page.goto(f"{workbench}/publish/")
     page.get_by_role("button", name=f"Approve v{draft.number} as it stands").click()
     expect(page.locator("#review")).to_contain_text("Approved by colleague")
     page.get_by_label("Change note").fill("Venom immunotherapy for ASM only (test).")
@@ -96,15 +96,15 @@ def test_an_editor_builds_tries_and_publishes_with_a_colleague(
 def test_the_paragraph_and_impact_pages_have_no_violations(page, live_server, editor, published_version, sign_in):
     draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
     paragraph = Rule.objects.get(version=draft, rule_id="venom-immunotherapy").paragraph
-    admin = f"{live_server.url}/admin/guidance/guidanceversion/{draft.pk}"
+    workbench = f"{live_server.url}/workbench/{draft.pk}"
     sign_in(editor)
 
-    page.goto(f"{admin}/workbench/paragraph/{paragraph.pk}/")
+    page.goto(f"{workbench}/paragraph/{paragraph.pk}/")
     page.get_by_label("Text").fill(paragraph.text + "\n\nA **new** sentence.")
     expect(page.locator("#preview strong")).to_have_text("new")
     assert_no_violations(page)
 
-    page.goto(f"{live_server.url}/admin/cases/case/guidance-impact/{draft.pk}/")
+    page.goto(f"{workbench}/impact/")
     page.get_by_role("button", name="Compute the impact on every stored case").click()
     expect(page.locator("#impact")).to_contain_text("stored case")
     assert_no_violations(page)

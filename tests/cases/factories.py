@@ -16,9 +16,9 @@ def form_data(**facts):
     data = {"label": facts.pop("label", f"Case {next(_labels)}"), "notes": facts.pop("notes", "")}
     for name, fact in FACTS.items():
         value = facts.pop(name, fact.default)
-        if fact.kind == "enum_list":
+        if fact.is_enum_list:
             data[name] = list(value)
-        elif fact.kind == "bool":
+        elif fact.is_bool:
             if value:
                 data[name] = "on"
         else:

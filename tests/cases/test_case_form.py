@@ -27,8 +27,8 @@ NOT_DEFAULT = [
         "hct_eligible": "yes",
         "serum_tryptase_ng_ml": 187.5,
         "age_years": 64,
-        **{name: "yes" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "enum"},
-        **{name: 12.5 for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "number"},
+        **{name: "yes" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_enum},
+        **{name: 12.5 for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_number},
     },
     {
         "subtype": "SM-AHN",
@@ -42,8 +42,8 @@ NOT_DEFAULT = [
         "hct_eligible": "no",
         "serum_tryptase_ng_ml": 0.5,
         "age_years": 0,
-        **{name: "no" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "enum"},
-        **{name: 0.0 for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "number"},
+        **{name: "no" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_enum},
+        **{name: 0.0 for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_number},
     },
 ]
 

@@ -162,7 +162,7 @@ def _no_two_factor_step(settings):
 def impact_url(version):
     from django.urls import reverse
 
-    return reverse("admin:cases_guidance_impact", args=[version.pk])
+    return reverse("workbench:impact", args=[version.pk])
 
 
 @pytest.mark.usefixtures("_no_two_factor_step")
@@ -207,7 +207,7 @@ def test_the_publish_screen_links_to_the_impact(client, editor, draft):
     from django.urls import reverse
 
     client.force_login(editor)
-    html = client.get(reverse("admin:guidance_guidanceversion_publish", args=[draft.pk])).content.decode()
+    html = client.get(reverse("workbench:publish", args=[draft.pk])).content.decode()
 
     assert f'hx-get="{impact_url(draft)}"' in html
     assert f'<a href="{impact_url(draft)}">' in html
@@ -255,7 +255,7 @@ def test_the_impact_page_words_facts_as_clinicians_do_heads_once_and_leads_back(
     assert any("Antihistamines: not tried" in shown for shown in facts)
     headings = re.findall(r"<h[12][^>]*>(.*?)</h[12]>", html, re.S)
     assert [h for h in headings if "stored cases" in h] == [f"Impact of guidance v{draft.number} on the stored cases"]
-    publish = reverse("admin:guidance_guidanceversion_publish", args=[draft.pk])
+    publish = reverse("workbench:publish", args=[draft.pk])
     assert f'<a href="{publish}">Back to Review and publish v{draft.number}</a>' in html
 
 

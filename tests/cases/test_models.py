@@ -70,9 +70,9 @@ def test_the_database_refuses_an_unknown_subtype(clinician):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [(name, "bogus") for name, fact in FACTS.items() if fact.kind == "enum"]
-    + [(name, fact.maximum + 1) for name, fact in FACTS.items() if fact.kind in ("number", "integer")]
-    + [(name, fact.minimum - 1) for name, fact in FACTS.items() if fact.kind in ("number", "integer")],
+    [(name, "bogus") for name, fact in FACTS.items() if fact.is_enum]
+    + [(name, fact.maximum + 1) for name, fact in FACTS.items() if fact.is_numeric]
+    + [(name, fact.minimum - 1) for name, fact in FACTS.items() if fact.is_numeric],
 )
 def test_the_database_refuses_any_fact_the_vocabulary_refuses(clinician, name, value):
     with transaction.atomic(), pytest.raises(IntegrityError):

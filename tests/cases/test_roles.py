@@ -122,7 +122,7 @@ def test_a_superuser_may_review_every_case(client, make_user, case, settings):
     [
         ("clinician", "cases:list"),
         ("reviewer", "cases:review"),
-        ("editor", "admin:guidance_guidanceversion_start"),
+        ("editor", "workbench:start"),
     ],
 )
 def test_home_opens_each_roles_own_page(client, request, role, start):

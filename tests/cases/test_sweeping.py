@@ -126,7 +126,7 @@ def test_publishing_with_the_queue_down_says_it_is_queued_to_retry(
     approved(draft)
     client.force_login(editor)
     response = client.post(
-        reverse("admin:guidance_guidanceversion_publish", args=[draft.pk]),
+        reverse("workbench:publish", args=[draft.pk]),
         {"change_note": "Narrower calcium", "confirm_changes": "on"},
         follow=True,
     )

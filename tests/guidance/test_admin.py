@@ -26,6 +26,10 @@ def admin_url(name, *args):
     return reverse(f"admin:guidance_guidanceversion_{name}", args=args)
 
 
+def workbench_url(name, *args):
+    return reverse(f"workbench:{name}", args=args)
+
+
 def make_draft(version, user):
     return publishing.draft_create(guideline=version.guideline, user=user)
 
@@ -67,7 +71,7 @@ def test_it_refuses_plain_add(client, editor):
 
 def test_it_creates_a_draft_from_the_current_version(client, editor, published_version):
     client.force_login(editor)
-    response = client.post(admin_url("create_draft"))
+    response = client.post(workbench_url("create_draft"))
 
     draft = GuidanceVersion.objects.get(status=GuidanceVersion.Status.DRAFT)
     assert response.status_code == 302
@@ -84,7 +88,7 @@ def test_it_says_so_when_a_draft_already_exists(client, editor, published_versio
     draft = make_draft(published_version, editor)
     client.force_login(editor)
 
-    response = client.post(admin_url("create_draft"))
+    response = client.post(workbench_url("create_draft"))
 
     assert response.status_code == 302
     assert response.url == admin_url("change", draft.pk)
@@ -94,24 +98,24 @@ def test_it_says_so_when_a_draft_already_exists(client, editor, published_versio
 
 def test_it_creates_drafts_only_by_post(client, editor, published_version):
     client.force_login(editor)
-    assert client.get(admin_url("create_draft")).status_code == 405
+    assert client.get(workbench_url("create_draft")).status_code == 405
     assert not GuidanceVersion.objects.filter(status=GuidanceVersion.Status.DRAFT).exists()
 
 
 def test_it_requires_the_add_permission_to_create_a_draft(client, make_user, published_version):
     client.force_login(make_user("staffer", staff=True, perms=["guidance.view_guidanceversion"]))
-    assert client.post(admin_url("create_draft")).status_code == 403
+    assert client.post(workbench_url("create_draft")).status_code == 403
     assert not GuidanceVersion.objects.filter(status=GuidanceVersion.Status.DRAFT).exists()
 
 
 def test_it_offers_create_draft_on_the_changelist_only_without_a_draft(client, editor, published_version):
     client.force_login(editor)
     response = client.get(admin_url("changelist"))
-    assert 'action="{}"'.format(admin_url("create_draft")) in response.text
+    assert 'action="{}"'.format(workbench_url("create_draft")) in response.text
 
     draft = make_draft(published_version, editor)
     response = client.get(admin_url("changelist"))
-    assert 'action="{}"'.format(admin_url("create_draft")) not in response.text
+    assert 'action="{}"'.format(workbench_url("create_draft")) not in response.text
     assert admin_url("change", draft.pk) in response.text
 
 
@@ -292,7 +296,7 @@ def test_it_links_a_draft_to_its_preview(client, editor, published_version):
 
     preview = reverse("guidance:version", args=[draft.number])
     assert f'href="{preview}"' in response.text
-    assert f'href="{admin_url("publish", draft.pk)}"' in response.text
+    assert f'href="{workbench_url("publish", draft.pk)}"' in response.text
     assert client.get(preview).status_code == 200
 
 
@@ -301,10 +305,10 @@ def test_it_publishes_a_draft_with_a_change_note(client, editor, published_versi
     approved(draft)
     client.force_login(editor)
 
-    page = client.get(admin_url("publish", draft.pk))
+    page = client.get(workbench_url("publish", draft.pk))
     assert page.status_code == 200
     assert "confirm_changes" not in page.context["form"].fields  # nothing changes for the regression cases
-    response = client.post(admin_url("publish", draft.pk), {"change_note": "Reviewed; no change in wording."})
+    response = client.post(workbench_url("publish", draft.pk), {"change_note": "Reviewed; no change in wording."})
 
     assert response.status_code == 302
     assert response.url == admin_url("changelist")
@@ -320,7 +324,7 @@ def test_it_requires_a_change_note(client, editor, published_version):
     draft = make_draft(published_version, editor)
     client.force_login(editor)
 
-    response = client.post(admin_url("publish", draft.pk), {"change_note": "   "})
+    response = client.post(workbench_url("publish", draft.pk), {"change_note": "   "})
 
     assert response.status_code == 200
     assert "change_note" in response.context["form"].errors
@@ -333,7 +337,7 @@ def test_it_shows_the_diff_before_publishing(client, editor, published_version):
     Paragraph.objects.filter(pk=draft.paragraphs.get(slug="osteoporosis").pk).update(text="Rewritten osteoporosis.")
     client.force_login(editor)
 
-    response = client.get(admin_url("publish", draft.pk))
+    response = client.get(workbench_url("publish", draft.pk))
 
     assert "<code>osteoporosis</code> (changed)" in response.text
     assert "<ins>Rewritten osteoporosis.</ins>" in response.text
@@ -352,7 +356,7 @@ def test_it_refuses_to_publish_regression_changes_without_confirmation(client, e
     approved(draft)
     client.force_login(editor)
 
-    response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE})
+    response = client.post(workbench_url("publish", draft.pk), {"change_note": CHANGE_NOTE})
 
     assert response.status_code == 200
     draft.refresh_from_db()
@@ -380,7 +384,7 @@ def test_it_publishes_regression_changes_once_confirmed(client, editor, publishe
     approved(draft)
     client.force_login(editor)
 
-    response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE, "confirm_changes": "on"})
+    response = client.post(workbench_url("publish", draft.pk), {"change_note": CHANGE_NOTE, "confirm_changes": "on"})
 
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -394,7 +398,7 @@ def test_it_shows_a_refused_publish_as_an_error_and_keeps_the_note(client, edito
     approved(draft)
     client.force_login(editor)
 
-    response = client.post(admin_url("publish", draft.pk), {"change_note": CHANGE_NOTE, "confirm_changes": "on"})
+    response = client.post(workbench_url("publish", draft.pk), {"change_note": CHANGE_NOTE, "confirm_changes": "on"})
 
     assert response.status_code == 200
     assert any("no rules" in m for m in messages_of(response))
@@ -405,7 +409,7 @@ def test_it_shows_a_refused_publish_as_an_error_and_keeps_the_note(client, edito
 
 def test_it_does_not_publish_a_published_version_again(client, editor, published_version):
     client.force_login(editor)
-    response = client.post(admin_url("publish", published_version.pk), {"change_note": "Again"})
+    response = client.post(workbench_url("publish", published_version.pk), {"change_note": "Again"})
     assert response.status_code == 302
     published_version.refresh_from_db()
     assert published_version.change_note != "Again"
@@ -423,8 +427,8 @@ def test_it_forbids_publishing_without_the_publish_permission(client, make_user,
     draft = make_draft(published_version, editor)
     client.force_login(make_user("staffer", staff=True, perms=perms))
 
-    assert client.get(admin_url("publish", draft.pk)).status_code == 403
-    assert client.post(admin_url("publish", draft.pk), {"change_note": "Sneaky"}).status_code == 403
+    assert client.get(workbench_url("publish", draft.pk)).status_code == 403
+    assert client.post(workbench_url("publish", draft.pk), {"change_note": "Sneaky"}).status_code == 403
     draft.refresh_from_db()
     assert draft.is_draft
 
@@ -432,7 +436,7 @@ def test_it_forbids_publishing_without_the_publish_permission(client, make_user,
 def test_it_sends_non_staff_to_the_admin_login(client, clinician, editor, published_version):
     draft = make_draft(published_version, editor)
     client.force_login(clinician)
-    response = client.post(admin_url("publish", draft.pk), {"change_note": "Sneaky"})
+    response = client.post(workbench_url("publish", draft.pk), {"change_note": "Sneaky"})
     assert response.status_code == 302
     assert reverse("admin:login") in response.url
     draft.refresh_from_db()
@@ -485,7 +489,7 @@ def test_it_bounds_the_queries_of_the_admin_pages(client, editor, published_vers
         # versions for the diff, and the regression cases now kept in the database (rows, count).
         # Plus 3: the published version compiled (each test starts with no compiled version kept), and
         # both versions' paragraph texts, which the regression check compares lines by (guidance.lines).
-        (admin_url("publish", draft.pk), 22),
+        (workbench_url("publish", draft.pk), 22),
     ):
         with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200

@@ -151,20 +151,20 @@ def test_a_tick_box_condition_is_refused_in_the_current_edition():
 def _atoms():
     """Every one-fact condition the builder can write, for every fact and value."""
     for name, fact in FACTS.items():
-        if fact.kind == "enum":
+        if fact.is_enum:
             for value in fact.values:
                 yield Is(name, (value,))
                 yield IsNot(name, value)
             for pair in itertools.combinations(fact.values, 2):
                 yield Is(name, pair)
                 yield Not(Is(name, pair))
-        elif fact.kind == "enum_list":
+        elif fact.is_enum_list:
             for value in fact.values:
                 yield Has(name, value)
                 yield Not(Has(name, value))
             yield NonEmpty(name)
             yield NonEmpty(name, empty=True)
-        elif fact.kind == "bool":
+        elif fact.is_bool:
             yield Flag(name)
             yield Flag(name, False)
 
@@ -242,10 +242,10 @@ def test_every_v2_and_v3_rule_reads_back():
 
 def test_a_yes_or_no_fact_reads_as_the_builder_offers_it():
     words = dict(OPERATORS["bool"])
-    bool_facts = [(name, fact) for name, fact in vocabulary(2).items() if fact.kind == "bool"]
+    bool_facts = [(name, fact) for name, fact in vocabulary(2).items() if fact.is_bool]
     assert bool_facts
     for name, fact in bool_facts:
-        if fact.kind == "bool":
+        if fact.is_bool:
             assert readback(Flag(name)) == f"{fact.label} {words['yes']}"
             assert readback(Flag(name, False)) == f"{fact.label} {words['no']}"
 

@@ -50,8 +50,8 @@ def test_it_fills_in_the_defaults_for_facts_left_out():
         "hct_eligible": "unknown",
         "serum_tryptase_ng_ml": None,
         "age_years": None,
-        **{name: "unknown" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "enum"},
-        **{name: None for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.kind == "number"},
+        **{name: "unknown" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_enum},
+        **{name: None for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_number},
     }
 
 
@@ -345,13 +345,13 @@ def test_each_fact_matches_the_schema(schema, name):
 
     if fact.accepts_bool:
         # Once a tick box: the words, or true/false as yes/no.
-        assert fact.kind == "enum"
+        assert fact.is_enum
         assert prop["oneOf"] == [{"enum": list(fact.values)}, {"type": "boolean"}]
     else:
         assert prop.get("type") == SCHEMA_KIND[fact.kind]
-    if fact.kind == "enum" and not fact.accepts_bool:
+    if fact.is_enum and not fact.accepts_bool:
         assert list(fact.values) == prop["enum"]
-    if fact.kind == "enum_list":
+    if fact.is_enum_list:
         assert list(fact.values) == prop["items"]["enum"]
         assert prop["uniqueItems"] is True
     default = list(fact.default) if isinstance(fact.default, tuple) else fact.default

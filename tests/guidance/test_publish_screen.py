@@ -29,7 +29,7 @@ def broken_draft(published_version, editor):
 
 
 def publish_url(draft):
-    return reverse("admin:guidance_guidanceversion_publish", args=[draft.pk])
+    return reverse("workbench:publish", args=[draft.pk])
 
 
 def test_it_shows_every_proof_and_the_counterexample_with_the_rules_that_fired(client, editor, broken_draft):
@@ -59,7 +59,7 @@ def test_the_counterexample_becomes_a_regression_case_in_one_step(client, editor
     before = RegressionCase.objects.count()
 
     response = client.post(
-        reverse("admin:guidance_guidanceversion_add_regression_case", args=[broken_draft.pk]),
+        reverse("workbench:add_regression_case", args=[broken_draft.pk]),
         {"case": proof.counterexample_json, "name": f"Counterexample to {proof.property_id}", "note": "found"},
     )
 
@@ -79,7 +79,7 @@ def test_a_bad_case_is_not_added_and_says_why(client, editor, broken_draft):
     client.force_login(editor)
     before = RegressionCase.objects.count()
     response = client.post(
-        reverse("admin:guidance_guidanceversion_add_regression_case", args=[broken_draft.pk]),
+        reverse("workbench:add_regression_case", args=[broken_draft.pk]),
         {"case": json.dumps({"subtype": "XYZ"}), "name": "bad"},
         follow=True,
     )
@@ -94,7 +94,7 @@ def test_only_editors_who_may_add_regression_cases_can(client, make_user, broken
     )
     client.force_login(staff)
     response = client.post(
-        reverse("admin:guidance_guidanceversion_add_regression_case", args=[broken_draft.pk]),
+        reverse("workbench:add_regression_case", args=[broken_draft.pk]),
         {"case": json.dumps({"subtype": "ISM"}), "name": "x"},
     )
     assert response.status_code == 403
@@ -160,7 +160,7 @@ def test_saving_the_rule_that_breaks_a_property_says_which(client, editor, publi
     draft = publishing.draft_create(guideline=published_version.guideline, user=editor)
     rule = Rule.objects.get(version=draft, rule_id="omalizumab-for-recurrent-anaphylaxis")
     client.force_login(editor)
-    url = reverse("admin:guidance_guidanceversion_condition_builder", args=[draft.pk, rule.pk])
+    url = reverse("workbench:condition_builder", args=[draft.pk, rule.pk])
 
     response = client.post(
         url, {"mode": "cel", "condition": '"recurrent_anaphylaxis" in symptoms', "save": "1"}, follow=True

@@ -29,7 +29,9 @@ def draft(published_version, editor):
 
 
 def url(name, draft):
-    return reverse(f"admin:guidance_guidanceversion_{name}", args=[draft.pk])
+    """A workbench page of the draft, or its admin change form ("change")."""
+    prefix = "admin:guidance_guidanceversion_" if name == "change" else "workbench:"
+    return reverse(f"{prefix}{name}", args=[draft.pk])
 
 
 def state(draft):
@@ -143,10 +145,10 @@ def test_an_editor_lands_on_the_drafts_workbench_in_one_step(client, editor, dra
     client.force_login(editor)
     start = client.get(reverse("home"), follow=True)
 
-    assert start.redirect_chain[-1][0] == url("workbench", draft)
+    assert start.redirect_chain[-1][0] == url("version", draft)
     assert start.status_code == 200
     html = client.get(reverse("guidance:current")).content.decode()
-    assert f'href="{reverse("admin:guidance_guidanceversion_start")}">Guidance workbench</a>' in html
+    assert f'href="{reverse("workbench:start")}">Guidance workbench</a>' in html
 
 
 def test_without_a_draft_an_editor_lands_on_the_versions_to_create_one(client, editor, published_version):

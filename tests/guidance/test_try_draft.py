@@ -32,7 +32,7 @@ def draft(published_version, editor):
 
 
 def try_url(version):
-    return reverse("admin:cases_try_guidance", args=[version.pk])
+    return reverse("workbench:try_case", args=[version.pk])
 
 
 def query(case):
@@ -91,7 +91,7 @@ def test_a_tried_case_becomes_a_regression_case_in_one_step(client, editor, draf
     case_json = re.search(r'name="case" value="([^"]+)"', html).group(1).replace("&quot;", '"')
 
     client.post(
-        reverse("admin:guidance_guidanceversion_add_regression_case", args=[draft.pk]),
+        reverse("workbench:add_regression_case", args=[draft.pk]),
         {"case": case_json, "name": "Osteoporosis without fracture", "note": "Tried"},
     )
 

@@ -23,11 +23,11 @@ def draft(published_version, editor):
 
 
 def workbench_url(version):
-    return reverse("admin:guidance_guidanceversion_workbench", args=[version.pk])
+    return reverse("workbench:version", args=[version.pk])
 
 
 def builder_url(rule):
-    return reverse("admin:guidance_guidanceversion_condition_builder", args=[rule.version_id, rule.pk])
+    return reverse("workbench:condition_builder", args=[rule.version_id, rule.pk])
 
 
 def rule_of(draft, rule_id):
@@ -173,7 +173,7 @@ def test_typed_cel_is_read_back_or_its_error_explained(client, editor, draft):
 
 
 def paragraph_url(paragraph):
-    return reverse("admin:guidance_guidanceversion_paragraph", args=[paragraph.version_id, paragraph.pk])
+    return reverse("workbench:paragraph", args=[paragraph.version_id, paragraph.pk])
 
 
 def cited_paragraph(draft):

@@ -104,14 +104,14 @@ WITH_TOKEN = {
     "cases:reassess": (OWNER, REDIRECT),
     "cases:feedback": (OWNER, REDIRECT),
     "logout": (OWNER, LOGIN),
-    "admin:guidance_guidanceversion_create_draft": (EDITOR, REDIRECT),
-    "admin:guidance_guidanceversion_publish": (EDITOR, REDIRECT),
-    "admin:guidance_guidanceversion_condition_builder": (EDITOR, REDIRECT),
-    "admin:guidance_guidanceversion_paragraph": (EDITOR, 200),
-    "admin:cases_guidance_impact": (EDITOR, REDIRECT),
-    "admin:guidance_guidanceversion_review_submit": (EDITOR, REDIRECT),
-    "admin:guidance_guidanceversion_review_approve": (EDITOR, REDIRECT),
-    "admin:guidance_guidanceversion_review_return": (EDITOR, REDIRECT),
+    "workbench:create_draft": (EDITOR, REDIRECT),
+    "workbench:publish": (EDITOR, REDIRECT),
+    "workbench:condition_builder": (EDITOR, REDIRECT),
+    "workbench:paragraph": (EDITOR, 200),
+    "workbench:impact": (EDITOR, REDIRECT),
+    "workbench:review_submit": (EDITOR, REDIRECT),
+    "workbench:review_approve": (EDITOR, REDIRECT),
+    "workbench:review_return": (EDITOR, REDIRECT),
 }
 
 
@@ -132,8 +132,8 @@ def test_with_a_token_the_changes_really_happen(people, values):
     assert Case.objects.get(pk=values["case_id"]).subtype == "SSM"
 
     _, admin = people[EDITOR]
-    data = {**post_data("admin:guidance_guidanceversion_publish"), "csrfmiddlewaretoken": token(admin)}
-    assert outcome(admin.post(path_for("admin:guidance_guidanceversion_publish", values), data)) == REDIRECT
+    data = {**post_data("workbench:publish"), "csrfmiddlewaretoken": token(admin)}
+    assert outcome(admin.post(path_for("workbench:publish", values), data)) == REDIRECT
     assert GuidanceVersion.objects.get(pk=values["object_id"]).status == GuidanceVersion.Status.PUBLISHED
 
 

@@ -5,9 +5,9 @@ The URLs come from the URL conf, so a URL added without a row here fails
 (tests/security/site_urls.PEOPLE), so a role added there is checked URL by URL:
 a row that follows from one permission (`Needs`) derives the new role's answer
 from the role's permissions; any other row fails, naming the role and the URL,
-until it says what the role gets. Outside the admin every URL is checked; the
-admin at its index and the guidance screens an editor uses, plus the case and
-audit lists an editor must not see.
+until it says what the role gets. Outside the admin every URL is checked, the
+guidance workbench's (/workbench/) too; the admin at its index and the guidance
+versions an editor uses, plus the case and audit lists an editor must not see.
 """
 
 import uuid
@@ -72,6 +72,7 @@ def expected_answer(expectation, person, url_name):
 
 
 EVERYONE_200 = row(200, 200, 200, 200, 200)
+NOT_STAFF = ADMIN_LOGIN  # the admin (and the workbench, at its door) sends anyone but signed-in staff to its login
 SIGNED_IN_200 = row(LOGIN, 200, 200, 200, 200)
 
 # GET of every URL outside the admin. `number` and `new` name a draft, which only
@@ -117,27 +118,28 @@ EXPECTED = {
     "interop:plan_definition": row(LOGIN, 404, 404, 404, 404),
     "interop:request_group": row(LOGIN, 200, 404, 200, 403),
     "audit:export": Needs("audit.view_auditevent"),
+    # The guidance workbench: behind the admin's door (staff past the two-factor step), outside its URLs.
+    "workbench:start": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),  # to the draft's workbench
+    "workbench:create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
+    "workbench:version": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "workbench:paragraph": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "workbench:condition_builder": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "workbench:publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    "workbench:add_regression_case": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
+    "workbench:review_submit": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
+    "workbench:review_approve": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
+    "workbench:review_return": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
+    # Trying a draft on typed facts reads no stored case.
+    "workbench:try_case": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    # Counts and fact combinations only: an editor reads it without case access.
+    "workbench:impact": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
 }
-
-NOT_STAFF = ADMIN_LOGIN  # the admin sends anyone but signed-in staff to its login
 
 # The admin, at the URLs site_urls.ADMIN_URLS chooses.
 ADMIN_EXPECTED = {
     "admin:index": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
     "admin:guidance_guidanceversion_changelist": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
     "admin:guidance_guidanceversion_change": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
-    "admin:guidance_guidanceversion_publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
-    "admin:guidance_guidanceversion_workbench": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
-    "admin:guidance_guidanceversion_condition_builder": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
-    "admin:guidance_guidanceversion_paragraph": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
-    # Trying a draft on typed facts reads no stored case.
-    "admin:cases_try_guidance": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
-    # Counts and fact combinations only: an editor reads it without case access.
-    "admin:cases_guidance_impact": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
-    "admin:guidance_guidanceversion_review_submit": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
-    "admin:guidance_guidanceversion_review_approve": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
-    "admin:guidance_guidanceversion_review_return": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
-    "admin:guidance_guidanceversion_create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 405),
     # Guidance editors hold no case data and no audit trail.
     "admin:cases_case_changelist": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403),
     "admin:cases_assessment_changelist": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 403),
@@ -259,15 +261,15 @@ POST_EXPECTED = {
     # No session opens them: only a registered EHR's token.
     "interop:cds_service": row(401, 401, 401, 401, 401),
     "interop:cds_feedback": row(401, 401, 401, 401, 401),
-    "admin:guidance_guidanceversion_create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
-    "admin:guidance_guidanceversion_publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
-    "admin:guidance_guidanceversion_condition_builder": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
-    "admin:guidance_guidanceversion_paragraph": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),  # a preview
-    "admin:cases_guidance_impact": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "workbench:create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "workbench:publish": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "workbench:condition_builder": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "workbench:paragraph": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),  # a preview
+    "workbench:impact": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
     # The editor created the draft: their approval is refused with a message, back to the page.
-    "admin:guidance_guidanceversion_review_submit": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
-    "admin:guidance_guidanceversion_review_approve": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
-    "admin:guidance_guidanceversion_review_return": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "workbench:review_submit": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "workbench:review_approve": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    "workbench:review_return": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
 }
 
 

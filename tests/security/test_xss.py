@@ -86,7 +86,7 @@ def test_template_syntax_in_notes_is_shown_as_typed(site, published_version):
     assert "correct-horse" not in html and "pbkdf2" not in html and "md5$" not in html
 
 
-@pytest.mark.parametrize("name", [name for name, fact in FACTS.items() if fact.kind in ("enum", "enum_list")])
+@pytest.mark.parametrize("name", [name for name, fact in FACTS.items() if fact.is_enum or fact.is_enum_list])
 def test_a_payload_sent_as_a_choice_comes_back_in_the_error_as_text(site, name):
     _, clients, _, _ = site
     client = clients["owner"]
@@ -105,7 +105,7 @@ def test_an_edit_conflict_shows_both_versions_as_text(site):
     case = people["owner"].cases.filter(notes__contains="\n").first()
     data = {"label": PAYLOADS[4], "subtype": "ASM", "notes": PAYLOADS[1], "lock_version": case.lock_version + 7}
     for name, fact in FACTS.items():
-        if fact.kind == "enum" and name != "subtype":
+        if fact.is_enum and name != "subtype":
             data[name] = fact.default
     response = clients["owner"].post(reverse("cases:update", args=[case.pk]), data)
     assert response.status_code == 409

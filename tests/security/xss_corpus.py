@@ -110,7 +110,7 @@ def build_draft(*, make_user, published_version):
         Page("editor", reverse("guidance:version", args=[draft.number]), "draft paragraph, section, rule, title"),
         Page("editor", reverse("guidance:diff", args=[published_version.number, draft.number]), "draft diff"),
         Page("editor", reverse("admin:guidance_guidanceversion_change", args=[draft.pk]), "draft in admin"),
-        Page("editor", reverse("admin:guidance_guidanceversion_publish", args=[draft.pk]), "publish screen"),
+        Page("editor", reverse("workbench:publish", args=[draft.pk]), "publish screen"),
         Page("editor", reverse("admin:guidance_guidanceversion_history", args=[draft.pk]), "field history"),
     ]
     return people, draft, pages
