@@ -167,6 +167,7 @@ class FactShown:
 
 def fact_shown(name, value):
     fact = FACTS[name]
+    value = fact.as_stored_now(value)  # an assessment stored before v3 has venom allergy true or false
     if fact.kind == "enum":
         text = fact.choices.get(value, value)
     elif fact.kind == "enum_list":

@@ -124,8 +124,16 @@ class Fact:
     def form_widget(self):
         return self.widget or WIDGETS[self.kind]
 
+    def as_stored_now(self, value):
+        """A value stored under any edition, as this edition names it: true and false of a fact that
+        was a tick box once (an assessment made before guidance version 3) read as "yes" and "no"."""
+        if self.accepts_bool and isinstance(value, bool):
+            return "yes" if value else "no"
+        return value
+
     def words(self, value):
         """A value as a clinician reads it after the fact's short label: "unresponsive", "yes", "45.5 ng/mL"."""
+        value = self.as_stored_now(value)
         if self.kind == "enum_list":
             return ", ".join(self._choice_words(item) for item in value) if value else "none"
         if self.kind == "enum":
@@ -500,8 +508,7 @@ def _one_of(values):
 def _check_fact(fact, value):
     """Return the clean value, or raise ValueError with a clinician's sentence."""
     if fact.kind == "enum":
-        if fact.accepts_bool and isinstance(value, bool):
-            return "yes" if value else "no"
+        value = fact.as_stored_now(value)
         if not isinstance(value, str) or value not in fact.choices:
             raise ValueError(f"{value!r} is not a known {fact.label.lower()}; use one of {_one_of(fact.values)}.")
         return value
