@@ -167,6 +167,7 @@ class FactShown:
 
 def fact_shown(name, value):
     fact = FACTS[name]
+    value = fact.from_tick(value)  # an assessment stored before v3 has venom allergy true or false
     if fact.is_enum:
         text = fact.choices.get(value, value)
     elif fact.is_enum_list:

@@ -161,7 +161,8 @@ class Fact:
         return self.widget or WIDGETS[self.kind]
 
     def from_tick(self, value):
-        """A fact that was a tick box once reads its true/false as "yes"/"no"; any other value is left as it is."""
+        """A value stored under any edition, as this edition names it: true and false of a fact that
+        was a tick box once (an assessment made before guidance version 3) read as "yes" and "no"."""
         if self.accepts_bool and isinstance(value, bool):
             return "yes" if value else "no"
         return value

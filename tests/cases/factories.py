@@ -15,7 +15,8 @@ def form_data(**facts):
     """What the case form posts: every field as a browser sends it, defaults unless given."""
     data = {"label": facts.pop("label", f"Case {next(_labels)}"), "notes": facts.pop("notes", "")}
     for name, fact in FACTS.items():
-        value = facts.pop(name, fact.default)
+        # A worked case may still give a yes/no fact that was a tick box as true/false: its radio's value.
+        value = fact.from_tick(facts.pop(name, fact.default))
         if fact.is_enum_list:
             data[name] = list(value)
         elif fact.is_bool:

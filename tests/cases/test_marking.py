@@ -51,13 +51,13 @@ def case_by_case(version):
     return expected
 
 
-def _revise_v3(draft):
-    """The review tests' v3 (a new line for pruritus, the osteoporosis text revised); calcium only after a fracture."""
+def _revise_v4(draft):
+    """The review tests' v4 (a new line for pruritus, the osteoporosis text revised); calcium only after a fracture."""
     _revise_for_some(draft)
     Rule.objects.filter(version=draft, rule_id="calcium-and-vitamin-d").update(condition='"fracture" in symptoms')
 
 
-def _revise_v4(draft):
+def _revise_v5(draft):
     """Venom immunotherapy reworded, the unknown-subtype line gone, emollients only for ISM."""
     Rule.objects.filter(version=draft, rule_id="venom-immunotherapy").update(summary="Venom immunotherapy, reworded")
     Rule.objects.filter(version=draft, rule_id="subtype-unknown").delete()
@@ -68,7 +68,7 @@ def _revise_v4(draft):
 
 @pytest.fixture
 def seeded(clinician, editor, published_version):
-    """Ninety cases over a spread of facts, assessed under v2 and (a third of them) v3; v4 published last."""
+    """Ninety cases over a spread of facts, assessed under v3 and (a third of them) v4; v5 published last."""
     rng = random.Random(7)
     symptoms = list(SYMPTOMS)
     cases = [
@@ -77,17 +77,17 @@ def seeded(clinician, editor, published_version):
             subtype=rng.choice(["ISM", "SSM", "ASM", "unknown"]),
             symptoms=sorted(rng.sample(symptoms, rng.randint(0, 3)), key=symptoms.index),
             antihistamine_response=rng.choice(["not_tried", "unresponsive", "responsive"]),
-            venom_allergy=rng.random() < 0.3,
+            venom_allergy=rng.choice(["yes", "no", "unknown"]),
             serum_tryptase_ng_ml=rng.choice([None, 12.0, 25.0, 240.0]),
             hct_eligible=rng.choice(["yes", "unknown"]),
         )
         for _ in range(90)
     ]
     # Published inside the test's transaction: nothing is compared until asked.
-    publish_revision(user=editor, revise=_revise_v3)
+    publish_revision(user=editor, revise=_revise_v4)
     for case in cases[::3]:
         case_reassess(case=Case.objects.get(pk=case.pk), user=clinician)
-    return publish_revision(user=editor, revise=_revise_v4)
+    return publish_revision(user=editor, revise=_revise_v5)
 
 
 def _flags(version):
@@ -96,7 +96,7 @@ def _flags(version):
 
 def test_the_grouped_marking_equals_the_case_by_case_comparison(seeded):
     expected = case_by_case(seeded)
-    assert len(expected) == 90  # every case is on v2 or v3
+    assert len(expected) == 90  # every case is on v3 or v4
     assert 0 < sum(expected.values()) < 90  # some change, some do not
 
     # Small chunks, so groups straddle them.
@@ -150,7 +150,7 @@ def test_publishing_queues_the_marking_once_committed(
     pruritus = make_case(clinician, subtype="SSM", symptoms=["pruritus"])
     flushing = make_case(clinician, subtype="ISM", symptoms=["flushing"])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        version = publish_revision(user=editor, revise=_revise_v3)
+        version = publish_revision(user=editor, revise=_revise_v4)
     assert callbacks  # the comparison waited for the commit
     assert _flags(version) == {pruritus.pk: True, flushing.pk: False}
 
@@ -168,11 +168,11 @@ def test_the_command_marks_now_or_queues_for_the_workers(seeded, django_capture_
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("check_cases_against_guidance", "--background", stdout=out)
-    assert "Queued the comparison of 90 cases with guidance v4." in out.getvalue()
+    assert "Queued the comparison of 90 cases with guidance v5." in out.getvalue()
     assert _flags(seeded) == expected  # the immediate backend ran it
     out = io.StringIO()
     call_command("check_cases_against_guidance", stdout=out)
-    assert "Compared 0 cases with guidance v4" in out.getvalue()
+    assert "Compared 0 cases with guidance v5" in out.getvalue()
 
 
 def test_the_background_run_goes_chunk_by_chunk_each_task_queueing_the_next(
@@ -199,7 +199,7 @@ def test_a_case_reassessed_while_its_chunk_is_compared_keeps_its_new_assessment(
     marking.cases_mark(version=seeded, size=1000)
 
     case = Case.objects.get(pk=changing)
-    assert (case.assessed_version, case.checked_version, case.would_change) == (4, 4, False)
+    assert (case.assessed_version, case.checked_version, case.would_change) == (5, 5, False)
 
 
 def test_a_worker_keeps_its_comparison_from_chunk_to_chunk_until_told_to_forget_it(seeded, monkeypatch):

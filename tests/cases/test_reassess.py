@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _revise(draft):
-    """v3: one rule reworded, one removed, one added, one paragraph's text revised.
+    """v4: one rule reworded, one removed, one added, one paragraph's text revised.
 
     The rule removed is one no safety property names, and the rule added quotes its
     paragraph: publishing refuses anything else.
@@ -32,13 +32,17 @@ def _revise(draft):
         order=99,
     )
     gi = draft.paragraphs.get(slug="gastrointestinal")
-    gi.text = gi.text + " Revised in v3."
+    gi.text = gi.text + " Revised in v4."
     gi.save()
 
 
 @pytest.fixture
 def case(clinician, published_version):
-    return make_case(clinician, subtype="ISM", symptoms=["flushing", "diarrhea"], antihistamine_response="unresponsive")
+    """Under v3: the H1 line (flushing), the H2 line and the GI line (diarrhea).
+
+    Antihistamines have not failed: v3 never offers to start them again once they have.
+    """
+    return make_case(clinician, subtype="ISM", symptoms=["flushing", "diarrhea"])
 
 
 def test_a_case_on_current_guidance_has_nothing_to_reassess(client, clinician, case):
@@ -54,15 +58,15 @@ def test_newer_guidance_is_announced_on_the_case_page_and_list(client, clinician
     publish_revision(user=editor, revise=_revise)
     client.force_login(clinician)
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    assert "Guidance version 3 has been published since this assessment (version 2)" in html
+    assert "Guidance version 4 has been published since this assessment (version 3)" in html
     assert reverse("cases:reassess", args=[case.pk]) in html
-    # Until reassessed, the page shows what was shown under version 2, the line v3 removed too.
+    # Until reassessed, the page shows what was shown under version 3, the line v4 removed too.
     assert "H1 antihistamines to prevent flushing and itching" in html
     assert "Second-generation" not in html
     assert ("antihistamines", "consider") in shown_recommendations(html)
     listing = client.get(reverse("cases:list")).content.decode()
     # The list says what re-evaluation would change, as the re-evaluation page counts it.
-    assert "Under version 3: " in listing
+    assert "Under version 4: " in listing
     assert "Would change: +1 line, \u22121 line, 1 reworded, source text of 1 line revised</a>" in listing
 
 
@@ -75,7 +79,7 @@ def test_it_shows_what_would_change_for_this_patient(client, clinician, editor, 
     changes = response.context["changes"]
     assert [line.rule for line in changes.added] == ["flushing-triggers"]
     assert [line.rule for line in changes.removed] == ["h2-for-gastrointestinal-symptoms"]
-    assert sorted(after.rule for _, after in changes.changed) == ["gi-cromolyn-h2-ppi", "h1-for-cutaneous-symptoms"]
+    assert sorted(after.rule for _, after in changes.changed) == ["gi-cromolyn-ppi", "h1-for-cutaneous-symptoms"]
     reworded = next(pair for pair in changes.changed if pair[1].rule == "h1-for-cutaneous-symptoms")
     assert reworded[0].summary == "H1 antihistamines to prevent flushing and itching"
     assert reworded[1].summary.startswith("Second-generation")
@@ -90,7 +94,7 @@ CHECK = "Check the serum tryptase before acting"
 
 
 def _confirm_more(draft):
-    """v3: the line this case gets from h1-for-cutaneous-symptoms gains an item to confirm, nothing else."""
+    """v4: the line this case gets from h1-for-cutaneous-symptoms gains an item to confirm, nothing else."""
     rule = Rule.objects.get(version=draft, rule_id="h1-for-cutaneous-symptoms")
     rule.confirm = [*rule.confirm, CHECK]
     rule.save()
@@ -121,21 +125,21 @@ def test_a_new_item_to_confirm_is_shown_old_and_new_not_as_source_text(client, c
 
 def test_confirming_saves_a_new_assessment_under_the_new_version(client, clinician, editor, case):
     first = case.assessments.get()
-    v3 = publish_revision(user=editor, revise=_revise)
+    v4 = publish_revision(user=editor, revise=_revise)
     client.force_login(clinician)
     response = client.post(reverse("cases:reassess", args=[case.pk]))
 
     assert response.status_code == 302
     latest = case.assessments.first()
-    assert latest.guidance_version == v3
+    assert latest.guidance_version == v4
     assert latest.created_by == clinician
     rules = [line.rule for line in latest.lines]
     assert "flushing-triggers" in rules
     assert "h2-for-gastrointestinal-symptoms" not in rules
     assert Assessment.objects.get(pk=first.pk).recommendations == first.recommendations
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    assert 'href="/guidance/v/3/#flushing--s1"' in html  # the sentence flushing-triggers quotes
-    assert "Revised in v3." in html
+    assert 'href="/guidance/v/4/#flushing--s1"' in html  # the sentence flushing-triggers quotes
+    assert "Revised in v4." in html
     assert "has been published since" not in html
 
 
@@ -148,7 +152,7 @@ def test_another_clinician_cannot_reassess(client, outsider, editor, case):
 
 
 def test_the_service_refuses_a_case_already_assessed_under_the_current_guidance(case, clinician):
-    with pytest.raises(services.AlreadyAssessedError, match="version 2"):
+    with pytest.raises(services.AlreadyAssessedError, match="version 3"):
         services.case_reassessment(case=case)
     with pytest.raises(services.AlreadyAssessedError):
         services.case_reassess(case=case, user=clinician)
@@ -159,5 +163,5 @@ def test_the_service_says_what_reassessing_would_change(case, editor):
     version = publish_revision(user=editor, revise=_revise)
     reassessment = services.case_reassessment(case=case)
     assert reassessment.version == version
-    assert reassessment.latest.guidance_version.number == 2
+    assert reassessment.latest.guidance_version.number == 3
     assert [line.rule for line in reassessment.changes.added] == ["flushing-triggers"]

@@ -55,7 +55,7 @@ def _review(client, **params):
 
 
 def _revise_for_some(draft):
-    """v3: a new line for pruritus, and the osteoporosis paragraph's text revised; nothing else."""
+    """v4: a new line for pruritus, and the osteoporosis paragraph's text revised; nothing else."""
     Rule.objects.create(
         version=draft,
         rule_id="pruritus-emollients",
@@ -67,7 +67,7 @@ def _revise_for_some(draft):
         order=99,
     )
     paragraph = draft.paragraphs.get(slug="osteoporosis")
-    paragraph.text += " Revised in v3."
+    paragraph.text += " Revised in v4."
     paragraph.save()
 
 
@@ -113,7 +113,8 @@ def test_it_lists_every_clinicians_cases_last_changed_first(client, reviewer, ca
         ({"symptom": "pruritus"}, ["Charlie SSM"]),
         ({"clinician": "dr-other"}, ["Delta ISM", "Charlie SSM"]),
         ({"clinician": "nobody"}, []),
-        ({"version": "2"}, ["Delta ISM", "Charlie SSM", "Bravo ASM", "Alpha ISM"]),
+        ({"version": "3"}, ["Delta ISM", "Charlie SSM", "Bravo ASM", "Alpha ISM"]),
+        ({"version": "2"}, []),
         ({"version": "1"}, []),
         ({"date_from": "2026-03-02", "date_to": "2026-03-03"}, ["Charlie SSM", "Bravo ASM"]),
         ({"date_from": "2026-03-04"}, ["Delta ISM"]),
@@ -138,8 +139,8 @@ def test_the_version_filter_uses_the_latest_assessment(client, reviewer, editor,
     publish_revision(user=editor, revise=_revise_for_some)
     case_reassess(case=cases["b"], user=clinician)
     client.force_login(reviewer)
-    assert _labels(_review(client, version="3")) == ["Bravo ASM"]
-    assert "Bravo ASM" not in _labels(_review(client, version="2"))
+    assert _labels(_review(client, version="4")) == ["Bravo ASM"]
+    assert "Bravo ASM" not in _labels(_review(client, version="3"))
 
 
 def test_search_matches_label_and_notes_in_any_case(client, reviewer, cases):
@@ -373,7 +374,7 @@ def test_until_compared_the_page_says_the_cases_are_not_yet_checked(client, revi
     client.force_login(reviewer)
     response = _review(client, outlook="would_change")
     assert _labels(response) == []
-    assert "not yet been compared with version 3" in response.content.decode()
+    assert "not yet been compared with version 4" in response.content.decode()
     assert len(_labels(_review(client, outlook="unchecked"))) == 4
     assert len(_labels(_review(client, outlook="older"))) == 4
     call_command("check_cases_against_guidance", stdout=io.StringIO())
@@ -404,16 +405,16 @@ def test_the_review_detail_shows_every_assessment_exactly_as_shown(client, revie
     assert response.status_code == 200
     html = response.content.decode()
     history = list(selectors.case_assessments(case=case))
-    assert [a.guidance_version.number for a in history] == [3, 2]
+    assert [a.guidance_version.number for a in history] == [4, 3]
     # Each assessment's stored lines, newest assessment first, grouped as the clinician saw them.
     shown = shown_recommendations(html)
     assert Counter(shown) == Counter((line.paragraph, line.kind) for a in history for line in a.lines)
     first = history[0].lines
     assert Counter(shown[: len(first)]) == Counter((line.paragraph, line.kind) for line in first)
-    assert "Emollients help itching" in html  # only in the v3 assessment
+    assert "Emollients help itching" in html  # only in the v4 assessment
     # Each line links to the sentence it quotes, in the version that produced it.
-    assert reverse("guidance:version", args=[2]) + "#antihistamines--s2" in html
     assert reverse("guidance:version", args=[3]) + "#antihistamines--s2" in html
+    assert reverse("guidance:version", args=[4]) + "#antihistamines--s2" in html
     assert "Pruritus" in html  # the facts as assessed, in words
 
 
@@ -458,8 +459,8 @@ def test_the_export_streams_csv_with_facts_lines_and_versions(client, reviewer, 
     assert charlie["clinician"] == "dr-other"
     assert charlie["subtype"] == "SSM"
     assert charlie["symptoms"] == "flushing pruritus"  # vocabulary order
-    assert charlie["venom_allergy"] == "no"
-    assert charlie["assessed_guidance_version"] == charlie["current_guidance_version"] == "2"
+    assert charlie["venom_allergy"] == "unknown"  # not recorded: v3's default
+    assert charlie["assessed_guidance_version"] == charlie["current_guidance_version"] == "3"
     assert charlie["would_change_under_current"] == "no (assessed under it)"
     assert charlie["assessed_at"] == assessment.created_at.isoformat()
     assert charlie["recommendation_rules"].split() == [line.rule for line in assessment.lines]
@@ -490,7 +491,7 @@ def test_the_export_reports_would_change(client, reviewer, editor, cases):
     client.force_login(reviewer)
     _, rows = _export(client, sort="label_asc")
     assert [row["would_change_under_current"] for row in rows] == ["no", "yes", "yes", "no"]
-    assert {row["current_guidance_version"] for row in rows} == {"3"}
+    assert {row["current_guidance_version"] for row in rows} == {"4"}
 
 
 def test_refused_filters_send_the_export_back_to_the_list(client, reviewer, cases):

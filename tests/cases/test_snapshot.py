@@ -29,24 +29,53 @@ def test_a_format_1_assessment_reads_back_as_it_was_stored_with_no_quote_or_conf
     assert "cytoreduction-only-when-options-exhausted" in rules and "second-line-after-omalizumab" in rules
 
 
-@pytest.mark.django_db
-def test_format_2_round_trips_with_quote_and_confirm(published_version):
+@pytest.fixture
+def version_two(db):
+    """Guidance version 2, retired by version 3: its lines were stored in format 2."""
+    from guidance.selectors import guidance_version_by_number
+
+    return guidance_version_by_number(number=2)
+
+
+def _facts(**given):
     from guidance.facts import validate_case
 
-    facts = validate_case(
-        {
-            "subtype": "ISM",
-            "symptoms": ["flushing"],
-            "antihistamine_response": "unresponsive",
-            "nsaid_tolerance": "tolerant",
-        }
+    return validate_case(
+        {"subtype": "ISM", "symptoms": ["flushing"], "antihistamine_response": "unresponsive", **given}
     )
-    lines = case_evaluate(facts=facts, version=published_version)
+
+
+@pytest.mark.django_db
+def test_format_3_round_trips_with_quote_confirm_offers_and_about(published_version):
+    lines = case_evaluate(facts=_facts(nsaid_tolerance="tolerant", venom_allergy="yes"), version=published_version)
     stored = snapshot.to_dict(lines)
-    assert stored["format"] == snapshot.FORMAT == 2
+    assert stored["format"] == snapshot.FORMAT == 3
     assert json.loads(json.dumps(stored)) == stored  # plain JSON
     assert snapshot.from_dict(stored) == lines
     aspirin = next(line for line in lines if line.rule == "aspirin-for-refractory-flushing")
+    assert aspirin.confirm == ("prominent flushing",)
+    assert aspirin.quote == "aspirin may be helpful, provided the patient is known to tolerate NSAIDs"
+    assert aspirin.offers == (("aspirin", "start"),)
+    stored_aspirin = next(item for item in stored["lines"] if item["rule"] == "aspirin-for-refractory-flushing")
+    assert stored_aspirin["offers"] == [{"intervention": "aspirin", "intent": "start"}]
+    epinephrine = next(line for line in lines if line.rule == "epinephrine-for-venom-allergy")
+    assert (epinephrine.about, epinephrine.effect) == (("epinephrine-autoinjector",), "ensure")
+
+
+@pytest.mark.django_db
+def test_format_2_reads_back_with_quote_and_confirm_and_nothing_offered_invented(version_two):
+    lines = case_evaluate(facts=_facts(nsaid_tolerance="tolerant"), version=version_two)
+    stored = {
+        "format": 2,
+        "lines": [
+            {name: value for name, value in line.items() if name in snapshot.FORMAT_2_FIELDS}
+            for line in snapshot.to_dict(lines)["lines"]
+        ],
+    }
+    read = snapshot.from_dict(json.loads(json.dumps(stored)))
+    assert read == lines
+    assert all(line.offers == () and line.about == () and line.effect == "" for line in read)
+    aspirin = next(line for line in read if line.rule == "aspirin-for-refractory-flushing")
     assert aspirin.confirm == ("prominent flushing",)
     assert aspirin.quote == "aspirin may be helpful, provided the patient is known to tolerate NSAIDs"
 
@@ -57,7 +86,11 @@ def test_format_2_round_trips_with_quote_and_confirm(published_version):
         ([{**FORMAT_1["recommendations"][0], "sumary": "x"}], "unknown sumary"),
         ([{k: v for k, v in FORMAT_1["recommendations"][0].items() if k != "summary"}], "missing summary"),
         ({"format": 2, "lines": [FORMAT_1["recommendations"][0]]}, "missing quote, confirm"),
-        ({"format": 3, "lines": []}, "unknown format 3"),
+        ({"format": 4, "lines": []}, "unknown format 4"),
+        (
+            {"format": 3, "lines": [{**FORMAT_1["recommendations"][0], "quote": "", "confirm": []}]},
+            "missing offers, about, effect",
+        ),
         ({"lines": []}, "neither a list"),
         ({"format": 2, "lines": [], "extra": 1}, "exactly 'format' and 'lines'"),
         (["not a line"], "not an object"),
@@ -92,4 +125,7 @@ def test_an_old_assessment_shows_on_its_page_exactly_as_it_was_stored(
     assert "Check before acting" not in html
     assert "The source&rsquo;s words this line rests on" not in html
     assert 'href="/guidance/v/1/#flushing"' in html  # v1 lines still link to their paragraph
+    # Stored when venom allergy was a tick box (false): read as the "no" it meant, not refused.
+    assert FORMAT_1["facts"]["venom_allergy"] is False
+    assert '<span class="fw-semibold">Venom allergy:</span> no</span>' in html
     assert Case.objects.get(pk=case.pk).assessments.count() == 2
