@@ -233,9 +233,6 @@ def manage(database_url, *args):
     return result.stdout
 
 
-KNOWN_V2_EXPECTATIONS = Path(__file__).resolve().parent / "known-v2-expectations.txt"
-
-
 def pytest_collection_modifyitems(config, items):
     """Browser tests run last.
 
@@ -244,13 +241,3 @@ def pytest_collection_modifyitems(config, items):
     refuses it. Running them last keeps every other test out of that loop.
     """
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
-    # Tests written while guidance v2 was the published version whose expectations (version numbers,
-    # v2 rule ids, venom allergy as true/false) were not yet brought up to date when v3 was published:
-    # each is listed by id in tests/known-v2-expectations.txt, to be rewritten for v3 and removed from it.
-    # They still run, and a list that is not emptied is work left (the closing note of issue 18).
-    listed = set(KNOWN_V2_EXPECTATIONS.read_text().splitlines()) if KNOWN_V2_EXPECTATIONS.exists() else set()
-    if listed:
-        mark = pytest.mark.xfail(reason="expectation written for guidance v2; to be updated for v3", strict=False)
-        for item in items:
-            if item.nodeid in listed:
-                item.add_marker(mark)
