@@ -9,6 +9,18 @@ class Migration(migrations.Migration):
     # Versions 1 and 2 were written to edition 2 of the case vocabulary (venom_allergy true/false, lines that
     # say nothing of what they offer); every version from now on is edition 3.
     operations = [
+        # A v3 summary names what it offers and runs to 226 characters: widened here, before 0013 stores
+        # version 3 (PostgreSQL enforces a varchar's length; SQLite does not).
+        migrations.AlterField(
+            model_name="historicalrule",
+            name="summary",
+            field=models.CharField(help_text="One line, as the clinician reads it.", max_length=300),
+        ),
+        migrations.AlterField(
+            model_name="rule",
+            name="summary",
+            field=models.CharField(help_text="One line, as the clinician reads it.", max_length=300),
+        ),
         migrations.AddField(
             model_name="guidanceversion",
             name="edition",
