@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("guidance/", include("guidance.urls")),
+    path("workbench/classification/", include("guidance.classification_urls")),
     path("cases/", include("cases.urls")),
     path("audit/", include("audit.urls")),
     path("", include("interop.urls")),
