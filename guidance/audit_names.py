@@ -48,7 +48,11 @@ def classification_versions_named(ids, user):
     rows = ClassificationVersion.objects.filter(pk__in=[int(i) for i in ids if str(i).isascii() and str(i).isdigit()])
     named = {}
     for version in rows.only("pk", "system", "number", "status"):
-        status = "" if version.status == ClassificationVersion.Status.PUBLISHED else f" ({version.get_status_display().lower()})"
+        status = (
+            ""
+            if version.status == ClassificationVersion.Status.PUBLISHED
+            else f" ({version.get_status_display().lower()})"
+        )
         named[str(version.pk)] = Named(f"{version.system} classification record v{version.number}{status}", None)
     return named
 

@@ -132,9 +132,7 @@ def classification_draft_edit(*, draft, data, user):
 
 
 def proof_failures_in_words(proofs):
-    return "; ".join(
-        f"{proof.statement} Counterexample: {proof.counterexample}" for proof in proofs if not proof.holds
-    )
+    return "; ".join(f"{proof.statement} Counterexample: {proof.counterexample}" for proof in proofs if not proof.holds)
 
 
 @transaction.atomic

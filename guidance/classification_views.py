@@ -96,9 +96,7 @@ def editing_fields(data, posted=None):
     for criterion in data.get("criteria", []):
         name = f"w-{criterion['id']}"
         value = posted.get(name, "") if posted is not None else criterion["words"]
-        fields.append(
-            {"name": name, "label": f"{criterion['label']}: in our words", "value": value, "kind": "words"}
-        )
+        fields.append({"name": name, "label": f"{criterion['label']}: in our words", "value": value, "kind": "words"})
     return fields
 
 
@@ -188,7 +186,9 @@ def edit(request, number):
                 data = json.loads(record_json)
             except json.JSONDecodeError as exc:
                 data = None
-                errors.append(("record_json", f"The record is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."))
+                errors.append(
+                    ("record_json", f"The record is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).")
+                )
         else:
             fields = editing_fields(draft.data, posted)
             data, bad = data_from_fields(draft.data, posted)

@@ -21,7 +21,7 @@ SYSTEM_NOTE = (
 
 
 def seed(apps, schema_editor):
-    ClassificationVersion = apps.get_model("guidance", "ClassificationVersion")  # noqa: N806
+    ClassificationVersion = apps.get_model("guidance", "ClassificationVersion")
     data = json.loads(DATA_FILE.read_text())
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     now = timezone.now()
@@ -123,38 +123,117 @@ def triggers_drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guidance', '0015_rule_summary_up_to_300_characters'),
+        ("guidance", "0015_rule_summary_up_to_300_characters"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClassificationVersion',
+            name="ClassificationVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('system', models.CharField(help_text='The classification, e.g. "WHO 2022".', max_length=50)),
-                ('number', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('retired', 'Retired')], default='draft', max_length=10)),
-                ('data', models.JSONField(help_text='The record: criteria, diagnosis, subtype order, properties, its source.')),
-                ('fingerprint', models.CharField(editable=False, max_length=64)),
-                ('change_note', models.TextField(blank=True, help_text='What changed and why.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('edited_at', models.DateTimeField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('review_comment', models.TextField(blank=True, help_text='Why the draft went back to editing.')),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
-                ('based_on', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='guidance.classificationversion')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('edited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("system", models.CharField(help_text='The classification, e.g. "WHO 2022".', max_length=50)),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("published", "Published"),
+                            ("retired", "Retired"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "data",
+                    models.JSONField(
+                        help_text="The record: criteria, diagnosis, subtype order, properties, its source."
+                    ),
+                ),
+                ("fingerprint", models.CharField(editable=False, max_length=64)),
+                ("change_note", models.TextField(blank=True, help_text="What changed and why.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("edited_at", models.DateTimeField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("review_comment", models.TextField(blank=True, help_text="Why the draft went back to editing.")),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "based_on",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="guidance.classificationversion",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "edited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['system', '-number'],
-                'constraints': [models.UniqueConstraint(fields=('system', 'number'), name='classification_version_number_unique'), models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('system',), name='classification_one_published'), models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'in_review'])), fields=('system',), name='classification_one_draft'), models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'in_review']), ('published_at__isnull', False), _connector='OR'), name='classification_published_has_date')],
+                "ordering": ["system", "-number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("system", "number"), name="classification_version_number_unique"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "published")),
+                        fields=("system",),
+                        name="classification_one_published",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["draft", "in_review"])),
+                        fields=("system",),
+                        name="classification_one_draft",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["draft", "in_review"]), ("published_at__isnull", False), _connector="OR"
+                        ),
+                        name="classification_published_has_date",
+                    ),
+                ],
             },
         ),
         migrations.RunPython(seed, unseed),

@@ -44,7 +44,9 @@ def test_signed_out_staff_without_the_second_factor_and_non_editors_are_refused(
     assert client.post(reverse("classification_workbench:create_draft")).status_code == 403
 
 
-def test_an_editor_drafts_and_a_bad_threshold_is_refused_naming_it_with_the_input_kept(client, editor, login_two_factor):
+def test_an_editor_drafts_and_a_bad_threshold_is_refused_naming_it_with_the_input_kept(
+    client, editor, login_two_factor
+):
     login_two_factor(client, editor)
     assert client.get(OVERVIEW).status_code == 200
 
@@ -53,8 +55,12 @@ def test_an_editor_drafts_and_a_bad_threshold_is_refused_naming_it_with_the_inpu
     page = client.get(edit_url(2))
     assert page.status_code == 200
     fields = {f["name"]: f["value"] for f in page.context["fields"] + page.context["words"]}
-    name = next(n for n in fields if n.startswith("t-criteria-C1-") and "Platelets" in next(
-        f["label"] for f in page.context["fields"] if f["name"] == n))
+    name = next(
+        n
+        for n in fields
+        if n.startswith("t-criteria-C1-")
+        and "Platelets" in next(f["label"] for f in page.context["fields"] if f["name"] == n)
+    )
     assert fields[name] == "100"
 
     response = client.post(edit_url(2), {**fields, name: "-5", "w-major": "Reworded by the editor."})
