@@ -211,7 +211,7 @@ def edit(request, number):
         field["error"] = field_errors.get(field["name"], "")
     context = _context(
         request,
-        f"{CURRENT} record: draft v{draft.number}",
+        f"{CURRENT} record v{draft.number} ({draft.get_status_display().lower()})",
         draft=draft,
         can_edit=can_edit,
         fields=[f for f in fields if f["kind"] == "threshold"],
