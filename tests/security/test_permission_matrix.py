@@ -117,6 +117,14 @@ EXPECTED = {
     "interop:plan_definition": row(LOGIN, 404, 404, 404, 404),
     "interop:request_group": row(LOGIN, 200, 404, 200, 403),
     "audit:export": Needs("audit.view_auditevent"),
+    # The classification record's workbench: gated as the admin is (staff past the two-factor step), and to
+    # guidance editors. `number` names a guidance draft, which is no version of the classification record.
+    "classification_workbench:overview": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+    "classification_workbench:create_draft": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 405),
+    "classification_workbench:edit": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
+    "classification_workbench:submit": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 405),
+    "classification_workbench:return": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 405),
+    "classification_workbench:publish": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 405),
 }
 
 NOT_STAFF = ADMIN_LOGIN  # the admin sends anyone but signed-in staff to its login
@@ -268,6 +276,8 @@ POST_EXPECTED = {
     "admin:guidance_guidanceversion_review_submit": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
     "admin:guidance_guidanceversion_review_approve": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
     "admin:guidance_guidanceversion_review_return": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    # Only guidance editors draft the classification record (then sent to edit it).
+    "classification_workbench:create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
 }
 
 
