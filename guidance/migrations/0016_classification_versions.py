@@ -86,7 +86,10 @@ def _postgresql():
                 RAISE EXCEPTION '%: TRUNCATE refused', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
             END IF;
             IF OLD.status NOT IN ('published', 'retired') THEN
-                RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+                IF TG_OP = 'DELETE' THEN
+                    RETURN OLD;
+                END IF;
+                RETURN NEW;
             END IF;
             IF TG_OP = 'DELETE' OR OLD.status = 'retired' OR NEW.status NOT IN ('published', 'retired')
                     OR {changed} THEN
