@@ -43,6 +43,9 @@ REVIEW = NavLink(
 )
 GUIDANCE = NavLink("Guidance", "guidance:current", ("guidance:",))
 WORKBENCH = NavLink("Guidance workbench", "workbench:start", ("workbench:",))
+CLASSIFICATION_WORKBENCH = NavLink(
+    "Classification record", "classification_workbench:overview", ("classification_workbench:",)
+)
 
 # Every signed-in user sees these, after the links of their roles.
 EVERYONE_NAVIGATION = (GUIDANCE,)
@@ -106,7 +109,7 @@ ROLES = (
         ),
         # The draft's workbench (or the versions, to create one): where an editor's work is.
         start_page="workbench:start",
-        navigation=(WORKBENCH,),
+        navigation=(WORKBENCH, CLASSIFICATION_WORKBENCH),
         staff=True,
     ),
 )

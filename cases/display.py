@@ -7,7 +7,7 @@ shown is what was saved.
 
 from dataclasses import dataclass, field
 
-from guidance.classification import classify_case
+from guidance.classification.check import classify
 from guidance.facts import FACTS, CaseValidationError, validate_case
 from guidance.facts import Group as FactGroup
 from guidance.interventions import Effect, Intent, label_of
@@ -371,10 +371,11 @@ def case_differences(case, *, label, facts, notes):
     return differences
 
 
-def subtype_check(facts):
-    """The subtype check (WHO 2022) of saved or typed facts; None when they are not valid facts."""
+def subtype_check(facts, classifier):
+    """The subtype check of saved or typed facts under a classifier (the published record's: the caller
+    looks it up, guidance.classification.classifier_for); None when they are not valid facts."""
     try:
-        return classify_case(validate_case(dict(facts)))
+        return classify(validate_case(dict(facts)), classifier)
     except CaseValidationError:
         return None
 

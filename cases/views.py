@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.middleware import session_idle_seconds_left
 from audit.registry import events_described
 from audit.selectors import audit_case_log
+from guidance.classification import classifier_for
 from guidance.context_processors import footer_shows
 from guidance.selectors import guidance_current
 from mastoweb.filtering import filters_refused_redirect
@@ -110,7 +111,7 @@ def _preview(form, version, *, facts=None):
         "notices": services.case_notices(facts=facts, lines=lines, version=version),
         "version": version,
         "errors": errors,
-        "subtype_check": subtype_check(facts),
+        "subtype_check": subtype_check(facts, classifier_for()),
     }
 
 
@@ -217,7 +218,7 @@ def _assessment_page(request, case, assessment, *, history=None, superseded_by=N
         editable=can_change and bool(history) and history[0].pk == assessment.pk,
         form=feedback_form,
     )
-    check = subtype_check(assessment.facts)
+    check = subtype_check(assessment.facts, classifier_for())
     latest = bool(history) and history[0].pk == assessment.pk
     context = {
         "case": case,

@@ -628,3 +628,141 @@ class RegressionCase(models.Model):
             validate_case(self.case)
         except ValueError as exc:
             raise ValidationError({"case": str(exc)}) from None
+
+
+# ---------------------------------------------------------------- the subtype check's classification record
+
+
+class FrozenClassificationError(ValidationError):
+    """A change to a published or retired classification record."""
+
+
+class ClassificationVersionQuerySet(models.QuerySet):
+    """Bulk update/delete would skip save(): refused when they touch a published or retired record."""
+
+    def _check_not_frozen(self):
+        if self.filter(status__in=ClassificationVersion.FROZEN).exists():
+            raise FrozenClassificationError(
+                "A published or retired classification record cannot be changed or deleted; create a new draft."
+            )
+
+    def update(self, **kwargs):
+        with in_a_transaction(self.db):
+            self._check_not_frozen()
+            return super().update(**kwargs)
+
+    def delete(self):
+        with in_a_transaction(self.db):
+            self._check_not_frozen()
+            return super().delete()
+
+
+class ClassificationVersion(models.Model):
+    """A numbered version of a classification record (WHO 2022): the data guidance.classification reads.
+
+    `data` is exactly the record as guidance/data/classification-who-2022.json holds it (its bibliographic
+    record inside); `fingerprint` is of that data (record_fingerprint). Drafted, submitted (its properties
+    proven), approved and published by a second editor (guidance.classification_publishing); a published
+    or retired version never changes: the model, its queryset and database triggers (migration 0016) refuse.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    FROZEN = (Status.PUBLISHED, Status.RETIRED)
+
+    system = models.CharField(max_length=50, help_text='The classification, e.g. "WHO 2022".')
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    data = models.JSONField(help_text="The record: criteria, diagnosis, subtype order, properties, its source.")
+    fingerprint = models.CharField(max_length=64, editable=False)
+    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    change_note = models.TextField(blank=True, help_text="What changed and why.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_comment = models.TextField(blank=True, help_text="Why the draft went back to editing.")
+    # The second editor, who approved the draft as submitted and published it in the same step.
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClassificationVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["system", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "number"], name="classification_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["system"], condition=models.Q(status="published"), name="classification_one_published"
+            ),
+            models.UniqueConstraint(
+                fields=["system"],
+                condition=models.Q(status__in=["draft", "in_review"]),
+                name="classification_one_draft",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "in_review"]) | models.Q(published_at__isnull=False),
+                name="classification_published_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.system} record v{self.number} ({self.get_status_display().lower()})"
+
+    @property
+    def is_frozen(self):
+        return self.status in self.FROZEN
+
+    def save(self, *args, **kwargs):
+        from .classification.record import record_fingerprint
+
+        with in_a_transaction(router.db_for_write(ClassificationVersion)):
+            if self.pk:
+                self._check_frozen_change(kwargs.get("update_fields"))
+            # Always of the data saved (on a frozen row the data cannot change, so neither does it).
+            self.fingerprint = record_fingerprint(self.data)
+            if kwargs.get("update_fields") is not None and "data" in kwargs["update_fields"]:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "fingerprint"}
+            super().save(*args, **kwargs)
+
+    def _check_frozen_change(self, update_fields):
+        """A frozen record may only go published -> retired; nothing else of it changes."""
+        stored = ClassificationVersion.objects.select_for_update().filter(pk=self.pk).first()
+        if stored is None or stored.status not in self.FROZEN:
+            return
+        names = update_fields or [f.attname for f in self._meta.concrete_fields]
+        changed = {
+            f.attname
+            for f in self._meta.concrete_fields
+            if f.attname in names or f.name in names
+            if getattr(stored, f.attname) != getattr(self, f.attname)
+        }
+        allowed = {"status", "retired_at"} if (stored.status, self.status) == ("published", "retired") else set()
+        if changed - allowed:
+            raise FrozenClassificationError(
+                f"{self.system} record v{self.number} is {stored.get_status_display().lower()} and cannot be "
+                f"changed ({', '.join(sorted(changed - allowed))}); create a new draft instead."
+            )
+
+    def delete(self, *args, **kwargs):
+        stored = ClassificationVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if self.is_frozen or stored in self.FROZEN:
+            raise FrozenClassificationError(
+                f"{self.system} record v{self.number} is {stored or self.status} and cannot be deleted."
+            )
+        return super().delete(*args, **kwargs)

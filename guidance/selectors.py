@@ -9,17 +9,25 @@ every process, on this instance or another, reads the new version at its next
 lookup. That needs a cache all processes share: the database cache by default
 (mastoweb.settings, docs/deploy.md), where reading the token is one query on
 its primary key instead of the query on the versions and their guideline.
+
+The subtype check's classification record (WHO 2022) is published the same way and shares the token:
+publishing a record replaces it too. Each evaluation looks the record up (`classification_published`);
+within a request the token is read at most once (the first lookup, or guidance_current, reads it), so
+an evaluation costs no query once the process holds the record, and a page that evaluates many cases
+reads the token once. Outside a request (a worker, a command) each lookup reads the token.
 """
 
 import copy
 import uuid
 
+from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.db.models import Prefetch
 
-from .models import GuidanceVersion, Guideline, Paragraph, RegressionCase, Rule
+from .models import ClassificationVersion, GuidanceVersion, Guideline, Paragraph, RegressionCase, Rule
 
 CURRENT_KEY = "guidance:current"  # holds the token, not the version
 
@@ -93,9 +101,7 @@ def guidance_current(*, slug=None):
     what the next caller gets.
     """
     slug = _slug(slug)
-    token = cache.get(CURRENT_KEY)
-    if token is None:  # never set, or evicted: no process may trust what it read under an older one
-        token = guidance_current_invalidate()
+    token = _token_read()
     held = process_held.get(slug)
     if held is None or held[0] != token:
         # Read after the token: a publish committed after this read replaces the token again,
@@ -109,6 +115,84 @@ def guidance_current_forget():
     """Forget the versions this process holds, and their section titles: the next lookup reads the database."""
     process_held.clear()
     _section_titles.clear()
+    classification_held.clear()
+    _request.token = None
+
+
+# The token as read in the request being served (None outside a request, or before the first read).
+_request = Local()
+
+
+def _request_begins(**kwargs):
+    _request.in_request, _request.token = True, None
+
+
+def _request_ends(**kwargs):
+    _request.in_request, _request.token = False, None
+
+
+request_started.connect(_request_begins, dispatch_uid="guidance_token_request_begins")
+request_finished.connect(_request_ends, dispatch_uid="guidance_token_request_ends")
+
+
+def _token_read():
+    """The current token: read from the cache once per request (every time outside one)."""
+    token = getattr(_request, "token", None)
+    if token is None:
+        token = cache.get(CURRENT_KEY)
+        if token is None:  # never set, or evicted: no process may trust what it read under an older one
+            token = guidance_current_invalidate()
+        if getattr(_request, "in_request", False):
+            _request.token = token
+    return token
+
+
+# system -> (token, (number, fingerprint, data) of its published record, or None) as this process last read them.
+classification_held = {}
+
+
+def classification_published(system):
+    """(number, fingerprint, data) of the system's published classification record, or None when none is.
+
+    Read from the database once per token and process: the caller keeps what it builds from the data
+    by fingerprint (guidance.classification), so a token replaced by a guidance publish costs one query.
+    """
+    token = _token_read()
+    held = classification_held.get(system)
+    if held is None or held[0] != token:
+        # Read after the token, as guidance_current does.
+        row = (
+            ClassificationVersion.objects.filter(system=system, status=ClassificationVersion.Status.PUBLISHED)
+            .values_list("number", "fingerprint", "data")
+            .first()
+        )
+        held = (token, row)
+        classification_held[system] = held
+    return held[1]
+
+
+def classification_versions(*, system):
+    """Every version of a classification record, newest first (drafts too)."""
+    return ClassificationVersion.objects.filter(system=system).select_related(
+        "created_by", "edited_by", "submitted_by", "published_by"
+    )
+
+
+def classification_version_by_number(*, system, number):
+    return classification_versions(system=system).filter(number=number).first()
+
+
+def classification_draft(*, system):
+    """The system's draft, in editing or in review (there is at most one), or None."""
+    return (
+        classification_versions(system=system)
+        .filter(status__in=(ClassificationVersion.Status.DRAFT, ClassificationVersion.Status.IN_REVIEW))
+        .first()
+    )
+
+
+def classification_published_version(*, system):
+    return classification_versions(system=system).filter(status=ClassificationVersion.Status.PUBLISHED).first()
 
 
 def guidance_current_invalidate():
@@ -119,6 +203,7 @@ def guidance_current_invalidate():
     """
     token = uuid.uuid4().hex
     cache.set(CURRENT_KEY, token, timeout=None)
+    _request.token = None  # this request reads the new token at its next lookup
     return token
 
 

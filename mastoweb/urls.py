@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("guidance/", include("guidance.urls")),
+    path("workbench/classification/", include("guidance.classification_urls")),
     path("cases/", include("cases.urls")),
     path("audit/", include("audit.urls")),
     # The guidance editor's workbench, staff only: guidance's pages and cases' "try a case" and "impact".

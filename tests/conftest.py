@@ -19,8 +19,14 @@ SPEC = Path(__file__).resolve().parent / "spec"
 MANAGE = [sys.executable, str(Path(__file__).resolve().parent.parent / "manage.py")]
 
 
-# The tables whose rows the database refuses to change or delete (audit/0009, cases/0013).
-APPEND_ONLY_TABLES = ("audit_auditevent", "cases_assessment", "cases_recommendationfeedback")
+# The tables whose rows the database refuses to change or delete (audit/0009, cases/0013), and the one
+# whose published rows it refuses to change or delete (guidance/0016).
+APPEND_ONLY_TABLES = (
+    "audit_auditevent",
+    "cases_assessment",
+    "cases_recommendationfeedback",
+    "guidance_classificationversion",
+)
 
 
 def _append_only_lifted(connection):

@@ -5,17 +5,23 @@
 - check.py    the contract's `classification`, the findings panel's statuses and the `subtype-check` notice;
 - proofs.py   the record's properties, proven over every case that can behave differently.
 
-Records ship as data (guidance/data/classification-*.json). `RECORDS` names the ones this
-product checks (WHO 2022 only: the ICC 2022 tables could not be verified).
+The record in use is the published version in the database (guidance.models.ClassificationVersion),
+edited, proven and published by two editors (guidance.classification_publishing); version 1 is the
+record shipped as data (guidance/data/classification-*.json), which a migration seeded. `RECORDS` names
+the systems this product checks (WHO 2022 only: the ICC 2022 tables could not be verified) and their
+shipped files. What is built from a record's data is kept by the data's fingerprint, so a record newly
+published takes effect in every process at its next lookup (guidance.selectors.classification_published).
+The pure path, for tests and proofs, takes data: `classifier_of_data`, `shipped_data`.
 """
 
 import functools
 import json
+from collections import OrderedDict
 from pathlib import Path
 
 from .check import NOTICE_ID, Classification, classify
 from .engine import Classifier
-from .record import ClassificationRecord, RecordError, record_from_data
+from .record import ClassificationRecord, RecordError, record_fingerprint, record_from_data
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 RECORDS = {"WHO 2022": "classification-who-2022.json"}
@@ -31,21 +37,61 @@ __all__ = [
     "RecordError",
     "classification_record",
     "classifier_for",
+    "classifier_of_data",
     "classify",
     "classify_case",
     "possible_of",
+    "record_fingerprint",
+    "shipped_data",
 ]
 
 
-@functools.cache
-def classification_record(system=CURRENT):
-    """The record of a classification system, read from its data file once per process."""
-    return record_from_data(json.loads((DATA / RECORDS[system]).read_text()))
+def shipped_data(system=CURRENT):
+    """The record shipped with the code (version 1, as migration guidance.0016 seeded it)."""
+    return json.loads((DATA / RECORDS[system]).read_text())
 
 
-@functools.cache
+# fingerprint -> Classifier: a few, for the published record and drafts being proven.
+_classifiers = OrderedDict()
+CLASSIFIERS_KEPT = 8
+
+
+def classifier_of_data(data, fingerprint=None):
+    """The classifier of a record's data (RecordError when it cannot be used), kept by its fingerprint."""
+    fingerprint = fingerprint or record_fingerprint(data)
+    classifier = _classifiers.get(fingerprint)
+    if classifier is None:
+        classifier = Classifier(record_from_data(data))
+        _classifiers[fingerprint] = classifier
+        while len(_classifiers) > CLASSIFIERS_KEPT:
+            _classifiers.popitem(last=False)
+    return classifier
+
+
 def classifier_for(system=CURRENT):
-    return Classifier(classification_record(system))
+    """The classifier of the system's published record; the shipped record when none is published
+    (a database not migrated yet, or emptied by a test)."""
+    published = _published(system)
+    if published is None:
+        return _shipped_classifier(system)
+    _number, fingerprint, data = published
+    return classifier_of_data(data, fingerprint)
+
+
+def _published(system):
+    from ..selectors import classification_published
+
+    return classification_published(system)
+
+
+@functools.cache
+def _shipped_classifier(system):
+    return Classifier(record_from_data(shipped_data(system)))
+
+
+def classification_record(system=CURRENT):
+    """The system's published record."""
+    return classifier_for(system).record
 
 
 def possible_of(facts, system=CURRENT):
@@ -59,9 +105,22 @@ def classify_case(facts, system=CURRENT):
     return classify(facts, classifier_for(system))
 
 
-def classification_proofs(system=CURRENT):
-    """Prove the record's properties (proofs.py): one Proof per property."""
+# fingerprint -> proofs: proving a record takes seconds (every case that can behave differently), and
+# a record's data proves the same way every time.
+_proofs = OrderedDict()
+
+
+def classification_proofs(system=CURRENT, *, data=None):
+    """Prove a record's properties (proofs.py): one Proof per property. The published record's, or `data`'s."""
     from .proofs import properties_from_data, prove_record
 
-    classifier = classifier_for(system)
-    return prove_record(classifier, properties_from_data(classifier.record.properties))
+    if data is None:
+        published = _published(system)
+        data = shipped_data(system) if published is None else published[2]
+    fingerprint = record_fingerprint(data)
+    if fingerprint not in _proofs:
+        classifier = classifier_of_data(data, fingerprint)
+        _proofs[fingerprint] = tuple(prove_record(classifier, properties_from_data(classifier.record.properties)))
+        while len(_proofs) > CLASSIFIERS_KEPT:
+            _proofs.popitem(last=False)
+    return list(_proofs[fingerprint])

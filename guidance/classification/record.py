@@ -19,6 +19,9 @@ Conditions, the shape a criterion's `when` takes:
 - `{"count": ROLE, "at_least": N}` / `{"count": ROLE, "at_most": N}` — how many criteria of a role are met.
 """
 
+import hashlib
+import json
+import math
 from dataclasses import dataclass
 
 from ..facts import FACTS
@@ -140,6 +143,13 @@ def _condition(data, where):
     value = data.get("value")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RecordError(f"{where}: compare {name} with a number.")
+    low = fact.minimum if fact.minimum is not None else -math.inf
+    high = fact.maximum if fact.maximum is not None else math.inf
+    if not low <= value <= high:
+        raise RecordError(
+            f"{where}: {fact.label} {data['op']} {value:g} is not a threshold a case can reach: "
+            f"{fact.label} is recorded between {low:g} and {high:g}{' ' + fact.unit if fact.unit else ''}."
+        )
     return Test(name, data["op"], float(value))
 
 
@@ -152,7 +162,18 @@ def _references(condition):
 
 
 def record_from_data(data):
-    """Parse and check a record; raise RecordError naming what is wrong."""
+    """Parse and check a record; raise RecordError naming what is wrong (a missing part too)."""
+    if not isinstance(data, dict):
+        raise RecordError("The record must be an object (a JSON {...}).")
+    try:
+        return _record_from_data(data)
+    except KeyError as exc:
+        raise RecordError(f"{exc.args[0]!r} is missing: every criterion, subtype and the diagnosis need it.") from None
+    except (TypeError, AttributeError, IndexError) as exc:
+        raise RecordError(f"The record is not in the shape of a classification record ({exc}).") from None
+
+
+def _record_from_data(data):
     criteria = tuple(
         CriterionSpec(
             criterion_id=c["id"],
@@ -224,3 +245,9 @@ def facts_read(condition, record):
 
     walk(condition)
     return tuple(name for name in FACTS if name in found)
+
+
+def record_fingerprint(data):
+    """SHA-256 of a record's data written canonically: equal content, equal fingerprint, wherever it is stored."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -15,6 +15,9 @@ from guidance.classification import classification_record, classifier_for, class
 from guidance.classification.record import RecordError, record_from_data
 from guidance.facts import validate_case
 
+# The record in use is the published one in the database (guidance.models.ClassificationVersion).
+pytestmark = pytest.mark.django_db
+
 # The reference -------------------------------------------------------------------------------------
 
 ENUMS = [

@@ -11,6 +11,9 @@ from guidance.classification.engine import EITHER, NOT_MET
 from guidance.classification.proofs import properties_from_data, prove_record
 from guidance.classification.record import record_from_data
 
+# The record in use is the published one in the database (guidance.models.ClassificationVersion).
+pytestmark = pytest.mark.django_db
+
 
 def who_data():
     return json.loads((DATA / RECORDS["WHO 2022"]).read_text())

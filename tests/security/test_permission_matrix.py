@@ -133,6 +133,14 @@ EXPECTED = {
     "workbench:try_case": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
     # Counts and fact combinations only: an editor reads it without case access.
     "workbench:impact": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, 200),
+    # The classification record's workbench: gated as the admin is (staff past the two-factor step), and to
+    # guidance editors. `number` names a guidance draft, which is no version of the classification record.
+    "classification_workbench:overview": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+    "classification_workbench:create_draft": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 405),
+    "classification_workbench:edit": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
+    "classification_workbench:submit": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 405),
+    "classification_workbench:return": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 405),
+    "classification_workbench:publish": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 405),
 }
 
 # The admin, at the URLs site_urls.ADMIN_URLS chooses.
@@ -270,6 +278,8 @@ POST_EXPECTED = {
     "workbench:review_submit": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
     "workbench:review_approve": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
     "workbench:review_return": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
+    # Only guidance editors draft the classification record (then sent to edit it).
+    "classification_workbench:create_draft": row(NOT_STAFF, NOT_STAFF, NOT_STAFF, NOT_STAFF, REDIRECT),
 }
 
 
