@@ -2,10 +2,10 @@
 
 Plain views with their own URLs (guidance.classification_urls, /workbench/classification/), gated as the
 guidance workbench is: mastoweb.admin.staff_only, the admin site's own door (signed in, staff, past the
-two-factor step), and the guidance editor's permission. Every step is a service of guidance.classification_publishing, which
-checks again who may do it. Two ways to edit the draft: its thresholds and criteria wording, one field
-each; or the whole record as JSON. Either way the record is checked as it would be read, the problem
-shown in a sentence naming where, and nothing typed is lost.
+two-factor step), and the guidance editor's permission. Every step is a service of
+guidance.classification_publishing, which checks again who may do it. Two ways to edit the draft: its
+thresholds and criteria wording, one field each; or the whole record as JSON. Either way the record is
+checked as it would be read, the problem shown in a sentence naming where, and nothing typed is lost.
 """
 
 import copy
