@@ -153,6 +153,10 @@ function setUpPreview(form) {
   };
 
   const showExpired = () => {
+    preview.setAttribute("aria-busy", "false");
+    // Shown once: a later preview or the keep-alive finding the session ended leaves the notice (and the link
+    // someone may be clicking) in place, and a screen reader does not hear the alert again.
+    if (preview.querySelector(".session-ended")) return;
     const notice = document.createElement("div");
     notice.className = "alert alert-warning session-ended";
     notice.setAttribute("role", "alert");
