@@ -253,13 +253,11 @@ def version_write_lock(*version_ids):
     return rows[0] if rows else None
 
 
-class FrozenAwareQuerySet(models.QuerySet):
-    """Bulk update/delete would skip save(): refuse them on frozen versions, after taking the lock."""
+class GuardedWritesQuerySet(models.QuerySet):
+    """Bulk update/delete skip save(): each runs `_check_not_frozen()` first, in the same transaction."""
 
     def _check_not_frozen(self):
-        version_write_lock(*self.order_by().values_list("version_id", flat=True).distinct())
-        if self.exclude(version__status=GuidanceVersion.Status.DRAFT).exists():
-            raise FrozenVersionError("Published or retired guidance cannot be changed; create a new draft instead.")
+        raise NotImplementedError
 
     def update(self, **kwargs):
         with in_a_transaction(self.db):
@@ -270,6 +268,15 @@ class FrozenAwareQuerySet(models.QuerySet):
         with in_a_transaction(self.db):
             self._check_not_frozen()
             return super().delete()
+
+
+class FrozenAwareQuerySet(GuardedWritesQuerySet):
+    """Bulk update/delete would skip save(): refuse them on frozen versions, after taking the lock."""
+
+    def _check_not_frozen(self):
+        version_write_lock(*self.order_by().values_list("version_id", flat=True).distinct())
+        if self.exclude(version__status=GuidanceVersion.Status.DRAFT).exists():
+            raise FrozenVersionError("Published or retired guidance cannot be changed; create a new draft instead.")
 
 
 class VersionContent(models.Model):
@@ -637,7 +644,7 @@ class FrozenClassificationError(ValidationError):
     """A change to a published or retired classification record."""
 
 
-class ClassificationVersionQuerySet(models.QuerySet):
+class ClassificationVersionQuerySet(GuardedWritesQuerySet):
     """Bulk update/delete would skip save(): refused when they touch a published or retired record."""
 
     def _check_not_frozen(self):
@@ -645,16 +652,6 @@ class ClassificationVersionQuerySet(models.QuerySet):
             raise FrozenClassificationError(
                 "A published or retired classification record cannot be changed or deleted; create a new draft."
             )
-
-    def update(self, **kwargs):
-        with in_a_transaction(self.db):
-            self._check_not_frozen()
-            return super().update(**kwargs)
-
-    def delete(self):
-        with in_a_transaction(self.db):
-            self._check_not_frozen()
-            return super().delete()
 
 
 class ClassificationVersion(models.Model):
