@@ -5,7 +5,6 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -33,8 +32,6 @@ from .models import (
 )
 from .quotes import quote_in_text
 from .selectors import guidance_current_invalidate, paragraph_texts
-
-REGRESSION_CASES_FILE = Path(__file__).resolve().parent / "data" / "regression-cases.json"
 
 
 class PublishError(Exception):
