@@ -1,9 +1,10 @@
 """After a guidance version is published, mark which cases it would change.
 
 The comparison runs in the background (cases.marking, a django-tasks task),
-queued once the publication is committed, and after `migrate` when a data
-migration published a version. Until it has been through every case, the
-reviewer's page says that some cases are not yet compared.
+queued once the publication is committed (an editor's publish, or one of
+`manage.py load_guidance`), and after `migrate` for a comparison left
+unfinished. Until it has been through every case, the reviewer's page says
+that some cases are not yet compared.
 """
 
 from django.db.models.signals import post_migrate, post_save
@@ -17,15 +18,16 @@ from .marking import cases_mark_later, cases_pending
 
 @receiver(post_save, sender=GuidanceVersion, dispatch_uid="cases_check_on_publish")
 def check_cases_on_publish(sender, instance, **kwargs):
-    if instance.status == GuidanceVersion.Status.PUBLISHED:
+    # No case assessed under an older version (a new database, as load_guidance fills it): nothing to queue.
+    if instance.status == GuidanceVersion.Status.PUBLISHED and cases_pending(instance).exists():
         cases_mark_later(version=instance)
 
 
 @receiver(post_migrate, dispatch_uid="cases_check_after_migrate")
 def check_cases_after_migrate(sender, plan=None, **kwargs):
-    """A data migration can publish guidance (v2 did): compare the cases then, as a publish does.
+    """Carry on a comparison a stopped worker left unfinished, since every deployment migrates.
 
-    It also carries on a comparison a stopped worker left unfinished, since every deployment migrates.
+    (Data migrations once published guidance here; the guidance is loaded by load_guidance now.)
     """
     # Only after migrating forwards: backwards the tables may be gone, and nothing was published.
     if sender.name != "cases" or not plan or any(backwards for _, backwards in plan):
