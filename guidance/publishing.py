@@ -294,7 +294,7 @@ def draft_last_approved(version):
 def draft_authors(version):
     """Ids of everyone who changed the draft since it was created, or since its last approval.
 
-    A change whose history records no user (a shell, a data migration) names nobody.
+    A change whose history records no user (a shell, load_guidance) names nobody.
     """
     since = draft_last_approved(version)
     authors = set()
