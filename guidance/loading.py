@@ -21,7 +21,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 
 from .audit_names import GuidanceAction
-from .engine import RuleSpec, compile_guidance, compile_rule, offers_as_pairs
+from .engine import ConditionError, RuleSpec, compile_guidance, compile_rule, offers_as_pairs
 from .models import (
     GuidanceVersion,
     Guideline,
@@ -383,10 +383,14 @@ def _load_version_one(shipped, *, now):
     specs, _, change_note = shipped.read()
     sections, paragraphs = shipped_text(1)
     slugs = {row["slug"] for row in paragraphs}
-    for spec in specs:
-        if spec.paragraph not in slugs:
-            raise GuidanceLoadError(f"rule {spec.rule_id}: paragraph {spec.paragraph!r} is not in the source")
-        compile_rule(spec, edition=shipped.edition)  # bulk_create skips Rule.save(): check here
+    problems = [
+        f"rule {spec.rule_id}: paragraph {spec.paragraph!r} is not in the source"
+        for spec in specs
+        if spec.paragraph not in slugs
+    ]
+    problems += _rule_problems(specs, edition=shipped.edition)  # bulk_create skips Rule.save(): check here
+    if problems:
+        raise GuidanceLoadError("guidance v1 cannot be published: " + "; ".join(problems))
     title = _document_title()
     guideline, _ = Guideline.objects.get_or_create(
         slug=GUIDELINE_SLUG, defaults={"title": title, "source": ATTRIBUTION}
@@ -478,15 +482,21 @@ def _publish_from_data(shipped, *, now):
             problems.append(f"rule {spec.rule_id}: no paragraph {spec.paragraph!r}")
         elif not quote_in_text(spec.quote, paragraph.text):
             problems.append(f"rule {spec.rule_id}: its quote is not in paragraph {spec.paragraph!r}")
-    compiled = compile_guidance(
-        slug=GUIDELINE_SLUG, version=draft.number, title=draft.title, rules=specs, edition=edition
-    )
-    rule_ids = [spec.rule_id for spec in specs]
-    outcomes = {}
-    for spec in property_specs:
-        proof = prove(compile_property(spec, rule_ids=rule_ids, edition=edition), compiled, outcomes)
-        if not proof.holds:
-            problems.append(f"property {proof.property_id} fails for {proof.counterexample} (fired: {proof.fired})")
+    problems += _rule_problems(specs, edition=edition)
+    if not problems:
+        compiled = compile_guidance(
+            slug=GUIDELINE_SLUG, version=draft.number, title=draft.title, rules=specs, edition=edition
+        )
+        rule_ids = [spec.rule_id for spec in specs]
+        outcomes = {}
+        for spec in property_specs:
+            try:
+                proof = prove(compile_property(spec, rule_ids=rule_ids, edition=edition), compiled, outcomes)
+            except ConditionError as exc:
+                problems.append(f"property {spec.property_id}: {exc}")
+                continue
+            if not proof.holds:
+                problems.append(f"property {proof.property_id} fails for {proof.counterexample} (fired: {proof.fired})")
     if problems:
         raise GuidanceLoadError(f"guidance v{number} cannot be published: " + "; ".join(problems))
 
@@ -516,6 +526,17 @@ def _publish_from_data(shipped, *, now):
             details=details,
         ).save()  # chained to the trail (audit.chain)
     return draft
+
+
+def _rule_problems(specs, *, edition):
+    """Each rule that does not compile (a value or fact the vocabulary no longer has), in words."""
+    problems = []
+    for spec in specs:
+        try:
+            compile_rule(spec, edition=edition)
+        except ConditionError as exc:
+            problems.append(f"rule {spec.rule_id}: {exc}")
+    return problems
 
 
 def _record_history(obj, history_type, *, when, reason):
