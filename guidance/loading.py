@@ -211,8 +211,10 @@ def guidance_load(*, now=None):
     The versions it has must be those of their files, text, rules and properties, or nothing is
     written (GuidanceLoadError names what differs): a second run changes nothing. Version 1 comes
     with the guideline and the regression cases of data/regression-cases.json; each later one is
-    drafted from the version before, checked as every publish is (each rule compiles and quotes its
-    paragraph, each safety property is proven) and published, retiring that one. Field history and
+    a draft based on the version before, with the source's text (the text that version was just
+    found to hold) and its file's rules and properties, checked as every publish is (each rule
+    compiles and quotes its paragraph, each safety property is proven) and published, retiring
+    that one. Field history and
     the audit trail record each step, by the system; the publication queues the cases' comparison
     as any publish does (cases.signals).
     """
@@ -434,8 +436,11 @@ def _text_create(version, sections, paragraphs):
 
 
 def _load_regression_cases():
+    """The shipped regression cases, once: afterwards they are the editors' (admin, the publish screen)."""
     data = json.loads(REGRESSION_CASES_FILE.read_text())
     guideline = Guideline.objects.get(slug=GUIDELINE_SLUG)
+    if RegressionCase.objects.filter(guideline=guideline).exists():
+        return
     RegressionCase.objects.bulk_create(
         RegressionCase(guideline=guideline, name=item["name"], case=item["case"], note=item.get("note", ""))
         for item in data["cases"]
