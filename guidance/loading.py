@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -200,6 +201,12 @@ SHIPPED = (
 )
 
 
+# Sent when a load published versions, with `version` the one now current; the cases app then compares the
+# cases waiting (cases.signals). The load's own status changes send no post_save, as the data migrations'
+# historical models never did: one comparison for the load, none when no case waits.
+guidance_loaded = Signal()
+
+
 class GuidanceLoadError(RuntimeError):
     """The shipped guidance cannot be loaded as it stands; nothing was written."""
 
@@ -214,9 +221,8 @@ def guidance_load(*, now=None):
     a draft based on the version before, with the source's text (the text that version was just
     found to hold) and its file's rules and properties, checked as every publish is (each rule
     compiles and quotes its paragraph, each safety property is proven) and published, retiring
-    that one. Field history and
-    the audit trail record each step, by the system; the publication queues the cases' comparison
-    as any publish does (cases.signals).
+    that one. Field history and the audit trail record each step, by the system; guidance_loaded
+    then has the cases that wait compared with the version now current (cases.signals).
     """
     now = now or timezone.now()
     stored = {version.number: version for version in GuidanceVersion.objects.filter(guideline__slug=GUIDELINE_SLUG)}
@@ -245,7 +251,16 @@ def guidance_load(*, now=None):
     if any(published for _, published in done):
         guidance_current_invalidate()
         transaction.on_commit(guidance_current_invalidate)
+        current = GuidanceVersion.objects.get(guideline__slug=GUIDELINE_SLUG, status=GuidanceVersion.Status.PUBLISHED)
+        guidance_loaded.send(sender=GuidanceVersion, version=current)
     return done
+
+
+def _status_set(version, **fields):
+    """A status change as a queryset update, which sends no post_save (see guidance_loaded)."""
+    GuidanceVersion.objects.filter(pk=version.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(version, name, value)
 
 
 def shipped_text(number):
@@ -411,8 +426,7 @@ def _load_version_one(shipped, *, now):
     _text_create(version, sections, paragraphs)
     cited = {paragraph.slug: paragraph for paragraph in Paragraph.objects.filter(version=version)}
     Rule.objects.bulk_create(_rules(version=version, paragraphs=cited, specs=specs))
-    version.status, version.published_at = GuidanceVersion.Status.PUBLISHED, now
-    version.save_without_historical_record()
+    _status_set(version, status=GuidanceVersion.Status.PUBLISHED, published_at=now)
     return version
 
 
@@ -508,10 +522,8 @@ def _publish_from_data(shipped, *, now):
     created += Rule.objects.bulk_create(_rules(version=draft, paragraphs=paragraphs, specs=specs))
     created += SafetyProperty.objects.bulk_create(_properties(version=draft, specs=property_specs, edition=edition))
 
-    current.status, current.retired_at = GuidanceVersion.Status.RETIRED, now
-    current.save_without_historical_record()
-    draft.status, draft.published_at, draft.change_note = GuidanceVersion.Status.PUBLISHED, now, change_note
-    draft.save_without_historical_record()
+    _status_set(current, status=GuidanceVersion.Status.RETIRED, retired_at=now)
+    _status_set(draft, status=GuidanceVersion.Status.PUBLISHED, published_at=now, change_note=change_note)
 
     for obj in created:
         _record_history(obj, "+", when=now, reason=reason)
