@@ -24,7 +24,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from guidance.facts import SYMPTOMS
-from guidance.models import Kind
+from guidance.kinds import is_caution
 
 from .models import Case, CaseLine, DashboardCount, RecommendationFeedback
 
@@ -104,7 +104,7 @@ def case_state(case_id):
         symptoms=tuple(row["symptoms"] or ()),
         nsaid=row["nsaid_tolerance"],
         rules=frozenset(rule for rule, _ in lines),
-        caution=any(kind == Kind.CAUTION for _, kind in lines),
+        caution=any(is_caution(kind) for _, kind in lines),
         version=version_key(row["assessed_version"], row["checked_version"], row["would_change"])
         if row["assessed_version"] is not None
         else "",
