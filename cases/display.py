@@ -14,14 +14,8 @@ from guidance.interventions import Effect, Intent, label_of
 from guidance.kinds import Kind, LineGroup, is_caution
 from guidance.lines import lines_compare
 from guidance.markdown import render_markdown
+from guidance.presentation import KEY_FACTS, SYMPTOM_SECTION  # data (guidance/data), checked at publish
 from guidance.quotes import mark_quote, quote_anchor
-
-# Facts the source makes decisive for a treatment choice (a TKI by KIT status,
-# the transplant goal): shown on each line whose rule tested or mentioned them.
-KEY_FACTS = ("kit_d816v", "hct_eligible")
-
-# The source's symptom section; slugs are stable across guidance versions.
-SYMPTOM_SECTION = "symptom-specific"
 
 
 @dataclass(frozen=True)
