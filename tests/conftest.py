@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -108,6 +109,8 @@ def _guidance_read_afresh():
     evaluation.evaluation_cache_clear()
     views.articles_forget()
     marking.comparisons_forget()
+    # Rendered fragments are keyed by what they show, but a test may patch the code that draws them.
+    caches["fragments"].clear()
 
 
 @pytest.fixture
