@@ -39,7 +39,7 @@ def test_the_page_reads_the_same_with_the_cards_drawn_or_reused(client, clinicia
     fragments = caches["fragments"]
     fragments.clear()
     drawn = _page(client, case)
-    kept = len(fragments._cache)  # noqa: SLF001 - LocMemCache's own store: how many cards were kept
+    kept = len(fragments._cache)  # LocMemCache's own store: how many cards were kept
     assessment, _ = _a_line(case)
     assert kept == len(assessment.lines)
     assert _page(client, case) == drawn
