@@ -173,7 +173,8 @@ def rollup_feedback_given(feedback, *, subtype):
 # ---------------------------------------------------------------- counting from the cases (SQL)
 
 
-def _day(field):
+def day_of(field):
+    """The local day of a date-time column, in SQL (the day the rollup counts a case or entry on)."""
     return TruncDate(field, tzinfo=timezone.get_current_timezone())
 
 
@@ -184,7 +185,7 @@ def rollup_rows(cases):
     rows = Counter()
 
     def add(queryset, metric, key=None, *, key_field=None, subtype="subtype"):
-        grouped = queryset.annotate(rollup_day=_day(_prefix(subtype) + "updated_at")).values("rollup_day", subtype)
+        grouped = queryset.annotate(rollup_day=day_of(_prefix(subtype) + "updated_at")).values("rollup_day", subtype)
         fields = [key_field] if key_field else []
         for row in grouped.values("rollup_day", subtype, *fields).annotate(n=Count("pk")).order_by():
             rows[(row["rollup_day"], row[subtype], metric, row[key_field] if key_field else key)] += row["n"]
@@ -201,7 +202,7 @@ def rollup_rows(cases):
         add(case_review_list(current_version=None, cases=base, **question.extra), "question", f"{question.key}:num")
     versions = (
         cases.filter(assessed_version__isnull=False)
-        .annotate(rollup_day=_day("updated_at"))
+        .annotate(rollup_day=day_of("updated_at"))
         .values("rollup_day", "subtype", "assessed_version", "checked_version", "would_change")
         .annotate(n=Count("pk"))
         .order_by()
@@ -211,7 +212,7 @@ def rollup_rows(cases):
         rows[(row["rollup_day"], row["subtype"], "version", key)] += row["n"]
     feedback = (
         RecommendationFeedback.objects.filter(assessment__case__in=cases.values("pk"))
-        .annotate(rollup_day=_day("created_at"), facts_subtype=F("assessment__facts__subtype"))
+        .annotate(rollup_day=day_of("created_at"), facts_subtype=F("assessment__facts__subtype"))
         .values("rollup_day", "facts_subtype", "outcome", "rule", "reason")
         .annotate(n=Count("pk"))
         .order_by()
@@ -232,7 +233,7 @@ def _rows_of_feedback_without_a_case():
     rows = Counter()
     grouped = (
         RecommendationFeedback.objects.filter(assessment__isnull=True)
-        .annotate(rollup_day=_day("created_at"))
+        .annotate(rollup_day=day_of("created_at"))
         .values("rollup_day", "outcome", "rule", "reason")
         .annotate(n=Count("pk"))
         .order_by()
