@@ -7,7 +7,7 @@ A case as it stands adds one to each of, on the day of its last change and for i
   ("misfit", "")                when its recorded subtype does not fit the findings (the subtype check)
   ("symptom", <code>)           each of its symptoms
   ("version", "a:c:w")          its assessed and checked guidance versions and whether it would change
-  ("question", "<key>:den"|":num")  for each of QUESTIONS it falls under
+  ("question", "<key>:den"|":num")  for each of QUESTIONS it falls under (guidance/data/presentation.json)
 A feedback entry adds one to ("accepted"|"overridden", <rule id>), and to ("reason", "<rule id>:<reason>")
 when overridden, on the day it was given, for the subtype of the assessment it answers.
 
@@ -24,41 +24,14 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from guidance.facts import SYMPTOMS
-from guidance.models import Kind
+from guidance.kinds import is_caution
+from guidance.presentation import DASHBOARD_QUESTIONS
 
 from .models import Case, CaseLine, DashboardCount, RecommendationFeedback
 
-
-@dataclass(frozen=True)
-class Question:
-    """A share the dashboard answers: of the cases matching `base` (list filters), those also matching `extra`."""
-
-    key: str
-    title: str
-    denominator: str
-    numerator: str
-    base: dict
-    extra: dict
-
-
-QUESTIONS = (
-    Question(
-        "epinephrine",
-        "Epinephrine caution for patients with recurrent anaphylaxis",
-        "Cases with recurrent anaphylaxis",
-        "shown the caution to carry epinephrine",
-        base={"symptom": "recurrent_anaphylaxis"},
-        extra={"rule": "carry-epinephrine"},
-    ),
-    Question(
-        "aspirin",
-        "Aspirin offered without known NSAID tolerance",
-        "Cases offered aspirin",
-        "not known to tolerate NSAIDs",
-        base={"rule": "aspirin-for-refractory-flushing"},
-        extra={"nsaid": "not_tolerant"},
-    ),
-)
+# The dashboard's questions name rules of the guidance: they are data of guidance (guidance.presentation),
+# and publishing refuses a draft that no longer has a rule one of them counts.
+QUESTIONS = DASHBOARD_QUESTIONS
 
 
 @dataclass(frozen=True)
@@ -104,7 +77,7 @@ def case_state(case_id):
         symptoms=tuple(row["symptoms"] or ()),
         nsaid=row["nsaid_tolerance"],
         rules=frozenset(rule for rule, _ in lines),
-        caution=any(kind == Kind.CAUTION for _, kind in lines),
+        caution=any(is_caution(kind) for _, kind in lines),
         version=version_key(row["assessed_version"], row["checked_version"], row["would_change"])
         if row["assessed_version"] is not None
         else "",
@@ -112,16 +85,18 @@ def case_state(case_id):
     )
 
 
+# The reviewer-list filters a question may use, as a case's state passes them; the rebuild applies the
+# list's own (cases.selectors.REVIEW_CONDITIONS), so both count alike.
+QUESTION_FILTERS = {
+    "symptom": lambda state, value: value in state.symptoms,
+    "rule": lambda state, value: value in state.rules,
+    "nsaid": lambda state, value: state.nsaid != "tolerant" if value == "not_tolerant" else state.nsaid == value,
+}
+
+
 def _matches(filters, state):
     """Whether a case in this state passes these reviewer-list filters (the ones QUESTIONS use)."""
-    for name, value in filters.items():
-        if name == "symptom" and value not in state.symptoms:
-            return False
-        if name == "rule" and value not in state.rules:
-            return False
-        if name == "nsaid" and not (state.nsaid != "tolerant" if value == "not_tolerant" else state.nsaid == value):
-            return False
-    return True
+    return all(QUESTION_FILTERS[name](state, value) for name, value in filters.items())
 
 
 def contributions(state):

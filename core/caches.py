@@ -7,7 +7,8 @@ A module declares its cache here rather than keeping a dict of its own:
     @caches.memo("guidance.markdown", size=4096)                 # a pure function's results
     def render_markdown(text): ...
 
-Each is bounded and safe to share between a process's threads. What a cache keeps
+Each is bounded and safe to share between a process's threads. A cache made
+elsewhere (Django's local-memory caches) is registered with `declare`. What a cache keeps
 of guidance content is keyed by what that content is (for a frozen version,
 GuidanceVersion.content_key), so a database restored under a running process
 finds nothing stale; `forget_all()` is for tests, which roll back and restore
@@ -51,6 +52,11 @@ class LRU(cachetools.LRUCache):
     def clear(self):
         with self.lock:
             super().clear()
+
+
+def declare(name, cache):
+    """Register a per-process cache made elsewhere (anything with clear(): a Django local-memory cache)."""
+    return _declare(name, cache)
 
 
 def lru(name, *, size):

@@ -18,9 +18,8 @@ import cel
 
 from .facts import CURRENT_EDITION, ENUM_VALUES, FACTS, facts_in_edition, vocabulary
 from .interventions import OffersError, check_offers, members
+from .kinds import Kind
 from .limits import condition_limits_problem
-
-KINDS = ("recommend", "consider", "caution", "info")
 
 _STRING_LITERAL = re.compile(r"""'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)\"""")
 _QUOTED = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
@@ -275,8 +274,8 @@ def compile_rule(spec, edition=None):
 
     From edition 3 on, a rule must also say what it offers (or, a caution, what it is about and
     its effect): OffersError, a ConditionError, names the field."""
-    if spec.kind not in KINDS:
-        raise ConditionError(f"Kind {spec.kind!r} is not one of {', '.join(KINDS)}.")
+    if spec.kind not in tuple(Kind):
+        raise ConditionError(f"Kind {spec.kind!r} is not one of {', '.join(Kind)}.")
     edition = _edition_of([spec]) if edition is None else edition
     facts = vocabulary(edition)
     for name in spec.mentions:

@@ -25,6 +25,7 @@ from core import caches
 from .engine import ConditionError, compile_condition, condition_holds, rule_because
 from .facts import CURRENT_EDITION, FACTS, facts_in_edition, facts_to_json
 from .interventions import ABOUT_IDS, INTERVENTIONS, Effect, Intent, failed, members
+from .kinds import Kind
 from .notices import ADULT_AGE, Notice, given_facts, has_a_way_forward, notices_given
 
 FIRED = "fired"
@@ -61,7 +62,7 @@ MAX_STATES = 2_000_000
 # Words a property of edition 3 may quote besides rule ids and fact values.
 _LINE_WORDS = frozenset(
     {*ABOUT_IDS, *(n.value for n in Notice), *FACTS, *(i.value for i in Intent), *(e.value for e in Effect)}
-    | {"recommend", "consider", "caution", "info"}
+    | {kind.value for kind in Kind}
 )
 _DRY_RUN = {
     "i": "h1-antihistamine",
