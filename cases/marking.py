@@ -39,6 +39,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
+from core import caches
 from guidance import engine
 from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS
@@ -226,21 +227,16 @@ class Comparison:
             )
 
 
-_kept = {}
-
-
-def comparisons_forget():
-    """Drop the comparison this worker kept (tests: a rolled-back version's id can come back with other content)."""
-    _kept.clear()
+# The worker's one comparison, with the version it marks cases for (a new version replaces it).
+_kept = caches.lru("cases.marking.comparison", size=1)
 
 
 def _comparison_for(version):
     """The worker's comparison with a published version, kept from chunk to chunk (the version is frozen)."""
-    key = (version.pk, version.published_at)
-    if key not in _kept:
-        _kept.clear()
-        _kept[key] = Comparison(version)
-    return _kept[key]
+    comparison = _kept.get(version.content_key)
+    if comparison is None:
+        comparison = _kept[version.content_key] = Comparison(version)
+    return comparison
 
 
 def cases_mark(*, version, size=None, comparison=None):

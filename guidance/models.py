@@ -181,6 +181,21 @@ class GuidanceVersion(models.Model):
         """Published or retired, as stored in the database."""
         return getattr(self, "_loaded_status", self.Status.DRAFT) != self.Status.DRAFT
 
+    @property
+    def content_key(self):
+        """What a per-process cache of a frozen version's content is keyed by (core.caches), read off the row.
+
+        A version published through review carries the SHA-256 of its content
+        (approved_fingerprint: publishing refuses unless the content is what was
+        approved, and nothing changes it after): with that, another database reusing
+        the id for other content gets another key. A version the loader published
+        has none; its publication time stands in. It is set in the transaction that
+        freezes the content, which nothing changes afterwards (the model and its bulk
+        writes refuse it), so the same id and time in a restored database is a copy of
+        the same publication, with the same content.
+        """
+        return (self.pk, self.number, self.edition, self.published_at, self.approved_fingerprint)
+
     def save(self, *args, **kwargs):
         # Checked against the stored row, not the loaded status: an instance
         # rebuilt from a history record has no loaded status.

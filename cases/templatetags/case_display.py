@@ -46,12 +46,12 @@ def card_key(line, version):
     """The cache key of a line's card as `version` shows it, or "" when the card must be drawn each time.
 
     The card is the same HTML for the same line of the same frozen version: the key hashes every field of
-    the line (its wording, facts, quote, items to check, source text) with the version's id, number and
-    publication time, so a database restored with other content under the same ids never meets a stale card.
+    the line (its wording, facts, quote, items to check, source text) with the version's content key
+    (GuidanceVersion.content_key), so a database restored with other content under the same ids never meets
+    a stale card.
     A draft's cards are drawn each time (its section titles can still change).
     """
     if version is None or not version.is_frozen:
         return ""
-    published = version.published_at.isoformat() if version.published_at else ""
-    text = f"{version.pk}|{version.number}|{published}|{line!r}"
+    text = f"{version.content_key!r}|{line!r}"
     return hashlib.sha256(text.encode()).hexdigest()
