@@ -288,8 +288,8 @@ def _cautions(totals, filters):
         "cautions",
         "Caution rates",
         "Shares of cases, as their latest assessment stands: any caution; a recorded subtype the findings rule out; "
-        "the epinephrine caution among patients "
-        "with recurrent anaphylaxis; aspirin offered to patients not known to tolerate NSAIDs (should be none).",
+        + "; ".join(question.described for question in QUESTIONS)
+        + ".",
         "Question",
         "Share of cases (%)",
         tuple(rows),

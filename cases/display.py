@@ -11,17 +11,11 @@ from guidance.classification.check import classify
 from guidance.facts import FACTS, CaseValidationError, validate_case
 from guidance.facts import Group as FactGroup
 from guidance.interventions import Effect, Intent, label_of
+from guidance.kinds import Kind, LineGroup, is_caution
 from guidance.lines import lines_compare
 from guidance.markdown import render_markdown
-from guidance.models import Kind
+from guidance.presentation import KEY_FACTS, SYMPTOM_SECTION  # data (guidance/data), checked at publish
 from guidance.quotes import mark_quote, quote_anchor
-
-# Facts the source makes decisive for a treatment choice (a TKI by KIT status,
-# the transplant goal): shown on each line whose rule tested or mentioned them.
-KEY_FACTS = ("kit_d816v", "hct_eligible")
-
-# The source's symptom section; slugs are stable across guidance versions.
-SYMPTOM_SECTION = "symptom-specific"
 
 
 @dataclass(frozen=True)
@@ -29,14 +23,6 @@ class Group:
     key: str
     title: str
     lines: list = field(default_factory=list)
-
-
-GROUPS = (
-    ("safety", "Safety first"),
-    ("symptom", "Symptom-directed management"),
-    ("subtype", "Subtype-directed management"),
-    ("info", "Information"),
-)
 
 
 @dataclass(frozen=True)
@@ -87,11 +73,10 @@ class Line:
 
     @property
     def group(self):
-        if self.kind == Kind.CAUTION:
-            return "safety"
-        if self.kind == Kind.INFO:
-            return "info"
-        return "symptom" if self.section == SYMPTOM_SECTION else "subtype"
+        """Its kind's group, else symptom- or subtype-directed by the section of the paragraph it cites."""
+        if Kind(self.kind).group is not None:
+            return Kind(self.kind).group
+        return LineGroup.SYMPTOM if self.section == SYMPTOM_SECTION else LineGroup.SUBTYPE
 
     @property
     def kind_label(self):
@@ -152,7 +137,7 @@ def lines_from_recommendations(recommendations, *, paragraphs):
 
 def recommendation_groups(lines):
     """Safety first, then symptom-directed, subtype-directed, information; empty groups left out."""
-    groups = {key: Group(key, title) for key, title in GROUPS}
+    groups = {group: Group(group.value, group.title) for group in LineGroup}
     for line in lines:
         groups[line.group].lines.append(line)
     return [group for group in groups.values() if group.lines]
@@ -247,7 +232,7 @@ _PLAN = (
 
 
 def lines_glance(lines):
-    cautions = [line for line in lines if line.kind == Kind.CAUTION]
+    cautions = [line for line in lines if is_caution(line.kind)]
     notes = sum(1 for line in lines if line.kind == Kind.INFO)
     plan = []
     for words, field_name, value in _PLAN:
@@ -329,7 +314,7 @@ def changes_summary(changes):
     """
     parts = []
     for sign, lines in (("+", changes.added), ("\u2212", changes.removed)):
-        cautions = sum(1 for line in lines if line.kind == Kind.CAUTION)
+        cautions = sum(1 for line in lines if is_caution(line.kind))
         if cautions:
             parts.append(f"{sign}{_count(cautions, 'caution')}")
         if len(lines) - cautions:

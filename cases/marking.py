@@ -20,7 +20,9 @@ caution counts in the key as well, a case whose stored lines differ in number
 
 The work goes in chunks of CHUNK_CASES cases, in the order they last changed;
 one transaction and one django-tasks task each: the grouped comparison, one
-UPDATE per outcome and 1,000 cases, and the dashboard's rollup moved to match. What is left is simply
+UPDATE per outcome (on PostgreSQL the ids go as one array; elsewhere 1,000 ids
+a statement), and the dashboard's rollup moved to match, for the cases the
+UPDATE wrote (a case reassessed meanwhile is left alone). What is left is simply
 the cases not yet compared (`checked_version`), so a worker that stops loses
 at most its chunk, and queueing the version again carries on from there.
 """
@@ -37,6 +39,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
+from core import caches
 from guidance import engine
 from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS
@@ -109,6 +112,44 @@ def _marking_lock(version):
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_MARKING_LOCK, version.pk])
 
 
+def _cases_write(rows, changes, number):
+    """Mark the chunk's cases as compared with version `number`, each with whether its lines would change.
+
+    One UPDATE per outcome on PostgreSQL (the ids as one array parameter), per outcome and
+    UPDATE_BATCH cases elsewhere. A case reassessed meanwhile is under this version now: left
+    alone. Returns the ids of the cases left alone (the rollup does not move them).
+    """
+    ids = {True: [], False: []}
+    for row, flag in zip(rows, changes, strict=True):
+        ids[flag].append(row[0])
+    written = 0
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Case._meta.db_table)
+        with connection.cursor() as cursor:
+            for flag, chosen in ids.items():
+                if chosen:
+                    cursor.execute(
+                        f"UPDATE {table} SET checked_version = %s, would_change = %s"  # noqa: S608 - model name
+                        " WHERE id = ANY(%s::uuid[]) AND assessed_version < %s",
+                        [number, flag, chosen, number],
+                    )
+                    written += cursor.rowcount
+    else:
+        for flag, chosen in ids.items():
+            for start in range(0, len(chosen), UPDATE_BATCH):
+                batch = chosen[start : start + UPDATE_BATCH]
+                written += Case.objects.filter(pk__in=batch, assessed_version__lt=number).update(
+                    checked_version=number, would_change=flag
+                )
+    if written == len(rows):
+        return set()
+    left = set()
+    for start in range(0, len(rows), UPDATE_BATCH):
+        batch = [row[0] for row in rows[start : start + UPDATE_BATCH]]
+        left.update(Case.objects.filter(pk__in=batch, assessed_version__gte=number).values_list("pk", flat=True))
+    return left
+
+
 class Comparison:
     """Comparing cases with one published version; remembers every group it has compared."""
 
@@ -140,37 +181,30 @@ class Comparison:
                 pending = pending.filter(updated_at__gte=after[0]).filter(
                     Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1])
                 )
-            columns = ("pk", "updated_at", "subtype", "assessed_version", "checked_version", "would_change")
-            rows = list(pending.values_list(*columns, "line_count", "caution_count", *self.names)[:size])
+            # The day as the rollup counts it, in SQL: no time zone conversion per case here.
+            pending = pending.annotate(marking_day=rollup.day_of("updated_at"))
+            state = ("marking_day", "subtype", "assessed_version", "checked_version", "would_change")
+            columns = ("pk", "updated_at", *state, "line_count", "caution_count", *self.names)
+            rows = list(pending.values_list(*columns)[:size])
             if not rows:
                 return 0, 0, None
             clock = self._lap("reading", clock)
+            keys = [_group(row[4], row[7:]) for row in rows]
             groups = {}
-            for row in rows:
-                groups.setdefault(_group(row[3], row[6:]), row[0])
+            for key, row in zip(keys, rows, strict=True):
+                groups.setdefault(key, row[0])
             self._compare([(group, pk) for group, pk in groups.items() if group not in self.outcomes])
-            ids = {True: [], False: []}
-            states = Counter()
-            zone = timezone.get_current_timezone()
-            for pk, updated_at, subtype, assessed, checked, flag, *rest in rows:
-                changes = self.outcomes[_group(assessed, rest)]
-                ids[changes].append(pk)
-                states[(updated_at.astimezone(zone).date(), subtype, assessed, checked, flag, changes)] += 1
-            moved = Counter()
-            for (day, subtype, assessed, checked, flag, changes), n in states.items():
-                moved[(day, subtype, "version", rollup.version_key(assessed, checked, flag))] -= n
-                moved[(day, subtype, "version", rollup.version_key(assessed, number, changes))] += n
+            changes = [self.outcomes[key] for key in keys]
             clock = self._lap("comparing", clock)
-            for flag, chosen in ids.items():
-                for start in range(0, len(chosen), UPDATE_BATCH):
-                    # A case reassessed meanwhile is under this version now: left alone.
-                    batch = chosen[start : start + UPDATE_BATCH]
-                    Case.objects.filter(pk__in=batch, assessed_version__lt=number).update(
-                        checked_version=number, would_change=flag
-                    )
+            left = _cases_write(rows, changes, number)
+            states = Counter((*row[2:7], flag) for row, flag in zip(rows, changes, strict=True) if row[0] not in left)
+            moved = Counter()
+            for (day, subtype, assessed, checked, was, flag), n in states.items():
+                moved[(day, subtype, "version", rollup.version_key(assessed, checked, was))] -= n
+                moved[(day, subtype, "version", rollup.version_key(assessed, number, flag))] += n
             rollup.rollup_apply(moved)
         self._lap("writing", clock)
-        return len(rows), len(ids[True]), (rows[-1][1], rows[-1][0])
+        return len(rows), sum(changes), (rows[-1][1], rows[-1][0])
 
     def _lap(self, part, started):
         now = time.perf_counter()
@@ -193,21 +227,16 @@ class Comparison:
             )
 
 
-_kept = {}
-
-
-def comparisons_forget():
-    """Drop the comparison this worker kept (tests: a rolled-back version's id can come back with other content)."""
-    _kept.clear()
+# The worker's one comparison, with the version it marks cases for (a new version replaces it).
+_kept = caches.lru("cases.marking.comparison", size=1)
 
 
 def _comparison_for(version):
     """The worker's comparison with a published version, kept from chunk to chunk (the version is frozen)."""
-    key = (version.pk, version.published_at)
-    if key not in _kept:
-        _kept.clear()
-        _kept[key] = Comparison(version)
-    return _kept[key]
+    comparison = _kept.get(version.content_key)
+    if comparison is None:
+        comparison = _kept[version.content_key] = Comparison(version)
+    return comparison
 
 
 def cases_mark(*, version, size=None, comparison=None):

@@ -7,7 +7,7 @@ A case as it stands adds one to each of, on the day of its last change and for i
   ("misfit", "")                when its recorded subtype does not fit the findings (the subtype check)
   ("symptom", <code>)           each of its symptoms
   ("version", "a:c:w")          its assessed and checked guidance versions and whether it would change
-  ("question", "<key>:den"|":num")  for each of QUESTIONS it falls under
+  ("question", "<key>:den"|":num")  for each of QUESTIONS it falls under (guidance/data/presentation.json)
 A feedback entry adds one to ("accepted"|"overridden", <rule id>), and to ("reason", "<rule id>:<reason>")
 when overridden, on the day it was given, for the subtype of the assessment it answers.
 
@@ -24,41 +24,14 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from guidance.facts import SYMPTOMS
-from guidance.models import Kind
+from guidance.kinds import is_caution
+from guidance.presentation import DASHBOARD_QUESTIONS
 
 from .models import Case, CaseLine, DashboardCount, RecommendationFeedback
 
-
-@dataclass(frozen=True)
-class Question:
-    """A share the dashboard answers: of the cases matching `base` (list filters), those also matching `extra`."""
-
-    key: str
-    title: str
-    denominator: str
-    numerator: str
-    base: dict
-    extra: dict
-
-
-QUESTIONS = (
-    Question(
-        "epinephrine",
-        "Epinephrine caution for patients with recurrent anaphylaxis",
-        "Cases with recurrent anaphylaxis",
-        "shown the caution to carry epinephrine",
-        base={"symptom": "recurrent_anaphylaxis"},
-        extra={"rule": "carry-epinephrine"},
-    ),
-    Question(
-        "aspirin",
-        "Aspirin offered without known NSAID tolerance",
-        "Cases offered aspirin",
-        "not known to tolerate NSAIDs",
-        base={"rule": "aspirin-for-refractory-flushing"},
-        extra={"nsaid": "not_tolerant"},
-    ),
-)
+# The dashboard's questions name rules of the guidance: they are data of guidance (guidance.presentation),
+# and publishing refuses a draft that no longer has a rule one of them counts.
+QUESTIONS = DASHBOARD_QUESTIONS
 
 
 @dataclass(frozen=True)
@@ -104,7 +77,7 @@ def case_state(case_id):
         symptoms=tuple(row["symptoms"] or ()),
         nsaid=row["nsaid_tolerance"],
         rules=frozenset(rule for rule, _ in lines),
-        caution=any(kind == Kind.CAUTION for _, kind in lines),
+        caution=any(is_caution(kind) for _, kind in lines),
         version=version_key(row["assessed_version"], row["checked_version"], row["would_change"])
         if row["assessed_version"] is not None
         else "",
@@ -112,16 +85,18 @@ def case_state(case_id):
     )
 
 
+# The reviewer-list filters a question may use, as a case's state passes them; the rebuild applies the
+# list's own (cases.selectors.REVIEW_CONDITIONS), so both count alike.
+QUESTION_FILTERS = {
+    "symptom": lambda state, value: value in state.symptoms,
+    "rule": lambda state, value: value in state.rules,
+    "nsaid": lambda state, value: state.nsaid != "tolerant" if value == "not_tolerant" else state.nsaid == value,
+}
+
+
 def _matches(filters, state):
     """Whether a case in this state passes these reviewer-list filters (the ones QUESTIONS use)."""
-    for name, value in filters.items():
-        if name == "symptom" and value not in state.symptoms:
-            return False
-        if name == "rule" and value not in state.rules:
-            return False
-        if name == "nsaid" and not (state.nsaid != "tolerant" if value == "not_tolerant" else state.nsaid == value):
-            return False
-    return True
+    return all(QUESTION_FILTERS[name](state, value) for name, value in filters.items())
 
 
 def contributions(state):
@@ -198,7 +173,8 @@ def rollup_feedback_given(feedback, *, subtype):
 # ---------------------------------------------------------------- counting from the cases (SQL)
 
 
-def _day(field):
+def day_of(field):
+    """The local day of a date-time column, in SQL (the day the rollup counts a case or entry on)."""
     return TruncDate(field, tzinfo=timezone.get_current_timezone())
 
 
@@ -209,7 +185,7 @@ def rollup_rows(cases):
     rows = Counter()
 
     def add(queryset, metric, key=None, *, key_field=None, subtype="subtype"):
-        grouped = queryset.annotate(rollup_day=_day(_prefix(subtype) + "updated_at")).values("rollup_day", subtype)
+        grouped = queryset.annotate(rollup_day=day_of(_prefix(subtype) + "updated_at")).values("rollup_day", subtype)
         fields = [key_field] if key_field else []
         for row in grouped.values("rollup_day", subtype, *fields).annotate(n=Count("pk")).order_by():
             rows[(row["rollup_day"], row[subtype], metric, row[key_field] if key_field else key)] += row["n"]
@@ -226,7 +202,7 @@ def rollup_rows(cases):
         add(case_review_list(current_version=None, cases=base, **question.extra), "question", f"{question.key}:num")
     versions = (
         cases.filter(assessed_version__isnull=False)
-        .annotate(rollup_day=_day("updated_at"))
+        .annotate(rollup_day=day_of("updated_at"))
         .values("rollup_day", "subtype", "assessed_version", "checked_version", "would_change")
         .annotate(n=Count("pk"))
         .order_by()
@@ -236,7 +212,7 @@ def rollup_rows(cases):
         rows[(row["rollup_day"], row["subtype"], "version", key)] += row["n"]
     feedback = (
         RecommendationFeedback.objects.filter(assessment__case__in=cases.values("pk"))
-        .annotate(rollup_day=_day("created_at"), facts_subtype=F("assessment__facts__subtype"))
+        .annotate(rollup_day=day_of("created_at"), facts_subtype=F("assessment__facts__subtype"))
         .values("rollup_day", "facts_subtype", "outcome", "rule", "reason")
         .annotate(n=Count("pk"))
         .order_by()
@@ -257,7 +233,7 @@ def _rows_of_feedback_without_a_case():
     rows = Counter()
     grouped = (
         RecommendationFeedback.objects.filter(assessment__isnull=True)
-        .annotate(rollup_day=_day("created_at"))
+        .annotate(rollup_day=day_of("created_at"))
         .values("rollup_day", "outcome", "rule", "reason")
         .annotate(n=Count("pk"))
         .order_by()

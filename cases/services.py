@@ -13,8 +13,9 @@ from audit.services import audit_record
 from guidance.classification import classify_case
 from guidance.evaluation import guidance_evaluate, guidance_notices
 from guidance.facts import CaseValidationError, facts_to_json, validate_case
+from guidance.kinds import is_caution
 from guidance.lines import LinesComparison, lines_compare
-from guidance.models import GuidanceVersion, Kind
+from guidance.models import GuidanceVersion
 from guidance.selectors import guidance_current, guidance_current_uncached, paragraphs_by_slug
 
 from . import rollup, snapshot
@@ -135,7 +136,7 @@ def _assess(*, case, user, facts, version=None):
 
 def caution_count(kinds):
     """How many of a case's lines, given by their kinds, are cautions (the reviewer's caution column)."""
-    return sum(kind == Kind.CAUTION for kind in kinds)
+    return sum(is_caution(kind) for kind in kinds)
 
 
 def case_line_kinds(lines):

@@ -11,16 +11,15 @@ import math
 import random
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
+import cachetools
 import cel
 
 from .facts import CURRENT_EDITION, ENUM_VALUES, FACTS, facts_in_edition, vocabulary
 from .interventions import OffersError, check_offers, members
+from .kinds import Kind
 from .limits import condition_limits_problem
-
-KINDS = ("recommend", "consider", "caution", "info")
 
 _STRING_LITERAL = re.compile(r"""'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)\"""")
 _QUOTED = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
@@ -164,55 +163,54 @@ class CompiledGuidance:
 
 
 class EvaluationCache:
-    """A bounded LRU of evaluations, keyed by the values of the facts the rules read or mention.
+    """A frozen version's evaluations, kept by the values of the facts the rules read or mention.
 
     Two cases equal on those facts get equal recommendations (the engine reads
     nothing else), so a frozen version's answers can be reused. Only frozen
     versions get one (compile_guidance(cache_size=...)); a draft never does.
+    It lives and dies with its CompiledGuidance, which guidance.evaluation keeps
+    in the per-process cache registry (core.caches). Bounded (cachetools): whole
+    cases least recently used first out, a rule's outcome and line first in first out.
     """
 
     def __init__(self, size):
         self.size = size
-        self._entries = OrderedDict()
+        self._entries = cachetools.LRUCache(maxsize=size)
         self._lock = threading.Lock()
         self.hits = self.misses = 0
         # One rule's outcome and line depend only on the few facts it reads and shows:
         # far fewer distinct values than whole cases, so a miss above reuses most of them.
-        self.lines = _BoundedDict(size)
-        self.outcomes = _BoundedDict(size * 4)
+        self.lines = _FirstInFirstOut(size)
+        self.outcomes = _FirstInFirstOut(size * 4)
 
     def get(self, key):
-        with self._lock:
+        with self._lock:  # a read moves the key to the front of the LRU order
             found = self._entries.get(key)
             if found is None:
                 self.misses += 1
                 return None
-            self._entries.move_to_end(key)
             self.hits += 1
             return found
 
     def put(self, key, value):
         with self._lock:
             self._entries[key] = value
-            self._entries.move_to_end(key)
-            if len(self._entries) > self.size:
-                self._entries.popitem(last=False)
 
     def __len__(self):
         return len(self._entries)
 
 
-class _BoundedDict(OrderedDict):
-    """A dict that forgets its oldest entries past `size` (first in, first out; reads do no bookkeeping)."""
+class _FirstInFirstOut(cachetools.FIFOCache):
+    """At most `size` entries, the oldest forgotten first; reads do no bookkeeping and take no lock,
+    writes take one (two evictions at once would drop the same oldest key twice)."""
 
     def __init__(self, size):
-        super().__init__()
-        self.size = size
+        super().__init__(maxsize=size)
+        self._lock = threading.Lock()
 
     def __setitem__(self, key, value):
-        super().__setitem__(key, value)
-        if len(self) > self.size:
-            self.popitem(last=False)
+        with self._lock:
+            super().__setitem__(key, value)
 
 
 # A condition is dry-run against every combination of the values of the facts
@@ -276,8 +274,8 @@ def compile_rule(spec, edition=None):
 
     From edition 3 on, a rule must also say what it offers (or, a caution, what it is about and
     its effect): OffersError, a ConditionError, names the field."""
-    if spec.kind not in KINDS:
-        raise ConditionError(f"Kind {spec.kind!r} is not one of {', '.join(KINDS)}.")
+    if spec.kind not in tuple(Kind):
+        raise ConditionError(f"Kind {spec.kind!r} is not one of {', '.join(Kind)}.")
     edition = _edition_of([spec]) if edition is None else edition
     facts = vocabulary(edition)
     for name in spec.mentions:

@@ -1,29 +1,31 @@
 """Evaluation: a version's rules compiled (cached for frozen versions) and run on a case's facts.
 
 Published and retired versions never change, so their compiled rules, with
-the engine's evaluation cache, are kept for the life of the process (per app
-instance; nothing to invalidate). A draft is compiled afresh on every call.
-The key carries the publication time too: a primary key alone can come back
-for another version after a rolled-back transaction (SQLite reuses it), which
-is why tests that roll back call `evaluation_cache_clear`.
+the engine's evaluation cache, are kept in this process (core.caches, nothing
+to invalidate), keyed by what the version's content is (GuidanceVersion.content_key):
+a primary key alone can come back for another version after a rolled-back
+transaction or a restore. A draft is compiled afresh on every call.
 """
 
 from dataclasses import dataclass
+
+from core import caches
 
 from . import engine, properties
 from .classification import classify_case
 from .notices import notices_for
 
-_compiled = {}
+# Frozen versions compiled, each with its evaluations: a site has a handful of versions.
+_compiled = caches.lru("guidance.compiled", size=8)
 # Distinct fact combinations kept per frozen version; about 2 kB each, so a few tens of MB at most.
 EVALUATION_CACHE_SIZE = 20_000
 
 
 def guidance_compiled(version):
     """Compiled rules of a version: cached when frozen, compiled afresh for a draft."""
-    key = (version.pk, version.published_at)
-    if version.is_frozen and key in _compiled:
-        return _compiled[key]
+    key = version.content_key
+    if version.is_frozen and (found := _compiled.get(key)) is not None:
+        return found
     compiled = engine.compile_guidance(
         slug=version.guideline.slug,
         version=version.number,
@@ -36,11 +38,6 @@ def guidance_compiled(version):
     if version.is_frozen:
         _compiled[key] = compiled
     return compiled
-
-
-def evaluation_cache_clear():
-    """Forget every compiled version this process keeps (they are compiled again when next used)."""
-    _compiled.clear()
 
 
 def guidance_evaluate(*, facts, version):

@@ -13,6 +13,8 @@ neoplasm" have none. See docs/interventions.md for the sources.
 import enum
 from dataclasses import dataclass
 
+from .kinds import Kind
+
 ATC_SYSTEM = "http://www.whocc.no/atc"
 
 
@@ -327,12 +329,12 @@ def check_offers(*, kind, offers, about, effect):
             )
     if effect and effect not in set(Effect):
         raise OffersError(f"effect: must be one of {', '.join(Effect)}, not {effect!r}.")
-    if kind in ("recommend", "consider"):
+    if kind in (Kind.RECOMMEND, Kind.CONSIDER):
         if not offers:
             raise OffersError("offers: a recommend or consider line must say what it offers (an intervention).")
         if about or effect:
             raise OffersError("about: only a caution is about interventions and has an effect.")
-    elif kind == "caution":
+    elif kind == Kind.CAUTION:
         if offers:
             raise OffersError("offers: a caution offers nothing; say what it is about instead.")
         if not about:

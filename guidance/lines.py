@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from .diff import words_diff
 from .interventions import plan_in_words
-from .models import Kind
+from .kinds import Kind
 
 
 def line_wording(line):

@@ -6,11 +6,12 @@ Markdown step and anything that survives is cleaned by nh3.
 """
 
 import re
-from functools import lru_cache
 
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import mark_safe
+
+from core import caches
 
 ALLOWED_TAGS = {
     "p",
@@ -50,7 +51,7 @@ class _EscapeHtml(markdown_lib.Extension):
 
 # Rendering is a pure function of the text, and published text never changes:
 # each distinct paragraph is parsed and sanitised once per process.
-@lru_cache(maxsize=4096)
+@caches.memo("guidance.markdown", size=4096)
 def render_markdown(text):
     html = markdown_lib.markdown(text or "", extensions=[_EscapeHtml()], output_format="html")
     clean = nh3.clean(

@@ -18,6 +18,7 @@ from .conditions import condition_reading
 from .engine import ConditionError, RuleOffersError, RuleSpec, compile_rule, offers_as_pairs
 from .facts import CURRENT_EDITION, FACTS, validate_case
 from .interventions import Effect, plan_in_words
+from .kinds import KIND_CHOICES
 from .markdown import render_markdown
 from .properties import PropertySpec, compile_property
 from .quotes import mark_sentences, quote_anchor, quote_in_text
@@ -179,6 +180,21 @@ class GuidanceVersion(models.Model):
     def is_frozen(self):
         """Published or retired, as stored in the database."""
         return getattr(self, "_loaded_status", self.Status.DRAFT) != self.Status.DRAFT
+
+    @property
+    def content_key(self):
+        """What a per-process cache of a frozen version's content is keyed by (core.caches), read off the row.
+
+        A version published through review carries the SHA-256 of its content
+        (approved_fingerprint: publishing refuses unless the content is what was
+        approved, and nothing changes it after): with that, another database reusing
+        the id for other content gets another key. A version the loader published
+        has none; its publication time stands in. It is set in the transaction that
+        freezes the content, which nothing changes afterwards (the model and its bulk
+        writes refuse it), so the same id and time in a restored database is a copy of
+        the same publication, with the same content.
+        """
+        return (self.pk, self.number, self.edition, self.published_at, self.approved_fingerprint)
 
     def save(self, *args, **kwargs):
         # Checked against the stored row, not the loaded status: an instance
@@ -389,22 +405,13 @@ class QuoteError(ValidationError):
     """A rule's quote that its paragraph does not hold."""
 
 
-class Kind(models.TextChoices):
-    """What a recommendation line asks of the clinician (the engine's KINDS), with its one label."""
-
-    RECOMMEND = "recommend", "Recommended"
-    CONSIDER = "consider", "Consider"
-    CAUTION = "caution", "Caution"
-    INFO = "info", "Information"
-
-
 class Rule(VersionContent):
     version = models.ForeignKey(GuidanceVersion, on_delete=models.CASCADE, related_name="rules")
     rule_id = models.SlugField(max_length=80, help_text="Stable id shown with each recommendation.")
     # RESTRICT, not PROTECT: a cited paragraph cannot be deleted on its own, but a
     # draft can be discarded whole (its rules go with it through the version).
     paragraph = models.ForeignKey(Paragraph, on_delete=models.RESTRICT, related_name="rules")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=10, choices=KIND_CHOICES)  # guidance.kinds
     summary = models.CharField(max_length=300, help_text="One line, as the clinician reads it.")
     condition = models.TextField(
         help_text=(

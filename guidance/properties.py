@@ -14,16 +14,18 @@ over a case space derived from what the property and the rules it names read:
 Facts none of them reads cannot change the outcome, so they keep their defaults.
 """
 
-import functools
 import itertools
 import json
 import math
 import re
 from dataclasses import dataclass
 
+from core import caches
+
 from .engine import ConditionError, compile_condition, condition_holds, rule_because
 from .facts import CURRENT_EDITION, FACTS, facts_in_edition, facts_to_json
 from .interventions import ABOUT_IDS, INTERVENTIONS, Effect, Intent, failed, members
+from .kinds import Kind
 from .notices import ADULT_AGE, Notice, given_facts, has_a_way_forward, notices_given
 
 FIRED = "fired"
@@ -60,7 +62,7 @@ MAX_STATES = 2_000_000
 # Words a property of edition 3 may quote besides rule ids and fact values.
 _LINE_WORDS = frozenset(
     {*ABOUT_IDS, *(n.value for n in Notice), *FACTS, *(i.value for i in Intent), *(e.value for e in Effect)}
-    | {"recommend", "consider", "caution", "info"}
+    | {kind.value for kind in Kind}
 )
 _DRY_RUN = {
     "i": "h1-antihistamine",
@@ -501,7 +503,7 @@ def _rule_projection(rule, name):
     return _projection(rule.spec.condition, name)
 
 
-@functools.lru_cache(maxsize=4096)
+@caches.memo("guidance.properties.projection", size=4096)
 def _projection(source, name):
     """What a condition can tell apart of a fact's value: of a list, per group of items it quotes
     alike (see _list_values) how many are present; of anything else, the value."""

@@ -18,6 +18,7 @@ from audit.services import audit_covered, audit_record
 from . import engine, properties
 from .audit_names import GuidanceAction
 from .evaluation import guidance_compiled
+from .facts import vocabulary
 from .lines import lines_compare, lines_sourced
 from .models import (
     GuidanceVersion,
@@ -30,6 +31,7 @@ from .models import (
     Section,
     version_write_lock,
 )
+from .presentation import presentation_problems
 from .quotes import quote_in_text
 from .selectors import guidance_current_invalidate, paragraph_texts
 
@@ -160,6 +162,9 @@ def draft_publish(*, draft, user, change_note, confirm_changes=False):
         raise PublishError(f"A rule cannot be used: {exc}") from None
     if not compiled.rules:
         raise PublishError("The draft has no rules; a version without rules would recommend nothing.")
+    refusal = draft_presentation_refusal(draft)
+    if refusal:
+        raise PublishError(refusal)
     unquoted = rules_without_quote(draft)
     if unquoted:
         raise PublishError(
@@ -532,6 +537,27 @@ def regression_case_add(*, guideline, case, name, user, note=""):
 
 
 # ---------------------------------------------------------------- proving
+
+
+def version_presentation_problems(version):
+    """What of the pages' and dashboard's names (guidance.presentation) a version does not have, in sentences."""
+    return presentation_problems(
+        rule_ids=version.rules.values_list("rule_id", flat=True),
+        section_slugs=version.sections.values_list("slug", flat=True),
+        facts=vocabulary(version.edition),
+    )
+
+
+def draft_presentation_refusal(draft):
+    """Why publishing refuses this draft for what the pages and dashboard name, or "" when it does not."""
+    broken = version_presentation_problems(draft)
+    if not broken:
+        return ""
+    return (
+        "This draft lacks what the case pages and the dashboard name, so it cannot be published. "
+        + " ".join(broken)
+        + " Keep what they name, or change guidance/data/presentation.json to name what the draft has."
+    )
 
 
 def rules_without_quote(version):

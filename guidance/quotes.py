@@ -10,9 +10,10 @@ something wrong.
 
 import html
 import re
-from functools import lru_cache
 
 from django.utils.safestring import mark_safe
+
+from core import caches
 
 from .markdown import render_markdown
 
@@ -36,7 +37,7 @@ def sentences(text):
     return _SENTENCE_END.split(folded) if folded else []
 
 
-@lru_cache(maxsize=2048)
+@caches.memo("guidance.quote_sentences", size=2048)
 def quote_sentences(text, quote):
     """The 1-based numbers of the sentences the quote lies in (empty when it is not in the text)."""
     folded, quote = normalise(text), normalise(quote)
@@ -70,7 +71,7 @@ def quote_anchor(slug, text, quote):
     return sentence_anchor(slug, numbers[0])
 
 
-@lru_cache(maxsize=2048)
+@caches.memo("guidance.sentence_markable", size=2048)
 def _sentence_markable(text, number):
     sentence = sentences(text)[number - 1]
     return bool(_words_pattern(sentence.split()).search(str(render_markdown(text))))
@@ -96,7 +97,7 @@ def _words_pattern(words):
     return re.compile(r"\s+".join(re.escape(html.escape(word, quote=False)) for word in words))
 
 
-@lru_cache(maxsize=2048)
+@caches.memo("guidance.mark_quote", size=2048)
 def mark_quote(paragraph_html, quote):
     """The paragraph's HTML with the quote's words wrapped in <mark class="quote">."""
     words = normalise(quote).split()
@@ -108,7 +109,7 @@ def mark_quote(paragraph_html, quote):
     return mark_safe(marked) if found else paragraph_html  # noqa: S308 - the input is sanitised HTML
 
 
-@lru_cache(maxsize=512)
+@caches.memo("guidance.mark_sentences", size=512)
 def mark_sentences(paragraph_html, text, slug, quotes):
     """The paragraph's HTML with every sentence that some quote lies in marked and given its anchor.
 

@@ -27,12 +27,16 @@ from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db.models import Prefetch
 
+from core import caches
+
 from .models import ClassificationVersion, GuidanceVersion, Guideline, Paragraph, RegressionCase, Rule
 
 CURRENT_KEY = "guidance:current"  # holds the token, not the version
 
 # slug -> (token, version) as this process last read them; tests stand in for another process through it.
-process_held = {}
+# It keeps which row is current, checked against the token at every lookup; what is built from the row's
+# content is kept by its content (GuidanceVersion.content_key).
+process_held = caches.lru("guidance.current", size=16)
 
 
 def _slug(slug):
@@ -111,14 +115,6 @@ def guidance_current(*, slug=None):
     return copy.copy(held[1])
 
 
-def guidance_current_forget():
-    """Forget the versions this process holds, and their section titles: the next lookup reads the database."""
-    process_held.clear()
-    _section_titles.clear()
-    classification_held.clear()
-    _request.token = None
-
-
 # The token as read in the request being served (None outside a request, or before the first read).
 _request = Local()
 
@@ -148,7 +144,7 @@ def _token_read():
 
 
 # system -> (token, (number, fingerprint, data) of its published record, or None) as this process last read them.
-classification_held = {}
+classification_held = caches.lru("guidance.classification_published", size=16)
 
 
 def classification_published(system):
@@ -276,12 +272,12 @@ def regression_case_count(*, guideline_id):
 
 
 # Section titles of a published or retired version never change (the model refuses it): read once per process.
-_section_titles = {}
+_section_titles = caches.lru("guidance.section_titles", size=64)
 
 
 def section_titles(*, version):
     """slug -> title of the version's sections; a frozen version's are read once per process."""
-    key = (version.pk, version.number)
+    key = version.content_key
     titles = _section_titles.get(key)
     if titles is None:
         titles = dict(version.sections.values_list("slug", "title"))

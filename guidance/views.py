@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from accounts.twofactor import two_factor_pending
+from core import caches
 
 from .classification import classification_record
 from .context_processors import footer_shows
@@ -35,20 +36,16 @@ def _version_for(request, number):
 # Published and retired versions never change: each one's article is rendered once per
 # process (three queries and most of the page's time). The key holds what the article
 # shows besides the content: the status and dates, and the current version it points to.
-_articles = {}
+_articles = caches.lru("guidance.articles", size=64)
 
 
 def _article(version, current):
-    key = (version.pk, version.status, version.published_at, version.retired_at, current and current.pk)
-    if key not in _articles:
+    key = (version.content_key, version.status, version.retired_at, current and current.content_key)
+    article = _articles.get(key)
+    if article is None:
         context = {"version": version, "sections": version_sections(version), "current": current}
-        _articles[key] = render_to_string("guidance/version_detail.html#article", context)
-    return _articles[key]
-
-
-def articles_forget():
-    """Forget every article this process rendered (each is rendered again when next shown)."""
-    _articles.clear()
+        article = _articles[key] = render_to_string("guidance/version_detail.html#article", context)
+    return article
 
 
 def _render_version(request, version):

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from cases.models import RecommendationFeedback
 from guidance.interventions import INTERVENTIONS, members
-from guidance.models import Kind
+from guidance.kinds import Kind, is_caution
 
 SUMMARY_LIMIT = 139  # "< 140 characters"
 INDICATORS = ("info", "warning", "critical")
@@ -132,12 +132,12 @@ def cards_build(*, lines, version, mapped, check=None):
     if misfit is not None:
         cards.append((misfit, [SUBTYPE_CHECK_RULE]))
     for line in lines:
-        if line.kind != Kind.CAUTION:
+        if not is_caution(line.kind):
             continue
         card = {
             "uuid": str(uuid.uuid4()),
             "summary": shorten(f"Caution: {line.summary}"),
-            "indicator": "warning",
+            "indicator": Kind(line.kind).cds_indicator,
             "detail": line_markdown(line, version),
             "source": _source(
                 version, url=anchor_url(version, line.anchor), rule=line.rule, display=shorten(line.summary, 200)
@@ -149,7 +149,7 @@ def cards_build(*, lines, version, mapped, check=None):
         if line.about:
             card["extension"][INTERVENTIONS_EXTENSION] = _interventions(about=line.about, effect=line.effect)
         cards.append((card, [line.rule]))
-    rest = [line for line in lines if line.kind != Kind.CAUTION]
+    rest = [line for line in lines if not is_caution(line.kind)]
     counted = f"{len(rest)} more line{'s' if len(rest) != 1 else ''}" if rest else "no further lines"
     summary = f"SM guidance v{version.number}: {counted}"
     if mapped.notes:

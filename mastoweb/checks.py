@@ -5,7 +5,8 @@ choices, default, nullability, label) with its check constraints (known value,
 range), and a field of the case form with a place in its layout. A fact
 without a column, or a column that disagrees, fails `manage.py check` (and so
 every test run, runserver and deploy) naming both. A vocabulary changed without
-its migration is caught by `makemigrations --check`.
+its migration is caught by `makemigrations --check`. And the published guidance
+version has what the case pages and the dashboard name (mastoweb.W003).
 """
 
 from django.core import checks
@@ -93,3 +94,35 @@ def check_the_case_form_asks_every_fact(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.database)
+def check_the_published_guidance_has_what_the_pages_name(app_configs=None, databases=None, **kwargs):
+    """The published version has every rule, section and fact that guidance/data/presentation.json names.
+
+    Publishing refuses a draft without them; this catches the other way round, a release whose
+    presentation.json names what the published version does not have (the dashboard would count
+    nothing for it). A warning, not an error: the fix may be publishing the version that has it,
+    which needs the site running. Run by `migrate` and `check --database default`.
+    """
+    from django.db import DatabaseError
+
+    from guidance.publishing import version_presentation_problems
+    from guidance.selectors import guidance_current_uncached
+
+    if not databases:
+        return []
+    try:
+        current = guidance_current_uncached()
+        problems = version_presentation_problems(current) if current is not None else []
+    except DatabaseError:
+        return []  # not migrated yet: there is nothing published to check
+    return [
+        checks.Warning(
+            f"Guidance v{current.number}, the published version: {problem}",
+            hint="Publish a version that has it, or change guidance/data/presentation.json to name what it has.",
+            obj="guidance/data/presentation.json",
+            id="mastoweb.W003",
+        )
+        for problem in problems
+    ]

@@ -112,20 +112,12 @@ def _tasks_run_immediately(settings):
 
 
 @pytest.fixture(autouse=True)
-def _guidance_read_afresh():
-    # Each process keeps the current guidance version it read (guidance/selectors.py),
-    # each frozen version compiled (guidance/evaluation.py), each published version's
-    # rendered page (guidance/views.py) and the marking's comparison with the version
-    # it marks cases for (cases/marking.py). Tests roll back and restore databases, so a
-    # version id and publication time can come back with other content, which no
-    # deployment does; each test starts with none of them kept.
-    from cases import marking
-    from guidance import evaluation, selectors, views
+def _caches_start_cold():
+    # Every per-process cache is declared in core.caches; each test starts with none of them
+    # holding anything, as a process that has just started.
+    from core import caches
 
-    selectors.guidance_current_forget()
-    evaluation.evaluation_cache_clear()
-    views.articles_forget()
-    marking.comparisons_forget()
+    caches.forget_all()
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Template filters of the case pages: how a line names its source, and dates written cheaply."""
 
+import hashlib
+
 from django import template
 
 from guidance.selectors import section_titles
@@ -37,3 +39,19 @@ def day_time(value):
     if not value:
         return ""
     return f"{day(value)} {value.hour:02d}:{value.minute:02d}"
+
+
+@register.filter
+def card_key(line, version):
+    """The cache key of a line's card as `version` shows it, or "" when the card must be drawn each time.
+
+    The card is the same HTML for the same line of the same frozen version: the key hashes every field of
+    the line (its wording, facts, quote, items to check, source text) with the version's content key
+    (GuidanceVersion.content_key), so a database restored with other content under the same ids never meets
+    a stale card.
+    A draft's cards are drawn each time (its section titles can still change).
+    """
+    if version is None or not version.is_frozen:
+        return ""
+    text = f"{version.content_key!r}|{line!r}"
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -14,10 +14,10 @@ published takes effect in every process at its next lookup (guidance.selectors.c
 The pure path, for tests and proofs, takes data: `classifier_of_data`, `shipped_data`.
 """
 
-import functools
 import json
-from collections import OrderedDict
 from pathlib import Path
+
+from core import caches
 
 from .check import NOTICE_ID, Classification, classify
 from .engine import Classifier
@@ -51,9 +51,9 @@ def shipped_data(system=CURRENT):
     return json.loads((DATA / RECORDS[system]).read_text())
 
 
-# fingerprint -> Classifier: a few, for the published record and drafts being proven.
-_classifiers = OrderedDict()
 CLASSIFIERS_KEPT = 8
+# fingerprint -> Classifier: a few, for the published record and drafts being proven.
+_classifiers = caches.lru("guidance.classification.classifiers", size=CLASSIFIERS_KEPT)
 
 
 def classifier_of_data(data, fingerprint=None):
@@ -61,10 +61,7 @@ def classifier_of_data(data, fingerprint=None):
     fingerprint = fingerprint or record_fingerprint(data)
     classifier = _classifiers.get(fingerprint)
     if classifier is None:
-        classifier = Classifier(record_from_data(data))
-        _classifiers[fingerprint] = classifier
-        while len(_classifiers) > CLASSIFIERS_KEPT:
-            _classifiers.popitem(last=False)
+        classifier = _classifiers[fingerprint] = Classifier(record_from_data(data))
     return classifier
 
 
@@ -84,7 +81,7 @@ def _published(system):
     return classification_published(system)
 
 
-@functools.cache
+@caches.memo("guidance.classification.shipped", size=len(RECORDS))
 def _shipped_classifier(system):
     return Classifier(record_from_data(shipped_data(system)))
 
@@ -107,7 +104,7 @@ def classify_case(facts, system=CURRENT):
 
 # fingerprint -> proofs: proving a record takes seconds (every case that can behave differently), and
 # a record's data proves the same way every time.
-_proofs = OrderedDict()
+_proofs = caches.lru("guidance.classification.proofs", size=CLASSIFIERS_KEPT)
 
 
 def classification_proofs(system=CURRENT, *, data=None):
@@ -118,9 +115,9 @@ def classification_proofs(system=CURRENT, *, data=None):
         published = _published(system)
         data = shipped_data(system) if published is None else published[2]
     fingerprint = record_fingerprint(data)
-    if fingerprint not in _proofs:
+    proofs = _proofs.get(fingerprint)
+    if proofs is None:
         classifier = classifier_of_data(data, fingerprint)
-        _proofs[fingerprint] = tuple(prove_record(classifier, properties_from_data(classifier.record.properties)))
-        while len(_proofs) > CLASSIFIERS_KEPT:
-            _proofs.popitem(last=False)
-    return list(_proofs[fingerprint])
+        proofs = tuple(prove_record(classifier, properties_from_data(classifier.record.properties)))
+        _proofs[fingerprint] = proofs
+    return list(proofs)

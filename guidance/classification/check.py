@@ -3,7 +3,10 @@
 Pure: no ORM, request, settings or clock.
 """
 
+import weakref
 from dataclasses import dataclass
+
+from cachetools import LRUCache
 
 from ..facts import FACTS
 from .engine import UNKNOWN, _holds, is_unknown
@@ -122,8 +125,25 @@ def _listed(items):
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+# Answers already given, per classifier (a classifier is kept by its record's content fingerprint, so an
+# answer is never reused under other criteria). The answer is immutable: frozen dataclasses of tuples.
+CHECKS_KEPT = 4096
+_answers = weakref.WeakKeyDictionary()
+
+
 def classify(facts, classifier):
-    """The check for validated facts under one record (a `Classifier`)."""
+    """The check for validated facts under one record (a `Classifier`); the same facts get the same answer."""
+    answers = _answers.get(classifier)
+    if answers is None:
+        answers = _answers[classifier] = LRUCache(maxsize=CHECKS_KEPT)
+    key = tuple(sorted((name, tuple(value) if isinstance(value, list) else value) for name, value in facts.items()))
+    answer = answers.get(key)
+    if answer is None:
+        answer = answers[key] = _classify(facts, classifier)
+    return answer
+
+
+def _classify(facts, classifier):
     record = classifier.record
     state = classifier.state(facts)
     bits = classifier.possible_bits(state)

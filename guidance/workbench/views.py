@@ -328,6 +328,8 @@ def publish(request, version_pk):
 
     current = selectors.guidance_current(slug=draft.guideline.slug)
     diff, changes, proofs = None, [], []
+    if request.method != "POST" and (refusal := publishing.draft_presentation_refusal(draft)):
+        _say(request, refusal, messages.ERROR)
     try:
         proofs = publishing.guidance_prove(version=draft)
     except (ConditionError, EvaluationError) as exc:

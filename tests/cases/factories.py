@@ -63,12 +63,9 @@ def shown_multiset(html):
 
 def publish_revision(*, user, revise):
     """Publish a new guidance version: a draft of the current one, changed by `revise(draft)`."""
-    from guidance import evaluation, publishing, selectors
+    from guidance import publishing, selectors
     from tests.review import approved
 
-    # Compiled rules are cached by version id for the process; a rolled-back test
-    # can leave an entry under an id the next test's version reuses.
-    evaluation.evaluation_cache_clear()
     draft = publishing.draft_create(guideline=selectors.guidance_current().guideline, user=user)
     revise(draft)
     approved(draft)

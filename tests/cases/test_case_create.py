@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Assessment, Case
+from guidance.kinds import Kind
 
 from .factories import form_data, input_tag, shown_recommendations
 
@@ -67,7 +68,7 @@ def test_it_saves_a_case_with_its_first_assessment(client, clinician, published_
     assert "h1-for-cutaneous-symptoms" in rules
     h1 = next(line for line in assessment.lines if line.rule == "h1-for-cutaneous-symptoms")
     assert h1.paragraph == "antihistamines"
-    assert h1.kind == "recommend"
+    assert h1.kind == Kind.RECOMMEND
     assert h1.reason == "flushing, pruritus present; antihistamine_response = not_tried"
     assert h1.paragraph_text.startswith("Initial pharmacologic treatment includes")
     assert h1.quote == "H1 antihistamines are administered to prevent flushing and itching."

@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.services import case_update
+from guidance.kinds import Kind
 
 from .factories import make_case, shown_recommendations
 
@@ -98,8 +99,8 @@ def test_its_top_says_at_a_glance_how_many_cautions_and_actions_and_which_cautio
 ):
     case = make_case(clinician, subtype="SSM", symptoms=["recurrent_anaphylaxis", "flushing"], venom_allergy="yes")
     lines = case.assessments.get().lines
-    cautions = [line for line in lines if line.kind == "caution"]
-    actions = [line for line in lines if line.kind in ("recommend", "consider")]
+    cautions = [line for line in lines if line.kind == Kind.CAUTION]
+    actions = [line for line in lines if line.kind in (Kind.RECOMMEND, Kind.CONSIDER)]
     assert cautions and actions
     client.force_login(clinician)
     html = client.get(reverse("cases:detail", args=[case.pk])).content.decode()

@@ -236,3 +236,14 @@ def test_a_long_label_is_wrapped_whole_and_the_axis_says_percent_for_shares(clie
     assert label not in texts
     assert ">100%<" in svg or ">50%<" in svg
     assert "viewBox" not in svg  # drawn at its size: text is never scaled down
+
+
+def test_the_caution_chart_describes_each_dashboard_question(client, reviewer, seeded):
+    client.force_login(reviewer)
+    html = dashboard(client).content.decode()
+
+    assert (
+        "Shares of cases, as their latest assessment stands: any caution; a recorded subtype the findings rule out; "
+        "the epinephrine caution among patients with recurrent anaphylaxis; aspirin offered to patients not known "
+        "to tolerate NSAIDs (should be none)."
+    ) in html

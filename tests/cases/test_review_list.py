@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from cases import selectors
 from cases.models import Case, CaseLine, FeedbackStatus, label_sort_key
 from cases.services import FeedbackError, case_update, feedback_record
+from guidance.kinds import Kind
 
 from .factories import make_case
 
@@ -100,7 +101,7 @@ def test_columns_count_cautions_and_recommendations_and_show_feedback(client, re
     client.force_login(reviewer)
     [row] = _review(client).context["cases"]
     assert row.line_count == len(lines)
-    assert row.caution_count == sum(line.kind == "caution" for line in lines) > 0
+    assert row.caution_count == sum(line.kind == Kind.CAUTION for line in lines) > 0
     html = _review(client).content.decode()
     assert f'<td data-label="Cautions" class="text-end" data-cautions>{row.caution_count}</td>' in html
     assert f'<td data-label="Recommendations" class="text-end" data-lines>{len(lines)}</td>' in html

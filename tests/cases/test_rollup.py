@@ -5,7 +5,8 @@ from django.core.management import call_command
 
 from cases.marking import cases_mark
 from cases.models import DashboardCount
-from cases.rollup import rollup_rebuild
+from cases.rollup import QUESTION_FILTERS, QUESTIONS, rollup_rebuild
+from cases.selectors import REVIEW_CONDITIONS
 from cases.services import case_reassess, case_update, feedback_record
 
 from .factories import make_case, publish_revision
@@ -104,3 +105,10 @@ def test_any_period_reads_the_same_counts_from_month_and_day_rows(clinician, pub
             got = dashboard_totals(date_from=date_from, date_to=date_to)
             assert {k: n for k, n in got.by_key.items() if n} == expected, (date_from, date_to)
             assert sum(got.by_month.values()) == expected.get(("cases", ""), 0), (date_from, date_to)
+
+
+def test_every_dashboard_question_filters_as_the_reviewer_list_and_the_kept_counts_both_do():
+    for question in QUESTIONS:
+        for name in (*question.base, *question.extra):
+            assert name in QUESTION_FILTERS, (question.key, name)
+            assert name in REVIEW_CONDITIONS, (question.key, name)

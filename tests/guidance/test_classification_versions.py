@@ -9,6 +9,7 @@ from django.db import DatabaseError, connection, transaction
 
 from accounts import roles
 from audit.models import AuditEvent
+from core import caches
 from guidance.classification import CURRENT, classification_record, classify_case, shipped_data
 from guidance.classification.record import RecordError
 from guidance.classification_publishing import (
@@ -21,7 +22,6 @@ from guidance.classification_publishing import (
 )
 from guidance.facts import validate_case
 from guidance.models import ClassificationVersion, FrozenClassificationError
-from guidance.selectors import guidance_current_forget
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +172,7 @@ def test_another_process_reads_the_newly_published_record(draft, editor, editor2
     classification_draft_submit(draft=draft, user=editor)
     classification_publish(draft=draft, user=editor2, change_note="C1 platelets below 50")
 
-    guidance_current_forget()  # as another process, which held nothing of this one's
+    caches.forget_all()  # as another process, which held nothing of this one's
 
     assert classification_record().version == 2
 

@@ -2,8 +2,9 @@
 
 import pytest
 
-from guidance.engine import KINDS, ConditionError, RuleSpec, compile_guidance, compile_rule, evaluate
+from guidance.engine import ConditionError, RuleSpec, compile_guidance, compile_rule, evaluate
 from guidance.facts import validate_case
+from guidance.kinds import Kind
 
 
 def rule(condition, *, kind="recommend", mentions=()):
@@ -143,7 +144,7 @@ def test_it_refuses_an_unknown_kind():
     message = refusal('subtype == "ISM"', kind="must")
 
     assert "Kind 'must'" in message
-    for kind in KINDS:
+    for kind in Kind:
         assert kind in message
 
 

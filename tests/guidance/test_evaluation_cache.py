@@ -82,6 +82,20 @@ def test_any_cases_get_the_same_lines_with_and_without_the_cache(cases):
         assert _as_dicts(engine.evaluate(facts, CACHED)) == _as_dicts(engine.evaluate(facts, PLAIN))
 
 
+def test_the_cache_keeps_at_most_its_size_forgetting_the_least_recently_used_case():
+    plain, cached = _both(2, size=2)
+    first, second, third = (validate_case({"subtype": subtype}) for subtype in ("ISM", "ASM", "SSM"))
+    for facts in (first, second, first, third):  # `first` read again: `second` is the least recently used
+        engine.evaluate(facts, cached)
+    assert (len(cached.cache), cached.cache.hits, cached.cache.misses) == (2, 1, 3)
+
+    engine.evaluate(first, cached)
+    engine.evaluate(second, cached)
+    assert (cached.cache.hits, cached.cache.misses) == (2, 4)
+    assert len(cached.cache.lines) <= 2 and len(cached.cache.outcomes) <= 8
+    assert _as_dicts(engine.evaluate(second, cached)) == _as_dicts(engine.evaluate(second, plain))
+
+
 def test_a_cached_answer_cannot_be_changed_by_its_caller():
     _, cached = _both(2)
     facts = validate_case({"subtype": "ASM"})

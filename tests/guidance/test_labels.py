@@ -1,16 +1,15 @@
-"""Labels once: recommendation kinds and a case's outlook are TextChoices, each value with one label."""
+"""Labels once: recommendation kinds (guidance.kinds) and a case's outlook (TextChoices), each value with one label."""
 
 from types import SimpleNamespace
 
 from cases.forms import CaseReviewForm
 from cases.selectors import Outlook, case_outlook
-from guidance.engine import KINDS
-from guidance.models import Kind, Rule
+from guidance.kinds import Kind
+from guidance.models import Rule
 
 
-def test_the_kinds_are_the_engines_and_rules_offer_exactly_them():
-    assert sorted(Kind.values) == sorted(KINDS)
-    assert Rule._meta.get_field("kind").choices == Kind.choices
+def test_rules_offer_exactly_the_kinds_each_with_its_label():
+    assert Rule._meta.get_field("kind").choices == [(kind.value, kind.label) for kind in Kind]
 
 
 def test_a_case_outlook_is_an_outlook_with_its_label():

@@ -14,6 +14,7 @@ from django.utils import timezone
 from guidance.engine import ConditionError
 from guidance.evaluation import guidance_evaluate
 from guidance.facts import validate_case
+from guidance.kinds import Kind
 from guidance.models import FrozenVersionError, GuidanceVersion, Paragraph, Rule, SafetyProperty, Section
 from guidance.publishing import PublishError, draft_create, draft_publish
 from guidance.selectors import guidance_current
@@ -129,7 +130,7 @@ def test_a_frozen_versions_rule_cannot_be_changed_added_or_deleted(frozen):
             condition='venom_allergy == "yes"',
         )
 
-    assert Rule.objects.get(pk=rule.pk).kind == "recommend"
+    assert Rule.objects.get(pk=rule.pk).kind == Kind.RECOMMEND
     assert frozen.rules.count() == 34
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from audit.models import AuditEvent
 from cases.models import RecommendationFeedback
+from guidance.kinds import Kind
 from interop.audit_names import InteropAction
 from interop.models import ICD10CM, SNOMED_CT, CdsCard
 
@@ -42,8 +43,8 @@ def test_each_caution_is_a_warning_card_and_the_rest_one_info_summary(cards, pub
     from guidance.facts import validate_case
 
     recommendations = guidance_evaluate(facts=validate_case(BUSY), version=published_version)
-    cautions = [r.rule for r in recommendations if r.kind == "caution"]
-    others = [r.rule for r in recommendations if r.kind != "caution"]
+    cautions = [r.rule for r in recommendations if r.kind == Kind.CAUTION]
+    others = [r.rule for r in recommendations if r.kind != Kind.CAUTION]
     warnings = [card for card in cards if card["indicator"] == "warning"]
     assert [card["source"]["topic"]["code"] for card in warnings] == cautions
     (summary,) = [card for card in cards if card["indicator"] == "info"]

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from guidance.kinds import Kind
 from tests.cases.factories import form_data
 from tests.conftest import SPEC
 
@@ -46,7 +47,7 @@ def test_the_page_and_the_cards_show_the_same_rules(path, client, clinician, cds
     in_cards = card_rules(response.json()["cards"])
 
     assert sorted(rule for _, rule in in_cards) == sorted(rule for _, rule in on_page)
-    assert {rule for kind, rule in in_cards if kind == "caution"} == {r for k, r in on_page if k == "caution"}
+    assert {rule for kind, rule in in_cards if kind == Kind.CAUTION} == {r for k, r in on_page if k == Kind.CAUTION}
     fired = {rule for _, rule in in_cards}
     if vignette.get("guidance_version", published_version.number) != published_version.number:
         return  # its rule ids are another version's; tests/guidance/test_command.py holds it to that version

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-PACKAGES = ["mastoweb", "accounts", "audit", "guidance", "cases", "interop"]
+PACKAGES = ["mastoweb", "core", "accounts", "audit", "guidance", "cases", "interop"]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -44,6 +44,8 @@ def test_the_code_as_it_is_keeps_every_contract(copy):
         ("audit/selectors.py", "from mastoweb import checks", "The apps reach none of the project's own modules"),
         ("accounts/roles.py", "from guidance import selectors", "The apps in layers"),
         ("mastoweb/paging.py", "from cases import access", "The project's helpers sit below every app"),
+        ("core/caches.py", "from mastoweb import paging", "The shared helpers (core) import no app"),
+        ("core/caches.py", "import audit.registry", "The apps in layers"),
         ("guidance/engine.py", "from django.db import models", "pure Python: no Django"),
         ("cases/display.py", "from cases import selectors", "touch no database"),
     ],

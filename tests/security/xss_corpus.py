@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from accounts import roles
 from cases.models import Case
-from guidance.evaluation import evaluation_cache_clear
 from guidance.publishing import draft_create, draft_publish
 from tests.cases.factories import make_case
 from tests.review import approved
@@ -91,7 +90,6 @@ def build_draft(*, make_user, published_version):
         make_case(owner, label=payload, notes=payload, **FLUSHING)
     make_case(owner, label=LABEL_PAYLOADS[3], notes=ALL, **FLUSHING)  # assessed under v2, reassessed later
 
-    evaluation_cache_clear()  # compiled rules are cached by id; a rolled-back test may have used this one
     draft = draft_create(guideline=published_version.guideline, user=editor)
     draft.title = _first_fitting(200, "Guidance ")
     draft.save()
