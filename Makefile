@@ -29,10 +29,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# The database of this checkout (db.sqlite3, or DATABASE_URL): migrated, so
-# guidance v1 is published and `manage.py evaluate_case` answers.
+# The database of this checkout (db.sqlite3, or DATABASE_URL): migrated, then the
+# shipped guidance loaded (load_guidance: v3 published, v1 and v2 retired; nothing
+# the second time), so `manage.py evaluate_case` answers.
 db: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_guidance
 
 # The background worker (django-tasks' database backend: a draft's impact on the
 # stored cases) runs beside the server, supervised (restarted if it exits, with
@@ -65,6 +67,7 @@ serve: install
 	  SECRET_KEY="$${SECRET_KEY:-$$(cat .secret_key)}" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
 	  SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}"; \
 	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py load_guidance && \
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
 	echo "serving http://127.0.0.1:$(PORT)/ (mastoweb.production, DEBUG off)" && \
 	exec $(BIN)/gunicorn -c mastoweb/gunicorn.conf.py

@@ -99,6 +99,7 @@ def setup_django(*, keep_db):
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("load_guidance", verbosity=0)
 
 
 def machine():

@@ -32,7 +32,7 @@ class NoGuidanceError(LookupError):
 def guidance_for_assessment():
     version = guidance_current()
     if version is None:
-        raise NoGuidanceError("No guidance version is published; run `python manage.py migrate`.")
+        raise NoGuidanceError("No guidance version is published; run `python manage.py load_guidance`.")
     return version
 
 

@@ -1,14 +1,16 @@
 """After a guidance version is published, mark which cases it would change.
 
 The comparison runs in the background (cases.marking, a django-tasks task),
-queued once the publication is committed, and after `migrate` when a data
-migration published a version. Until it has been through every case, the
-reviewer's page says that some cases are not yet compared.
+queued once the publication is committed, once `manage.py load_guidance`
+published the shipped versions, and after `migrate` for a comparison left
+unfinished. Until it has been through every case, the reviewer's page says
+that some cases are not yet compared.
 """
 
 from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
+from guidance.loading import guidance_loaded
 from guidance.models import GuidanceVersion
 from guidance.selectors import guidance_current
 
@@ -21,12 +23,16 @@ def check_cases_on_publish(sender, instance, **kwargs):
         cases_mark_later(version=instance)
 
 
+@receiver(guidance_loaded, dispatch_uid="cases_check_after_load")
+def check_cases_after_load(sender, version, **kwargs):
+    """load_guidance published shipped versions, `version` the current one: compare the cases that wait, if any."""
+    if cases_pending(version).exists():
+        cases_mark_later(version=version)
+
+
 @receiver(post_migrate, dispatch_uid="cases_check_after_migrate")
 def check_cases_after_migrate(sender, plan=None, **kwargs):
-    """A data migration can publish guidance (v2 did): compare the cases then, as a publish does.
-
-    It also carries on a comparison a stopped worker left unfinished, since every deployment migrates.
-    """
+    """Carry on a comparison a stopped worker left unfinished, since every deployment migrates."""
     # Only after migrating forwards: backwards the tables may be gone, and nothing was published.
     if sender.name != "cases" or not plan or any(backwards for _, backwards in plan):
         return

@@ -5,7 +5,6 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -35,8 +34,6 @@ from .models import (
 from .presentation import presentation_problems
 from .quotes import quote_in_text
 from .selectors import guidance_current_invalidate, paragraph_texts
-
-REGRESSION_CASES_FILE = Path(__file__).resolve().parent / "data" / "regression-cases.json"
 
 
 class PublishError(Exception):
@@ -302,7 +299,7 @@ def draft_last_approved(version):
 def draft_authors(version):
     """Ids of everyone who changed the draft since it was created, or since its last approval.
 
-    A change whose history records no user (a shell, a data migration) names nobody.
+    A change whose history records no user (a shell, load_guidance) names nobody.
     """
     since = draft_last_approved(version)
     authors = set()

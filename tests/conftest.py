@@ -81,6 +81,24 @@ def _tests_reset_append_only_tables():
     BaseDatabaseCreation.deserialize_db_from_string = deserialize
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as a deployment has it: migrated (pytest-django), then the shipped guidance
+    loaded (manage.py load_guidance), as `make db` does.
+
+    The tests that restore the database after real transactions (serialized_rollback) restore the
+    copy Django made right after migrate: it is made again here, so they get the guidance back too.
+    """
+    from django.core.management import call_command
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        call_command("load_guidance", verbosity=0)
+        for connection in connections.all(initialized_only=True):
+            if hasattr(connection, "_test_serialized_contents"):
+                connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Users are made in almost every test; the real hasher is slow on purpose.

@@ -1,7 +1,7 @@
 """`python manage.py evaluate_case` as the contract describes it.
 
 The command runs as a real subprocess against its own SQLite file, migrated
-once per session (a subprocess cannot see the test database). Subprocesses are
+and loaded (load_guidance) once per session (a subprocess cannot see the test database). Subprocesses are
 started together and judged one by one, to keep the suite fast.
 """
 
@@ -36,12 +36,13 @@ CONTRACT_KEYS_V3 = CONTRACT_KEYS_V2 | {"offers", "about", "effect", "because"}
 
 @pytest.fixture(scope="session")
 def command_env(tmp_path_factory):
-    """Environment for a subprocess: its own database, migrated (guidance version 2 published, 1 retired)."""
+    """Environment for a subprocess: its own database, migrated and the guidance loaded (v3 published)."""
     database = tmp_path_factory.mktemp("evaluate-case") / "db.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "CONN_MAX_AGE": "0"}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
+    for command in (["migrate", "--noinput"], ["load_guidance"]):
+        subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
+        )
     return env
 
 

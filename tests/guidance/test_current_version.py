@@ -103,6 +103,7 @@ draft_publish(draft=draft, user=editor, change_note="Published from another proc
 def test_a_publish_in_one_process_is_read_at_once_by_another(scratch_database_url):
     """Real processes on a real database: a SQLite file or a PostgreSQL database, as the suite's."""
     manage(scratch_database_url, "migrate", "--noinput")
+    manage(scratch_database_url, "load_guidance")
     env = dict(os.environ, DATABASE_URL=scratch_database_url, DJANGO_SETTINGS_MODULE="mastoweb.settings")
     # As a context manager, so its pipes are closed once it is killed (an open one is a ResourceWarning).
     with subprocess.Popen(  # noqa: S603 - our own manage.py with fixed arguments

@@ -1,6 +1,6 @@
-"""Version 1 as loaded by migrate: the source wording, every slug, and the rules' paragraphs.
+"""Version 1 as load_guidance loads it: the source wording, every slug, and the rules' paragraphs.
 
-Version 2, published by a later data migration, keeps the same text: the overview
+Version 2, published from it by load_guidance, keeps the same text: the overview
 section's sentence becomes its lead paragraph (slug "overview", same words).
 """
 

@@ -26,7 +26,7 @@ from guidance.properties import (
 from guidance.publishing import PublishError, draft_create, draft_publish, guidance_prove
 
 SPECS, PROPERTIES, _ = read_version_two()
-# Version 3, published by migration 0013: what a draft copies and check_guidance proves by default.
+# Version 3, as load_guidance publishes it: what a draft copies and check_guidance proves by default.
 _, PROPERTIES_V3, _ = read_version(VERSION_THREE_FILE)
 RULE_IDS = [spec.rule_id for spec in SPECS]
 V2 = compile_guidance(slug="sm-management", version=2, title="v2", rules=SPECS)

@@ -1,7 +1,7 @@
 """Guidance version 3: lines say what they offer, twelve properties over interventions, notices.
 
-../shared/spec/evaluation-contract.md, "Version 3". Version 3 is published by the data migration
-guidance/0013 from data/version-3.json; here its properties are proven, each property is shown to catch a
+../shared/spec/evaluation-contract.md, "Version 3". Version 3 is published by `manage.py
+load_guidance` from data/version-3.json; here its properties are proven, each property is shown to catch a
 planted fault, and a sweep of generated cases is checked against the contract's definitions read
 independently (tests/guidance/contract_v3.py).
 """

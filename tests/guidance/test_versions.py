@@ -80,7 +80,7 @@ def frozen(request, published_version):
     return request.getfixturevalue("retired_one")
 
 
-def test_version_three_is_published_and_versions_one_and_two_retired_after_migrate(published_version, version_one):
+def test_version_three_is_published_and_versions_one_and_two_retired_after_loading(published_version, version_one):
     version_two = GuidanceVersion.objects.get(guideline=published_version.guideline, number=2)
     assert published_version.number == 3
     assert published_version.status == GuidanceVersion.Status.PUBLISHED

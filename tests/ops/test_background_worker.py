@@ -43,6 +43,7 @@ def scratch(tmp_path, **extra):
         **extra,
     )
     manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "load_guidance", "-v0")
     return env
 
 

@@ -58,7 +58,7 @@ def manage(env, *args):
 
 
 def migrated_scratch_database(tmp_path):
-    """The environment of a process that queues on Redis, with its scratch database migrated."""
+    """The environment of a process that queues on Redis, with its scratch database migrated and the guidance loaded."""
     env = dict(
         os.environ,
         DATABASE_URL=f"sqlite:///{tmp_path / 'rq.sqlite3'}",
@@ -67,6 +67,7 @@ def migrated_scratch_database(tmp_path):
         PYTHONPATH=str(settings.BASE_DIR),
     )
     manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "load_guidance", "-v0")
     return env
 
 

@@ -20,13 +20,14 @@ from audit.views import DAMAGED_CURSOR
 from cases.audit_names import CaseAction
 from guidance import publishing
 from guidance.audit_names import GuidanceAction
+from guidance.loading import SYSTEM_ACTOR
 from guidance.models import GuidanceVersion, Paragraph, SafetyProperty
 from mastoweb.paging import cursor_encode
 from tests.review import approved
 
 pytestmark = pytest.mark.django_db
 
-# The events of the data migration that published guidance v2, then the reviewer's account, permission and
+# The events of load_guidance publishing guidance v2 and v3, then the reviewer's account, permission and
 # login, newest first.
 MIGRATED_EVENTS = [
     AccountAction.LOGIN,
@@ -134,15 +135,15 @@ def test_it_reads_no_other_forwarding_header(settings):
 
 
 def test_it_records_a_draft_created_and_published_as_one_event_each(editor, published_version):
-    # The data migrations that published v2 and then v3 recorded two events each, by the system.
+    # load_guidance, publishing v2 and then v3, recorded two events each, by the system.
     system_created = events(GuidanceAction.GUIDANCE_DRAFT_CREATED)
     system_published = events(GuidanceAction.GUIDANCE_PUBLISHED)
     two = GuidanceVersion.objects.get(guideline=published_version.guideline, number=2)
     assert [(e.actor, e.actor_username, e.object_id, e.details) for e in system_created + system_published] == [
-        (None, "system (data migration guidance.0013)", str(published_version.pk), {"number": 3, "based_on": 2}),
-        (None, "system (data migration guidance.0007)", str(two.pk), {"number": 2, "based_on": 1}),
-        (None, "system (data migration guidance.0013)", str(published_version.pk), {"number": 3, "replaced": 2}),
-        (None, "system (data migration guidance.0007)", str(two.pk), {"number": 2, "replaced": 1}),
+        (None, SYSTEM_ACTOR, str(published_version.pk), {"number": 3, "based_on": 2}),
+        (None, SYSTEM_ACTOR, str(two.pk), {"number": 2, "based_on": 1}),
+        (None, SYSTEM_ACTOR, str(published_version.pk), {"number": 3, "replaced": 2}),
+        (None, SYSTEM_ACTOR, str(two.pk), {"number": 2, "replaced": 1}),
     ]
 
     draft = publishing.draft_create(guideline=published_version.guideline, user=editor)

@@ -137,8 +137,9 @@ def test_concurrent_writers_never_chain_to_the_same_event(clinician):
         assert event.hash == link_hash(before, event_content(event))
 
 
-def test_a_fresh_database_migrates_to_a_whole_chain(scratch_database_url):
+def test_a_fresh_database_migrated_and_loaded_has_a_whole_chain(scratch_database_url):
     from tests.conftest import manage
 
     manage(scratch_database_url, "migrate", "--no-input")
+    manage(scratch_database_url, "load_guidance")
     assert "Audit trail whole: 4 events" in manage(scratch_database_url, "verify_audit")

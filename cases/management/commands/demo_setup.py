@@ -1,8 +1,13 @@
-"""Development only: demo users in their role groups (passwords printed) and a few demo cases."""
+"""Development only: demo users in their role groups (passwords printed) and a few demo cases.
+
+The cases are assessed, so the shipped guidance is loaded first (load_guidance, which does nothing when it is
+there already).
+"""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.roles import CLINICIAN, GUIDANCE_EDITOR, REVIEWER, ROLES_BY_NAME
@@ -85,6 +90,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("demo_setup creates well-known passwords: it runs only with DEBUG=true.")
+        call_command("load_guidance", stdout=self.stdout, verbosity=options["verbosity"])
         for username, role_name in DEMO_ROLES.items():
             role = ROLES_BY_NAME[role_name]
             demo_user(username, is_staff=role.staff).groups.add(Group.objects.get(name=role.name))

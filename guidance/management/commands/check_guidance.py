@@ -30,7 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, version, properties_from, **options):
         rules_version = self._version(version, "--version") if version else guidance_current()
         if rules_version is None:
-            raise CommandError("guidance: no published guidance version; run `python manage.py migrate`.")
+            raise CommandError("guidance: no published guidance version; run `python manage.py load_guidance`.")
         source = self._version(properties_from, "--properties-from") if properties_from else rules_version
         try:
             proofs = guidance_prove(version=rules_version, properties_from=source)

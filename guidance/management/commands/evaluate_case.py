@@ -67,7 +67,7 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             raise CommandError(
                 f"guidance: the database is not set up ({exc.__class__.__name__}); "
-                "run `python manage.py migrate` (make run and make test do it)."
+                "run `python manage.py migrate`, then `python manage.py load_guidance` (make run and make test do it)."
             ) from None
 
     def _read(self, path):
@@ -90,7 +90,7 @@ class Command(BaseCommand):
         if number is None:
             version = guidance_current()
             if version is None:
-                raise CommandError("guidance: no published guidance version; run `python manage.py migrate`.")
+                raise CommandError("guidance: no published guidance version; run `python manage.py load_guidance`.")
             return version
         version = guidance_version_by_number(number=number, frozen_only=True)
         if version is None:
