@@ -1,8 +1,11 @@
 """Shared fixtures: a user for each role plus an outsider, two-factor devices, and the guidance."""
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -237,6 +240,43 @@ def scratch_database_url(tmp_path):
     finally:
         with postgres_admin_connect(url) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A Redis for the RQ tests: REDIS_URL when set, else a throwaway redis-server of this machine's on a free
+    port (no disk), stopped at the end; the tests skip, saying so, only where no redis-server is installed."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("no Redis: set REDIS_URL or install redis-server (Debian: apt-get install redis-server)")
+    port = free_port()
+    command = [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(  # noqa: S603 - the machine's redis-server with fixed arguments
+        [*command, "--dir", str(tmp_path_factory.mktemp("redis"))], stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start on port {port}") from None
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def manage(database_url, *args):
