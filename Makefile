@@ -45,8 +45,9 @@ run: db
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# PYTEST_ARGS="-n 2" runs the suite in two processes (pytest-xdist); CI runs it in one.
 test: db
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite against PostgreSQL: $DATABASE_URL, or else a local server that
 # .ci/postgres.sh installs, starts and provisions (root or sudo needed once).
@@ -54,7 +55,7 @@ test-postgres: install
 	@url="$${DATABASE_URL:-}"; if [ -z "$$url" ]; then url=$$(bash .ci/postgres.sh) || exit 1; fi; \
 	case "$$url" in postgres*) ;; *) echo "test-postgres: DATABASE_URL is not a postgres:// URL" >&2; exit 2;; esac; \
 	echo "DATABASE_URL=$${url%%:*}://…@$${url##*@} $(BIN)/python -m pytest"; \
-	DATABASE_URL="$$url" $(BIN)/python -m pytest
+	DATABASE_URL="$$url" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Production settings on this machine (docs/deploy.md): DEBUG off, static files
 # collected, gunicorn on 127.0.0.1:$(PORT). Without SECRET_KEY a throwaway one is
