@@ -3,10 +3,7 @@
 Pure: no ORM, request, settings or clock.
 """
 
-import weakref
 from dataclasses import dataclass
-
-from cachetools import LRUCache
 
 from ..facts import FACTS
 from .engine import UNKNOWN, _holds, is_unknown
@@ -125,21 +122,15 @@ def _listed(items):
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-# Answers already given, per classifier (a classifier is kept by its record's content fingerprint, so an
-# answer is never reused under other criteria). The answer is immutable: frozen dataclasses of tuples.
-CHECKS_KEPT = 4096
-_answers = weakref.WeakKeyDictionary()
-
-
 def classify(facts, classifier):
     """The check for validated facts under one record (a `Classifier`); the same facts get the same answer."""
-    answers = _answers.get(classifier)
-    if answers is None:
-        answers = _answers[classifier] = LRUCache(maxsize=CHECKS_KEPT)
     key = tuple(sorted((name, tuple(value) if isinstance(value, list) else value) for name, value in facts.items()))
-    answer = answers.get(key)
-    if answer is None:
-        answer = answers[key] = _classify(facts, classifier)
+    with classifier.answers_lock:
+        answer = classifier.answers.get(key)
+    if answer is None:  # answers are immutable (frozen dataclasses of tuples): one computed twice is harmless
+        answer = _classify(facts, classifier)
+        with classifier.answers_lock:
+            classifier.answers[key] = answer
     return answer
 
 

@@ -18,7 +18,10 @@ three-valued (Kleene) reading shows it can add nothing new.
 import functools
 import itertools
 import math
+import threading
 from dataclasses import dataclass
+
+from cachetools import LRUCache
 
 from ..facts import FACTS
 from .record import ROLES, All, Any, Count, Criterion, Test, facts_read
@@ -52,6 +55,9 @@ class Atom:
     index: int
 
 
+ANSWERS_KEPT = 4096
+
+
 class Classifier:
     """One record, ready to check cases (build once per record: `classifier_for`)."""
 
@@ -81,6 +87,10 @@ class Classifier:
             seen = {_holds(test, p) for p in self.points[test.fact]}
             self._unknown_truth[test] = seen.pop() if len(seen) == 1 else None
         self._possible = functools.lru_cache(maxsize=65_536)(self._possible_uncached)
+        # The check's answers for facts already checked (check.classify): kept with the classifier, which
+        # is kept by its record's content fingerprint, so an answer never outlives its criteria.
+        self.answers = LRUCache(maxsize=ANSWERS_KEPT)
+        self.answers_lock = threading.Lock()
 
     # Building ------------------------------------------------------------------------------------
 
