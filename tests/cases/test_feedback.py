@@ -220,3 +220,134 @@ def test_will_follow_ignores_a_reason_left_chosen_in_the_folded_part(client, cli
     assert response.status_code == 302
     feedback = RecommendationFeedback.objects.get()
     assert (feedback.outcome, feedback.reason, feedback.comment) == ("accepted", "", "")
+
+
+# templates/cases/includes/line_feedback.html as it was before the region was built in Python (`entry` given).
+TEMPLATE_REGION = (
+    '{% with dom_id=id_prefix|default:""|add:"feedback-"|add:line.rule %}\n'
+    '<div class="line-feedback border-top mt-2 pt-2 small" id="{{ dom_id }}" data-feedback-rule="{{'
+    ' line.rule }}">\n'
+    "  {% if entry.latest %}\n"
+    '  <p class="feedback-latest mb-1" data-feedback-outcome="{{ entry.latest.outcome }}">\n'
+    '    <span class="fw-semibold">Feedback:</span>\n'
+    '    <span class="badge feedback-{{ entry.latest.outcome }}">{{'
+    " entry.latest.get_outcome_display }}</span>{% if entry.latest.reason %} &ndash; {{"
+    " entry.latest.get_reason_display }}{% endif %}{% if entry.latest.comment %}: &ldquo;{{"
+    " entry.latest.comment }}&rdquo;{% endif %}\n"
+    '    <span class="text-body-secondary">({{ entry.latest.created_by.get_username|default:"EHR'
+    ' user" }}, {{ entry.latest.created_at|date:"j M Y H:i" }}{% if not entry.latest.from_web %},'
+    " {{ entry.latest.get_source_display }}{% endif %})</span>\n"
+    "  </p>\n"
+    "  {% elif not entry.editable %}\n"
+    '  <p class="feedback-none text-body-secondary mb-1">No feedback on this line.</p>\n'
+    "  {% endif %}\n"
+    "  {% if entry.editable %}\n"
+    '  {% if entry.saved %}<p class="visually-hidden" role="status">Feedback recorded.</p>{% endif %}\n'
+    '  {% if entry.form.non_field_errors %}<div class="alert alert-danger py-1 mb-1"'
+    ' role="alert">{{ entry.form.non_field_errors|join:" " }}</div>{% endif %}\n'
+    '  {# One form: "Will follow" sends outcome=accepted (the reason is then ignored); the folded'
+    ' part sends "Not following". #}\n'
+    '  <form method="post" action="{{ entry.action }}" class="d-flex flex-wrap align-items-start'
+    ' gap-2 no-print" hx-post="{{ entry.action }}" hx-target="#{{ dom_id }}" hx-swap="outerHTML">\n'
+    "    {% csrf_token %}\n"
+    '    <input type="hidden" name="rule" value="{{ line.rule }}">\n'
+    '    <button type="submit" name="outcome" value="accepted" class="btn btn-sm'
+    ' btn-outline-success">Will follow<span class="visually-hidden">: {{ line.summary }}</span></button>\n'
+    '    <details class="feedback-override"{% if entry.form.overriding %} open{% endif %}>\n'
+    '      <summary class="btn btn-sm btn-outline-secondary">Not following&hellip;<span'
+    ' class="visually-hidden"> {{ line.summary }}</span></summary>\n'
+    '      <div class="mt-2">\n'
+    '        <div class="mb-2">\n'
+    '          <label class="form-label mb-0" for="{{ dom_id }}-reason">Reason</label>\n'
+    '          <select class="form-select form-select-sm{% if entry.form.errors.reason %}'
+    ' is-invalid{% endif %}" name="reason" id="{{ dom_id }}-reason"{% if entry.form.errors.reason'
+    ' %} aria-invalid="true" aria-describedby="{{ dom_id }}-reason-error"{% endif %}>\n'
+    '            {% for value, label in entry.reasons %}<option value="{{ value }}"{% if value =='
+    " entry.form.data.reason %} selected{% endif %}>{{ label }}</option>{% endfor %}\n"
+    "          </select>\n"
+    '          {% if entry.form.errors.reason %}<div class="invalid-feedback" id="{{ dom_id'
+    ' }}-reason-error">{{ entry.form.errors.reason|join:" " }}</div>{% endif %}\n'
+    "        </div>\n"
+    '        <div class="mb-2">\n'
+    '          <label class="form-label mb-0" for="{{ dom_id }}-comment">Comment (optional)</label>\n'
+    '          <textarea class="form-control form-control-sm{% if entry.form.errors.comment %}'
+    ' is-invalid{% endif %}" name="comment" id="{{ dom_id }}-comment" rows="2" maxlength="500"'
+    ' aria-describedby="{{ dom_id }}-comment-help{% if entry.form.errors.comment %} {{ dom_id'
+    ' }}-comment-error{% endif %}">{{ entry.form.data.comment|default:"" }}</textarea>\n'
+    '          <div class="form-text" id="{{ dom_id }}-comment-help">Never read by the guidance; up'
+    " to 500 characters.</div>\n"
+    '          {% if entry.form.errors.comment %}<div class="invalid-feedback" id="{{ dom_id'
+    ' }}-comment-error">{{ entry.form.errors.comment|join:" " }}</div>{% endif %}\n'
+    "        </div>\n"
+    '        <button type="submit" name="outcome" value="overridden" class="btn btn-sm'
+    ' btn-outline-danger">Record &ldquo;Not following&rdquo;</button>\n'
+    "      </div>\n"
+    "    </details>\n"
+    "  </form>\n"
+    "  {% endif %}\n"
+    "</div>\n"
+    "{% endwith %}\n"
+)
+
+
+def test_the_region_built_in_python_says_what_the_template_said(clinician, case, settings):
+    """cases.line_feedback against the template it replaced, in every state a line's region can be in."""
+    settings.TIME_ZONE = "Europe/Paris"  # the entry's time is shown in local time: 31 Dec 23:59 UTC is 1 Jan
+    import dataclasses
+    import re
+    from datetime import UTC, datetime
+
+    from django.template import Context, Template
+
+    from cases.forms import FeedbackForm
+    from cases.line_feedback import csrf_field, line_feedback_html
+    from cases.views import FeedbackPanel
+
+    def spaced(html):
+        return re.sub(r"\s+", " ", str(html)).strip()
+
+    assessment = case.assessments.get()
+    line = next(line for line in assessment.lines if line.rule == RULE)
+    odd = dataclasses.replace(line, summary='Ask <b>"why"</b> & wait')
+    web = RecommendationFeedback(
+        outcome="accepted", source="web", created_by=clinician, created_at=datetime(2026, 3, 4, 5, 6, tzinfo=UTC)
+    )
+    ehr = RecommendationFeedback(
+        outcome="overridden",
+        reason="patient_declined",
+        comment='Said "not now" <b>',
+        source="cds_hooks",
+        created_at=datetime(2026, 12, 31, 23, 59, tzinfo=UTC),
+    )
+    refused = FeedbackForm({"rule": RULE, "outcome": "overridden", "reason": "other", "comment": "<i>kept</i>"})
+    refused.is_valid()
+    refused.add_error(None, "Refused <here> & now.")
+    refused.add_error("reason", "Say why.")
+    refused.add_error("comment", "Too long & more.")
+    accepted = FeedbackForm({"rule": RULE, "outcome": "accepted"})
+    accepted.is_valid()
+    accepted.add_error(None, "Not on this assessment.")
+    states = [
+        {"editable": True},
+        {"editable": True, "latest": {RULE: web}},
+        {"editable": True, "latest": {RULE: ehr}, "saved_rule": RULE},
+        {"editable": False},
+        {"editable": False, "latest": {RULE: web}},
+        {"editable": False, "latest": {RULE: ehr}},
+        {"editable": True, "form": refused},
+        {"editable": True, "form": accepted, "latest": {RULE: web}},
+    ]
+    template = Template(TEMPLATE_REGION)
+    for state in states:
+        panel = FeedbackPanel(
+            assessment,
+            state.get("latest", {}),
+            editable=state["editable"],
+            form=state.get("form"),
+            saved_rule=state.get("saved_rule", ""),
+        )
+        for shown, prefix in ((line, ""), (odd, "a12-")):
+            context = Context({"csrf_token": "token<&>", "id_prefix": prefix, "line": shown})
+            drawn = template.render(Context({**context.flatten(), "entry": panel.for_line(RULE)}))
+            built = line_feedback_html(shown, panel.for_line(RULE), id_prefix=prefix, csrf_field=csrf_field(context))
+            assert spaced(built) == spaced(drawn), state
