@@ -5,6 +5,7 @@ assessment stores is built here, and both pages group it here, so what was
 shown is what was saved.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 
 from guidance.classification.check import classify
@@ -379,6 +380,12 @@ class FindingsPanel:
     def anything_known(self):
         """Some criterion is decided: the panel then says something worth printing."""
         return any(c.met is not None for _, criteria in self.groups for c in criteria)
+
+    @property
+    def cache_key(self):
+        """The panel's HTML is the same for the same panel (templates/cases/case_detail.html caches it by this):
+        a hash of everything it shows, the check's every criterion, count and citation included."""
+        return hashlib.sha256(repr(self).encode()).hexdigest()
 
 
 FINDINGS_GROUPS = (("major", "Major criterion"), ("minor", "Minor criteria"), ("B", "B-findings"), ("C", "C-findings"))

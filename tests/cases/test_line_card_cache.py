@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import caches
 from django.urls import reverse
 
-from cases.display import recommendation_groups
+from cases.display import findings_panel, recommendation_groups
 from cases.templatetags.case_display import card_key
 from guidance.classification import classifier_for
 from guidance.classification.check import classify
@@ -39,9 +39,9 @@ def test_the_page_reads_the_same_with_the_cards_drawn_or_reused(client, clinicia
     fragments = caches["fragments"]
     fragments.clear()
     drawn = _page(client, case)
-    kept = len(fragments._cache)  # LocMemCache's own store: how many cards were kept
+    kept = len(fragments._cache)  # LocMemCache's own store: how many cards (and the findings panel) were kept
     assessment, _ = _a_line(case)
-    assert kept == len(assessment.lines)
+    assert kept == len(assessment.lines) + 1
     assert _page(client, case) == drawn
 
 
@@ -80,3 +80,12 @@ def test_the_subtype_check_answers_the_same_facts_once(published_version):
     other = classify({**facts, "serum_tryptase_ng_ml": 10}, classifier)
     assert other is not first
     assert other == classify(validate_case({**facts, "serum_tryptase_ng_ml": 10}), classifier)
+
+
+def test_a_findings_panel_key_follows_the_check(published_version):
+    classifier = classifier_for()
+    facts = validate_case({"subtype": "ISM", "symptoms": ["flushing"], "serum_tryptase_ng_ml": 30})
+    key = findings_panel(classify(facts, classifier)).cache_key
+    assert key == findings_panel(classify(dict(facts), classifier)).cache_key
+    for change in ({"serum_tryptase_ng_ml": 10}, {"kit_d816v": "detected"}, {"subtype": "SSM"}):
+        assert findings_panel(classify({**facts, **change}, classifier)).cache_key != key, change
