@@ -293,8 +293,24 @@ def paragraph_texts(*, version):
     return dict(Paragraph.objects.filter(version=version).values_list("slug", "text"))
 
 
+# A frozen version's paragraphs never change (VersionContent refuses it): all of them read once per process.
+_paragraphs = caches.lru("guidance.paragraphs", size=16)
+
+
 def paragraphs_by_slug(*, version, slugs=None):
-    """The version's paragraphs (those of `slugs` only, if given) by slug, with their section: one query."""
+    """The version's paragraphs (those of `slugs` only, if given) by slug, with their section: one query, and
+    none for a frozen version read before in this process (the CDS Hooks call and the preview read them on
+    every request). The paragraphs are shared: read them, never change them."""
+    if not version.is_frozen:
+        return _paragraphs_read(version, slugs)
+    held = _paragraphs.get(version.content_key)
+    if held is None:
+        held = _paragraphs_read(version, None)
+        _paragraphs[version.content_key] = held
+    return dict(held) if slugs is None else {slug: held[slug] for slug in slugs if slug in held}
+
+
+def _paragraphs_read(version, slugs):
     paragraphs = Paragraph.objects.filter(version=version)
     if slugs is not None:
         paragraphs = paragraphs.filter(slug__in=slugs)
