@@ -128,6 +128,7 @@ def cards_build(*, lines, version, mapped, check=None):
     """[(card JSON, rules it shows)]: the subtype check's warning when the coded subtype does not fit the
     findings (`check`), a warning card per caution, then an info summary of the rest."""
     cards = []
+    link = _link(mapped.given)  # the same on every card: reversed and encoded once
     misfit = subtype_check_card(check, version=version, mapped=mapped) if check is not None else None
     if misfit is not None:
         cards.append((misfit, [SUBTYPE_CHECK_RULE]))
@@ -143,7 +144,7 @@ def cards_build(*, lines, version, mapped, check=None):
                 version, url=anchor_url(version, line.anchor), rule=line.rule, display=shorten(line.summary, 200)
             ),
             "overrideReasons": _override_reasons(),
-            "links": [_link(mapped.given)],
+            "links": [dict(link)],
             "extension": {RULES_EXTENSION: [line.rule]},
         }
         if line.about:
@@ -166,7 +167,7 @@ def cards_build(*, lines, version, mapped, check=None):
         "indicator": "info",
         "detail": "\n\n---\n\n".join(detail),
         "source": _source(version, url=absolute(version.get_absolute_url())),
-        "links": [_link(mapped.given)],
+        "links": [dict(link)],
     }
     if rest:
         card["extension"] = {RULES_EXTENSION: [line.rule for line in rest]}
