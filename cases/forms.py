@@ -19,7 +19,7 @@ from guidance.facts import (
     facts_in_form_order,
     validate_case,
 )
-from guidance.selectors import guidance_versions_frozen, rules_newest_version, rules_newest_wording
+from guidance.selectors import rules_newest_version, rules_newest_wording, version_numbers_frozen
 from mastoweb.days import DayField, DayRangeMixin
 
 from .models import Case, FeedbackStatus, RecommendationFeedback
@@ -290,8 +290,7 @@ class CaseUpdateForm(CaseForm):
 
 def _guidance_versions():
     """Every version cases can have been assessed under: the published one and those it replaced."""
-    numbers = guidance_versions_frozen().order_by("-number").values_list("number", flat=True)
-    return [("", "Any version"), *((number, f"Version {number}") for number in numbers)]
+    return [("", "Any version"), *((number, f"Version {number}") for number in version_numbers_frozen())]
 
 
 # Raise when a filter bar's markup changes (filter_field.html, the widgets' classes): cached bars are keyed by it.

@@ -63,30 +63,64 @@ def guidance_draft(*, slug=None):
     return guidance_versions(slug=slug).filter(status=GuidanceVersion.Status.DRAFT).first()
 
 
+# What the frozen versions hold (their numbers, their rules' wording) changes only when a version is published,
+# which replaces the token: the filter bars and the dashboard read it once per token and process, not per request.
+_frozen_held = caches.lru("guidance.frozen_versions", size=16)
+
+
+def _read_per_token(name, slug, read):
+    token = _token_read()
+    key = (name, _slug(slug))
+    held = _frozen_held.get(key)
+    if held is None or held[0] != token:
+        # Read after the token, as guidance_current does.
+        held = (token, read())
+        _frozen_held[key] = held
+    return held[1]
+
+
+def version_numbers_frozen(*, slug=None):
+    """The numbers of the published version and those it replaced, newest first."""
+    numbers = _read_per_token(
+        "numbers",
+        slug,
+        lambda: tuple(guidance_versions_frozen(slug=slug).order_by("-number").values_list("number", flat=True)),
+    )
+    return list(numbers)
+
+
 def rules_newest_wording(*, slug=None):
-    """rule id -> (kind, summary) as the newest frozen version that has the rule words it (one query)."""
-    wording = {}
-    for rule_id, kind, summary in (
-        Rule.objects.filter(version__guideline__slug=_slug(slug))
-        .exclude(version__status=GuidanceVersion.Status.DRAFT)
-        .order_by("-version__number", "rule_id")
-        .values_list("rule_id", "kind", "summary")
-    ):
-        wording.setdefault(rule_id, (kind, summary))
-    return wording
+    """rule id -> (kind, summary) as the newest frozen version that has the rule words it (one query per token)."""
+
+    def read():
+        wording = {}
+        for rule_id, kind, summary in (
+            Rule.objects.filter(version__guideline__slug=_slug(slug))
+            .exclude(version__status=GuidanceVersion.Status.DRAFT)
+            .order_by("-version__number", "rule_id")
+            .values_list("rule_id", "kind", "summary")
+        ):
+            wording.setdefault(rule_id, (kind, summary))
+        return wording
+
+    return dict(_read_per_token("wording", slug, read))
 
 
 def rules_newest_version(*, slug=None):
-    """rule id -> the number of the newest frozen version that has the rule (one query)."""
-    newest = {}
-    for rule_id, number in (
-        Rule.objects.filter(version__guideline__slug=_slug(slug))
-        .exclude(version__status=GuidanceVersion.Status.DRAFT)
-        .order_by("-version__number", "rule_id")
-        .values_list("rule_id", "version__number")
-    ):
-        newest.setdefault(rule_id, number)
-    return newest
+    """rule id -> the number of the newest frozen version that has the rule (one query per token)."""
+
+    def read():
+        newest = {}
+        for rule_id, number in (
+            Rule.objects.filter(version__guideline__slug=_slug(slug))
+            .exclude(version__status=GuidanceVersion.Status.DRAFT)
+            .order_by("-version__number", "rule_id")
+            .values_list("rule_id", "version__number")
+        ):
+            newest.setdefault(rule_id, number)
+        return newest
+
+    return dict(_read_per_token("newest", slug, read))
 
 
 def guidance_current_uncached(*, slug=None):

@@ -122,3 +122,31 @@ def test_a_publish_in_one_process_is_read_at_once_by_another(scratch_database_ur
             assert reader.stdout.readline().strip() == "4"
         finally:
             reader.kill()
+
+
+def test_the_frozen_versions_and_their_rules_are_read_once_per_token(published_version, editor):
+    from guidance.models import Rule
+
+    selectors.rules_newest_wording()
+    selectors.version_numbers_frozen()
+    with CaptureQueriesContext(connection) as captured:
+        wording = selectors.rules_newest_wording()
+        numbers = selectors.version_numbers_frozen()
+    assert [q["sql"] for q in captured.captured_queries if "guidance_" in q["sql"]] == []
+    assert numbers[0] == published_version.number
+
+    def reword(draft):
+        rule = Rule.objects.filter(version=draft).order_by("rule_id").first()
+        rule.summary = "Reworded by the next version."
+        rule.save()
+        return rule.rule_id
+
+    draft = draft_create(guideline=published_version.guideline, user=editor)
+    rule_id = reword(draft)
+    draft_publish(draft=approved(draft), user=editor, change_note="Reworded", confirm_changes=True)
+
+    assert selectors.version_numbers_frozen()[0] == published_version.number + 1
+    assert selectors.rules_newest_wording()[rule_id][1] == "Reworded by the next version."
+    assert wording[rule_id][1] != "Reworded by the next version."
+    selectors.rules_newest_wording()[rule_id] = "changed by a caller"
+    assert selectors.rules_newest_wording()[rule_id][1] == "Reworded by the next version."
