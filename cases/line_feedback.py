@@ -1,14 +1,14 @@
 """A line's feedback region on the management page, as HTML built in Python.
 
 Drawn by the template engine, the region (the latest entry, and for the case's
-clinician the "Will follow" / "Not following" form with its eight reasons) was
-a third of the management page's server time: some 150 variable lookups a
-line, most of them on a form that is not there. Here every value is escaped as
-Django's escape does it (cases.rows.e) and the CSRF field is Django's own tag.
-The markup is what templates/cases/includes/line_feedback.html drew, space for
-space; tests/cases/test_feedback.py renders that template beside this function
-in every state (no feedback, each outcome, an EHR's entry, a refused post, just
-saved) and the two must match.
+clinician the "Will follow" / "Not following" form with its reasons) was the
+largest part of the management page's template time: some 90 variable lookups
+a line, most of them on a form that is not there. Here every value is escaped
+as Django's escape does it (cases.rows.e) and the CSRF field is Django's own
+tag. The markup is what templates/cases/includes/line_feedback.html drew, with
+whitespace in the same places; tests/cases/test_feedback.py renders that
+template beside this function in every state (no feedback, each outcome, an
+EHR's entry, read-only, a refused post, just saved) and the two must match.
 """
 
 from django.template.defaulttags import CsrfTokenNode
