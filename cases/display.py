@@ -151,19 +151,9 @@ class FactShown:
 
 
 def fact_shown(name, value):
+    """A fact under its full label, its value as the form says it (Fact.words_in_full)."""
     fact = FACTS[name]
-    value = fact.from_tick(value)  # an assessment stored before v3 has venom allergy true or false
-    if fact.is_enum:
-        text = fact.choices.get(value, value)
-    elif fact.is_enum_list:
-        text = ", ".join(fact.choices.get(item, item) for item in value) if value else "None (asymptomatic)"
-    elif fact.is_bool:
-        text = "Yes" if value else "No"
-    elif value is None:
-        text = "Not recorded"
-    else:
-        text = f"{value:g} {fact.unit}"
-    return FactShown(name=name, label=fact.label, value=text)
+    return FactShown(name=name, label=fact.label, value=fact.words_in_full(value))
 
 
 def _choice_words(fact, value):
@@ -254,11 +244,7 @@ def facts_line(facts):
         value = facts.get(name, fact.default)
         if fact.group is FactGroup.FINDINGS and value in (None, "unknown"):
             continue
-        if fact.is_enum_list:
-            words = ", ".join(_choice_words(fact, item) for item in value) if value else "none"
-        else:
-            words = _value_words(fact, value)
-        shown.append(FactShown(name=name, label=fact.short_label, value=words))
+        shown.append(FactShown(name=name, label=fact.short_label, value=fact.words(value)))
     return shown
 
 
