@@ -464,3 +464,34 @@ def test_json_text_for_a_number_is_refused_saying_how_it_reads(text, sentence):
     error = refused_json('{"subtype": "ISM", "serum_tryptase_ng_ml": ' + text + "}")
 
     assert error.errors == {"serum_tryptase_ng_ml": sentence}
+
+
+# Each fact puts its own values into words: short ones after its short label (reasons, readbacks), full ones
+# after its label (the case page's facts, the changes between two assessments).
+@pytest.mark.parametrize(
+    ("name", "value", "short", "full"),
+    [
+        ("subtype", "ISM", "ISM", "Indolent systemic mastocytosis (ISM)"),
+        ("subtype", "unknown", "unknown (work-up pending)", "Unknown (work-up pending)"),
+        ("antihistamine_response", "not_tried", "not tried", "Not tried"),
+        ("nsaid_tolerance", "intolerant", "intolerant of NSAIDs", "Intolerant of NSAIDs"),
+        ("symptoms", ("flushing", "pruritus"), "flushing, pruritus (itching)", "Flushing, Pruritus (itching)"),
+        ("symptoms", (), "none", "None (asymptomatic)"),
+        ("venom_allergy", "yes", "yes", "Yes"),
+        ("venom_allergy", True, "yes", "Yes"),  # stored before v3, when it was a tick box
+        ("venom_allergy", False, "no", "No"),
+        ("serum_tryptase_ng_ml", 45.5, "45.5 ng/mL", "45.5 ng/mL"),
+        ("serum_tryptase_ng_ml", None, "not recorded", "Not recorded"),
+        ("age_years", 64, "64 years", "64 years"),
+    ],
+)
+def test_a_fact_says_its_values_in_short_and_in_full(name, value, short, full):
+    fact = FACTS[name]
+    assert fact.words(value) == short
+    assert fact.readback(value) == f"{fact.short_label}: {short}"
+    assert fact.words_in_full(value) == full
+
+
+def test_a_choice_whose_label_only_spells_out_its_code_is_said_by_the_code():
+    assert [FACTS["subtype"].choice_words(value) for value in ("SM-AHN", "MCL")] == ["SM-AHN", "MCL"]
+    assert FACTS["kit_d816v"].choice_words("unknown") == "unknown / not tested"
