@@ -19,6 +19,7 @@ from guidance.facts import (
     parse_case_json,
     validate_case,
 )
+from tests.cases.factories import every_fact_away_from_default
 from tests.conftest import SPEC
 
 SCHEMA_FILE = SPEC / "spec" / "case.schema.v3.json"
@@ -37,61 +38,26 @@ def refused_json(text):
     return caught.value
 
 
-def test_it_fills_in_the_defaults_for_facts_left_out():
-    assert validate_case({"subtype": "ISM"}) == {
-        "subtype": "ISM",
-        "symptoms": (),
-        "antihistamine_response": "not_tried",
-        "antileukotriene_response": "not_tried",
-        "omalizumab_response": "not_tried",
-        "nsaid_tolerance": "unknown",
-        "venom_allergy": "unknown",
-        "kit_d816v": "unknown",
-        "hct_eligible": "unknown",
-        "serum_tryptase_ng_ml": None,
-        "age_years": None,
-        **{name: "unknown" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_enum},
-        **{name: None for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_number},
+def test_it_fills_in_the_schemas_defaults_for_facts_left_out(schema):
+    defaults = {
+        name: tuple(prop["default"]) if prop.get("type") == "array" else prop.get("default")
+        for name, prop in schema["properties"].items()
+        if name not in schema["required"]
     }
 
+    assert validate_case({"subtype": "ISM"}) == {"subtype": "ISM", **defaults}
+    assert defaults["symptoms"] == () and defaults["antihistamine_response"] == "not_tried"
+    assert defaults["serum_tryptase_ng_ml"] is None  # a number not given stays not given, never 0
 
-def test_it_keeps_every_fact_given():
-    data = {
-        "subtype": "ASM",
-        "symptoms": ["ascites", "flushing"],
-        "antihistamine_response": "unresponsive",
-        "antileukotriene_response": "responsive",
-        "omalizumab_response": "not_tried",
-        "nsaid_tolerance": "intolerant",
-        "venom_allergy": "yes",
-        "kit_d816v": "positive",
-        "hct_eligible": "yes",
-        "serum_tryptase_ng_ml": 187.5,
-        "age_years": 64,
-        "bm_mc_aggregates": "yes",
-        "atypical_mc_morphology": "no",
-        "kit_other_activating_mutation": "unknown",
-        "mc_cd2_cd25_cd30": "yes",
-        "hereditary_alpha_tryptasemia": "no",
-        "associated_hematologic_neoplasm": "no",
-        "skin_lesions": "yes",
-        "bm_mc_infiltration_pct": 35.0,
-        "kit_d816v_vaf_pct": 12.5,
-        "myeloproliferation_or_dysplasia": "no",
-        "organomegaly_without_dysfunction": "yes",
-        "hemoglobin_g_dl": 9.1,
-        "platelets_10e9_l": 62.0,
-        "anc_10e9_l": 0.8,
-        "hepatomegaly_with_dysfunction": "no",
-        "splenomegaly_with_hypersplenism": "unknown",
-        "osteolysis_with_fracture": "no",
-        "malabsorption_with_weight_loss": "yes",
-        "bm_aspirate_mc_pct": 4.0,
-    }
+
+@pytest.mark.parametrize("end", ["low", "high"])
+def test_it_keeps_every_fact_given(end):
+    data = every_fact_away_from_default(end)
 
     facts = validate_case(data)
 
-    assert facts == {**data, "symptoms": ("flushing", "ascites")}
+    assert facts == {name: tuple(value) if isinstance(value, list) else value for name, value in data.items()}
+    assert all(facts[name] != fact.default for name, fact in FACTS.items())
 
 
 def test_it_lists_symptoms_in_vocabulary_order_so_equal_cases_are_equal():
