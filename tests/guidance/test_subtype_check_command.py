@@ -20,7 +20,7 @@ VIGNETTES = [
 ]
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(not VIGNETTES, reason="no subtype-check worked cases in tests/spec/vignettes-v3 (make sync-spec)"),
+    pytest.mark.skipif(not VIGNETTES, reason="no subtype-check worked cases in tests/spec/vignettes-v3"),
 ]
 
 
