@@ -46,8 +46,20 @@ run: db
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # PYTEST_ARGS="-n 2" runs the suite in two processes (pytest-xdist); CI runs it in one.
+# On SQLite, the tests that need PostgreSQL (races, TRUNCATE: marked postgres_only) run next on
+# the machine's PostgreSQL when .ci/postgres.sh can start it without installing it (root or
+# sudo); with none, they are skipped and say why.
 test: db
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@case "$${DATABASE_URL:-sqlite}" in postgres*) exec $(BIN)/python -m pytest $(PYTEST_ARGS);; esac; \
+	url=$$(PG_NO_INSTALL=1 bash .ci/postgres.sh 2>/dev/null) || url=""; \
+	if [ -z "$$url" ]; then \
+	  echo "test: no PostgreSQL could be started (.ci/postgres.sh): its tests are skipped"; \
+	  exec $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	fi; \
+	MASTOWEB_POSTGRES_TESTS_FOLLOW=1 $(BIN)/python -m pytest $(PYTEST_ARGS) || exit $$?; \
+	echo "== the PostgreSQL-only tests (marked postgres_only), on $${url%%:*}://…@$${url##*@}"; \
+	DATABASE_URL="$$url" $(BIN)/python -m pytest -m postgres_only $(PYTEST_ARGS); rc=$$?; \
+	[ $$rc = 5 ] && echo "(none among the tests chosen)" && rc=0; exit $$rc
 
 # The suite against PostgreSQL: $DATABASE_URL, or else a local server that
 # .ci/postgres.sh installs, starts and provisions (root or sudo needed once).

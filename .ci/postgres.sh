@@ -6,7 +6,7 @@
 # Prints the DATABASE_URL on stdout (everything else goes to stderr):
 #   export DATABASE_URL=$(bash .ci/postgres.sh)
 # Needs root (or sudo) the first time, to install and start the server.
-# Override with PG_ROLE, PG_PASSWORD, PG_DATABASE.
+# Override with PG_ROLE, PG_PASSWORD, PG_DATABASE; PG_NO_INSTALL=1 fails (exit 3) instead of installing.
 set -euo pipefail
 
 role=${PG_ROLE:-mastoweb}
@@ -28,6 +28,10 @@ newest_version() {
 }
 
 if [ -z "$(newest_version)" ] || ! command -v pg_ctlcluster >/dev/null; then
+  if [ "${PG_NO_INSTALL:-}" = 1 ]; then
+    say "PostgreSQL is not installed (PG_NO_INSTALL=1: not installing it)"
+    exit 3
+  fi
   say "installing PostgreSQL (Debian package postgresql)"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2

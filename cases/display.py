@@ -6,9 +6,10 @@ shown is what was saved.
 """
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from guidance.classification.check import classify
+from guidance.engine import rule_because
 from guidance.facts import FACTS, CaseValidationError, validate_case
 from guidance.facts import Group as FactGroup
 from guidance.interventions import Effect, Intent, label_of
@@ -50,6 +51,14 @@ class Line:
     offers: tuple = ()
     about: tuple = ()
     effect: str = ""
+    # The facts that made it fire, as the engine's (fact, value) pairs (a list fact's value a tuple). None on
+    # a line stored before snapshot format 4 until lines_with_because derives it from the version's rule.
+    because: tuple | None = None
+
+    @property
+    def because_to_derive(self):
+        """Stored in format 2 or 3: its `because` is its version's rule's to give (lines_with_because)."""
+        return self.because is None and self.quote is not None
 
     @property
     def offers_attr(self):
@@ -96,13 +105,14 @@ class Line:
 
     @property
     def reason_shown(self):
-        """Which facts made the line fire, in the form's words (see reason_in_words).
+        """Which facts made the line fire, in the form's words (reason_in_words of its `because`).
 
-        A line stored before guidance v2 (snapshot format 1, no quote) reads back exactly as it was shown.
+        A line stored before guidance v2 (snapshot format 1, no quote) reads back exactly as it was shown;
+        so does a line whose `because` cannot be known or said (the engine's stored reason, as it is).
         """
-        if self.quote is None:
+        if self.quote is None or not self.because:
             return self.reason
-        return reason_in_words(self.facts, self.reason)
+        return reason_in_words(self.because) or self.reason
 
     @property
     def key_facts(self):
@@ -131,9 +141,26 @@ def lines_from_recommendations(recommendations, *, paragraphs):
                 offers=tuple(rec.offers),
                 about=tuple(rec.about),
                 effect=rec.effect,
+                because=tuple(rec.because),
             )
         )
     return lines
+
+
+def lines_with_because(lines, compiled):
+    """Lines stored before snapshot format 4 (no `because`) given the `because` their version's rule gives
+    for the facts they stored: `compiled` is that version, which never changes (guidance.evaluation.
+    guidance_compiled), so this is what the engine said then. Format 1 lines read back as shown and keep
+    none; a line whose rule or facts do not match the version keeps none, and shows its stored reason."""
+    rules = {rule.spec.rule_id: rule for rule in compiled.rules}
+    return [_with_because(line, rules.get(line.rule)) for line in lines]
+
+
+def _with_because(line, rule):
+    if not line.because_to_derive or rule is None or set(rule.shown) != set(line.facts):
+        return line
+    facts = {name: tuple(value) if isinstance(value, list) else value for name, value in line.facts.items()}
+    return replace(line, because=rule_because(rule, facts, rule.shown))
 
 
 def recommendation_groups(lines):
@@ -152,66 +179,19 @@ class FactShown:
 
 
 def fact_shown(name, value):
+    """A fact under its full label, its value as the form says it (Fact.words_in_full)."""
     fact = FACTS[name]
-    value = fact.from_tick(value)  # an assessment stored before v3 has venom allergy true or false
-    if fact.is_enum:
-        text = fact.choices.get(value, value)
-    elif fact.is_enum_list:
-        text = ", ".join(fact.choices.get(item, item) for item in value) if value else "None (asymptomatic)"
-    elif fact.is_bool:
-        text = "Yes" if value else "No"
-    elif value is None:
-        text = "Not recorded"
-    else:
-        text = f"{value:g} {fact.unit}"
-    return FactShown(name=name, label=fact.label, value=text)
+    return FactShown(name=name, label=fact.label, value=fact.words_in_full(value))
 
 
-def _choice_words(fact, value):
-    return fact.words((value,)) if fact.is_enum_list else fact.words(value)
-
-
-def _value_words(fact, value):
-    return fact.words(value)
-
-
-def _symptoms_named(reason, present):
-    """The symptoms the engine's reason names ("flushing, pruritus present"): those the rule tested.
-
-    The line's facts carry every symptom of the case; naming only those the rule looked at
-    says no more than the engine did. None when the reason does not name them.
-    """
-    by_words = {item.replace("_", " "): item for item in present}
-    for part in (reason or "").split("; "):
-        if part.endswith(" present"):
-            words = part.removesuffix(" present").split(", ")
-            if words and all(word in by_words for word in words):
-                return [by_words[word] for word in words]
-    return None
-
-
-def reason_in_words(facts, reason):
-    """Which facts made a line fire, in the form's words: "Antihistamines: unresponsive · Antileukotrienes: not
-    tried". Built from the facts the line stored (those its rule tested or mentions), in the form's order.
-    Falls back to the engine's own reason where the stored facts cannot say it."""
-    if not facts:
-        return reason
-    parts = []
-    for name, fact in FACTS.items():
-        if name not in facts:
-            continue
-        value = facts[name]
-        if fact.is_enum_list:
-            if not value:
-                parts.append(f"{fact.short_label}: none")
-                continue
-            named = _symptoms_named(reason, value)
-            if named is None:
-                return reason
-            parts.append(f"{fact.short_label}: " + ", ".join(_choice_words(fact, item) for item in named))
-        else:
-            parts.append(f"{fact.short_label}: {_value_words(fact, value)}")
-    return " · ".join(parts) if len(parts) == len(facts) else reason
+def reason_in_words(because):
+    """Which facts made a line fire, from its `because` ((fact, value) pairs), in the form's words and the
+    vocabulary's order: "Antihistamines: unresponsive · Antileukotrienes: not tried" (Fact.readback). Of a list
+    fact, the items the rule tested. None when it names a fact the vocabulary does not know."""
+    values = dict(because)
+    if not values.keys() <= FACTS.keys():
+        return None
+    return " · ".join(fact.readback(values[name]) for name, fact in FACTS.items() if name in values)
 
 
 @dataclass(frozen=True)
@@ -255,11 +235,7 @@ def facts_line(facts):
         value = facts.get(name, fact.default)
         if fact.group is FactGroup.FINDINGS and value in (None, "unknown"):
             continue
-        if fact.is_enum_list:
-            words = ", ".join(_choice_words(fact, item) for item in value) if value else "none"
-        else:
-            words = _value_words(fact, value)
-        shown.append(FactShown(name=name, label=fact.short_label, value=words))
+        shown.append(FactShown(name=name, label=fact.short_label, value=fact.words(value)))
     return shown
 
 

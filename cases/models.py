@@ -244,10 +244,17 @@ class Assessment(AppendOnlyModel):
 
     @cached_property
     def lines(self):
-        """The lines as they were shown, read in the format they were stored in (cases.snapshot)."""
+        """The lines as they were shown, read in the format they were stored in (cases.snapshot). Lines stored
+        before format 4 get the `because` their version's rule gives (the version never changes)."""
+        from guidance.evaluation import guidance_compiled  # kept out of model import time, as below
+
+        from .display import lines_with_because
         from .snapshot import from_dict  # snapshot -> display -> guidance; kept out of model import time
 
-        return from_dict(self.recommendations)
+        lines = from_dict(self.recommendations)
+        if any(line.because_to_derive for line in lines):
+            lines = lines_with_because(lines, guidance_compiled(self.guidance_version))
+        return lines
 
 
 class RecommendationFeedback(AppendOnlyModel):

@@ -15,11 +15,16 @@ blank in its place.
 - Format 3 (guidance v3 era): format 2's lines plus `offers`
   ([{"intervention", "intent"}]), `about` (ids) and `effect` ("" when none):
   what each line offered and what each caution was about, as shown.
+- Format 4: format 3's lines plus `because` ([{"fact", "value"}], the
+  engine's pairs, as the contract writes them): the facts that made the line
+  fire, from which its "why" is worded (display.reason_in_words). Lines of
+  formats 2 and 3 read back with `because` None; Assessment.lines gives them
+  the `because` of their version's rule (display.lines_with_because).
 """
 
 from .display import Line
 
-FORMAT = 3
+FORMAT = 4
 FORMAT_1_FIELDS = (
     "rule",
     "paragraph",
@@ -33,7 +38,8 @@ FORMAT_1_FIELDS = (
 )
 FORMAT_2_FIELDS = (*FORMAT_1_FIELDS, "quote", "confirm")
 FORMAT_3_FIELDS = (*FORMAT_2_FIELDS, "offers", "about", "effect")
-_FIELDS = {1: FORMAT_1_FIELDS, 2: FORMAT_2_FIELDS, 3: FORMAT_3_FIELDS}
+FORMAT_4_FIELDS = (*FORMAT_3_FIELDS, "because")
+_FIELDS = {1: FORMAT_1_FIELDS, 2: FORMAT_2_FIELDS, 3: FORMAT_3_FIELDS, 4: FORMAT_4_FIELDS}
 
 
 class SnapshotFormatError(ValueError):
@@ -46,11 +52,14 @@ def to_dict(lines):
 
 
 def _line_to_dict(line):
-    data = {name: getattr(line, name) for name in FORMAT_3_FIELDS}
+    data = {name: getattr(line, name) for name in FORMAT_4_FIELDS}
     data["confirm"] = list(line.confirm or ())
     data["quote"] = line.quote or ""
     data["offers"] = [{"intervention": item, "intent": intent} for item, intent in line.offers]
     data["about"] = list(line.about)
+    data["because"] = [
+        {"fact": name, "value": list(value) if isinstance(value, tuple) else value} for name, value in line.because
+    ]
     return data
 
 
@@ -95,4 +104,8 @@ def _line_from_dict(item, fields, number, position):
     if number >= 3:
         values["offers"] = tuple((o["intervention"], o["intent"]) for o in values["offers"])
         values["about"] = tuple(values["about"])
+    if number >= 4:
+        values["because"] = tuple(
+            (b["fact"], tuple(b["value"]) if isinstance(b["value"], list) else b["value"]) for b in values["because"]
+        )
     return Line(**values)

@@ -17,7 +17,7 @@ tree gives the readback, the builder's rows and the CEL the builder writes.
 
 from dataclasses import dataclass
 
-from .facts import CURRENT_EDITION, FACTS, FactKind, vocabulary
+from .facts import CURRENT_EDITION, FACTS, FactKind, in_sentence, vocabulary
 from .limits import MAX_LENGTH, MAX_NESTING
 
 
@@ -431,7 +431,7 @@ def to_cel(node, *, nested=False):
 #
 # Every word comes from the vocabulary (guidance.facts): a fact is named by its
 # short label, as the case page names it ("Antihistamines: unresponsive"), a
-# value by its choice label. A value whose label only spells out its code
+# value by its choice label (`Fact.choice_words`). A value whose label only spells out its code
 # ("Indolent systemic mastocytosis (ISM)") is named by the code, the clinic's
 # own short name. The clauses of a condition that must all hold are joined
 # by "; and" (those of which one must hold by "; or"); an enum that must not take some values is read as the
@@ -441,18 +441,12 @@ def to_cel(node, *, nested=False):
 _MOST_VALUES_LISTED = 2
 
 
-def _lower(text):
-    """Lower-case the first letter inside a sentence, unless the word is an abbreviation (NSAIDs, KIT)."""
-    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
-
-
 def _upper(text):
     return text[:1].upper() + text[1:]
 
 
 def _value_words(fact, value):
-    label = FACTS[fact].choices[value]
-    return value if label.endswith(f"({value})") else _lower(label)
+    return FACTS[fact].choice_words(value)
 
 
 def _fact_words(fact):
@@ -470,9 +464,9 @@ def _reads_negative(label):
 
 
 def _is_words(fact, values):
-    labels = [FACTS[fact].choices[v] for v in values]
+    labels = [FACTS[fact].words_in_full(v) for v in values]
     if all(_fact_words(fact).lower() in label.lower() for label in labels):
-        return _either([labels[0], *map(_lower, labels[1:])])  # "Known to tolerate NSAIDs" names the fact itself
+        return _either([labels[0], *map(in_sentence, labels[1:])])  # "Known to tolerate NSAIDs" names the fact itself
     return f"{_fact_words(fact)}: {_either(_value_words(fact, v) for v in values)}"
 
 
@@ -483,7 +477,7 @@ def _is_not_words(fact, values):
         raise ConditionSyntaxError(
             f"This condition can never hold: {fact} always has one of these values", source="", position=0
         )
-    negative = any(_reads_negative(FACTS[fact].choices[v]) for v in values)
+    negative = any(_reads_negative(FACTS[fact].words_in_full(v)) for v in values)
     if len(others) <= _MOST_VALUES_LISTED or negative:
         return _is_words(fact, others)
     return f"{_fact_words(fact)}: other than {_either(_value_words(fact, v) for v in values)}"
@@ -575,7 +569,7 @@ def _run_words(kind, nodes, *, every, negated):
     if kind == "is":
         if not every:
             return None  # "A or B: unresponsive" would not say "at least one"
-        facts = [_fact_words(nodes[0].fact), *(_lower(_fact_words(n.fact)) for n in nodes[1:])]
+        facts = [_fact_words(nodes[0].fact), *(in_sentence(_fact_words(n.fact)) for n in nodes[1:])]
         value = _value_words(nodes[0].fact, nodes[0].values[0])
         amount = "both" if len(nodes) == 2 else "all"
         return f"{_either(facts, 'and')}: {'not ' if negated else ''}{amount} {value}"

@@ -117,6 +117,7 @@ class Fact:
     order: int = 0
     # A yes/no/unknown fact that was a boolean once: true and false are still read as "yes" and "no".
     accepts_bool: bool = False
+    none_words: str = "None"  # a list fact with nothing ticked, as the form says it (words_in_full)
 
     def __post_init__(self):
         object.__setattr__(self, "kind", FactKind(self.kind))
@@ -171,21 +172,44 @@ class Fact:
         """A value as a clinician reads it after the fact's short label: "unresponsive", "yes", "45.5 ng/mL"."""
         value = self.from_tick(value)  # a line of an edition-2 version (guidance v1, v2) stored true/false
         if self.is_enum_list:
-            return ", ".join(self._choice_words(item) for item in value) if value else "none"
+            return ", ".join(self.choice_words(item) for item in value) if value else "none"
         if self.is_enum:
-            if self.name == "subtype" and value != "unknown":
-                return value  # ISM, SSM, ...: the clinic's own short names
-            return self._choice_words(value)
+            return self.choice_words(value)
         if self.is_bool:
             return "yes" if value else "no"
-        if value is None:
-            return "not recorded"
-        return f"{value:g} {self.unit}"
+        return self._number_words(value, "not recorded")
 
-    def _choice_words(self, value):
+    def readback(self, value):
+        """The fact and its value as reasons and readbacks say them: "Antihistamines: unresponsive"."""
+        return f"{self.short_label}: {self.words(value)}"
+
+    def words_in_full(self, value):
+        """A value as the form says it, after the fact's full label: "Known to tolerate NSAIDs",
+        "Indolent systemic mastocytosis (ISM)", "None (asymptomatic)", "Not recorded"."""
+        value = self.from_tick(value)  # an assessment stored before v3 has venom allergy true or false
+        if self.is_enum_list:
+            return ", ".join(self.choices.get(item, item) for item in value) if value else self.none_words
+        if self.is_enum:
+            return self.choices.get(value, value)
+        if self.is_bool:
+            return "Yes" if value else "No"
+        return self._number_words(value, "Not recorded")
+
+    def choice_words(self, value):
+        """One choice inside a sentence: its code where its label only spells the code out ("ISM"), else its
+        label with a lower-case first letter ("not tried"), an abbreviation keeping its capitals ("NSAIDs ...")."""
         text = self.choices.get(value, value)
-        # "Not tried" reads "not tried" after a label; "NSAIDs ..." keeps its capitals.
-        return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+        if text.endswith(f"({value})"):
+            return value  # ISM, SSM, ...: the clinic's own short names
+        return in_sentence(text)
+
+    def _number_words(self, value, not_recorded):
+        return not_recorded if value is None else f"{value:g} {self.unit}"
+
+
+def in_sentence(text):
+    """Words inside a sentence: the first letter lower-cased, unless the word is an abbreviation (NSAIDs, KIT)."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 FACTS = {
@@ -207,6 +231,7 @@ FACTS = {
             choices=SYMPTOMS,
             default=(),
             short="Symptoms",
+            none_words="None (asymptomatic)",
             group=Group.SYMPTOMS,
             help="Current symptoms and complications; tick none if the patient is asymptomatic.",
             columns=True,
@@ -720,9 +745,7 @@ def parse_case_json(text):
 
 def facts_in_words(facts):
     """Some case facts in a clinician's words, in the form's order: "Subtype: ISM · Venom allergy: no"."""
-    return " \u00b7 ".join(
-        f"{fact.short_label}: {fact.words(facts[fact.name])}" for fact in facts_in_form_order() if fact.name in facts
-    )
+    return " \u00b7 ".join(fact.readback(facts[fact.name]) for fact in facts_in_form_order() if fact.name in facts)
 
 
 def facts_to_json(facts):

@@ -6,11 +6,17 @@ from django.utils.functional import cached_property
 
 from .conditions import ConditionSyntaxError, parse_condition
 from .engine import cel_parses
+from .facts import FACTS
 from .interventions import CLASS_MEMBERS, INTERVENTIONS
 from .markdown import html_stripped
 from .models import Paragraph, Rule, SafetyProperty
 from .quotes import quote_in_text
 from .selectors import paragraph_slugs_published
+
+
+def condition_help(model):
+    """A condition's help as the model gives it, then the facts it may read, named as the vocabulary has them now."""
+    return f"{model._meta.get_field('condition').help_text} Facts: {', '.join(FACTS)}."
 
 
 class SameVersionFormSet(BaseInlineFormSet):
@@ -156,6 +162,7 @@ class RuleForm(forms.ModelForm):
             "quote": forms.Textarea(attrs={"rows": 2, "cols": 90}),
             "condition": forms.Textarea(attrs={"rows": 3, "cols": 90, "spellcheck": "false", "autocomplete": "off"}),
         }
+        help_texts = {"condition": condition_help(Rule)}
 
     def __init__(self, *args, paragraph_formset=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,6 +197,7 @@ class SafetyPropertyForm(forms.ModelForm):
             "statement": forms.TextInput(attrs={"size": 100}),
             "condition": forms.Textarea(attrs={"rows": 3, "cols": 90, "spellcheck": "false", "autocomplete": "off"}),
         }
+        help_texts = {"condition": condition_help(SafetyProperty)}
 
 
 class PublishForm(forms.Form):

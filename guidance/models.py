@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from .conditions import condition_reading
 from .engine import ConditionError, RuleOffersError, RuleSpec, compile_rule, offers_as_pairs
-from .facts import CURRENT_EDITION, FACTS, validate_case
+from .facts import CURRENT_EDITION, validate_case
 from .interventions import Effect, plan_in_words
 from .kinds import KIND_CHOICES
 from .markdown import render_markdown
@@ -413,11 +413,12 @@ class Rule(VersionContent):
     paragraph = models.ForeignKey(Paragraph, on_delete=models.RESTRICT, related_name="rules")
     kind = models.CharField(max_length=10, choices=KIND_CHOICES)  # guidance.kinds
     summary = models.CharField(max_length=300, help_text="One line, as the clinician reads it.")
+    # The forms name the facts after this help (guidance.forms): kept out of the field, so that adding a
+    # fact to the vocabulary makes no migration here.
     condition = models.TextField(
         help_text=(
             "CEL expression over the case facts, e.g. "
-            '"flushing" in symptoms && antihistamine_response == "unresponsive". '
-            f"Facts: {', '.join(FACTS)}."
+            '"flushing" in symptoms && antihistamine_response == "unresponsive".'
         )
     )
     mentions = models.CharField(
@@ -565,11 +566,10 @@ class SafetyProperty(VersionContent):
     statement = models.CharField(
         max_length=300, help_text="One sentence for clinicians: what the property guarantees for every patient."
     )
-    condition = models.TextField(
+    condition = models.TextField(  # its help names the facts in the form, as the rule's does
         help_text=(
             "CEL over the case facts and fired (the ids of the rules that fire), true for every case, e.g. "
-            '!("aspirin-for-refractory-flushing" in fired) || nsaid_tolerance == "tolerant". '
-            f"Facts: {', '.join(FACTS)}."
+            '!("aspirin-for-refractory-flushing" in fired) || nsaid_tolerance == "tolerant".'
         )
     )
     each_intervention = models.BooleanField(

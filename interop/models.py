@@ -97,6 +97,24 @@ class CdsCard(models.Model):
         return f"{self.rule or 'summary'} ({self.uuid})"
 
 
+class FactNameField(models.CharField):
+    """The name of a case fact, chosen among the vocabulary's (guidance.facts) with their labels.
+
+    The choices follow the vocabulary but stay out of migrations: they change nothing in the
+    database, so a migration holds the plain column and a new fact needs no migration here (the
+    case's column is cases'). Returning Django's own path also keeps migrations free of our code.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs["choices"] = [(name, fact.label) for name, fact in FACTS.items()]
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        del kwargs["choices"]
+        return name, "django.db.models.CharField", args, kwargs
+
+
 class CodeMapping(models.Model):
     """One code an EHR may send, and the case fact it means.
 
@@ -117,7 +135,7 @@ class CodeMapping(models.Model):
     )
     code = models.CharField(max_length=100)
     display = models.CharField(max_length=300, help_text="The code's name in its system, for people.")
-    fact = models.CharField(max_length=40, choices=[(name, fact.label) for name, fact in FACTS.items()])
+    fact = FactNameField(max_length=40)
     value = models.CharField(
         max_length=40, blank=True, help_text="The fact's value (for a symptom, the symptom); blank on an Observation."
     )

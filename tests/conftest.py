@@ -297,3 +297,25 @@ def pytest_collection_modifyitems(config, items):
     refuses it. Running them last keeps every other test out of that loop.
     """
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    _postgres_only(config, items)
+
+
+# `make test` sets this when it runs the PostgreSQL-only tests next, on a PostgreSQL of the machine's.
+POSTGRES_PHASE_FOLLOWS = "MASTOWEB_POSTGRES_TESTS_FOLLOW"
+
+
+def _postgres_only(config, items):
+    """Tests marked `postgres_only` need PostgreSQL. On another database they are skipped with their
+    reason, or, when `make test` runs them next on PostgreSQL, deselected here (so neither run skips)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    marked = [item for item in items if item.get_closest_marker("postgres_only")]
+    if os.environ.get(POSTGRES_PHASE_FOLLOWS) == "1":
+        config.hook.pytest_deselected(items=marked)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres_only")]
+        return
+    for item in marked:
+        reason = item.get_closest_marker("postgres_only").kwargs.get("reason", "needs PostgreSQL")
+        item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only: {reason}"))

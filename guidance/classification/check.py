@@ -195,8 +195,8 @@ def finding_words(name, value):
     """A fact's value as a clinician says it: "Platelets 62 (unit)", "Skin lesions: absent"."""
     fact = FACTS[name]
     if fact.is_enum:
-        return fact.short_label if value == "yes" else f"{fact.short_label}: {fact.choices[value].lower()}"
-    return f"{fact.short_label} {value:g} {fact.unit}"
+        return fact.short_label if value == "yes" else fact.readback(value)
+    return f"{fact.short_label} {fact.words(value)}"
 
 
 def _value3(cond, facts, classifier):

@@ -34,6 +34,33 @@ def form_data(**facts):
     return data
 
 
+def every_fact_away_from_default(end):
+    """Case facts with every fact away from its default, each at the `end` ("low" or "high") of what it takes.
+
+    A choice: the first or the last value other than the default; a list: its first and last values, or all;
+    a number: its minimum (often 0, which a careless read turns into "not given") or, near the top of its
+    range, one with decimals. Built from the vocabulary, so a new fact is in it at once: a form or a copy
+    that dropped a fact would give back its default, and the comparison would name it.
+    """
+    facts = {}
+    for name, fact in FACTS.items():
+        if fact.is_enum:
+            others = [value for value in fact.values if value != fact.default]
+            facts[name] = others[0] if end == "low" else others[-1]
+        elif fact.is_enum_list:
+            facts[name] = [fact.values[0], fact.values[-1]] if end == "low" else list(fact.values)
+        elif fact.is_bool:
+            facts[name] = not fact.default
+        else:
+            low = 0 if fact.minimum is None else fact.minimum
+            high = low + 1000 if fact.maximum is None else fact.maximum
+            if fact.is_integer:
+                facts[name] = int(low if end == "low" else high)
+            else:
+                facts[name] = float(low) if end == "low" else high - 0.25
+    return facts
+
+
 def make_case(user, *, label=None, notes="", **facts):
     facts.setdefault("subtype", "ISM")
     return case_create(user=user, label=label or f"Case {next(_labels)}", facts=facts, notes=notes)

@@ -63,7 +63,7 @@ def test_it_saves_a_case_with_its_first_assessment(client, clinician, published_
     assert assessment.created_by == clinician
     assert assessment.facts["symptoms"] == ["flushing", "pruritus"]
     assert assessment.facts["serum_tryptase_ng_ml"] == 24.5
-    assert assessment.recommendations["format"] == 3
+    assert assessment.recommendations["format"] == 4
     rules = [line.rule for line in assessment.lines]
     assert "h1-for-cutaneous-symptoms" in rules
     h1 = next(line for line in assessment.lines if line.rule == "h1-for-cutaneous-symptoms")
@@ -73,6 +73,7 @@ def test_it_saves_a_case_with_its_first_assessment(client, clinician, published_
     assert h1.paragraph_text.startswith("Initial pharmacologic treatment includes")
     assert h1.quote == "H1 antihistamines are administered to prevent flushing and itching."
     assert h1.confirm == ()
+    assert h1.because == (("symptoms", ("flushing", "pruritus")), ("antihistamine_response", "not_tried"))
 
 
 def test_its_case_ids_are_not_sequential(client, clinician, published_version):

@@ -8,44 +8,13 @@ from django.urls import reverse
 from cases.forms import CaseForm, CaseUpdateForm
 from guidance.facts import FACTS, Group
 
-from .factories import make_case
+from .factories import every_fact_away_from_default, make_case
 
 pytestmark = pytest.mark.django_db
 
 # Two cases with every fact away from its default, so a fact the form did not
 # carry would come back as its default and the comparison would show it.
-NOT_DEFAULT = [
-    {
-        "subtype": "ASM",
-        "symptoms": ["flushing", "ascites"],
-        "antihistamine_response": "unresponsive",
-        "antileukotriene_response": "responsive",
-        "omalizumab_response": "unresponsive",
-        "nsaid_tolerance": "intolerant",
-        "venom_allergy": True,
-        "kit_d816v": "positive",
-        "hct_eligible": "yes",
-        "serum_tryptase_ng_ml": 187.5,
-        "age_years": 64,
-        **{name: "yes" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_enum},
-        **{name: 12.5 for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_number},
-    },
-    {
-        "subtype": "SM-AHN",
-        "symptoms": list(FACTS["symptoms"].values),
-        "antihistamine_response": "responsive",
-        "antileukotriene_response": "unresponsive",
-        "omalizumab_response": "responsive",
-        "nsaid_tolerance": "tolerant",
-        "venom_allergy": True,
-        "kit_d816v": "negative",
-        "hct_eligible": "no",
-        "serum_tryptase_ng_ml": 0.5,
-        "age_years": 0,
-        **{name: "no" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_enum},
-        **{name: 0.0 for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_number},
-    },
-]
+NOT_DEFAULT = [every_fact_away_from_default("low"), every_fact_away_from_default("high")]
 
 
 class _FormAsPosted(HTMLParser):
@@ -122,20 +91,17 @@ def test_the_form_groups_follow_the_vocabulary():
         (fieldset.legend, [pointer.name for pointer in fieldset.get_field_names()])
         for fieldset in CaseForm().helper.layout
     ]
-    assert sections == [
-        ("Case", ["label", "age_years"]),
-        ("Diagnosis and subtype", ["subtype"]),
-        ("Symptoms", ["symptoms"]),
-        (
-            "Treatment history and responses",
-            ["antihistamine_response", "antileukotriene_response", "omalizumab_response"],
-        ),
-        ("Safety", ["nsaid_tolerance", "venom_allergy"]),
-        ("Labs and genetics", ["serum_tryptase_ng_ml", "kit_d816v"]),
-        ("Findings", [name for name, fact in FACTS.items() if fact.group is Group.FINDINGS]),
-        ("Transplant", ["hct_eligible"]),
-        ("Notes", ["notes"]),
-    ]
+    legends = [legend for legend, _ in sections]
+    shown_in = {name: legend for legend, names in sections for name in names}
+
+    assert legends == [group.value for group in Group], "every group, in the vocabulary's order"
+    assert shown_in == {"label": "Case", "notes": "Notes", **{name: fact.group.value for name, fact in FACTS.items()}}
+    assert sections[0][1][0] == "label", "the case's label first"
+    for _, names in sections:
+        orders = [FACTS[name].order for name in names if name in FACTS]
+        assert orders == sorted(orders), "within a group, by each fact's order"
+    labs = dict(sections)["Labs and genetics"]
+    assert labs.index("serum_tryptase_ng_ml") < labs.index("kit_d816v"), "the mutation below the tryptase"
 
 
 @pytest.mark.parametrize("stored", NOT_DEFAULT)

@@ -1,6 +1,7 @@
 """The stored assessment format: every format ever written reads back exactly as it was shown."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -46,10 +47,10 @@ def _facts(**given):
 
 
 @pytest.mark.django_db
-def test_format_3_round_trips_with_quote_confirm_offers_and_about(published_version):
+def test_format_4_round_trips_with_quote_confirm_offers_about_and_because(published_version):
     lines = case_evaluate(facts=_facts(nsaid_tolerance="tolerant", venom_allergy="yes"), version=published_version)
     stored = snapshot.to_dict(lines)
-    assert stored["format"] == snapshot.FORMAT == 3
+    assert stored["format"] == snapshot.FORMAT == 4
     assert json.loads(json.dumps(stored)) == stored  # plain JSON
     assert snapshot.from_dict(stored) == lines
     aspirin = next(line for line in lines if line.rule == "aspirin-for-refractory-flushing")
@@ -60,6 +61,28 @@ def test_format_3_round_trips_with_quote_confirm_offers_and_about(published_vers
     assert stored_aspirin["offers"] == [{"intervention": "aspirin", "intent": "start"}]
     epinephrine = next(line for line in lines if line.rule == "epinephrine-for-venom-allergy")
     assert (epinephrine.about, epinephrine.effect) == (("epinephrine-autoinjector",), "ensure")
+    # `because` is stored as the contract writes it, a list fact's value a list; read back, a tuple.
+    assert stored_aspirin["because"] == [
+        {"fact": "symptoms", "value": ["flushing"]},
+        {"fact": "antihistamine_response", "value": "unresponsive"},
+        {"fact": "nsaid_tolerance", "value": "tolerant"},
+    ]
+    assert aspirin.because[0] == ("symptoms", ("flushing",))
+
+
+@pytest.mark.django_db
+def test_format_3_reads_back_with_no_because_invented(published_version):
+    lines = case_evaluate(facts=_facts(venom_allergy="yes"), version=published_version)
+    stored = {
+        "format": 3,
+        "lines": [
+            {name: value for name, value in line.items() if name in snapshot.FORMAT_3_FIELDS}
+            for line in snapshot.to_dict(lines)["lines"]
+        ],
+    }
+    read = snapshot.from_dict(json.loads(json.dumps(stored)))
+    assert read == [replace(line, because=None) for line in lines]
+    assert all(line.because_to_derive for line in read)
 
 
 @pytest.mark.django_db
@@ -73,7 +96,7 @@ def test_format_2_reads_back_with_quote_and_confirm_and_nothing_offered_invented
         ],
     }
     read = snapshot.from_dict(json.loads(json.dumps(stored)))
-    assert read == lines
+    assert read == [replace(line, because=None) for line in lines]
     assert all(line.offers == () and line.about == () and line.effect == "" for line in read)
     aspirin = next(line for line in read if line.rule == "aspirin-for-refractory-flushing")
     assert aspirin.confirm == ("prominent flushing",)
@@ -86,10 +109,26 @@ def test_format_2_reads_back_with_quote_and_confirm_and_nothing_offered_invented
         ([{**FORMAT_1["recommendations"][0], "sumary": "x"}], "unknown sumary"),
         ([{k: v for k, v in FORMAT_1["recommendations"][0].items() if k != "summary"}], "missing summary"),
         ({"format": 2, "lines": [FORMAT_1["recommendations"][0]]}, "missing quote, confirm"),
-        ({"format": 4, "lines": []}, "unknown format 4"),
+        ({"format": 5, "lines": []}, "unknown format 5"),
         (
             {"format": 3, "lines": [{**FORMAT_1["recommendations"][0], "quote": "", "confirm": []}]},
             "missing offers, about, effect",
+        ),
+        (
+            {
+                "format": 4,
+                "lines": [
+                    {
+                        **FORMAT_1["recommendations"][0],
+                        "quote": "",
+                        "confirm": [],
+                        "offers": [],
+                        "about": [],
+                        "effect": "",
+                    }
+                ],
+            },
+            "missing because",
         ),
         ({"lines": []}, "neither a list"),
         ({"format": 2, "lines": [], "extra": 1}, "exactly 'format' and 'lines'"),

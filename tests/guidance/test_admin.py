@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from guidance import publishing
+from guidance.facts import FACTS
 from guidance.models import GuidanceVersion, Paragraph, Rule
 from tests.review import approved
 
@@ -210,6 +211,23 @@ def test_it_refuses_a_bad_condition_with_its_message(client, editor, published_v
     assert "This edit must not be saved either." not in draft.paragraphs.get(slug="osteoporosis").text
     draft.refresh_from_db()
     assert draft.title != "Not saved"
+
+
+def test_it_names_every_fact_under_a_rules_and_a_propertys_condition(client, editor, published_version):
+    draft = make_draft(published_version, editor)
+    client.force_login(editor)
+
+    page = client.get(admin_url("change", draft.pk))
+
+    facts = f"Facts: {', '.join(FACTS)}."
+    helps = {
+        inline.formset.prefix: inline.formset.form.base_fields["condition"].help_text
+        for inline in page.context["inline_admin_formsets"]
+        if "condition" in inline.formset.form.base_fields
+    }
+    assert sorted(helps) == ["rules", "safety_properties"]
+    assert all(help_text.endswith(facts) for help_text in helps.values())
+    assert facts in page.text
 
 
 def test_it_shows_a_published_version_read_only(client, editor, published_version):

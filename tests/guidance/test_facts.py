@@ -19,6 +19,7 @@ from guidance.facts import (
     parse_case_json,
     validate_case,
 )
+from tests.cases.factories import every_fact_away_from_default
 from tests.conftest import SPEC
 
 SCHEMA_FILE = SPEC / "spec" / "case.schema.v3.json"
@@ -37,61 +38,26 @@ def refused_json(text):
     return caught.value
 
 
-def test_it_fills_in_the_defaults_for_facts_left_out():
-    assert validate_case({"subtype": "ISM"}) == {
-        "subtype": "ISM",
-        "symptoms": (),
-        "antihistamine_response": "not_tried",
-        "antileukotriene_response": "not_tried",
-        "omalizumab_response": "not_tried",
-        "nsaid_tolerance": "unknown",
-        "venom_allergy": "unknown",
-        "kit_d816v": "unknown",
-        "hct_eligible": "unknown",
-        "serum_tryptase_ng_ml": None,
-        "age_years": None,
-        **{name: "unknown" for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_enum},
-        **{name: None for name, fact in FACTS.items() if fact.group is Group.FINDINGS and fact.is_number},
+def test_it_fills_in_the_schemas_defaults_for_facts_left_out(schema):
+    defaults = {
+        name: tuple(prop["default"]) if prop.get("type") == "array" else prop.get("default")
+        for name, prop in schema["properties"].items()
+        if name not in schema["required"]
     }
 
+    assert validate_case({"subtype": "ISM"}) == {"subtype": "ISM", **defaults}
+    assert defaults["symptoms"] == () and defaults["antihistamine_response"] == "not_tried"
+    assert defaults["serum_tryptase_ng_ml"] is None  # a number not given stays not given, never 0
 
-def test_it_keeps_every_fact_given():
-    data = {
-        "subtype": "ASM",
-        "symptoms": ["ascites", "flushing"],
-        "antihistamine_response": "unresponsive",
-        "antileukotriene_response": "responsive",
-        "omalizumab_response": "not_tried",
-        "nsaid_tolerance": "intolerant",
-        "venom_allergy": "yes",
-        "kit_d816v": "positive",
-        "hct_eligible": "yes",
-        "serum_tryptase_ng_ml": 187.5,
-        "age_years": 64,
-        "bm_mc_aggregates": "yes",
-        "atypical_mc_morphology": "no",
-        "kit_other_activating_mutation": "unknown",
-        "mc_cd2_cd25_cd30": "yes",
-        "hereditary_alpha_tryptasemia": "no",
-        "associated_hematologic_neoplasm": "no",
-        "skin_lesions": "yes",
-        "bm_mc_infiltration_pct": 35.0,
-        "kit_d816v_vaf_pct": 12.5,
-        "myeloproliferation_or_dysplasia": "no",
-        "organomegaly_without_dysfunction": "yes",
-        "hemoglobin_g_dl": 9.1,
-        "platelets_10e9_l": 62.0,
-        "anc_10e9_l": 0.8,
-        "hepatomegaly_with_dysfunction": "no",
-        "splenomegaly_with_hypersplenism": "unknown",
-        "osteolysis_with_fracture": "no",
-        "malabsorption_with_weight_loss": "yes",
-        "bm_aspirate_mc_pct": 4.0,
-    }
+
+@pytest.mark.parametrize("end", ["low", "high"])
+def test_it_keeps_every_fact_given(end):
+    data = every_fact_away_from_default(end)
 
     facts = validate_case(data)
 
-    assert facts == {**data, "symptoms": ("flushing", "ascites")}
+    assert facts == {name: tuple(value) if isinstance(value, list) else value for name, value in data.items()}
+    assert all(facts[name] != fact.default for name, fact in FACTS.items())
 
 
 def test_it_lists_symptoms_in_vocabulary_order_so_equal_cases_are_equal():
@@ -464,3 +430,34 @@ def test_json_text_for_a_number_is_refused_saying_how_it_reads(text, sentence):
     error = refused_json('{"subtype": "ISM", "serum_tryptase_ng_ml": ' + text + "}")
 
     assert error.errors == {"serum_tryptase_ng_ml": sentence}
+
+
+# Each fact puts its own values into words: short ones after its short label (reasons, readbacks), full ones
+# after its label (the case page's facts, the changes between two assessments).
+@pytest.mark.parametrize(
+    ("name", "value", "short", "full"),
+    [
+        ("subtype", "ISM", "ISM", "Indolent systemic mastocytosis (ISM)"),
+        ("subtype", "unknown", "unknown (work-up pending)", "Unknown (work-up pending)"),
+        ("antihistamine_response", "not_tried", "not tried", "Not tried"),
+        ("nsaid_tolerance", "intolerant", "intolerant of NSAIDs", "Intolerant of NSAIDs"),
+        ("symptoms", ("flushing", "pruritus"), "flushing, pruritus (itching)", "Flushing, Pruritus (itching)"),
+        ("symptoms", (), "none", "None (asymptomatic)"),
+        ("venom_allergy", "yes", "yes", "Yes"),
+        ("venom_allergy", True, "yes", "Yes"),  # stored before v3, when it was a tick box
+        ("venom_allergy", False, "no", "No"),
+        ("serum_tryptase_ng_ml", 45.5, "45.5 ng/mL", "45.5 ng/mL"),
+        ("serum_tryptase_ng_ml", None, "not recorded", "Not recorded"),
+        ("age_years", 64, "64 years", "64 years"),
+    ],
+)
+def test_a_fact_says_its_values_in_short_and_in_full(name, value, short, full):
+    fact = FACTS[name]
+    assert fact.words(value) == short
+    assert fact.readback(value) == f"{fact.short_label}: {short}"
+    assert fact.words_in_full(value) == full
+
+
+def test_a_choice_whose_label_only_spells_out_its_code_is_said_by_the_code():
+    assert [FACTS["subtype"].choice_words(value) for value in ("SM-AHN", "MCL")] == ["SM-AHN", "MCL"]
+    assert FACTS["kit_d816v"].choice_words("unknown") == "unknown / not tested"

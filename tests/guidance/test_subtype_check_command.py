@@ -20,7 +20,7 @@ VIGNETTES = [
 ]
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(not VIGNETTES, reason="no subtype-check worked cases in ../shared/vignettes-v3"),
+    pytest.mark.skipif(not VIGNETTES, reason="no subtype-check worked cases in tests/spec/vignettes-v3"),
 ]
 
 

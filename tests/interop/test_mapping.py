@@ -3,7 +3,9 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from guidance.facts import FACTS
 from interop.mapping import PrefetchError, prefetch_facts
 from interop.models import ICD10CM, LOCAL_FACTS, SNOMED_CT, CodeMapping
 from interop.selectors import code_mappings
@@ -200,11 +202,18 @@ def test_a_bundle_where_a_patient_belongs_is_refused():
 
 
 def test_a_mapping_row_is_checked_against_the_vocabulary():
-    from django.core.exceptions import ValidationError
-
     row = CodeMapping(system=SNOMED_CT, code="1", display="x", fact="subtype", value="indolent")
     with pytest.raises(ValidationError, match="not a value of Subtype"):
         row.full_clean()
+
+
+def test_a_mapping_row_names_a_fact_of_the_vocabulary_shown_by_its_label():
+    assert [name for name, _ in CodeMapping._meta.get_field("fact").choices] == list(FACTS)
+    assert CodeMapping(fact="kit_d816v").get_fact_display() == "KIT D816V mutation"
+    row = CodeMapping(system=SNOMED_CT, code="1", display="x", fact="weight_kg", value="70")
+    with pytest.raises(ValidationError) as refusal:
+        row.full_clean()
+    assert refusal.value.message_dict["fact"] == ["Value 'weight_kg' is not a valid choice."]
 
 
 @pytest.mark.parametrize("written", ["45,5", "4e", "--5", "1,000"])

@@ -11,11 +11,25 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 
+from guidance.facts import FACTS
 from tests.conftest import manage
 
 
 def test_no_model_change_lacks_a_migration(db):
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_only_the_case_model_names_every_fact_in_its_migrations():
+    """A new fact makes one migration, the case's column: no other field freezes the whole vocabulary
+    (a list of choices, a help text naming the facts) into the state migrations compare."""
+    freezing = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        if model._meta.label != "cases.Case"
+        for field in model._meta.local_fields + model._meta.local_many_to_many
+        if all(name in repr(field.deconstruct()) for name in FACTS)
+    ]
+    assert freezing == []
 
 
 def our_apps_with_migrations():

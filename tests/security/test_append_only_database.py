@@ -83,7 +83,7 @@ def test_the_database_refuses_a_delete_in_sql(rows, model):
     assert stored(model, row.pk) is not None
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's; SQLite has none")
+@pytest.mark.postgres_only(reason="TRUNCATE is PostgreSQL's; SQLite has none")
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
 def test_postgresql_refuses_a_truncate(rows, model):
     row = rows[model]

@@ -31,8 +31,9 @@ from tests.review import approved
 
 from .site_urls import role_user
 
-requires_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
+# Run on PostgreSQL only (tests/conftest.py skips them elsewhere, or deselects them when `make test`
+# runs them next on PostgreSQL).
+requires_postgres = pytest.mark.postgres_only(
     reason=(
         "SQLite serialises all writers on one database lock and has no row locks, so two transactions "
         "cannot race; set DATABASE_URL to a PostgreSQL database to run the races"
