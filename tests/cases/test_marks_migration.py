@@ -30,16 +30,33 @@ def _versions():
     }
 
 
+@pytest.fixture
+def at_0017():
+    """The database at cases/0017 during the test, at the newest migration after it."""
+    yield _migrate(BEFORE)
+    _migrate(_latest())
+
+
+def _latest():
+    return [key for key in MigrationExecutor(connection).loader.graph.leaf_nodes() if key[0] == "cases"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("finished", [True, False])
-def test_the_marks_move_out_of_the_case_row(transactional_db, finished):
+def test_the_marks_move_out_of_the_case_row(at_0017, finished):
     user = get_user_model().objects.create_user("migrating")
-    old = _migrate(BEFORE)
+    old = at_0017
     case = old.get_model("cases", "Case")
     counts = old.get_model("cases", "DashboardCount")
     states = [(3, 4, True), (3, 4, False), (4, 4, False)] if finished else [(3, 4, True), (3, None, False)]
     made = [
         case.objects.create(
-            label=f"case {n}", created_by_id=user.pk, assessed_version=a, checked_version=c, would_change=w
+            label=f"case {n}",
+            subtype="unknown",
+            created_by_id=user.pk,
+            assessed_version=a,
+            checked_version=c,
+            would_change=w,
         )
         for n, (a, c, w) in enumerate(states)
     ]
