@@ -61,7 +61,7 @@ def marks_steady():
     """Until this transaction ends, no marking finishes (PostgreSQL; SQLite has one writer at a time).
 
     A save reads the case's state before and after its write and moves the rollup by the difference;
-    a marking that finished in between would replace the would-change counts under it (marking_finish).
+    a marking that finished in between would replace the would-change counts under it (marks_replace).
     Many saves share this lock; only the few seconds in which a marking finishes take it alone.
     """
     if connection.vendor == "postgresql":
