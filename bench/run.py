@@ -343,8 +343,8 @@ def bench_impact():
     The draft narrows one rule (calcium and vitamin D only after a fracture);
     it is deleted afterwards. Chunks run one after another, as one worker runs them.
     Then the marking a publication starts (cases.marking) runs with the draft in
-    the place of the new version, in one transaction rolled back afterwards (each
-    chunk a savepoint there, not a commit), so the cases keep their flags.
+    the place of the new version, in one transaction rolled back afterwards (the
+    marking's own transaction a savepoint there, not a commit), so nothing it writes stays.
     """
     from django.contrib.auth import get_user_model
     from django.db import transaction

@@ -19,8 +19,8 @@ from guidance.facts import SUBTYPES
 from guidance.selectors import rules_newest_wording
 from mastoweb.spreadsheets import csv_cell, csv_writer
 
-from .models import Case, DashboardCount, RecommendationFeedback
-from .rollup import QUESTIONS, rollup_rows
+from .models import Case, DashboardCount, Marking, RecommendationFeedback
+from .rollup import QUESTIONS, WOULD_CHANGE, rollup_rows
 from .selectors import Outlook
 
 FILTERS = ("subtype", "clinician", "date_from", "date_to")
@@ -301,13 +301,14 @@ def _cautions(totals, filters):
 def _uptake(totals, filters, current):
     counts = Counter()
     for key, n in totals.keys("version").items():
-        assessed, checked, would = key.split(":")
-        if current is None or int(assessed) >= current:
-            counts[Outlook.CURRENT] += n
-        elif checked != str(current):
-            counts[Outlook.UNCHECKED] += n
-        else:
-            counts[Outlook.WOULD_CHANGE if would == "1" else Outlook.UNCHANGED] += n
+        counts[Outlook.CURRENT if current is None or int(key) >= current else Outlook.OLDER] += n
+    older = counts.pop(Outlook.OLDER, 0)
+    # Split only once the marking of the current version has finished (its would-change counts are kept).
+    if older and Marking.objects.filter(version=current).exists():
+        counts[Outlook.WOULD_CHANGE] = totals[(WOULD_CHANGE, str(current))]
+        counts[Outlook.UNCHANGED] = older - counts[Outlook.WOULD_CHANGE]
+    elif older:
+        counts[Outlook.UNCHECKED] = older
     rows = tuple(
         Row(outlook.label, counts[outlook], f"{counts[outlook]}", _list_url(filters, outlook=outlook))
         for outlook in (Outlook.CURRENT, Outlook.WOULD_CHANGE, Outlook.UNCHANGED, Outlook.UNCHECKED)

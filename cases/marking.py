@@ -8,25 +8,32 @@ re-evaluation page says (`lines_would_change`).
 
 Which lines a version shows depends only on which of its rules fire, which
 depends only on the facts their conditions read; and within a published
-(frozen) version a rule's line is the same for every case it fires for. So
-the cases are grouped by the version they were assessed under, how many lines
-and cautions that assessment showed, and the values of the facts any rule of
-either version reads; each group is compared once: the new version evaluated
-on the group's facts against the stored lines of one of its cases. One case
-stands for its group because a case's latest assessment was made on its
-facts as they are (every write of facts assesses them); with the line and
-caution counts in the key as well, a case whose stored lines differ in number
-(an assessment written otherwise) is never taken for another.
+(frozen) version a rule's line is the same for every case it fires for. So,
+as the impact of a draft does (cases.impact), the cases are grouped in SQL by
+the version they were assessed under, how many lines and cautions that
+assessment showed, and the values of the facts any rule of either version
+reads; each group is compared once: the new version evaluated on the group's
+facts against the stored lines of one of its cases. One case stands for its
+group because a case's latest assessment was made on its facts as they are
+(every write of facts assesses them); with the line and caution counts in the
+key as well, a case whose stored lines differ in number (an assessment written
+otherwise) is never taken for another.
 
-The work goes in chunks of CHUNK_CASES cases, in the order they last changed;
-one transaction and one django-tasks task each: the grouped comparison, one
-UPDATE per outcome (on PostgreSQL the ids go as one array; elsewhere 1,000 ids
-a statement), and the dashboard's rollup moved to match, for the cases the
-UPDATE wrote (a case reassessed meanwhile is left alone). What is left is simply
-the cases not yet compared (`checked_version`), so a worker that stops loses
-at most its chunk, and queueing the version again carries on from there.
+What is written is small, in one transaction: one narrow CaseWouldChange row
+per case that would change (one INSERT ... SELECT that picks the cases by
+their group's key in SQL), the dashboard's would-change counts replaced, and
+one Marking row that says every case then on an older version was compared
+(cases.selectors.marks_annotate reads them back as each case's
+checked_version and would_change). The wide case row is never written: with
+its fourteen indexes, rewriting a million of them was most of the marking's
+time. A case saved meanwhile is assessed under the new version and no longer
+on an older one, so the marks do not apply to it; the rollup and the saves
+agree through a lock only the last few statements hold (rollup.marks_steady).
+A worker that stops writes nothing; queueing the version again starts over
+(the comparisons it made are kept by the worker).
 """
 
+import json
 import logging
 import time
 import uuid
@@ -35,7 +42,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists
 from django.utils import timezone
 from django_tasks import task
 
@@ -50,14 +57,13 @@ from guidance.selectors import guidance_current, paragraph_texts
 
 from . import rollup, snapshot
 from .impact import combination_facts
-from .models import Case
+from .models import Case, CaseWouldChange, Marking
 from .selectors import latest_assessment_lines
 
 logger = logging.getLogger(__name__)
 
-CHUNK_CASES = 5000
-# Case ids per UPDATE statement (SQLite's limit on parameters stays far away).
-UPDATE_BATCH = 1000
+# Representative cases read per query (SQLite's limit on parameters stays far away).
+READ_BATCH = 1000
 
 
 def lines_would_change(stored, recommendations, *, texts):
@@ -67,9 +73,9 @@ def lines_would_change(stored, recommendations, *, texts):
 
 
 def cases_pending(version):
-    """The cases last assessed under an older version and not yet compared with `version`."""
+    """The cases last assessed under an older version, while the marking of `version` has not finished."""
     return Case.objects.filter(assessed_version__lt=version.number).filter(
-        Q(checked_version__lt=version.number) | Q(checked_version=None)
+        ~Exists(Marking.objects.filter(version=version.number))
     )
 
 
@@ -90,9 +96,30 @@ def _conditions_read(versions):
     return [name for name in FACTS if name in names]
 
 
-def _group(assessed_version, values):
-    """A group's key: the version assessed under, its lines and cautions, then the facts (lists as tuples)."""
-    return (assessed_version, *(tuple(value) if isinstance(value, list) else value for value in values))
+def _group_key_sql(names):
+    """A case's group as one text value in SQL: its version, line and caution counts, then the facts read.
+
+    PostgreSQL writes the row as text (NULL as nothing, text quoted when it must be); SQLite quotes each
+    value as an SQL literal (NULL as NULL). Equal keys are equal values, so one GROUP BY makes the groups
+    and the same expression finds their cases again.
+    """
+    quote = connection.ops.quote_name
+    fields = ("assessed_version", "line_count", "caution_count", *names)
+    columns = [quote(Case._meta.get_field(name).column) for name in fields]
+    if connection.vendor == "postgresql":
+        return f"ROW({', '.join(columns)})::text"
+    return " || ',' || ".join(f"quote({column})" for column in columns)
+
+
+def _in_keys_sql(key_sql):
+    """SQL true for a case whose group key is among one parameter's keys (an array; JSON on SQLite)."""
+    if connection.vendor == "postgresql":
+        return f"{key_sql} = ANY(%s::text[])"
+    return f"{key_sql} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - column names
+
+
+def _keys_parameter(keys):
+    return list(keys) if connection.vendor == "postgresql" else json.dumps(list(keys))
 
 
 # Any constant: the advisory lock namespace of the marking (PostgreSQL), beside the version's id.
@@ -100,54 +127,15 @@ _MARKING_LOCK = 230_002
 
 
 def _marking_lock(version):
-    """One chunk at a time for a version, until the transaction ends: two runs never count a case's
-    move twice in the rollup.
+    """One marking at a time for a version, until the transaction ends: two runs never record it twice.
 
     An advisory lock, not a lock on the version's row: every case save refers to that row (its
     assessment's foreign key takes KEY SHARE, and cases.services holds it FOR SHARE), so a row
-    lock here would make every save wait for a whole chunk. SQLite has one writer at a time.
+    lock here would make every save wait for the whole marking. SQLite has one writer at a time.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_MARKING_LOCK, version.pk])
-
-
-def _cases_write(rows, changes, number):
-    """Mark the chunk's cases as compared with version `number`, each with whether its lines would change.
-
-    One UPDATE per outcome on PostgreSQL (the ids as one array parameter), per outcome and
-    UPDATE_BATCH cases elsewhere. A case reassessed meanwhile is under this version now: left
-    alone. Returns the ids of the cases left alone (the rollup does not move them).
-    """
-    ids = {True: [], False: []}
-    for row, flag in zip(rows, changes, strict=True):
-        ids[flag].append(row[0])
-    written = 0
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Case._meta.db_table)
-        with connection.cursor() as cursor:
-            for flag, chosen in ids.items():
-                if chosen:
-                    cursor.execute(
-                        f"UPDATE {table} SET checked_version = %s, would_change = %s"  # noqa: S608 - model name
-                        " WHERE id = ANY(%s::uuid[]) AND assessed_version < %s",
-                        [number, flag, chosen, number],
-                    )
-                    written += cursor.rowcount
-    else:
-        for flag, chosen in ids.items():
-            for start in range(0, len(chosen), UPDATE_BATCH):
-                batch = chosen[start : start + UPDATE_BATCH]
-                written += Case.objects.filter(pk__in=batch, assessed_version__lt=number).update(
-                    checked_version=number, would_change=flag
-                )
-    if written == len(rows):
-        return set()
-    left = set()
-    for start in range(0, len(rows), UPDATE_BATCH):
-        batch = [row[0] for row in rows[start : start + UPDATE_BATCH]]
-        left.update(Case.objects.filter(pk__in=batch, assessed_version__gte=number).values_list("pk", flat=True))
-    return left
 
 
 class Comparison:
@@ -160,71 +148,115 @@ class Comparison:
         assessed = cases_pending(version).order_by().values("assessed_version").distinct()
         older = GuidanceVersion.objects.filter(guideline_id=version.guideline_id, number__in=assessed)
         self.names = _conditions_read([version, *older.select_related("guideline")])
-        self.outcomes = {}  # group -> would change
+        self.outcomes = {}  # group key -> would change
         self.seconds = Counter()  # where the time goes: reading, comparing, writing
 
-    def chunk(self, *, after=None, size=None):
-        """Compare and mark the next `size` pending cases after the cursor `after`, in one transaction.
+    def mark(self):
+        """Compare every pending case with the version and record the marking, in one transaction.
 
-        Cases go in the order they were last changed (the index the reviewer's list
-        walks), so a chunk moves few of the dashboard's day counts. Returns (cases
-        compared, of which would change, the cursor after them or None when none were left).
+        Returns (cases compared, of which would change); (0, 0) when the marking had finished.
         """
-        size = size or CHUNK_CASES
         number = self.version.number
         clock = time.perf_counter()
         with transaction.atomic():
             _marking_lock(self.version)
-            pending = cases_pending(self.version).order_by("updated_at", "pk")
-            if after is not None:
-                # The first condition alone is what lets the index start at the cursor.
-                pending = pending.filter(updated_at__gte=after[0]).filter(
-                    Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1])
-                )
-            # The day as the rollup counts it, in SQL: no time zone conversion per case here.
-            pending = pending.annotate(marking_day=rollup.day_of("updated_at"))
-            state = ("marking_day", "subtype", "assessed_version", "checked_version", "would_change")
-            columns = ("pk", "updated_at", *state, "line_count", "caution_count", *self.names)
-            rows = list(pending.values_list(*columns)[:size])
-            if not rows:
-                return 0, 0, None
+            if Marking.objects.filter(version=number).exists():
+                return 0, 0
+            key_sql = _group_key_sql(self.names)
+            groups = self._groups(key_sql)
             clock = self._lap("reading", clock)
-            keys = [_group(row[4], row[7:]) for row in rows]
-            groups = {}
-            for key, row in zip(keys, rows, strict=True):
-                groups.setdefault(key, row[0])
-            self._compare([(group, pk) for group, pk in groups.items() if group not in self.outcomes])
-            changes = [self.outcomes[key] for key in keys]
+            self._compare(key_sql, [(key, pk) for key, _, pk in groups if key not in self.outcomes])
             clock = self._lap("comparing", clock)
-            left = _cases_write(rows, changes, number)
-            states = Counter((*row[2:7], flag) for row, flag in zip(rows, changes, strict=True) if row[0] not in left)
-            moved = Counter()
-            for (day, subtype, assessed, checked, was, flag), n in states.items():
-                moved[(day, subtype, "version", rollup.version_key(assessed, checked, was))] -= n
-                moved[(day, subtype, "version", rollup.version_key(assessed, number, flag))] += n
-            rollup.rollup_apply(moved)
+            changing = self._write(key_sql, [key for key, _, _ in groups if self.outcomes[key]])
+            compared = sum(n for _, n, _ in groups)
+            # The counts, with the saves held off (a save moves a case's counts by its state before and after).
+            rollup.marks_replace(rollup.marks_rows(Case.objects.all(), version=number))
+            Marking.objects.create(version=number, cases=compared, changing=changing)
         self._lap("writing", clock)
-        return len(rows), sum(changes), (rows[-1][1], rows[-1][0])
+        return compared, changing
 
     def _lap(self, part, started):
         now = time.perf_counter()
         self.seconds[part] += now - started
         return now
 
-    def _compare(self, groups):
+    def _groups(self, key_sql):
+        """[(group key, cases, one case's id)] of the cases on an older version, grouped in SQL."""
+        table = connection.ops.quote_name(Case._meta.db_table)
+        first = "min(CAST(id AS text))" if connection.vendor == "postgresql" else "min(id)"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {key_sql}, count(*), {first} FROM {table}"  # noqa: S608 - model names
+                " WHERE assessed_version < %s GROUP BY 1",
+                [self.version.number],
+            )
+            return [(key, n, uuid.UUID(str(pk))) for key, n, pk in cursor.fetchall()]
+
+    def _representatives(self, key_sql, groups):
+        """{group key: (its facts' values, the stored lines)} from one case of each group still on an older version.
+
+        Such a case is as it was grouped: any write of its facts assesses it under the new version. When
+        the case picked was saved meanwhile, another case of the group stands for it (none left: no entry).
+        """
+        number = self.version.number
+        found = {}
+        by_pk = {pk: key for key, pk in groups}
+        pks = list(by_pk)
+        for start in range(0, len(pks), READ_BATCH):
+            rows = (
+                Case.objects.filter(pk__in=pks[start : start + READ_BATCH], assessed_version__lt=number)
+                .annotate(assessed_lines=latest_assessment_lines())
+                .values_list("pk", "assessed_lines", *self.names)
+            )
+            for pk, lines, *values in rows:
+                found[by_pk[pk]] = (values, lines)
+        table = connection.ops.quote_name(Case._meta.db_table)
+        for key, _ in groups:
+            if key in found:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id FROM {table} WHERE assessed_version < %s AND {key_sql} = %s LIMIT 1",  # noqa: S608
+                    [number, key],
+                )
+                row = cursor.fetchone()
+            if row is not None:
+                found.update(self._representatives(key_sql, [(key, uuid.UUID(str(row[0])))]))
+        return found
+
+    def _compare(self, key_sql, groups):
         """Compare each new group once: its facts under the new version, against one case's stored lines."""
         if not groups:
             return
-        stored = dict(
-            Case.objects.filter(pk__in=[pk for _, pk in groups])
-            .annotate(assessed_lines=latest_assessment_lines())
-            .values_list("pk", "assessed_lines")
-        )
-        for group, pk in groups:
-            facts = combination_facts(self.names, group[3:])
-            self.outcomes[group] = lines_would_change(
-                snapshot.from_dict(stored[pk] or []), engine.evaluate(facts, self.compiled), texts=self.texts
+        stored = self._representatives(key_sql, groups)
+        for key, _ in groups:
+            if key not in stored:
+                self.outcomes[key] = False  # every case of the group was saved meanwhile: none is left to mark
+                continue
+            values, lines = stored[key]
+            facts = combination_facts(self.names, values)
+            self.outcomes[key] = lines_would_change(
+                snapshot.from_dict(lines or []), engine.evaluate(facts, self.compiled), texts=self.texts
             )
+
+    def _write(self, key_sql, keys):
+        """One CaseWouldChange row for each case still on an older version in these groups; how many.
+
+        The marks of older markings go: only the newest finished marking's are read.
+        """
+        number = self.version.number
+        CaseWouldChange.objects.exclude(version=number).delete()
+        if not keys:
+            return 0
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(CaseWouldChange._meta.db_table)} ({quote('case_id')}, {quote('version')})"  # noqa: S608
+                f" SELECT id, %s FROM {quote(Case._meta.db_table)}"
+                f" WHERE assessed_version < %s AND {_in_keys_sql(key_sql)} ON CONFLICT DO NOTHING",
+                [number, number, _keys_parameter(keys)],
+            )
+            return cursor.rowcount
 
 
 # The worker's one comparison, with the version it marks cases for (a new version replaces it).
@@ -239,25 +271,17 @@ def _comparison_for(version):
     return comparison
 
 
-def cases_mark(*, version, size=None, comparison=None):
-    """Compare every pending case with `version` now, chunk after chunk: (compared, would change)."""
-    comparison = comparison or Comparison(version)
-    checked = changing = 0
-    after = None
-    while True:
-        done, changed, after = comparison.chunk(after=after, size=size)
-        if after is None:
-            return checked, changing
-        checked, changing = checked + done, changing + changed
+def cases_mark(*, version, comparison=None):
+    """Compare every pending case with `version` now: (compared, would change)."""
+    return (comparison or Comparison(version)).mark()
 
 
-def cases_mark_later(*, version, after=None):
+def cases_mark_later(*, version):
     """Queue the comparison of the pending cases with `version`, once the current transaction commits.
 
     A queue that is down fails nothing: the sweeper (cases.sweeping) queues it again.
     """
-    cursor = [after[0].isoformat(), str(after[1])] if after else None
-    enqueue_on_commit(cases_mark_chunk, version.pk, cursor, what=MARKING)
+    enqueue_on_commit(cases_mark_chunk, version.pk, None, what=MARKING)
 
 
 MARKING = "the comparison of stored cases"
@@ -277,17 +301,15 @@ def marking_progress_at(version):
 
 @task()
 def cases_mark_chunk(version_id, after=None):
-    """Compare the next chunk of cases with a published version; queue the next chunk if cases remain.
+    """Compare the pending cases with a published version, all of them in one run.
 
-    `after` is the cursor the previous chunk ended at, as text; without it the chunk starts from
-    the first case still pending.
+    The name and `after` (the cursor of the chunks the marking once went in; ignored) stay, so
+    tasks queued before still run.
     """
     version = GuidanceVersion.objects.select_related("guideline").filter(pk=version_id).first()
     if version is None or version != guidance_current(slug=version.guideline.slug):
         return  # a newer version was published meanwhile: its own run compares the cases
-    cursor = (datetime.fromisoformat(after[0]), uuid.UUID(after[1])) if after else None
-    checked, changing, last = _comparison_for(version).chunk(after=cursor)
+    checked, changing = _comparison_for(version).mark()
     marking_progress_note(version)
-    if last is not None:
-        logger.info("Guidance v%s: %s more cases compared, %s would change.", version.number, checked, changing)
-        cases_mark_later(version=version, after=last)
+    if checked:
+        logger.info("Guidance v%s: %s cases compared, %s would change.", version.number, checked, changing)

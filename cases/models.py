@@ -116,16 +116,6 @@ class Case(CaseFacts):
     assessed_version = models.PositiveIntegerField(
         null=True, editable=False, help_text="Guidance version number of the latest assessment."
     )
-    checked_version = models.PositiveIntegerField(
-        null=True,
-        editable=False,
-        help_text="The newest guidance version the latest assessment has been compared with.",
-    )
-    would_change = models.BooleanField(
-        default=False,
-        editable=False,
-        help_text="Whether guidance version checked_version shows this patient other lines than the latest assessment.",
-    )
     label_sort = models.CharField(
         max_length=300, default="", editable=False, help_text="The label's natural sort key (label_sort_key)."
     )
@@ -158,9 +148,6 @@ class Case(CaseFacts):
             models.Index(fields=["subtype", "updated_at", "id"], name="case_subtype_updated_idx"),
             models.Index(fields=["assessed_version", "updated_at", "id"], name="case_version_updated_idx"),
             models.Index(
-                fields=["updated_at", "id"], condition=models.Q(would_change=True), name="case_would_change_idx"
-            ),
-            models.Index(
                 fields=["updated_at", "id"],
                 condition=models.Q(feedback_status="not_following"),
                 name="case_not_following_idx",
@@ -168,8 +155,6 @@ class Case(CaseFacts):
             models.Index(
                 fields=["updated_at", "id"], condition=models.Q(subtype_fits=False), name="case_subtype_misfit_idx"
             ),
-            # Finds the few cases not yet compared with a new version without reading them all.
-            models.Index(fields=["checked_version"], name="case_checked_version_idx"),
         ]
         constraints = [constraint for fact in FACTS.values() for constraint in fact_constraints(fact)]
 
@@ -188,6 +173,39 @@ class Case(CaseFacts):
     def feedback_not_following(self):
         """Some line of the latest assessment is not being followed (the reviewer's list marks it)."""
         return self.feedback_status == FeedbackStatus.NOT_FOLLOWING
+
+
+class Marking(models.Model):
+    """A finished marking (cases.marking): every case then last assessed under an older guidance version was
+    compared with version `version`; the ones whose lines it would change are its CaseWouldChange rows.
+
+    The comparison's state lives here and in CaseWouldChange, never in the case's wide, much-indexed row:
+    marking a million cases writes one row here and one narrow row per case that would change.
+    """
+
+    version = models.PositiveIntegerField(primary_key=True, help_text="Guidance version number compared with.")
+    marked_at = models.DateTimeField(auto_now_add=True)
+    cases = models.PositiveIntegerField(default=0, help_text="Cases compared.")
+    changing = models.PositiveIntegerField(default=0, help_text="Of which the version would show other lines.")
+
+    def __str__(self):
+        return f"v{self.version}: {self.changing} of {self.cases} cases would change"
+
+
+class CaseWouldChange(models.Model):
+    """A case whose latest assessment guidance version `version` would show other lines (cases.marking).
+
+    Only the rows of the newest Marking are read (older ones are deleted as it finishes). No foreign key
+    constraint in the database: its check would lock every marked case's row (writing its tuple header),
+    the cost this table exists to avoid; the ORM still deletes a case's rows with the case.
+    """
+
+    pk = models.CompositePrimaryKey("case_id", "version")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    version = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.case_id} would change under v{self.version}"
 
 
 class CaseLine(models.Model):

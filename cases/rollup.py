@@ -6,7 +6,9 @@ A case as it stands adds one to each of, on the day of its last change and for i
   ("caution", "")               when that assessment shows a caution
   ("misfit", "")                when its recorded subtype does not fit the findings (the subtype check)
   ("symptom", <code>)           each of its symptoms
-  ("version", "a:c:w")          its assessed and checked guidance versions and whether it would change
+  ("version", "<a>")            the guidance version its latest assessment is under
+  ("would_change", "<m>")       when the newest finished marking (version m, cases.marking) found that
+                                version would show it other lines (the marking replaces these counts whole)
   ("question", "<key>:den"|":num")  for each of QUESTIONS it falls under (guidance/data/presentation.json)
 A feedback entry adds one to ("accepted"|"overridden", <rule id>), and to ("reason", "<rule id>:<reason>")
 when overridden, on the day it was given, for the subtype of the assessment it answers.
@@ -19,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -27,7 +29,7 @@ from guidance.facts import SYMPTOMS
 from guidance.kinds import is_caution
 from guidance.presentation import DASHBOARD_QUESTIONS
 
-from .models import Case, CaseLine, DashboardCount, RecommendationFeedback
+from .models import Case, CaseLine, CaseWouldChange, DashboardCount, RecommendationFeedback
 
 # The dashboard's questions name rules of the guidance: they are data of guidance (guidance.presentation),
 # and publishing refuses a draft that no longer has a rule one of them counts.
@@ -46,23 +48,53 @@ class CaseState:
     caution: bool
     version: str
     misfit: bool = False
+    would_change: str = ""  # the marked version under which it would change, or ""
 
 
-def version_key(assessed, checked, would_change):
-    return f"{assessed}:{checked or ''}:{int(bool(would_change))}"
+WOULD_CHANGE = "would_change"
+
+# Any constant: the advisory lock (PostgreSQL) that orders case saves and the end of a marking.
+_MARKS_LOCK = (230_003, 0)
+
+
+def marks_steady():
+    """Until this transaction ends, no marking finishes (PostgreSQL; SQLite has one writer at a time).
+
+    A save reads the case's state before and after its write and moves the rollup by the difference;
+    a marking that finished in between would replace the would-change counts under it (marks_replace).
+    Many saves share this lock; only the few seconds in which a marking finishes take it alone.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", list(_MARKS_LOCK))
+
+
+def marks_replace(changing):
+    """Take the would-change counts off the rollup and add `changing` {(day, subtype, marked version): n}.
+
+    The marking calls it as it finishes, holding the lock of marks_steady alone.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(_MARKS_LOCK))
+    DashboardCount.objects.filter(metric=WOULD_CHANGE).delete()
+    counts = {(day, subtype, WOULD_CHANGE, str(version)): n for (day, subtype, version), n in changing.items()}
+    rollup_apply(Counter(counts))
 
 
 def case_state(case_id):
     """The case as the rollup sees it now (two queries), or None if there is no such case."""
+    from .selectors import marks_annotate  # where the marking left the case
+
     row = (
-        Case.objects.filter(pk=case_id)
+        marks_annotate(Case.objects.filter(pk=case_id))
         .values(
             "updated_at",
             "subtype",
             "symptoms",
             "nsaid_tolerance",
             "assessed_version",
-            "checked_version",
+            "marked_version",
             "would_change",
             "subtype_fits",
         )
@@ -78,10 +110,9 @@ def case_state(case_id):
         nsaid=row["nsaid_tolerance"],
         rules=frozenset(rule for rule, _ in lines),
         caution=any(is_caution(kind) for _, kind in lines),
-        version=version_key(row["assessed_version"], row["checked_version"], row["would_change"])
-        if row["assessed_version"] is not None
-        else "",
+        version="" if row["assessed_version"] is None else str(row["assessed_version"]),
         misfit=row["subtype_fits"] is False,
+        would_change=str(row["marked_version"]) if row["would_change"] else "",
     )
 
 
@@ -110,6 +141,8 @@ def contributions(state):
         keys.append(("misfit", ""))
     if state.version:
         keys.append(("version", state.version))
+    if state.would_change:
+        keys.append((WOULD_CHANGE, state.would_change))
     for question in QUESTIONS:
         if _matches(question.base, state):
             keys.append(("question", f"{question.key}:den"))
@@ -178,6 +211,28 @@ def day_of(field):
     return TruncDate(field, tzinfo=timezone.get_current_timezone())
 
 
+def marks_rows(cases, *, version=None):
+    """{(day, subtype, marked version): n} of these cases the newest finished marking (or the marking of
+    `version`, as it finishes) found would change, counted in SQL."""
+    from .selectors import marks_annotate
+
+    if version is None:
+        changing = marks_annotate(cases).filter(would_change=True).values("marked_version")
+        key = "marked_version"
+    else:
+        changing = cases.filter(
+            Exists(CaseWouldChange.objects.filter(case=OuterRef("pk"), version=version)), assessed_version__lt=version
+        ).values()
+        key = None
+    grouped = (
+        changing.annotate(rollup_day=day_of("updated_at"))
+        .values("rollup_day", "subtype", *([key] if key else []))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return Counter({(row["rollup_day"], row["subtype"], row[key] if key else version): row["n"] for row in grouped})
+
+
 def rollup_rows(cases):
     """The rollup's counts for these cases, counted in SQL (GROUP BY), never case by case."""
     from .selectors import case_review_list  # the list's own filters
@@ -203,13 +258,14 @@ def rollup_rows(cases):
     versions = (
         cases.filter(assessed_version__isnull=False)
         .annotate(rollup_day=day_of("updated_at"))
-        .values("rollup_day", "subtype", "assessed_version", "checked_version", "would_change")
+        .values("rollup_day", "subtype", "assessed_version")
         .annotate(n=Count("pk"))
         .order_by()
     )
     for row in versions:
-        key = version_key(row["assessed_version"], row["checked_version"], row["would_change"])
-        rows[(row["rollup_day"], row["subtype"], "version", key)] += row["n"]
+        rows[(row["rollup_day"], row["subtype"], "version", str(row["assessed_version"]))] += row["n"]
+    for (day, subtype, version), n in marks_rows(cases).items():
+        rows[(day, subtype, WOULD_CHANGE, str(version))] += n
     feedback = (
         RecommendationFeedback.objects.filter(assessment__case__in=cases.values("pk"))
         .annotate(rollup_day=day_of("created_at"), facts_subtype=F("assessment__facts__subtype"))

@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 
 from django.db import connection, models
-from django.db.models import Exists, JSONField, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, JSONField, OuterRef, Q, Subquery, When
 
 from guidance.facts import FACTS
 from mastoweb import paging
 from mastoweb.days import day_end, day_start
 
-from .models import Assessment, Case, CaseLine
+from .models import Assessment, Case, CaseLine, CaseWouldChange, Marking
 
 
 def _latest_assessment(field, **kwargs):
@@ -18,14 +18,29 @@ def _latest_assessment(field, **kwargs):
     )
 
 
+def marks_annotate(cases):
+    """The cases with where the marking (cases.marking) left them, as columns of each row.
+
+    `marked_version`: the newest guidance version a finished marking compared the cases with (Marking);
+    `checked_version`: the newest version the latest assessment has been compared with (that one for a
+    case on an older version, else the version it was assessed under); `would_change`: whether that
+    version would show the case other lines (a CaseWouldChange row). In the same query as the rows.
+    """
+    marked = Subquery(Marking.objects.order_by("-version").values("version")[:1])
+    older = Q(assessed_version__lt=F("marked_version"))
+    changing = CaseWouldChange.objects.filter(case=OuterRef("pk"), version=OuterRef("marked_version"))
+    return cases.annotate(marked_version=marked).annotate(
+        checked_version=models.Case(When(older, then=F("marked_version")), default=F("assessed_version")),
+        would_change=ExpressionWrapper(older & Q(Exists(changing)), output_field=BooleanField()),
+    )
+
+
 def case_list_for_user(*, user):
     """The user's own cases, most recently changed first, with their last assessment's version."""
-    return (
+    return marks_annotate(
         Case.objects.filter(created_by=user)
         .annotate(assessed_at=_latest_assessment("created_at"))
-        .only(
-            "id", "label", "subtype", "age_years", "updated_at", "assessed_version", "checked_version", "would_change"
-        )
+        .only("id", "label", "subtype", "age_years", "updated_at", "assessed_version")
         .order_by("-updated_at", "-pk")
     )
 
@@ -224,13 +239,16 @@ def case_review_count(cases, *, limit=None):
 
 
 def _outlook_condition(outlook, current):
-    checked = Q(assessed_version__lt=current, checked_version=current)
+    older = Q(assessed_version__lt=current)
+    # Marked: the marking of the current version has finished (cases on an older version were all compared).
+    marked = Q(Exists(Marking.objects.filter(version=current)))
+    changing = Q(Exists(CaseWouldChange.objects.filter(case=OuterRef("pk"), version=current)))
     return {
         Outlook.CURRENT: Q(assessed_version=current),
-        Outlook.OLDER: Q(assessed_version__lt=current),
-        Outlook.WOULD_CHANGE: checked & Q(would_change=True),
-        Outlook.UNCHANGED: checked & Q(would_change=False),
-        Outlook.UNCHECKED: Q(assessed_version__lt=current) & (Q(checked_version__lt=current) | Q(checked_version=None)),
+        Outlook.OLDER: older,
+        Outlook.WOULD_CHANGE: older & changing,
+        Outlook.UNCHANGED: older & marked & ~changing,
+        Outlook.UNCHECKED: older & ~marked,
     }[outlook]
 
 
@@ -261,8 +279,6 @@ REVIEW_LIST_FIELDS = (
     "created_at",
     "updated_at",
     "assessed_version",
-    "checked_version",
-    "would_change",
     "line_count",
     "caution_count",
     "feedback_status",
@@ -272,7 +288,7 @@ REVIEW_LIST_FIELDS = (
 
 def case_review_page(cases, *, sort=REVIEW_DEFAULT_SORT, after=None, before=None, size=None):
     """One page of cases after (or before) a cursor, in the sort's order (a mastoweb.paging.Page)."""
-    cases = cases.select_related("created_by").only(*REVIEW_LIST_FIELDS)
+    cases = marks_annotate(cases.select_related("created_by").only(*REVIEW_LIST_FIELDS))
     return paging.keyset_page(
         cases, REVIEW_SORTS[sort].keyset, size=size or REVIEW_PAGE_SIZE, after=after, before=before
     )
@@ -284,7 +300,7 @@ def case_review_export(cases, *, sort=REVIEW_DEFAULT_SORT):
     For streaming: every column the export needs comes in this one query.
     """
     return (
-        cases.select_related("created_by")
+        marks_annotate(cases.select_related("created_by"))
         .annotate(
             assessed_at=_latest_assessment("created_at"),
             assessed_id=_latest_assessment("pk"),

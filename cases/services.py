@@ -119,8 +119,6 @@ def _assess(*, case, user, facts, version=None):
     # the new lines have no feedback yet.
     columns = {
         "assessed_version": version.number,
-        "checked_version": version.number,
-        "would_change": False,
         "line_count": len(lines),
         "caution_count": caution_count(line.kind for line in lines),
         "feedback_status": FeedbackStatus.NONE,
@@ -200,6 +198,7 @@ def case_update(*, case, user, label, facts, notes="", lock_version=None):
     """
     facts = validate_case(dict(facts))
     seen = case.lock_version if lock_version is None else lock_version
+    rollup.marks_steady()
     before = rollup.case_state(case.pk)
     values = {"label": label, "label_sort": label_sort_key(label), "notes": notes, **facts_to_json(facts)}
     now = timezone.now()
@@ -285,6 +284,7 @@ def case_reassess(*, case, user):
     """A new assessment of the unchanged facts under the current guidance (AlreadyAssessedError if it is so)."""
     _latest_under_older_guidance(case)
     before = case.assessed_version
+    rollup.marks_steady()
     counted = rollup.case_state(case.pk)
     assessment = _assess(case=case, user=user, facts=case.facts)
     rollup.rollup_case_changed(before=counted, after=rollup.case_state(case.pk))

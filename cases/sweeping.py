@@ -12,7 +12,9 @@ version was published) leaves the marking of the stored cases never queued
   queued again (a chunk commits with its progress, so it carries on where it
   stopped and gives the same result);
 - the marking of the published version, with cases still pending and no
-  progress for that long, is queued again.
+  progress for that long, is queued again (it runs whole, in one transaction:
+  a stopped one wrote nothing, and a second one waits for the first and finds
+  it done).
 
 Queueing twice is harmless: both kinds of work lock what they change and skip
 what is done.

@@ -9,6 +9,7 @@ from django.urls import reverse
 from cases import impact
 from cases.marking import cases_mark
 from cases.models import Case
+from cases.selectors import marks_annotate
 from guidance.evaluation import guidance_compiled
 from guidance.facts import FACTS
 from guidance.models import GuidanceVersion, RegressionCase
@@ -54,7 +55,7 @@ def test_would_change_equals_the_re_evaluation_page_for_every_regression_case(
     client.force_login(clinician)
     flagged, shown = {}, {}
     for name, pk in regression_cases_under_v1.items():
-        case = Case.objects.get(pk=pk)
+        case = marks_annotate(Case.objects.filter(pk=pk)).get()
         assert case.checked_version == published_version.number, name
         response = client.get(reverse("cases:reassess", args=[pk]))
         assert response.status_code == 200, name
@@ -68,7 +69,11 @@ def test_publishing_and_the_draft_impact_flag_the_same_regression_cases(
     version_one, published_version, regression_cases_under_v1
 ):
     cases_mark(version=published_version)
-    flagged = {name for name, pk in regression_cases_under_v1.items() if Case.objects.get(pk=pk).would_change}
+    flagged = {
+        name
+        for name, pk in regression_cases_under_v1.items()
+        if marks_annotate(Case.objects.filter(pk=pk)).get().would_change
+    }
 
     assert {change.name for change in regression_changes(old=version_one, new=published_version)} == flagged
 

@@ -1,4 +1,4 @@
-"""Marking the cases a newly published version would change: grouped, equal to case by case, resumable."""
+"""Marking the cases a newly published version would change: grouped, equal to case by case, all or nothing."""
 
 import io
 import random
@@ -8,8 +8,8 @@ from django.core.management import call_command
 
 from cases import marking, snapshot
 from cases.marking import cases_mark
-from cases.models import Case
-from cases.selectors import latest_assessment_lines
+from cases.models import Case, CaseWouldChange, Marking
+from cases.selectors import latest_assessment_lines, marks_annotate
 from cases.services import case_reassess
 from core import caches
 from guidance import engine
@@ -92,7 +92,9 @@ def seeded(clinician, editor, published_version):
 
 
 def _flags(version):
-    return dict(Case.objects.filter(checked_version=version.number).values_list("pk", "would_change"))
+    """{case id: would change} of the cases compared with `version`, as every page reads them."""
+    cases = marks_annotate(Case.objects.all()).filter(checked_version=version.number)
+    return dict(cases.values_list("pk", "would_change"))
 
 
 def test_the_grouped_marking_equals_the_case_by_case_comparison(seeded):
@@ -100,13 +102,14 @@ def test_the_grouped_marking_equals_the_case_by_case_comparison(seeded):
     assert len(expected) == 90  # every case is on v3 or v4
     assert 0 < sum(expected.values()) < 90  # some change, some do not
 
-    # Small chunks, so groups straddle them.
-    assert cases_mark(version=seeded, size=7) == (90, sum(expected.values()))
+    assert cases_mark(version=seeded) == (90, sum(expected.values()))
 
     assert _flags(seeded) == expected
     assert not marking.cases_pending(seeded).exists()
     assert kept() == rebuilt()
     assert cases_mark(version=seeded) == (0, 0)  # nothing left to compare
+    # Written: one row for the marking and one narrow row per case that would change, no case row.
+    assert Marking.objects.get().changing == CaseWouldChange.objects.count() == sum(expected.values())
 
 
 def test_each_combination_is_evaluated_once(seeded, monkeypatch):
@@ -122,27 +125,24 @@ def test_each_combination_is_evaluated_once(seeded, monkeypatch):
     ):
         keys.add(tuple(tuple(v) if isinstance(v, list) else v for v in case))
 
-    assert marking.cases_mark(version=seeded, size=1000) == (90, sum(_flags(seeded).values()))
+    assert marking.cases_mark(version=seeded) == (90, sum(_flags(seeded).values()))
     assert len(calls) == len(keys) < 90
 
 
-def test_a_stopped_worker_loses_at_most_its_chunk_and_the_run_carries_on(seeded):
+def test_a_marking_that_fails_half_way_writes_nothing_and_queued_again_finishes(seeded):
     expected = case_by_case(seeded)
-    done, _, last = marking.Comparison(seeded).chunk(size=20)
-    assert (done, marking.cases_pending(seeded).count()) == (20, 70)
-
-    # A chunk that fails half way writes nothing.
     comparison = marking.Comparison(seeded)
     comparison.texts = None  # the comparison breaks once the flags are about to be decided
     with pytest.raises(AttributeError):
-        comparison.chunk(size=20)
-    assert marking.cases_pending(seeded).count() == 70
+        comparison.mark()
+    assert marking.cases_pending(seeded).count() == 90
+    assert not Marking.objects.exists()
+    assert not CaseWouldChange.objects.exists()
 
-    # Queued again (as the next publish, a migrate or the command does), it finishes the rest.
+    # Queued again (as the next publish, a migrate, the sweeper or the command does), it runs whole.
     marking.cases_mark_chunk.enqueue(seeded.pk)
     assert _flags(seeded) == expected
     assert kept() == rebuilt()
-    assert last is not None
 
 
 def test_publishing_queues_the_marking_once_committed(
@@ -159,7 +159,7 @@ def test_publishing_queues_the_marking_once_committed(
 def test_a_chunk_queued_for_a_version_no_longer_current_leaves_the_cases_to_the_newer_one(seeded, editor):
     newer = publish_revision(user=editor, revise=lambda draft: None)
     marking.cases_mark_chunk.enqueue(seeded.pk)
-    assert Case.objects.filter(checked_version__gte=seeded.number).count() == 0
+    assert not Marking.objects.exists()
     marking.cases_mark_chunk.enqueue(newer.pk)
     assert not marking.cases_pending(newer).exists()
 
@@ -176,48 +176,85 @@ def test_the_command_marks_now_or_queues_for_the_workers(seeded, django_capture_
     assert "Compared 0 cases with guidance v5" in out.getvalue()
 
 
-def test_the_background_run_goes_chunk_by_chunk_each_task_queueing_the_next(
-    seeded, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_the_background_run_is_one_task(seeded, django_capture_on_commit_callbacks):
     expected = case_by_case(seeded)
-    monkeypatch.setattr(marking, "CHUNK_CASES", 7)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         marking.cases_mark_later(version=seeded)
-    assert len(callbacks) == 90 // 7 + 2  # the first, one after each full chunk, and the one that finds none left
+    assert len(callbacks) == 1
     assert _flags(seeded) == expected
     assert kept() == rebuilt()
 
 
-def test_a_case_reassessed_while_its_chunk_is_compared_keeps_its_new_assessment(seeded, clinician, monkeypatch):
+def test_a_case_reassessed_while_the_cases_are_compared_keeps_its_new_assessment(seeded, clinician, monkeypatch):
     changing = next(pk for pk, flag in case_by_case(seeded).items() if flag)
     compare = marking.Comparison._compare
 
-    def reassess_meanwhile(self, groups):
-        compare(self, groups)
+    def reassess_meanwhile(self, key_sql, groups):
+        compare(self, key_sql, groups)
         case_reassess(case=Case.objects.get(pk=changing), user=clinician)
 
     monkeypatch.setattr(marking.Comparison, "_compare", reassess_meanwhile)
-    marking.cases_mark(version=seeded, size=1000)
+    marking.cases_mark(version=seeded)
 
-    case = Case.objects.get(pk=changing)
+    case = marks_annotate(Case.objects.filter(pk=changing)).get()
     assert (case.assessed_version, case.checked_version, case.would_change) == (5, 5, False)
-    assert kept() == rebuilt()  # the rollup moved only the cases the marking wrote
+    assert kept() == rebuilt()  # the rollup counts it as it stands
 
 
-def test_a_worker_keeps_its_comparison_from_chunk_to_chunk_until_told_to_forget_it(seeded, monkeypatch):
-    built = []
+def test_cases_written_after_the_marking_are_on_the_new_version(seeded, clinician):
+    expected = case_by_case(seeded)
+    marking.cases_mark(version=seeded)
+    changing = next(pk for pk, flag in expected.items() if flag)
+    case_reassess(case=Case.objects.get(pk=changing), user=clinician)
+    created = make_case(clinician, subtype="ISM", symptoms=["pruritus"])
+
+    flags = _flags(seeded)
+    assert flags == {**expected, changing: False, created.pk: False}
+    assert marks_annotate(Case.objects.filter(pk=changing)).get().assessed_version == seeded.number
+    assert kept() == rebuilt()
+
+
+def test_the_representative_of_a_group_saved_meanwhile_gives_way_to_another(seeded, clinician, monkeypatch):
+    expected = case_by_case(seeded)
+    groups = marking.Comparison._groups
+
+    def first_saved(self, key_sql):
+        found = groups(self, key_sql)
+        _, _, pk = next(group for group in found if group[1] > 1)
+        case_reassess(case=Case.objects.get(pk=pk), user=clinician)
+        expected.pop(pk)
+        return found
+
+    monkeypatch.setattr(marking.Comparison, "_groups", first_saved)
+    marking.cases_mark(version=seeded)
+    flags = _flags(seeded)
+    assert {pk: flags[pk] for pk in expected} == expected
+    assert kept() == rebuilt()
+
+
+def test_a_worker_keeps_its_comparison_from_run_to_run_until_told_to_forget_it(seeded, monkeypatch):
+    built, evaluated = [], []
 
     class Counted(marking.Comparison):
         def __init__(self, version):
             built.append(version.pk)
             super().__init__(version)
 
+    evaluate = engine.evaluate
+    monkeypatch.setattr(
+        marking.engine, "evaluate", lambda facts, compiled: evaluated.append(1) or evaluate(facts, compiled)
+    )
     monkeypatch.setattr(marking, "Comparison", Counted)
-    monkeypatch.setattr(marking, "CHUNK_CASES", 7)
-    marking.cases_mark_chunk.enqueue(seeded.pk)
+    write = Counted._write
+    monkeypatch.setattr(Counted, "_write", lambda self, key_sql, keys: 1 / 0)
+    marking.cases_mark_chunk.enqueue(seeded.pk)  # the task fails (the immediate backend records it)
+    assert not Marking.objects.exists()
+    compared = len(evaluated)
+    monkeypatch.setattr(Counted, "_write", write)
     marking.cases_mark_chunk.enqueue(seeded.pk)
     assert built == [seeded.pk]
-    assert Case.objects.filter(checked_version=seeded.number).count() == 14
+    assert len(evaluated) == compared > 0  # every group was compared in the run that failed
+    assert Marking.objects.filter(version=seeded.number).exists()
     caches.forget_all()
     marking.cases_mark_chunk.enqueue(seeded.pk)
     assert built == [seeded.pk, seeded.pk]

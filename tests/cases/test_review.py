@@ -354,7 +354,7 @@ def test_it_marks_the_cases_newer_guidance_would_change_as_the_reassess_page_sho
     assert _labels(_review(client, outlook="would_change")) == ["Charlie SSM", "Bravo ASM"]
     assert _labels(_review(client, outlook="unchanged")) == ["Delta ISM", "Alpha ISM"]
     # The same answer as the re-evaluation page, case by case.
-    for case in Case.objects.all():
+    for case in selectors.marks_annotate(Case.objects.all()):
         latest = selectors.assessment_latest(case=case)
         changes = lines_compare(latest.lines, case_evaluate(facts=case.facts, version=version))
         assert case.would_change is changes.changes, case.label

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from cases.models import Assessment, Case
+from cases.selectors import marks_annotate
 from cases.signals import check_cases_after_migrate
 from guidance.loading import SOURCE_FILE, SYSTEM_ACTOR, guidance_loaded, parse_source
 from guidance.models import GuidanceVersion, Paragraph, Rule
@@ -110,10 +111,10 @@ def test_cases_assessed_under_version_one_learn_that_version_two_would_change_th
         recommendations=[],  # what v1 showed is not what the current version (3) shows, whatever it was
         created_by=clinician,
     )
-    Case.objects.filter(pk=case.pk).update(assessed_version=1, checked_version=1)
+    Case.objects.filter(pk=case.pk).update(assessed_version=1)
 
     with django_capture_on_commit_callbacks(execute=True):  # queued for the workers once it commits
         trigger()
 
-    case.refresh_from_db()
+    case = marks_annotate(Case.objects.filter(pk=case.pk)).get()
     assert (case.checked_version, case.would_change) == (3, True)

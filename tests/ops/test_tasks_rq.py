@@ -85,6 +85,7 @@ PUBLISH_IT = """
 import json
 from django.contrib.auth import get_user_model
 from cases.models import Case
+from cases.selectors import marks_annotate
 from guidance.models import Rule
 from guidance.selectors import guidance_current
 from tests.cases.factories import make_case, publish_revision
@@ -97,14 +98,15 @@ narrow = lambda draft: Rule.objects.filter(version=draft, rule_id="calcium-and-v
     condition='"fracture" in symptoms'
 )
 version = publish_revision(user=user, revise=narrow)  # committed: the marking is queued on Redis
-checked = Case.objects.filter(checked_version=version.number).count()
+checked = marks_annotate(Case.objects.all()).filter(checked_version=version.number).count()
 print(json.dumps({"was": was, "number": version.number, "checked": checked}))
 """
 
 READ_MARKS = """
 import json
 from cases.models import Case
-print(json.dumps(sorted([c.symptoms, c.checked_version, c.would_change] for c in Case.objects.all())))
+from cases.selectors import marks_annotate
+print(json.dumps(sorted([c.symptoms, c.checked_version, c.would_change] for c in marks_annotate(Case.objects.all()))))
 """
 
 

@@ -5,7 +5,8 @@
   finds the version frozen. Either way the published content is the approved content.
 - A case saved while a publish commits is dated before it, under the old version;
   one that began before the publish but saves after it is assessed under the new one.
-- Saves go ahead while the marking (cases.marking) holds its lock for a chunk.
+- Saves go ahead while the marking (cases.marking) compares; a save of an older case waits only
+  for the marking's last statements, and the dashboard's counts stay equal to a rebuild.
 
 SQLite has one writer at a time and no row locks; these need DATABASE_URL=postgres://….
 """
@@ -17,10 +18,12 @@ import pytest
 
 from accounts import roles
 from cases import marking, services
-from cases.models import Assessment
+from cases.models import Assessment, Case
+from cases.selectors import marks_annotate
 from guidance.models import FrozenVersionError, GuidanceVersion, Rule
 from guidance.publishing import PublishError, draft_create, draft_fingerprint
 from tests.cases.factories import make_case
+from tests.cases.test_rollup import kept, rebuilt
 from tests.review import approved
 
 from .site_urls import role_user
@@ -141,13 +144,13 @@ def test_saves_go_ahead_while_the_marking_holds_its_lock(editors, draft, owner, 
     holding, release = threading.Event(), threading.Event()
     compare = marking.Comparison._compare
 
-    def held(self, groups):  # inside the chunk's transaction, after its lock
+    def held(self, key_sql, groups):  # inside the marking's transaction, after its lock
         holding.set()
         assert release.wait(WAIT), "never released"
-        return compare(self, groups)
+        return compare(self, key_sql, groups)
 
     monkeypatch.setattr(marking.Comparison, "_compare", held)
-    marker = Worker(lambda: marking.Comparison(version).chunk())
+    marker = Worker(lambda: marking.Comparison(version).mark())
     marker.start()
     try:
         assert holding.wait(WAIT), "the marking never reached its comparison"
@@ -166,3 +169,52 @@ def test_saves_go_ahead_while_the_marking_holds_its_lock(editors, draft, owner, 
     assert error is None, error
     assert result[0] == 3  # the three older cases compared; the two new ones are under the new version
     assert waited < 5
+
+
+@pytest.mark.parametrize("point", ["before its lock", "holding its lock"])
+def test_a_case_saved_while_the_marking_finishes_is_counted_once(
+    editors, published_version, owner, monkeypatch, settings, point
+):
+    """The marking replaces the would-change counts; a save moves a case's counts by its state before and
+    after. Before the marking's last statements the save goes ahead; during them it waits for their commit.
+    Either way the rollup equals a rebuild."""
+    # The marking queued by the publish is held back here, to run it by hand.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    draft = draft_create(guideline=published_version.guideline, user=editors[0])
+    Rule.objects.filter(version=draft, rule_id="calcium-and-vitamin-d").update(condition='"fracture" in symptoms')
+    changing = make_case(owner, subtype="ISM", symptoms=["osteoporosis"])
+    make_case(owner, subtype="ISM", symptoms=["fracture"])
+    _publisher(approved(draft), editors[1])()
+    version = GuidanceVersion.objects.get(pk=draft.pk)
+
+    holding, release = threading.Event(), threading.Event()
+
+    def held(original):
+        def hold(*args, **kwargs):
+            result = original(*args, **kwargs)
+            holding.set()
+            assert release.wait(WAIT), "never released"
+            return result
+
+        return hold
+
+    if point == "before its lock":
+        monkeypatch.setattr(marking.Comparison, "_write", held(marking.Comparison._write))
+    else:
+        monkeypatch.setattr(marking.rollup, "marks_replace", held(marking.rollup.marks_replace))
+    marker = Worker(lambda: marking.Comparison(version).mark())
+    marker.start()
+    try:
+        assert holding.wait(WAIT), "the marking never got there"
+        saver = Worker(lambda: services.case_reassess(case=Case.objects.get(pk=changing.pk), user=owner))
+        saver.start()
+        saver.join(2)
+        assert saver.is_alive() is (point == "holding its lock")
+    finally:
+        release.set()
+    assert marker.outcome() == ((2, 1), None)
+    assert saver.outcome()[1] is None
+
+    case = marks_annotate(Case.objects.filter(pk=changing.pk)).get()
+    assert (case.assessed_version, case.checked_version, case.would_change) == (4, 4, False)
+    assert kept() == rebuilt()
