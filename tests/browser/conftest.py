@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -26,6 +27,12 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+# An assertion that waits (the preview after typing, a page after a click) waits up to 15 s, not
+# Playwright's 5: on a loaded machine (the suite in two processes beside another) the preview's
+# request alone took longer. A passing assertion returns as soon as it holds, so only a failure waits.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session", autouse=True)

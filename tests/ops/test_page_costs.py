@@ -129,16 +129,21 @@ def test_the_case_list_counts_once_and_reads_one_page(client, clinician, publish
     ]
 
 
-def test_the_preview_reads_the_paragraphs_it_cites(client, clinician, published_version):
+def test_the_preview_reads_the_paragraphs_it_cites_once_per_process(client, clinician, published_version):
+    """A published version's paragraphs are read by the first preview of a process, then held
+    (guidance.selectors.paragraphs_by_slug, keyed by the version's content_key)."""
     client.force_login(clinician)
     data = form_data(subtype="ISM", symptoms=["flushing"], antihistamine_response="unresponsive")
+    url = reverse("cases:preview")
+    with CaptureQueriesContext(connection) as first:
+        assert client.post(url, data, headers={"HX-Request": "true"}).status_code == 200
+    assert "SELECT guidance_paragraph" in kinds(q["sql"] for q in first.captured_queries)
 
-    assert kinds(captured(client, "post", reverse("cases:preview"), data, HX_Request="true")) == [
+    assert kinds(captured(client, "post", url, data, HX_Request="true")) == [
         SESSION,
         "SELECT auth_user",
         *PERMISSIONS,
         GUIDANCE_TOKEN,
-        "SELECT guidance_paragraph",
     ]
 
 
