@@ -20,6 +20,13 @@ from .rows import e
 from .templatetags.case_display import day_time
 
 
+def _field_error(dom_id, name, messages):
+    """A field's messages under it, named by the id its input's aria-describedby points to."""
+    if not messages:
+        return ""
+    return f'<div class="invalid-feedback" id="{dom_id}-{name}-error">{_joined(messages)}</div>'
+
+
 def _joined(errors):
     """As `errors|join:" "` writes a list of messages."""
     return " ".join(conditional_escape(error) for error in errors)
@@ -70,18 +77,10 @@ def _form_html(line, entry, dom_id, csrf_field):
     comment_errors = errors.get("comment")
     reason_invalid = " is-invalid" if reason_errors else ""
     reason_aria = f' aria-invalid="true" aria-describedby="{dom_id}-reason-error"' if reason_errors else ""
-    reason_message = (
-        f'<div class="invalid-feedback" id="{dom_id}-reason-error">{_joined(reason_errors)}</div>'
-        if reason_errors
-        else ""
-    )
+    reason_message = _field_error(dom_id, "reason", reason_errors)
     comment_invalid = " is-invalid" if comment_errors else ""
     comment_described = f" {dom_id}-comment-error" if comment_errors else ""
-    comment_message = (
-        f'<div class="invalid-feedback" id="{dom_id}-comment-error">{_joined(comment_errors)}</div>'
-        if comment_errors
-        else ""
-    )
+    comment_message = _field_error(dom_id, "comment", comment_errors)
     action = e(entry["action"])
     return (
         f"{saved}\n  {alert}\n  \n"
