@@ -635,10 +635,10 @@ class PageResult:
 def seed_to(level, *, seed, copy_above=None):
     """Seed the bench database up to `level` cases.
 
-    With `copy_above` on PostgreSQL, seed_cases makes only that many; the rest are
-    copies of them made in SQL, with new ids, owners and dates kept: as varied as
-    seed_cases' own (it draws every case from 20,000 synthetic patients), in a
-    fraction of the time.
+    With `copy_above`, seed_cases makes only that many; the rest are copies of
+    them made in SQL (PostgreSQL or SQLite), with new ids, owners and dates kept:
+    as varied as seed_cases' own (it draws every case from 20,000 synthetic
+    patients), in a fraction of the time.
     """
     from django.core.management import call_command
     from django.db import connection
@@ -647,7 +647,7 @@ def seed_to(level, *, seed, copy_above=None):
 
     have = Case.objects.count()
     if level > have:
-        made = level if not copy_above or connection.vendor != "postgresql" else min(level, copy_above)
+        made = level if not copy_above else min(level, copy_above)
         if made > have:
             # Clinicians grow with the case count: about 500 cases each on average.
             call_command("seed_cases", count=made - have, clinicians=max(20, level // 500), seed=seed)
@@ -663,7 +663,7 @@ def seed_to(level, *, seed, copy_above=None):
 
 
 def _copy_cases(count):
-    """Copy `count` stored cases, with their assessments and lines, under new ids (PostgreSQL)."""
+    """Copy `count` stored cases, with their assessments and lines, under new ids (PostgreSQL or SQLite)."""
     from django.db import connection, transaction
 
     from cases.models import Assessment, Case, CaseLine
@@ -675,10 +675,13 @@ def _copy_cases(count):
     assessment_columns = columns(Assessment, {"id", "case_id"})
     line_columns = columns(CaseLine, {"id", "case_id"})
     started = time.perf_counter()
+    # A new id as each database stores a UUID: PostgreSQL's uuid; SQLite's 32 hex digits (Django's char(32)).
+    new_id = "gen_random_uuid()" if connection.vendor == "postgresql" else "lower(hex(randomblob(16)))"
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy")
         cursor.execute(
-            "CREATE TEMP TABLE bench_copy ON COMMIT DROP AS"
-            " SELECT id AS old_id, gen_random_uuid() AS new_id FROM cases_case ORDER BY random() LIMIT %s",
+            f"CREATE TEMP TABLE bench_copy AS SELECT id AS old_id, {new_id} AS new_id"  # noqa: S608 - constant
+            " FROM cases_case ORDER BY random() LIMIT %s",
             [count],
         )
         for table, names in (
@@ -693,6 +696,7 @@ def _copy_cases(count):
                 f'INSERT INTO "{table}" ("{key}", {listed}) SELECT c.new_id, {picked}'  # noqa: S608 - model names
                 f' FROM "{table}" t JOIN bench_copy c ON t."{key}" = c.old_id'
             )
+        cursor.execute("DROP TABLE bench_copy")
     print(f"   copied {count:,} cases in SQL in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return count
 
@@ -1352,7 +1356,7 @@ def main():
         "--copy-above",
         type=int,
         metavar="N",
-        help="on PostgreSQL, seed N cases with seed_cases and copy them in SQL up to each level (fast 1M seeding)",
+        help="seed N cases with seed_cases and copy them in SQL up to each level (fast 1M seeding)",
     )
     parser.add_argument("--out", type=Path, help="where to write the table (default bench/results/<date>-<host>.md)")
     parser.add_argument(

@@ -1,5 +1,7 @@
 """bench/run.py reads wrk's report: throughput, latency percentiles and every kind of error."""
 
+import pytest
+
 from bench.run import parse_wrk
 
 WRK_REPORT = """Running 30s test @ http://127.0.0.1:41234/cases/
@@ -204,3 +206,24 @@ def test_the_page_table_gives_wall_and_cpu_ratios_to_the_trivial_view_and_judges
 
     assert "| reviewer list | 10,000 | 16.00 | 20.00 | 9 | 4.0x | 4.0x | 3.0x | 5.00 | 2.5x | **misses** |" in text
     assert "- reviewer list at 10,000 cases: 4.0x the trivial view" in text
+
+
+@pytest.mark.django_db
+def test_copying_cases_in_sql_gives_new_cases_with_their_assessments_and_lines(clinician):
+    from bench.run import _copy_cases
+    from cases.models import Assessment, Case, CaseLine
+    from tests.cases.factories import make_case
+
+    originals = {f"case {n}": make_case(clinician, label=f"case {n}", symptoms=["flushing"]) for n in range(3)}
+    assert _copy_cases(3) == 3
+    copies = Case.objects.exclude(pk__in=[case.pk for case in originals.values()])
+    assert sorted(copies.values_list("label", flat=True)) == sorted(originals)
+    assert Assessment.objects.count() == 6
+    for copy in copies:
+        original = originals[copy.label]
+        # Read back through the ORM by its new id: a UUID as the database stores one.
+        again = Case.objects.get(pk=copy.pk)
+        assert again.facts == original.facts and again.created_by_id == original.created_by_id
+        assert copy.assessments.get().recommendations == original.assessments.get().recommendations
+        lines = CaseLine.objects.filter(case=copy)
+        assert lines.count() == CaseLine.objects.filter(case=original).count() > 0
