@@ -176,7 +176,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # request, so tests log in with force_login, not client.login.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ModelBackendOneQuery",
 ]
 
 LOGIN_URL = "login"
