@@ -53,7 +53,7 @@ def kinds(queries):
 
 SESSION = "SELECT cache: session"  # cached_db: from the shared cache
 GUIDANCE_TOKEN = "SELECT cache: guidance token"  # the current guidance version is held while it is unchanged
-PERMISSIONS = ["SELECT auth_permission", "SELECT auth_permission"]  # the user's own, their groups'
+PERMISSIONS = ["SELECT auth_permission"]  # the user's own and their groups', in one query (accounts.backends)
 
 
 @pytest.fixture
