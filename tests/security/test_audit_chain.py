@@ -143,3 +143,56 @@ def test_a_fresh_database_migrated_and_loaded_has_a_whole_chain(scratch_database
     manage(scratch_database_url, "migrate", "--no-input")
     manage(scratch_database_url, "load_guidance")
     assert "Audit trail whole: 4 events" in manage(scratch_database_url, "verify_audit")
+
+
+AWKWARD_DETAILS = {
+    "case_id": "café-№5 ∑ 👩‍⚕️",
+    "note": "50% \"quoted\" 'single' back\\slash\nnew line; DROP TABLE x; --",
+    "nested": {"b": [1, 2.5, None, True], "a": "z"},
+}
+
+
+def test_an_event_of_any_text_hashes_as_link_hash_says_and_verifies(db, clinician):
+    # On PostgreSQL the database hashes the event (audit.chain._PG_APPEND): its bytes must be link_hash's.
+    events = [
+        audit_record(actor=clinician, action=CaseAction.CASE_VIEWED, **AWKWARD_DETAILS),
+        audit_record(actor=None, action=CaseAction.CASE_VIEWED, case_id=""),
+    ]
+    for event in events:
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert (stored.previous_hash, stored.hash) == (event.previous_hash, event.hash)
+        assert stored.hash == link_hash(stored.previous_hash, event_content(stored))
+    assert events[1].previous_hash == events[0].hash
+    assert "Audit trail whole" in verify()
+
+
+@requires_postgres
+def test_postgresql_writes_an_event_in_one_round_trip(db, clinician):
+    from django.test.utils import CaptureQueriesContext
+
+    audit_record(actor=clinician, action=CaseAction.CASE_VIEWED, case_id="before")
+    with CaptureQueriesContext(connection) as queries:
+        audit_record(actor=clinician, action=CaseAction.CASE_VIEWED, case_id="one")
+    assert len(queries.captured_queries) == 1
+    assert queries.captured_queries[0]["sql"].startswith("SELECT pg_advisory_xact_lock(")
+
+
+@requires_postgres
+def test_a_database_hash_unlike_link_hash_is_refused_loudly(db, clinician, monkeypatch):
+    from audit import chain
+
+    monkeypatch.setattr(chain, "link_hash", lambda previous, content: "0" * 64)
+    with pytest.raises(chain.ChainHashMismatchError):
+        audit_record(actor=clinician, action=CaseAction.CASE_VIEWED, case_id="x")
+
+
+def test_several_statements_in_one_message_only_where_the_driver_binds_on_the_client(settings):
+    from audit.chain import _one_message
+
+    class Connection:
+        def __init__(self, vendor, **options):
+            self.vendor, self.settings_dict = vendor, {"OPTIONS": options}
+
+    assert _one_message(Connection("postgresql"))
+    assert not _one_message(Connection("postgresql", server_side_binding=True))
+    assert not _one_message(Connection("sqlite"))
