@@ -813,6 +813,107 @@ def _short_paths(text):
     return text
 
 
+@dataclass
+class Breakdown:
+    """Where one page's requests spend their time, as means per request (means add up; medians do not)."""
+
+    requests: int
+    whole_ms: float
+    sql_ms: float  # at the database driver: the round trips and the database's work
+    statements: float
+    template_ms: float  # rendering the response's template, its own queries included
+    audit_ms: float  # writing the audit event (AuditEvent.save), its own queries included
+
+    @property
+    def rest_ms(self):
+        return self.whole_ms - self.sql_ms - self.template_ms - self.audit_ms
+
+
+def breakdown(client, page, path, data, *, requests):
+    """Time `requests` requests to one page, split into SQL, template, audit write and the rest.
+
+    The template's and the audit write's own SQL is counted under SQL only, so the
+    four parts add up to the whole.
+    """
+    from django.db import connection
+    from django.template.backends.django import Template
+
+    from audit.models import AuditEvent
+
+    spent = {"sql": 0.0, "statements": 0, "template": 0.0, "audit": 0.0}
+    inside = []  # the part being timed: its SQL is taken out of it
+
+    def timed_sql(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            elapsed = time.perf_counter() - started
+            spent["sql"] += elapsed
+            spent["statements"] += 1
+            if inside:
+                spent[inside[-1]] -= elapsed
+
+    def timing(part, function):
+        def timed(*args, **kwargs):
+            if inside:  # an include, or an event written while rendering: counted once, by the outer part
+                return function(*args, **kwargs)
+            inside.append(part)
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[part] += time.perf_counter() - started
+                inside.pop()
+
+        return timed
+
+    render, record = Template.render, AuditEvent.save
+    Template.render = timing("template", render)
+    AuditEvent.save = timing("audit", record)
+    try:
+        with connection.execute_wrapper(timed_sql):
+            started = time.perf_counter()
+            for _ in range(requests):
+                _request(client, page, path, data)
+            whole = time.perf_counter() - started
+    finally:
+        Template.render, AuditEvent.save = render, record
+    return Breakdown(
+        requests=requests,
+        whole_ms=whole * 1000 / requests,
+        sql_ms=spent["sql"] * 1000 / requests,
+        statements=spent["statements"] / requests,
+        template_ms=spent["template"] * 1000 / requests,
+        audit_ms=spent["audit"] * 1000 / requests,
+    )
+
+
+def _breakdown_mean(found):
+    total = sum(b.requests for b in found)
+
+    def mean(name):
+        return sum(getattr(b, name) * b.requests for b in found) / total
+
+    names = ("whole_ms", "sql_ms", "statements", "template_ms", "audit_ms")
+    return Breakdown(requests=total, **{name: mean(name) for name in names})
+
+
+def breakdown_lines(rows):
+    """A Markdown table of breakdowns: (name, Breakdown) pairs, the trivial view's first."""
+    baseline = rows[0][1].whole_ms
+    lines = [
+        "| page | whole ms | x trivial | SQL ms (statements) | template ms | audit write ms | the rest ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, b in rows:
+        lines.append(
+            f"| {name} | {b.whole_ms:.2f} | {b.whole_ms / baseline:.1f}x | {b.sql_ms:.2f} ({b.statements:g})"
+            f" | {b.template_ms:.2f} | {b.audit_ms:.2f} | {b.rest_ms:.2f} |"
+        )
+    return lines
+
+
 def profile_page(page, *, requests, warmup=10):
     """cProfile of `requests` requests to one page, and the SQL of one request.
 
@@ -853,6 +954,18 @@ def profile_page(page, *, requests, warmup=10):
         started = time.perf_counter()
         _request(client, page, path, data)
         times.append(time.perf_counter() - started)
+    trivial = next(candidate for candidate in PAGES if candidate.baseline)
+    trivial_client = _client_for(getattr(who, trivial.user) if trivial.user else None)
+    for _ in range(warmup):
+        _request(trivial_client, trivial, trivial.path(who), None)
+    # Alternated in rounds, so that both meet the same machine.
+    rounds, parts = 5, {trivial.name: [], page.name: []}
+    for _ in range(rounds):
+        parts[trivial.name].append(
+            breakdown(trivial_client, trivial, trivial.path(who), None, requests=requests // rounds or 1)
+        )
+        parts[page.name].append(breakdown(client, page, path, data, requests=requests // rounds or 1))
+    split = [(name, _breakdown_mean(found)) for name, found in parts.items()]
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(requests):
@@ -875,6 +988,15 @@ def profile_page(page, *, requests, warmup=10):
         f"{m['code']}; {m['database']}; Python {m['python']}, Django {m['django']}; load average {load_average()}.",
         f"Median {statistics.median(times) * 1000:.2f} ms over {requests} requests without the profiler;"
         f" {requests} more under cProfile below.",
+        "",
+        "## Where a request's time goes",
+        "",
+        f"Means per request over {requests} requests of each, alternated with the trivial view's, without the"
+        " profiler. SQL is the time at the database driver (round trip and the database's work); the template's"
+        " and the audit write's own SQL counts under SQL only, so the parts add up to the whole. The rest is the"
+        " middleware, the session and user, the ORM building queries and reading rows, and the view's own Python.",
+        "",
+        *breakdown_lines(split),
         "",
         f"## {len(queries)} queries in one request",
         "",

@@ -227,3 +227,41 @@ def test_copying_cases_in_sql_gives_new_cases_with_their_assessments_and_lines(c
         assert copy.assessments.get().recommendations == original.assessments.get().recommendations
         lines = CaseLine.objects.filter(case=copy)
         assert lines.count() == CaseLine.objects.filter(case=original).count() > 0
+
+
+@pytest.mark.django_db
+def test_a_breakdown_splits_a_page_into_parts_that_add_up(client, clinician, published_version):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from bench.run import Page, breakdown, breakdown_lines
+    from tests.cases.factories import make_case
+
+    case = make_case(clinician, subtype="ISM", symptoms=["flushing"])
+    client.force_login(clinician)
+    url = reverse("cases:detail", args=[case.pk])
+    page = Page("management page", lambda people: url)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    statements = len(one.captured_queries)  # read now: the next request empties the log
+
+    split = breakdown(client, page, url, None, requests=4)
+
+    assert split.requests == 4 and split.statements == statements
+    # The page renders a template and writes its view's audit event: each is timed, the rest is what is left.
+    assert split.sql_ms > 0 and split.template_ms > 0 and split.audit_ms > 0 and split.rest_ms > 0
+    assert split.sql_ms + split.template_ms + split.audit_ms + split.rest_ms == pytest.approx(split.whole_ms)
+    table = breakdown_lines([("trivial", split), ("management page", split)])
+    assert table[-1].startswith(f"| management page | {split.whole_ms:.2f} | 1.0x | {split.sql_ms:.2f} (")
+
+
+def test_breakdowns_of_several_rounds_are_averaged_by_requests():
+    from bench.run import Breakdown, _breakdown_mean
+
+    one = Breakdown(requests=1, whole_ms=10, sql_ms=4, statements=8, template_ms=3, audit_ms=1)
+    three = Breakdown(requests=3, whole_ms=2, sql_ms=0, statements=8, template_ms=1, audit_ms=1)
+    mean = _breakdown_mean([one, three])
+    assert (mean.requests, mean.whole_ms, mean.sql_ms, mean.template_ms, mean.audit_ms) == (4, 4, 1, 1.5, 1)
+    assert mean.rest_ms == 0.5
