@@ -444,7 +444,14 @@ class DashboardCount(models.Model):
                 fields=["period", "metric", "key", "day", "subtype"], name="dashboard_count_unique"
             ),
         ]
-        indexes = [models.Index(fields=["period", "day"], name="dashboard_count_period_day_idx")]
+        indexes = [
+            models.Index(fields=["period", "day"], name="dashboard_count_period_day_idx"),
+            # The dashboard's sums, read from an index alone (the count is in it): per metric and key over
+            # whole months; a metric's months over time, and per subtype. Without them SQLite read every month
+            # row of the table for two of them (5 ms each at 1M cases; 1 ms and 0.06 ms with them).
+            models.Index(fields=["period", "metric", "key", "count"], name="dashboard_count_totals_idx"),
+            models.Index(fields=["period", "metric", "day", "subtype", "count"], name="dashboard_count_over_time_idx"),
+        ]
 
     def __str__(self):
         return f"{self.period} {self.day} {self.subtype} {self.metric} {self.key}: {self.count}"
