@@ -994,7 +994,12 @@ def profile_page(page, *, requests, warmup=10):
         f"Means per request over {requests} requests of each, alternated with the trivial view's, without the"
         " profiler. SQL is the time at the database driver (round trip and the database's work); the template's"
         " and the audit write's own SQL counts under SQL only, so the parts add up to the whole. The rest is the"
-        " middleware, the session and user, the ORM building queries and reading rows, and the view's own Python.",
+        " middleware, the session and user, the ORM building queries and reading rows, and the view's own Python."
+        + (
+            " On SQLite a query does much of its work as its rows are fetched, which counts under the rest."
+            if connection.vendor == "sqlite"
+            else ""
+        ),
         "",
         *breakdown_lines(split),
         "",
