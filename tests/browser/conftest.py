@@ -1,6 +1,7 @@
 """Playwright drives Debian's Chromium (never `playwright install`) against live_server."""
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,21 @@ def _database_snapshot_under_playwright(_database_snapshot, playwright):
     # serialized_rollback would then restore nothing after the first flush.
     if _database_snapshot is not None:
         connections[DEFAULT_DB_ALIAS]._test_serialized_contents = _database_snapshot
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _requests_finish_before_the_server_stops(live_server):
+    """At the end of the session, wait for requests the browser sent last before the live server stops.
+
+    The server answers each request in a daemon thread, which stopping it does not wait for. A request
+    still running (a preview, a keep-alive) then closed the in-memory SQLite connection after the server
+    had made it private to the main thread again: "DatabaseWrapper objects created in a thread can only be
+    used in that same thread", an error at the teardown of whichever test ran last.
+    """
+    yield
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and "process_request_thread" in thread.name:
+            thread.join(timeout=30)
 
 
 @pytest.fixture(scope="session")
