@@ -15,7 +15,9 @@ On PostgreSQL the three go to the server as one message (`_PG_APPEND`): one
 round trip, where a view's event took five (begin, lock, read, insert, commit).
 Statements sent together run as one transaction, each with a fresh snapshot,
 so the read that follows the lock sees every event committed before the lock
-was granted; the database hashes as `link_hash` does, and the writer checks it.
+was granted (PostgreSQL's default isolation, READ COMMITTED, as the other path
+needs too). The database hashes the bytes `link_hash` hashes, sent as bytes,
+and the writer checks the result.
 
 This module works on any model with the event's columns (the app's model or a
 migration's historical one), so data migrations chain the events they write.
@@ -81,7 +83,8 @@ _PG_APPEND = (
     "SELECT pg_advisory_xact_lock(%s); "
     "INSERT INTO {table} ({columns}, previous_hash, hash)"
     " SELECT %s, %s, %s, %s, %s, %s, %s::jsonb, %s::inet, link.previous,"
-    " encode(sha256(convert_to(link.previous || E'\\n' || %s, 'UTF8')), 'hex')"
+    # The content goes as the very bytes link_hash hashes (UTF-8, from Python): no server encoding between.
+    " encode(sha256(convert_to(link.previous || E'\\n', 'UTF8') || %s::bytea), 'hex')"
     " FROM (SELECT coalesce((SELECT hash FROM {table} ORDER BY id DESC LIMIT 1), %s) AS previous) AS link"
     " RETURNING id, previous_hash, hash"
 )
@@ -92,8 +95,12 @@ class ChainHashMismatchError(RuntimeError):
 
 
 def _one_message(connection):
-    # Several statements in one execute need client-side binding (Django's default with psycopg).
-    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+    # Several statements in one execute, and nextset(), need psycopg 3 with client-side binding (Django's default).
+    if connection.vendor != "postgresql":
+        return False
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return is_psycopg3 and not connection.settings_dict["OPTIONS"].get("server_side_binding")
 
 
 def _pg_append(event, connection):
@@ -111,16 +118,19 @@ def _pg_append(event, connection):
         event.object_id,
         json.dumps(event.details, cls=DjangoJSONEncoder),
         event.ip_address or None,
-        content,
+        content.encode(),
         GENESIS,
     ]
-    with connection.cursor() as cursor:
+    # In a caller's transaction, an error here marks it for rollback, as the ORM's own save would.
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        cursor.nextset()  # past the lock's empty row, to the insert's
+        if not cursor.nextset():  # past the lock's result, to the insert's
+            raise RuntimeError("audit event: the database sent no result for the insert")
         event.pk, event.previous_hash, event.hash = cursor.fetchone()
-    event._state.adding, event._state.db = False, connection.alias
-    if event.hash != link_hash(event.previous_hash, content):
-        raise ChainHashMismatchError(f"audit event {event.pk}: the database's hash differs from link_hash")
+        event._state.adding, event._state.db = False, connection.alias
+        # The database hashed link_hash's own bytes, so this holds by construction; checked all the same.
+        if event.hash != link_hash(event.previous_hash, content):
+            raise ChainHashMismatchError(f"audit event {event.pk}: the database's hash differs from link_hash")
     return event
 
 

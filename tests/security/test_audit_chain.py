@@ -178,15 +178,22 @@ def test_postgresql_writes_an_event_in_one_round_trip(db, clinician):
 
 
 @requires_postgres
-def test_a_database_hash_unlike_link_hash_is_refused_loudly(db, clinician, monkeypatch):
+def test_a_database_hash_unlike_link_hash_is_refused_and_its_transaction_cannot_commit(db, clinician, monkeypatch):
+    # The database hashes link_hash's own bytes, so only a changed link_hash can tell them apart: the check stands.
+    from django.db import transaction
+
     from audit import chain
 
     monkeypatch.setattr(chain, "link_hash", lambda previous, content: "0" * 64)
-    with pytest.raises(chain.ChainHashMismatchError):
-        audit_record(actor=clinician, action=CaseAction.CASE_VIEWED, case_id="x")
+    with transaction.atomic():
+        with pytest.raises(chain.ChainHashMismatchError):
+            audit_record(actor=clinician, action=CaseAction.CASE_VIEWED, case_id="refused")
+        # A caller that caught it and went on cannot commit the event.
+        assert transaction.get_rollback()
+    assert not AuditEvent.objects.filter(details__case_id="refused").exists()
 
 
-def test_several_statements_in_one_message_only_where_the_driver_binds_on_the_client(settings):
+def test_several_statements_in_one_message_only_where_psycopg_3_binds_on_the_client(settings):
     from audit.chain import _one_message
 
     class Connection:
